@@ -1,0 +1,161 @@
+"""The FastAPI app factory every service uses: lifespan-built runtime, correlation ids, request
+metrics and access logs, one error shape, `/healthz`, `/readyz` and `/metrics`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id
+from jiuzhu_platform.errors import register_exception_handlers
+from jiuzhu_platform.metrics import Metrics
+from jiuzhu_platform.outbox import measure_outbox_lag
+from jiuzhu_platform.runtime import Runtime
+
+logger = logging.getLogger("jiuzhu.access")
+
+MAX_REQUEST_ID_LENGTH = 128
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable OpenAPI operation ids: `<tag>-<function name>`."""
+    tag = route.tags[0] if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def clean_request_id(value: str | None) -> str:
+    """Accept a caller's request id if it is short and printable; otherwise make a new one."""
+    if value and len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable():
+        return value
+    return new_correlation_id()
+
+
+class RequestContextMiddleware:
+    """Binds the correlation id (from `X-Request-ID`, else new) for the request, echoes it in
+    the response, observes latency by route template and writes one access-log line.
+
+    Pure ASGI (not BaseHTTPMiddleware) so the context also covers exception handlers."""
+
+    def __init__(self, app: ASGIApp, metrics: Callable[[], Metrics | None]) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        request_id = clean_request_id(headers.get(REQUEST_ID_HEADER.lower()))
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *[(k, v) for k, v in message["headers"] if k.lower() != b"x-request-id"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        with correlation_scope(request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                elapsed = time.perf_counter() - started
+                route = scope.get("route")
+                template = getattr(route, "path", "unmatched")
+                metrics = self.metrics()
+                if metrics is not None and template not in ("/metrics", "/healthz"):
+                    metrics.request_latency.labels(scope["method"], template, str(status)).observe(elapsed)
+                logger.info(
+                    "%s %s %d %.1fms",
+                    scope["method"],
+                    template,
+                    status,
+                    elapsed * 1000,
+                    extra={"method": scope["method"], "route": template, "status": status},
+                )
+
+
+def health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return router
+
+
+def create_service_app(
+    name: str,
+    *,
+    title: str,
+    open_runtime: Callable[[], Runtime],
+    routers: Sequence[APIRouter],
+    on_startup: Callable[[Runtime], Any] | None = None,
+) -> FastAPI:
+    """Build a service's FastAPI app. `open_runtime` runs inside the lifespan (never at import)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = open_runtime()
+        app.state.runtime = runtime
+        await runtime.bus.start()
+        if on_startup is not None:
+            result = on_startup(runtime)
+            if asyncio.iscoroutine(result):
+                await result
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(
+        title=title,
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+    )
+    app.state.runtime = None
+    register_exception_handlers(app)
+    app.add_middleware(RequestContextMiddleware, metrics=lambda: getattr(app.state.runtime, "metrics", None))
+    app.include_router(health_router())
+
+    @app.get("/readyz", tags=["health"], summary="Readiness: database and bus reachable")
+    async def readyz() -> JSONResponse:
+        runtime: Runtime = app.state.runtime
+        checks: dict[str, str] = {}
+        for check, probe in (("database", runtime.database.ping), ("bus", runtime.bus.ping)):
+            try:
+                await asyncio.wait_for(probe(), timeout=5)
+                checks[check] = "ok"
+            except Exception as exc:  # readiness reports any failure, it does not raise
+                checks[check] = f"unavailable: {type(exc).__name__}"
+        ready = all(v == "ok" for v in checks.values())
+        return JSONResponse(
+            {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+        )
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        runtime: Runtime = app.state.runtime
+        if runtime.outbox is not None:
+            await measure_outbox_lag(runtime.database, runtime.outbox, now=runtime.now, metrics=runtime.metrics)
+        return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    for router in routers:
+        app.include_router(router)
+    return app

@@ -1,0 +1,40 @@
+"""FastAPI dependencies every service shares. Services expose them as `Annotated` aliases in
+their own `api/deps.py` (`SessionDep`, `RuntimeDep`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_platform.context import get_correlation_id, new_correlation_id
+from jiuzhu_platform.runtime import Runtime
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime = request.app.state.runtime
+    assert isinstance(runtime, Runtime)
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: commit after the endpoint returns, roll back on error."""
+    async with runtime.database.transaction() as session:
+        yield session
+
+
+# scope="function": commit right after the endpoint returns, BEFORE the response is sent, so a
+# failed commit is a failed request (never a 201 for data that was not stored).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+def get_request_correlation_id() -> str:
+    return get_correlation_id() or new_correlation_id()
+
+
+CorrelationIdDep = Annotated[str, Depends(get_request_correlation_id)]

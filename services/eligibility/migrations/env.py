@@ -1,0 +1,4 @@
+from eligibility.adapters.orm import metadata
+from jiuzhu_platform.migrations import run_env
+
+run_env(metadata)

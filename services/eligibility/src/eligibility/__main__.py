@@ -1,0 +1,5 @@
+"""`python -m eligibility api|worker|migrate`."""
+
+from eligibility.main import DEFINITION
+
+DEFINITION.cli()()

@@ -1,0 +1,26 @@
+"""Tables owned by the eligibility service."""
+
+from __future__ import annotations
+
+from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
+from sqlalchemy import Column, Integer, String, Table, Uuid
+
+metadata = make_metadata()
+outbox = define_outbox_table(metadata)
+inbox = define_inbox_table(metadata)
+
+application = Table(
+    "application",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("household_id", Uuid, nullable=False, index=True),
+    Column("assistance_type", String(20), nullable=False),
+    Column("region_code", String(6), nullable=False, index=True),
+    Column("member_count", Integer, nullable=False),
+    Column("applicant_name", String(100), nullable=False),
+    Column("applicant_masked_id", String(18), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("submitted_at", UtcDateTime(), nullable=False),
+    Column("correlation_id", String(200), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+)

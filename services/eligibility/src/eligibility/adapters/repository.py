@@ -1,0 +1,37 @@
+"""Loading and storing eligibility aggregates (the service layer never writes SQL)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from shared.events import AssistanceType
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eligibility.adapters.orm import application as application_table
+from eligibility.domain.model import Application, ApplicationStatus
+
+
+class ApplicationRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, application: Application) -> None:
+        await self.session.execute(insert(application_table).values(**asdict(application)))
+
+    async def get(self, application_id: UUID) -> Application | None:
+        row = (
+            (await self.session.execute(select(application_table).where(application_table.c.id == application_id)))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _to_model(row)
+
+
+def _to_model(row: Any) -> Application:
+    values = {k: v for k, v in row.items() if k != "version"}
+    values["assistance_type"] = AssistanceType(values["assistance_type"])
+    values["status"] = ApplicationStatus(values["status"])
+    return Application(**values)

@@ -1,0 +1,7 @@
+"""Dependency aliases for the eligibility routes."""
+
+from __future__ import annotations
+
+from jiuzhu_platform.deps import CorrelationIdDep, RuntimeDep, SessionDep
+
+__all__ = ["CorrelationIdDep", "RuntimeDep", "SessionDep"]

@@ -1,0 +1,5 @@
+"""`python -m monitoring api|worker|migrate`."""
+
+from monitoring.main import DEFINITION
+
+DEFINITION.cli()()

@@ -1,0 +1,25 @@
+"""Monitoring's event handlers: shared event in → service call → done. The platform's
+`EventConsumer` owns the transaction, the inbox row and the offset commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from jiuzhu_platform.definition import ConsumerDefinition
+from shared.events import ApplicationSubmitted, Event
+from shared.topics import ELIGIBILITY_EVENTS
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monitoring import service as monitoring_service
+
+
+async def on_application_submitted(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, ApplicationSubmitted)
+    await monitoring_service.register_from_application(session, event, now=now)
+
+
+REGISTER = ConsumerDefinition(
+    name="register",
+    topics=(ELIGIBILITY_EVENTS,),
+    handlers={ApplicationSubmitted.event_type: on_application_submitted},
+)

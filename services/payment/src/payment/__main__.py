@@ -1,0 +1,5 @@
+"""`python -m payment api|worker|migrate`."""
+
+from payment.main import DEFINITION
+
+DEFINITION.cli()()

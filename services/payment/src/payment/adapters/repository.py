@@ -1,0 +1,50 @@
+"""Loading and storing payroll runs."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from shared.types import Period
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from payment.adapters.orm import payroll_run as table
+from payment.domain.model import PayrollRun, PayrollRunStatus
+
+
+class PayrollRunRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, run: PayrollRun) -> None:
+        await self.session.execute(
+            insert(table).values(
+                id=run.id,
+                period=str(run.period),
+                county_code=run.county_code,
+                status=run.status.value,
+                created_at=run.created_at,
+                correlation_id=run.correlation_id,
+            )
+        )
+
+    async def get(self, run_id: UUID) -> PayrollRun | None:
+        row = (await self.session.execute(select(table).where(table.c.id == run_id))).mappings().first()
+        return None if row is None else _to_model(row)
+
+    async def find(self, period: Period, county_code: str) -> PayrollRun | None:
+        query = select(table).where(table.c.period == str(period), table.c.county_code == county_code)
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else _to_model(row)
+
+
+def _to_model(row: Any) -> PayrollRun:
+    return PayrollRun(
+        id=row["id"],
+        period=Period.parse(row["period"]),
+        county_code=row["county_code"],
+        status=PayrollRunStatus(row["status"]),
+        created_at=row["created_at"],
+        correlation_id=row["correlation_id"],
+    )

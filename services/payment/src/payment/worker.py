@@ -1,0 +1,11 @@
+"""The payment worker: its outbox relay (it consumes no events yet)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from payment.main import DEFINITION
+
+
+def run() -> None:
+    asyncio.run(DEFINITION.run_worker())

@@ -1,0 +1,31 @@
+"""Loading and storing providers."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from procurement.adapters.orm import provider as table
+from procurement.domain.model import Provider
+
+
+class ProviderRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, provider: Provider) -> None:
+        await self.session.execute(insert(table).values(**asdict(provider)))
+
+    async def get(self, provider_id: UUID) -> Provider | None:
+        return await self._one(table.c.id == provider_id)
+
+    async def find_by_credit_code(self, credit_code: str) -> Provider | None:
+        return await self._one(table.c.credit_code == credit_code)
+
+    async def _one(self, where: Any) -> Provider | None:
+        row = (await self.session.execute(select(table).where(where))).mappings().first()
+        return None if row is None else Provider(**{k: v for k, v in row.items() if k != "version"})

@@ -1,0 +1,30 @@
+"""The procurement service (政府购买服务): its definition and `create_app()`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from jiuzhu_platform.definition import ServiceDefinition
+
+from procurement.adapters.orm import inbox, metadata, outbox
+from procurement.api.routes import router
+from procurement.settings import Settings
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+DEFINITION = ServiceDefinition(
+    name="procurement",
+    title="Jiuzhu procurement (政府购买服务)",
+    settings_class=Settings,
+    metadata=metadata,
+    outbox=outbox,
+    inbox=inbox,
+    routers=lambda: [router],
+    alembic_ini=SERVICE_DIR / "alembic.ini",
+    consumers=(),
+)
+
+
+def create_app() -> FastAPI:
+    return DEFINITION.create_app()

@@ -1,0 +1,10 @@
+"""Procurement service settings (env prefix `PROCUREMENT_`)."""
+
+from __future__ import annotations
+
+from jiuzhu_platform.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="PROCUREMENT_", env_file=".env", extra="ignore")

@@ -1,0 +1,30 @@
+"""The verification service (家庭经济状况核对): its definition and `create_app()`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from jiuzhu_platform.definition import ServiceDefinition
+
+from verification.adapters.orm import inbox, metadata, outbox
+from verification.api.routes import router
+from verification.settings import Settings
+
+SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+DEFINITION = ServiceDefinition(
+    name="verification",
+    title="Jiuzhu verification (家庭经济状况核对)",
+    settings_class=Settings,
+    metadata=metadata,
+    outbox=outbox,
+    inbox=inbox,
+    routers=lambda: [router],
+    alembic_ini=SERVICE_DIR / "alembic.ini",
+    consumers=(),
+)
+
+
+def create_app() -> FastAPI:
+    return DEFINITION.create_app()

@@ -1,0 +1,10 @@
+"""Verification service settings (env prefix `VERIFICATION_`)."""
+
+from __future__ import annotations
+
+from jiuzhu_platform.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VERIFICATION_", env_file=".env", extra="ignore")

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id
+from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
 from jiuzhu_platform.errors import register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
@@ -45,8 +45,9 @@ class RequestContextMiddleware:
 
     Pure ASGI (not BaseHTTPMiddleware) so the context also covers exception handlers."""
 
-    def __init__(self, app: ASGIApp, metrics: Callable[[], Metrics | None]) -> None:
+    def __init__(self, app: ASGIApp, service: str, metrics: Callable[[], Metrics | None]) -> None:
         self.app = app
+        self.service = service
         self.metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -69,7 +70,7 @@ class RequestContextMiddleware:
                 ]
             await send(message)
 
-        with correlation_scope(request_id):
+        with correlation_scope(request_id), service_scope(self.service):
             try:
                 await self.app(scope, receive, send_with_id)
             finally:
@@ -131,7 +132,9 @@ def create_service_app(
     )
     app.state.runtime = None
     register_exception_handlers(app)
-    app.add_middleware(RequestContextMiddleware, metrics=lambda: getattr(app.state.runtime, "metrics", None))
+    app.add_middleware(
+        RequestContextMiddleware, service=name, metrics=lambda: getattr(app.state.runtime, "metrics", None)
+    )
     app.include_router(health_router())
 
     @app.get("/readyz", tags=["health"], summary="Readiness: database and bus reachable")

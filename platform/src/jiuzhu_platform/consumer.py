@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
 from jiuzhu_platform.bus import Bus, BusUnavailable, Message, OutgoingMessage, Subscription
-from jiuzhu_platform.context import correlation_scope
+from jiuzhu_platform.context import correlation_scope, service_scope
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.faults import CONSUMER_AFTER_DB_COMMIT, NO_FAULTS, Faults
 from jiuzhu_platform.metrics import Metrics
@@ -102,7 +102,7 @@ class EventConsumer:
         except EventParseError as exc:
             await self._dead_letter(message, exc, attempts=0)
             return "dead-lettered"
-        with correlation_scope(event.correlation_id):
+        with correlation_scope(event.correlation_id), service_scope(self.name.split(".")[0]):
             try:
                 async for attempt in AsyncRetrying(
                     stop=stop_after_attempt(self._max_attempts),

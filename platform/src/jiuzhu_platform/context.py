@@ -10,6 +10,21 @@ from uuid import uuid4
 REQUEST_ID_HEADER = "X-Request-ID"
 
 _correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
+_service: ContextVar[str | None] = ContextVar("service", default=None)
+
+
+def get_service() -> str | None:
+    """The service doing the current work (several share a process in embedded mode)."""
+    return _service.get()
+
+
+@contextmanager
+def service_scope(service: str) -> Iterator[str]:
+    token = _service.set(service)
+    try:
+        yield service
+    finally:
+        _service.reset(token)
 
 
 def get_correlation_id() -> str | None:

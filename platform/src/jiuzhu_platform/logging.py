@@ -11,7 +11,7 @@ from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
-from jiuzhu_platform.context import get_correlation_id
+from jiuzhu_platform.context import get_correlation_id, get_service
 
 
 class ContextFilter(logging.Filter):
@@ -25,7 +25,7 @@ class ContextFilter(logging.Filter):
         if not hasattr(record, "correlation_id"):
             record.correlation_id = get_correlation_id()
         if not hasattr(record, "service"):
-            record.service = self.service
+            record.service = get_service() or self.service
         return True
 
 

@@ -1,0 +1,123 @@
+"""Forwarding `/v1/<service>/...` to the service over HTTP.
+
+- one shared `httpx.AsyncClient` per upstream (connection pooling), built in the lifespan;
+- bodies stream both ways (request chunks are forwarded as they arrive, the response is relayed
+  with `aiter_raw`), with a request-size limit enforced on `Content-Length` and while streaming;
+- hop-by-hop headers are stripped in both directions; `X-Request-ID` is propagated (or made)
+  and `X-Forwarded-For/-Proto/-Host` are set;
+- connect errors become 502 `UpstreamUnavailable`, timeouts 504 `UpstreamTimeout`, both in
+  the common error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Mapping
+
+import httpx
+from fastapi import Request
+from jiuzhu_platform.context import REQUEST_ID_HEADER, get_correlation_id
+from starlette.background import BackgroundTask
+from starlette.responses import StreamingResponse
+
+from gateway.errors import PayloadTooLarge, UnknownService, UpstreamTimeout, UpstreamUnavailable
+
+logger = logging.getLogger(__name__)
+
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "proxy-connection",
+        "te",
+        "trailer",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+    }
+)
+BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+
+
+def strip_hop_by_hop(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Drop hop-by-hop headers, including any named in `Connection`."""
+    items = list(headers)
+    named = {
+        token.strip().lower() for name, value in items if name.lower() == "connection" for token in value.split(",")
+    }
+    return [(k, v) for k, v in items if k.lower() not in HOP_BY_HOP and k.lower() not in named]
+
+
+def forwarded_headers(request: Request) -> list[tuple[str, str]]:
+    headers = [
+        (k, v) for k, v in strip_hop_by_hop(request.headers.items()) if k.lower() not in ("host", "x-request-id")
+    ]
+    client = request.client.host if request.client else "unknown"
+    previous = request.headers.get("x-forwarded-for")
+    headers = [(k, v) for k, v in headers if not k.lower().startswith("x-forwarded-")]
+    headers += [
+        ("x-forwarded-for", f"{previous}, {client}" if previous else client),
+        ("x-forwarded-proto", request.url.scheme),
+        ("x-forwarded-host", request.headers.get("host", "")),
+        (REQUEST_ID_HEADER.lower(), get_correlation_id() or ""),
+    ]
+    return headers
+
+
+async def limited_stream(request: Request, limit: int) -> AsyncIterator[bytes]:
+    received = 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLarge(limit)
+        if chunk:
+            yield chunk
+
+
+class Proxy:
+    def __init__(self, clients: Mapping[str, httpx.AsyncClient], *, max_body_bytes: int) -> None:
+        self.clients = clients
+        self.max_body_bytes = max_body_bytes
+
+    def client_for(self, service: str) -> httpx.AsyncClient:
+        client = self.clients.get(service)
+        if client is None:
+            raise UnknownService(service)
+        return client
+
+    async def forward(self, request: Request, service: str) -> StreamingResponse:
+        client = self.client_for(service)
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise PayloadTooLarge(self.max_body_bytes)
+        has_body = declared not in (None, "0") or "transfer-encoding" in request.headers
+        content = (
+            limited_stream(request, self.max_body_bytes) if has_body or request.method not in BODYLESS_METHODS else None
+        )
+        upstream_request = client.build_request(
+            request.method,
+            httpx.URL(path=request.url.path, query=request.url.query.encode("latin-1")),
+            headers=forwarded_headers(request),
+            content=content,
+        )
+        try:
+            upstream = await client.send(upstream_request, stream=True)
+        except PayloadTooLarge:
+            raise
+        except httpx.TimeoutException as exc:
+            logger.warning("upstream %s timed out: %r", service, exc)
+            raise UpstreamTimeout(service) from exc
+        except httpx.TransportError as exc:
+            logger.warning("upstream %s unreachable: %r", service, exc)
+            raise UpstreamUnavailable(service) from exc
+        response = StreamingResponse(
+            upstream.aiter_raw(), status_code=upstream.status_code, background=BackgroundTask(upstream.aclose)
+        )
+        response.raw_headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in strip_hop_by_hop(upstream.headers.multi_items())
+            if k.lower() != "x-request-id"
+        ]
+        return response

@@ -1,0 +1,20 @@
+"""Gateway settings (env prefix `GATEWAY_`)."""
+
+from __future__ import annotations
+
+from jiuzhu_platform.settings import Environment
+from pydantic import AnyHttpUrl, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
+
+    env: Environment = "prod"
+    upstreams: dict[str, AnyHttpUrl] = Field(
+        description='JSON object: service name -> base URL, e.g. {"eligibility": "http://eligibility:8000"}'
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1, description="Largest request body accepted (413 above)")
+    connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    upstream_timeout_seconds: float = Field(default=30.0, gt=0, description="Read/write timeout per upstream call")
+    log_level: str = "INFO"

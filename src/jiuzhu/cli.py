@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+
 from jiuzhu_platform.logging import configure_logging
 
 app = typer.Typer(help="Jiuzhu (救助) social-assistance platform", no_args_is_help=True, add_completion=False)

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+
 from shared.types import resident_id_check_digit
 
 logger = logging.getLogger(__name__)

@@ -12,10 +12,12 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
-from eligibility.main import DEFINITION as ELIGIBILITY
 from fastapi import FastAPI
+
+from eligibility.main import DEFINITION as ELIGIBILITY
 from gateway.main import create_app as create_gateway_app
 from gateway.settings import Settings as GatewaySettings
+from jiuzhu.demo import load_demo_households
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
 from jiuzhu_platform.runtime import Runtime
@@ -25,8 +27,6 @@ from monitoring.main import DEFINITION as MONITORING
 from payment.main import DEFINITION as PAYMENT
 from procurement.main import DEFINITION as PROCUREMENT
 from verification.main import DEFINITION as VERIFICATION
-
-from jiuzhu.demo import load_demo_households
 
 logger = logging.getLogger(__name__)
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from jiuzhu_platform.logging import configure_logging
 
 from gateway.main import create_app
 from gateway.settings import Settings
+from jiuzhu_platform.logging import configure_logging
 
 cli = typer.Typer(add_completion=False)
 

@@ -14,13 +14,13 @@ import httpx
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from jiuzhu_platform.app import RequestContextMiddleware, health_router
-from jiuzhu_platform.errors import register_exception_handlers
-from jiuzhu_platform.metrics import Metrics
 
 from gateway.auth import AnonymousAuthenticator, Authenticator
 from gateway.proxy import Proxy
 from gateway.settings import Settings
+from jiuzhu_platform.app import RequestContextMiddleware, health_router
+from jiuzhu_platform.errors import register_exception_handlers
+from jiuzhu_platform.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 

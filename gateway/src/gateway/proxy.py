@@ -16,11 +16,11 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 
 import httpx
 from fastapi import Request
-from jiuzhu_platform.context import REQUEST_ID_HEADER, get_correlation_id
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
 from gateway.errors import PayloadTooLarge, UnknownService, UpstreamTimeout, UpstreamUnavailable
+from jiuzhu_platform.context import REQUEST_ID_HEADER, get_correlation_id
 
 logger = logging.getLogger(__name__)
 

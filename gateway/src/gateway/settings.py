@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from jiuzhu_platform.settings import Environment
 from pydantic import AnyHttpUrl, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from jiuzhu_platform.settings import Environment
 
 
 class Settings(BaseSettings):

@@ -21,8 +21,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from shared.events import Event, EventParseError, parse_event
-from shared.topics import dlq_topic
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +32,8 @@ from jiuzhu_platform.db import Database
 from jiuzhu_platform.faults import CONSUMER_AFTER_DB_COMMIT, NO_FAULTS, Faults
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.stopping import sleep_unless_stopped
+from shared.events import Event, EventParseError, parse_event
+from shared.topics import dlq_topic
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from shared.errors import ErrorBody
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jiuzhu_platform.context import get_correlation_id
+from shared.errors import ErrorBody
 
 logger = logging.getLogger(__name__)
 

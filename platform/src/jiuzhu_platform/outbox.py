@@ -23,8 +23,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from shared.events import Event
-from shared.topics import events_topic
 from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +31,8 @@ from jiuzhu_platform.db import Database
 from jiuzhu_platform.faults import NO_FAULTS, RELAY_AFTER_PUBLISH, Faults
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.stopping import sleep_unless_stopped
+from shared.events import Event
+from shared.topics import events_topic
 
 logger = logging.getLogger(__name__)
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from jiuzhu_platform.definition import ServiceDefinition
 
 from eligibility.adapters.orm import inbox, metadata, outbox
 from eligibility.api.routes import router
 from eligibility.settings import Settings
+from jiuzhu_platform.definition import ServiceDefinition
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 

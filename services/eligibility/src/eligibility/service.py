@@ -7,9 +7,6 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from jiuzhu_platform.outbox import add_event
-from shared.events import AssistanceType
-from shared.types import ResidentId
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.adapters.orm import outbox
@@ -17,6 +14,9 @@ from eligibility.adapters.repository import ApplicationRepository
 from eligibility.domain import rules
 from eligibility.domain.errors import ApplicationNotFound
 from eligibility.domain.model import Application
+from jiuzhu_platform.outbox import add_event
+from shared.events import AssistanceType
+from shared.types import ResidentId
 
 
 async def submit_application(

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from jiuzhu_platform.definition import ConsumerDefinition
-from shared.events import ApplicationSubmitted, Event
-from shared.topics import ELIGIBILITY_EVENTS
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.definition import ConsumerDefinition
 from monitoring import service as monitoring_service
+from shared.events import ApplicationSubmitted, Event
+from shared.topics import ELIGIBILITY_EVENTS
 
 
 async def on_application_submitted(session: AsyncSession, event: Event, now: datetime) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from jiuzhu_platform.definition import ServiceDefinition
 
+from jiuzhu_platform.definition import ServiceDefinition
 from monitoring.adapters.orm import inbox, metadata, outbox
 from monitoring.api.routes import router
 from monitoring.consumers import REGISTER

@@ -7,15 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from uuid import UUID
 
-from jiuzhu_platform.outbox import add_event
-from shared.events import ApplicationSubmitted
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.outbox import add_event
 from monitoring.adapters.orm import outbox
 from monitoring.adapters.repository import RegisterRepository
 from monitoring.domain import rules
 from monitoring.domain.errors import HouseholdNotInRegister
 from monitoring.domain.model import RegisterEntry
+from shared.events import ApplicationSubmitted
 
 logger = logging.getLogger(__name__)
 

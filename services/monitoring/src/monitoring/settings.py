@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from jiuzhu_platform.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from jiuzhu_platform.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -6,16 +6,16 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from jiuzhu_platform.outbox import add_event
-from shared.types import Period
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.outbox import add_event
 from payment.adapters.orm import outbox
 from payment.adapters.repository import PayrollRunRepository
 from payment.domain import rules
 from payment.domain.errors import PayrollRunExists, PayrollRunNotFound
 from payment.domain.model import PayrollRun
+from shared.types import Period
 
 
 async def open_payroll_run(

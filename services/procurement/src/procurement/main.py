@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from jiuzhu_platform.definition import ServiceDefinition
 
+from jiuzhu_platform.definition import ServiceDefinition
 from procurement.adapters.orm import inbox, metadata, outbox
 from procurement.api.routes import router
 from procurement.settings import Settings

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from jiuzhu_platform.outbox import add_event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.outbox import add_event
 from procurement.adapters.orm import outbox
 from procurement.adapters.repository import ProviderRepository
 from procurement.domain import rules

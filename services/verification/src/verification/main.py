@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from jiuzhu_platform.definition import ServiceDefinition
 
+from jiuzhu_platform.definition import ServiceDefinition
 from verification.adapters.orm import inbox, metadata, outbox
 from verification.api.routes import router
 from verification.settings import Settings

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from jiuzhu_platform.outbox import add_event
-from shared.types import ResidentId
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.outbox import add_event
+from shared.types import ResidentId
 from verification.adapters.orm import outbox
 from verification.adapters.repository import ConsentRepository
 from verification.domain import rules

@@ -6,12 +6,12 @@ from dataclasses import asdict
 from typing import Any
 from uuid import UUID
 
-from shared.events import AssistanceType
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.adapters.orm import application as application_table
 from eligibility.domain.model import Application, ApplicationStatus
+from shared.events import AssistanceType
 
 
 class ApplicationRepository:

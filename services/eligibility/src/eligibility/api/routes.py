@@ -5,12 +5,12 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from shared.errors import ErrorBody
 
 from eligibility import service as eligibility_service
 from eligibility.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from eligibility.api.schemas import ApplicationCreate, ApplicationRead
 from eligibility.domain.model import Application
+from shared.errors import ErrorBody
 
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from shared.events import ApplicationSubmitted, ApplicationSubmittedData, AssistanceType
-
 from eligibility.domain.model import Application, ApplicationStatus
+from shared.events import ApplicationSubmitted, ApplicationSubmittedData, AssistanceType
 
 
 def submit_application(

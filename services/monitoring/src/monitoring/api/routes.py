@@ -6,13 +6,13 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from shared.errors import ErrorBody
-from shared.types import RegionCode
 
 from monitoring import service as monitoring_service
 from monitoring.api.deps import SessionDep
 from monitoring.api.schemas import HouseholdPage, HouseholdRead
 from monitoring.domain.model import RegisterEntry
+from shared.errors import ErrorBody
+from shared.types import RegionCode
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring"])
 

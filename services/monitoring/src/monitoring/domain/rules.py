@@ -6,9 +6,8 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from shared.events import HouseholdRegistered, HouseholdRegisteredData
-
 from monitoring.domain.model import RegisterEntry
+from shared.events import HouseholdRegistered, HouseholdRegisteredData
 
 REASON_APPLICATION = "application_submitted"  # 申请救助即纳入监测
 

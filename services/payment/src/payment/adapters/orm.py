@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 from sqlalchemy import Column, Integer, String, Table, UniqueConstraint, Uuid
+
+from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
 outbox = define_outbox_table(metadata)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from shared.types import Period
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment.adapters.orm import payroll_run as table
 from payment.domain.model import PayrollRun, PayrollRunStatus
+from shared.types import Period
 
 
 class PayrollRunRepository:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from shared.errors import ErrorBody
 
 from payment import service as payment_service
 from payment.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from payment.api.schemas import PayrollRunCreate, PayrollRunRead
+from shared.errors import ErrorBody
 
 router = APIRouter(prefix="/v1/payment", tags=["payment"])
 

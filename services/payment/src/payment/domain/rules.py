@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID, uuid4
 
-from shared.events import PayrollRunCreated, PayrollRunCreatedData
-from shared.types import Period
-
 from payment.domain.errors import PayrollPeriodTooFarAhead
 from payment.domain.model import PayrollRun, PayrollRunStatus
+from shared.events import PayrollRunCreated, PayrollRunCreatedData
+from shared.types import Period
 
 
 def open_payroll_run(

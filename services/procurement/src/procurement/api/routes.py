@@ -5,11 +5,11 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from shared.errors import ErrorBody
 
 from procurement import service as procurement_service
 from procurement.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from procurement.api.schemas import ProviderCreate, ProviderRead
+from shared.errors import ErrorBody
 
 router = APIRouter(prefix="/v1/procurement", tags=["procurement"])
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import uuid4
 
+from procurement.domain.model import Provider
 from shared.events import ProviderRegistered, ProviderRegisteredData
 from shared.types import registration_category
-
-from procurement.domain.model import Provider
 
 
 def register_provider(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from shared.errors import ErrorBody
 
+from shared.errors import ErrorBody
 from verification import service as verification_service
 from verification.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from verification.api.schemas import ConsentCreate, ConsentRead

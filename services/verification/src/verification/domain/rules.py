@@ -7,7 +7,6 @@ from uuid import UUID, uuid4
 
 from shared.events import ConsentRecorded, ConsentRecordedData
 from shared.types import business_date
-
 from verification.domain.errors import ConsentSignedInFuture
 from verification.domain.model import Consent
 

@@ -63,8 +63,8 @@ class TestEnvelope:
         assert event.time.utcoffset() == timedelta(0)
 
     def test_naive_time_is_refused(self) -> None:
+        naive = datetime(2026, 3, 1)
         with pytest.raises(ValueError, match="timezone"):
-            naive = datetime(2026, 3, 1)
             ApplicationSubmitted.create(application_event().data, subject="h", correlation_id="c", now=naive)
 
     def test_events_are_immutable(self) -> None:

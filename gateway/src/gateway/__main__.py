@@ -20,7 +20,7 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to bind")] = 8000,
 ) -> None:
     """Serve the Jiuzhu API gateway."""
-    settings = Settings()  # type: ignore[call-arg]
+    settings = Settings()
     configure_logging("gateway", settings.log_level)
     uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
 

@@ -38,7 +38,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        config = settings or Settings()  # type: ignore[call-arg]  # pydantic-settings reads the environment
+        config = settings or Settings()
         timeout = httpx.Timeout(config.upstream_timeout_seconds, connect=config.connect_timeout_seconds)
         async with AsyncExitStack() as stack:
             clients = {}

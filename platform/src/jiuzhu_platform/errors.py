@@ -7,6 +7,7 @@ Services raise subclasses (`ApplicationNotFound(NotFound)`); routes never raise
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -51,10 +52,10 @@ def error_response(
     detail: str | list[dict[str, Any]],
     *,
     message_zh: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorBody(error=error, detail=detail, message_zh=message_zh, correlation_id=get_correlation_id())
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=dict(headers) if headers else None)
 
 
 def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:

@@ -50,6 +50,7 @@ def create_app(
                         timeout=timeout,
                         transport=transport,
                         follow_redirects=False,
+                        trust_env=False,  # upstreams are internal: never via an environment proxy
                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
                     )
                 )

@@ -167,8 +167,13 @@ class _InProcessSubscription:
 class KafkaBus:
     """aiokafka producer (idempotent, acks=all) and consumers with manual commits."""
 
-    def __init__(self, bootstrap_servers: str, *, client_id: str, request_timeout_ms: int = 15_000) -> None:
+    def __init__(
+        self, bootstrap_servers: str, *, client_id: str, topic_prefix: str = "", request_timeout_ms: int = 15_000
+    ) -> None:
+        """`topic_prefix` namespaces every topic on a shared cluster (a staging copy, or one
+        test's topics); code above the bus always sees the plain names."""
         self._bootstrap = bootstrap_servers
+        self._prefix = topic_prefix
         self._client_id = client_id
         self._request_timeout_ms = request_timeout_ms
         self._producer: AIOKafkaProducer | None = None
@@ -201,7 +206,7 @@ class KafkaBus:
             return
         producer = await self._ensure_producer()
         try:
-            futures = [await producer.send(m.topic, m.value, key=m.key, headers=list(m.headers)) for m in messages]
+            futures = [await producer.send(self._prefix + m.topic, m.value, key=m.key, headers=list(m.headers)) for m in messages]
             await asyncio.gather(*futures)
         except (KafkaError, OSError) as exc:
             # After a broker outage the producer may be wedged: drop it, rebuild on next publish.
@@ -213,7 +218,7 @@ class KafkaBus:
 
     async def subscribe(self, group: str, topics: Sequence[str]) -> Subscription:
         consumer = AIOKafkaConsumer(
-            *topics,
+            *(self._prefix + t for t in topics),
             bootstrap_servers=self._bootstrap,
             client_id=self._client_id,
             group_id=group,
@@ -227,7 +232,7 @@ class KafkaBus:
         except (KafkaError, OSError) as exc:
             await consumer.stop()
             raise BusUnavailable(f"cannot subscribe at {self._bootstrap}: {exc}") from exc
-        return _KafkaSubscription(consumer)
+        return _KafkaSubscription(consumer, self._prefix)
 
     async def ping(self) -> None:
         admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=3_000)
@@ -247,19 +252,20 @@ class KafkaBus:
 
 
 class _KafkaSubscription:
-    def __init__(self, consumer: AIOKafkaConsumer) -> None:
+    def __init__(self, consumer: AIOKafkaConsumer, prefix: str) -> None:
         self._consumer = consumer
+        self._prefix = prefix
 
     async def fetch(self, timeout: float) -> Sequence[Message]:
         batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=500)
         return [
-            Message(r.topic, r.partition, r.offset, r.key, r.value or b"", tuple(r.headers))
+            Message(r.topic.removeprefix(self._prefix), r.partition, r.offset, r.key, r.value or b"", tuple(r.headers))
             for records in batches.values()
             for r in records
         ]
 
     async def commit(self, message: Message) -> None:
-        await self._consumer.commit({TopicPartition(message.topic, message.partition): message.offset + 1})
+        await self._consumer.commit({TopicPartition(self._prefix + message.topic, message.partition): message.offset + 1})
 
     async def close(self) -> None:
         await self._consumer.stop()

@@ -1,0 +1,56 @@
+# Jiuzhu (救助) — the two commands a newcomer needs are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+UV := python3 -m uv
+PYTEST_ARGS ?=
+
+.PHONY: help tools sync run test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+
+help: ## Show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+
+tools: ## Install uv (the workspace manager) if missing
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	@$(UV) --version
+
+sync: tools ## Install every package of the workspace and the dev tools into .venv
+	$(UV) sync --all-packages --frozen
+
+run: sync ## Embedded mode: every service + gateway in one process, SQLite, in-process bus
+	$(UV) run jiuzhu run
+
+test: sync ## Everything: lint, then all tiers against real PostgreSQL and Kafka (started and stopped here)
+	$(MAKE) --no-print-directory lint
+	deploy/local/run-tests.sh $(PYTEST_ARGS)
+
+test-unit: sync ## Unit, API and embedded-mode tests only (no servers)
+	$(UV) run pytest -m "not integration and not e2e" $(PYTEST_ARGS)
+
+test-integration: sync ## Integration tier (starts the servers)
+	deploy/local/run-tests.sh -m integration $(PYTEST_ARGS)
+
+test-e2e: sync ## End-to-end tier: every service in its own process (starts the servers)
+	deploy/local/run-tests.sh -m e2e $(PYTEST_ARGS)
+
+lint: ## ruff (lint + format check) and mypy --strict
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+	$(UV) run mypy
+
+format: ## Apply ruff fixes and formatting
+	$(UV) run ruff check --fix .
+	$(UV) run ruff format .
+
+schemas: ## Regenerate the committed event JSON Schemas and the AsyncAPI catalogue
+	$(UV) run python -m shared.schemas shared/schemas
+
+servers: ## Start PostgreSQL and Kafka on loopback (idempotent)
+	deploy/local/postgres.sh start
+	deploy/local/kafka.sh start
+
+stop-servers: ## Stop PostgreSQL and Kafka
+	-deploy/local/kafka.sh stop
+	-deploy/local/postgres.sh stop
+
+migrate: ## Migrate one service's database: make migrate SERVICE=eligibility (uses <SERVICE>_DATABASE_URL)
+	$(UV) run python -m $(SERVICE) migrate

@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
-from jiuzhu_platform.errors import register_exception_handlers
+from jiuzhu_platform.errors import internal_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
 from jiuzhu_platform.runtime import Runtime
@@ -57,11 +57,13 @@ class RequestContextMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         request_id = clean_request_id(headers.get(REQUEST_ID_HEADER.lower()))
         status = 500
+        response_started = False
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
+            nonlocal status, response_started
             if message["type"] == "http.response.start":
+                response_started = True
                 status = message["status"]
                 message.setdefault("headers", [])
                 message["headers"] = [
@@ -73,6 +75,13 @@ class RequestContextMiddleware:
         with correlation_scope(request_id), service_scope(self.service):
             try:
                 await self.app(scope, receive, send_with_id)
+            except Exception:
+                # Rendered here, inside the request's context, so a 500 still carries the
+                # correlation id (Starlette's outermost error middleware would not).
+                if response_started:
+                    raise
+                logger.exception("unhandled error")
+                await internal_error_response()(scope, receive, send_with_id)
             finally:
                 elapsed = time.perf_counter() - started
                 route = scope.get("route")

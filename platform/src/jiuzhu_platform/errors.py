@@ -55,7 +55,14 @@ def error_response(
     headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorBody(error=error, detail=detail, message_zh=message_zh, correlation_id=get_correlation_id())
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=dict(headers) if headers else None)
+    return JSONResponse(
+        body.model_dump(mode="json"), status_code=status_code, headers=dict(headers) if headers else None
+    )
+
+
+def internal_error_response() -> JSONResponse:
+    """A 500 that says nothing about the internals (they are in the log, with the same id)."""
+    return error_response(500, "InternalError", "internal error", message_zh="系统内部错误")
 
 
 def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
@@ -86,7 +93,7 @@ def register_exception_handlers(app: FastAPI) -> None:
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)
-        return error_response(500, "InternalError", "internal error", message_zh="系统内部错误")
+        return internal_error_response()
 
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)

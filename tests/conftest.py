@@ -41,27 +41,37 @@ def pg_admin_url() -> str:
 CreateDatabase = Callable[[str], Awaitable[str]]
 
 
-@pytest.fixture
-async def pg_database(pg_admin_url: str) -> AsyncIterator[CreateDatabase]:
-    """Factory: `await pg_database("eligibility")` creates an empty database and returns its
-    SQLAlchemy URL; every database made is dropped at the end of the test."""
-    admin_dsn = pg_admin_url.replace("postgresql+asyncpg://", "postgresql://")
-    created: list[str] = []
+class ThrowawayDatabases:
+    """Creates empty PostgreSQL databases (`jz_test_<label>_<random>`) and drops them all."""
 
-    async def create(label: str) -> str:
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin_dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+        self.created: list[str] = []
+
+    async def create(self, label: str) -> str:
         name = f"jz_test_{label}_{uuid.uuid4().hex[:10]}"
-        connection = await asyncpg.connect(admin_dsn)
+        connection = await asyncpg.connect(self.admin_dsn)
         try:
             await connection.execute(f'CREATE DATABASE "{name}"')
         finally:
             await connection.close()
-        created.append(name)
-        return pg_admin_url.rsplit("/", 1)[0] + f"/{name}"
+        self.created.append(name)
+        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
 
-    yield create
-    connection = await asyncpg.connect(admin_dsn)
-    try:
-        for name in created:
-            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
+    async def drop_all(self) -> None:
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            for name in self.created:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+@pytest.fixture
+async def pg_database(pg_admin_url: str) -> AsyncIterator[CreateDatabase]:
+    """Factory: `await pg_database("eligibility")` creates an empty database and returns its
+    SQLAlchemy URL; every database made is dropped at the end of the test."""
+    databases = ThrowawayDatabases(pg_admin_url)
+    yield databases.create
+    await databases.drop_all()

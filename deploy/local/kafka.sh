@@ -14,8 +14,8 @@
 #                                 jars go to $JIUZHU_CACHE_DIR/kafka-<version>/lib
 #   JIUZHU_STATE_DIR              state root (default $HOME/.cache/jiuzhu); broker state
 #                                 (server.properties, data/, logs/, kafka.pid) in .../kafka
-#   JIUZHU_KAFKA_PORT             PLAINTEXT listener on 127.0.0.1 (default 59092)
-#   JIUZHU_KAFKA_CONTROLLER_PORT  CONTROLLER listener on 127.0.0.1 (default 59093)
+#   JIUZHU_KAFKA_PORT             PLAINTEXT listener on 127.0.0.1 (default 19092)
+#   JIUZHU_KAFKA_CONTROLLER_PORT  CONTROLLER listener on 127.0.0.1 (default 19093)
 #   JIUZHU_KAFKA_HEAP_OPTS        JVM heap flags (default "-Xms256m -Xmx512m")
 #   JIUZHU_KAFKA_READY_CHECK      "metadata" (default): after the log says started, also
 #                                 list topics with kafka-tools; "log": port + log line only
@@ -33,8 +33,8 @@ STATE_ROOT=${JIUZHU_STATE_DIR:-$HOME/.cache/jiuzhu}
 cd /
 
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=${JIUZHU_KAFKA_PORT:-59092}
-CONTROLLER_PORT=${JIUZHU_KAFKA_CONTROLLER_PORT:-59093}
+KAFKA_PORT=${JIUZHU_KAFKA_PORT:-19092}
+CONTROLLER_PORT=${JIUZHU_KAFKA_CONTROLLER_PORT:-19093}
 HEAP_OPTS=${JIUZHU_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}
 READY_CHECK=${JIUZHU_KAFKA_READY_CHECK:-metadata}
 readonly START_TIMEOUT=90 STOP_TIMEOUT=30

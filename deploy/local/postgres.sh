@@ -9,7 +9,7 @@
 # Environment:
 #   JIUZHU_STATE_DIR   state root (default $HOME/.cache/jiuzhu); the cluster
 #                      lives in $JIUZHU_STATE_DIR/postgres (data/, sock/, postgres.log)
-#   JIUZHU_PG_PORT     TCP port on 127.0.0.1 (default 55432)
+#   JIUZHU_PG_PORT     TCP port on 127.0.0.1 (default 15432)
 #
 # Uses the Debian PostgreSQL binaries (/usr/lib/postgresql/<ver>/bin, 15
 # preferred); installs the `postgresql` package with apt-get when none is there.
@@ -33,7 +33,7 @@ STATE_ROOT=${JIUZHU_STATE_DIR:-$HOME/.cache/jiuzhu}
 [[ $STATE_ROOT == /* ]] || STATE_ROOT=$PWD/$STATE_ROOT
 # Work from / so the server user never trips over an unreadable cwd.
 cd /
-PG_PORT=${JIUZHU_PG_PORT:-55432}
+PG_PORT=${JIUZHU_PG_PORT:-15432}
 PG_HOST=127.0.0.1
 PG_STATE=$STATE_ROOT/postgres
 PGDATA_DIR=$PG_STATE/data

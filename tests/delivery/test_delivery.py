@@ -36,6 +36,7 @@ from monitoring.main import DEFINITION as MONITORING
 from shared.events import ApplicationSubmitted, AssistanceType, Event
 from shared.topics import ELIGIBILITY_EVENTS, dlq_topic
 from shared.types import ResidentId, resident_id_check_digit
+from tests.conftest import ThrowawayDatabases, server_setting
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT_SECONDS = 60
@@ -136,6 +137,7 @@ def open_runtime(
 @pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
 async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Backend]:
     eligibility_faults, monitoring_faults = Faults(), Faults()
+    databases: ThrowawayDatabases | None = None
     if request.param == "embedded":
         bus = InProcessBus()
         urls = {d.name: f"sqlite+aiosqlite:///{tmp_path / d.name}.db" for d in (ELIGIBILITY, MONITORING)}
@@ -143,9 +145,9 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
 
         shared_bus: Bus | None = bus
     else:
-        bootstrap = request.getfixturevalue("kafka_bootstrap")
-        create_database = request.getfixturevalue("pg_database")
-        urls = {d.name: await create_database(d.name) for d in (ELIGIBILITY, MONITORING)}
+        bootstrap = server_setting("JIUZHU_KAFKA_BOOTSTRAP")
+        databases = ThrowawayDatabases(server_setting("JIUZHU_PG_ADMIN_URL"))
+        urls = {d.name: await databases.create(d.name) for d in (ELIGIBILITY, MONITORING)}
         prefix = f"t{uuid.uuid4().hex[:8]}."
         settings = {"bus": "kafka", "kafka_bootstrap_servers": bootstrap, "kafka_topic_prefix": prefix}
 
@@ -164,6 +166,8 @@ async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     finally:
         for runtime in (result.eligibility, result.monitoring, *result.extra_runtimes):
             await runtime.close()
+        if databases is not None:
+            await databases.drop_all()
 
 
 async def run_consumer_until(consumer: EventConsumer, condition: Callable[[], Awaitable[bool]]) -> None:

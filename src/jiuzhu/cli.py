@@ -35,3 +35,7 @@ def run(
 def version() -> None:
     """Print the version."""
     typer.echo("jiuzhu 0.1.0")
+
+
+if __name__ == "__main__":
+    app()

@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from shared.types import resident_id_check_digit
+from tests.conftest import ThrowawayDatabases, server_setting
 
 pytestmark = pytest.mark.e2e
 
@@ -99,8 +100,13 @@ async def wait_until_ready(urls: list[str], cluster: Cluster) -> None:
                 await asyncio.sleep(0.3)
 
 
-@pytest.fixture
-async def cluster(tmp_path: Path, pg_database: Any, kafka_bootstrap: str) -> AsyncIterator[Cluster]:
+@pytest.fixture(scope="module")
+async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
+    """One cluster for the module (starting eleven processes takes a while); the test that
+    kills a service runs last."""
+    tmp_path = tmp_path_factory.mktemp("cluster")
+    kafka_bootstrap = server_setting("JIUZHU_KAFKA_BOOTSTRAP")
+    databases = ThrowawayDatabases(server_setting("JIUZHU_PG_ADMIN_URL"))
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(tuple(s.upper() + "_" for s in SERVICES))}
     env = dict(base_env)
@@ -109,7 +115,7 @@ async def cluster(tmp_path: Path, pg_database: Any, kafka_bootstrap: str) -> Asy
         upper = service.upper()
         env |= {
             f"{upper}_ENV": "test",
-            f"{upper}_DATABASE_URL": await pg_database(service),
+            f"{upper}_DATABASE_URL": await databases.create(service),
             f"{upper}_BUS": "kafka",
             f"{upper}_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             f"{upper}_KAFKA_TOPIC_PREFIX": prefix,
@@ -136,6 +142,7 @@ async def cluster(tmp_path: Path, pg_database: Any, kafka_bootstrap: str) -> Asy
     finally:
         for name in list(result.processes):
             result.stop(name)
+        await databases.drop_all()
 
 
 def application(n: int = 7) -> dict[str, Any]:

@@ -206,7 +206,10 @@ class KafkaBus:
             return
         producer = await self._ensure_producer()
         try:
-            futures = [await producer.send(self._prefix + m.topic, m.value, key=m.key, headers=list(m.headers)) for m in messages]
+            futures = [
+                await producer.send(self._prefix + m.topic, m.value, key=m.key, headers=list(m.headers))
+                for m in messages
+            ]
             await asyncio.gather(*futures)
         except (KafkaError, OSError) as exc:
             # After a broker outage the producer may be wedged: drop it, rebuild on next publish.
@@ -265,7 +268,9 @@ class _KafkaSubscription:
         ]
 
     async def commit(self, message: Message) -> None:
-        await self._consumer.commit({TopicPartition(self._prefix + message.topic, message.partition): message.offset + 1})
+        await self._consumer.commit(
+            {TopicPartition(self._prefix + message.topic, message.partition): message.offset + 1}
+        )
 
     async def close(self) -> None:
         await self._consumer.stop()

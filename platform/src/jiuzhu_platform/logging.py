@@ -29,7 +29,8 @@ class ContextFilter(logging.Filter):
         return True
 
 
-def configure_logging(service: str, level: str = "INFO", stream: Any = None) -> None:
+def json_handler(service: str, stream: Any = None) -> logging.Handler:
+    """A handler writing one JSON object per line, with `service` and `correlation_id`."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(
         JsonFormatter(
@@ -39,6 +40,11 @@ def configure_logging(service: str, level: str = "INFO", stream: Any = None) -> 
         )
     )
     handler.addFilter(ContextFilter(service))
+    return handler
+
+
+def configure_logging(service: str, level: str = "INFO", stream: Any = None) -> None:
+    handler = json_handler(service, stream)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

@@ -1,0 +1,132 @@
+"""The same skeleton flow in embedded mode: one process, SQLite files, the in-process bus,
+the gateway in front (no servers needed, so this runs in every tier)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from jiuzhu.demo import DEMO_HOUSEHOLDS, demo_applications
+from jiuzhu.embedded import create_embedded_app
+from jiuzhu_platform.logging import json_handler
+from shared.types import resident_id_check_digit
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+async def embedded(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI, io.StringIO]]:
+    stream = io.StringIO()
+    handler = json_handler("embedded", stream)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    previous_level = root.level
+    root.setLevel(logging.INFO)
+    app = create_embedded_app(tmp_path / "data")
+    try:
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+                yield client, app, stream
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous_level)
+
+
+async def wait_for(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
+    async def poll() -> dict[str, Any]:
+        while (response := await client.get(url)).status_code == 404:
+            await asyncio.sleep(0.05)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    return await asyncio.wait_for(poll(), 30)
+
+
+async def test_demo_households_are_loaded_through_the_real_path(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
+) -> None:
+    client, _, _ = embedded
+
+    async def all_registered() -> dict[str, Any]:
+        while (page := (await client.get("/v1/monitoring/households")).json())["total"] < len(DEMO_HOUSEHOLDS):
+            await asyncio.sleep(0.05)
+        return dict(page)
+
+    page = await asyncio.wait_for(all_registered(), 30)
+    assert page["total"] == len(DEMO_HOUSEHOLDS) == len(demo_applications())
+    assert {item["region_code"] for item in page["items"]} == {d[1] for d in DEMO_HOUSEHOLDS}
+
+
+async def test_application_flows_to_the_register_with_one_correlation_id(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
+) -> None:
+    client, app, stream = embedded
+    body = "52011219851111002"
+    created = await client.post(
+        "/v1/eligibility/applications",
+        json={
+            "assistance_type": "temporary",
+            "region_code": "520112",
+            "member_count": 2,
+            "applicant": {"name": "嵌入式", "resident_id": body + resident_id_check_digit(body)},
+        },
+        headers={"X-Request-ID": "embedded-flow-1"},
+    )
+    assert created.status_code == 201, created.text
+    assert created.headers["x-request-id"] == "embedded-flow-1"
+    entry = await wait_for(client, f"/v1/monitoring/households/{created.json()['household_id']}")
+    assert entry["assistance_types"] == ["temporary"]
+
+    records = [json.loads(line) for line in stream.getvalue().splitlines()]
+    services = {r["service"] for r in records if r.get("correlation_id") == "embedded-flow-1"}
+    assert {"gateway", "eligibility", "monitoring"} <= services
+    assert body not in stream.getvalue()  # privacy: not even the ID body reaches the log
+
+    docs = await client.get("/openapi.json")
+    assert "/v1/eligibility/applications" in docs.json()["paths"]
+    assert "/v1/monitoring/households" in docs.json()["paths"]
+    assert app.state.bus.committed("monitoring.register", "eligibility.events") >= 1
+
+
+def test_make_run_serves_the_docs(tmp_path: Path) -> None:
+    """`jiuzhu run` (what `make run` starts) answers on its port with docs and demo data."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
+    command = [sys.executable, "-m", "jiuzhu.cli", "run", "--port", str(port), "--data-dir", str(tmp_path / "d")]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2, trust_env=False) as client:
+            while True:
+                assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+                try:
+                    if client.get("/v1/monitoring/households").json().get("total") == len(DEMO_HOUSEHOLDS):
+                        break
+                except (httpx.TransportError, ValueError):
+                    pass
+                assert time.monotonic() < deadline, "embedded mode not serving after 60s"
+                time.sleep(0.3)
+            docs = client.get("/docs")
+            assert docs.status_code == 200
+            assert "swagger" in docs.text.lower()
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=20)[0].decode()
+    assert f"http://127.0.0.1:{port}/docs" in output

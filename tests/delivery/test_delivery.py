@@ -282,13 +282,28 @@ class TestIdempotentConsumer:
         async def flaky(session: Any, event: Event, now: Any) -> None:
             if failures["left"]:
                 failures["left"] -= 1
-                raise ConnectionError("database blip")
+                raise ValueError("a bug that goes away on retry")
             await real(session, event, now)
 
         consumer = backend.consumer({ApplicationSubmitted.event_type: flaky})
         assert await consumer.process(message) == "applied"
         assert failures["left"] == 0
         assert len(await backend.register_rows()) == 1
+
+    async def test_an_outage_is_not_dead_lettered(self, backend: Backend) -> None:
+        """A handler that keeps failing because the database is unreachable must not park the
+        message: `process` raises and the loop will resume from the committed offset."""
+        await backend.submit(1)
+        await backend.relay().run_once()
+        [message] = await backend.read_topic(ELIGIBILITY_EVENTS, 1)
+
+        async def unreachable(session: Any, event: Event, now: Any) -> None:
+            raise ConnectionRefusedError("database is down")
+
+        with pytest.raises(ConnectionRefusedError):
+            await backend.consumer({ApplicationSubmitted.event_type: unreachable}).process(message)
+        assert await backend.read_topic(dlq_topic(ELIGIBILITY_EVENTS), 0) == []
+        assert await backend.consumer().process(message) == "applied"  # once the outage ends
 
     async def test_a_message_that_keeps_failing_goes_to_the_dlq(self, backend: Backend) -> None:
         await backend.submit(1)

@@ -9,8 +9,10 @@ For every message:
 
 A handler error is retried with exponential backoff (tenacity) `max_attempts` times; a message
 that keeps failing is parked on the DLQ with the error and the original bytes, and consumption
-goes on. If the DLQ cannot be written (broker down) the offset is not committed: the message
-will come again.
+goes on. An outage is not the message's fault: when the last error is an infrastructure one
+(database or bus unreachable) nothing is parked; the error leaves `process`, the loop drops its
+subscription and resumes from the last committed offset after a backoff. Likewise if the DLQ
+cannot be written the offset is not committed and the message comes again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from tenacity import AsyncRetrying, RetryError, stop_after_attempt, wait_exponential
 
@@ -36,6 +39,9 @@ from shared.events import Event, EventParseError, parse_event
 from shared.topics import dlq_topic
 
 logger = logging.getLogger(__name__)
+
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, BusUnavailable, OSError)
+"""Errors that say "the database or the bus is unreachable", not "this message is bad"."""
 
 Handler = Callable[[AsyncSession, Event, datetime], Awaitable[None]]
 """A consumer handler: apply `event` using `session` (flush, never commit); the third argument
@@ -114,6 +120,8 @@ class EventConsumer:
             except RetryError as exc:
                 error = exc.last_attempt.exception()
                 assert error is not None
+                if isinstance(error, INFRASTRUCTURE_ERRORS):
+                    raise error from exc
                 logger.error(
                     "consumer %s: %s failed %d times, dead-lettering", self.name, event.type, self._max_attempts
                 )

@@ -32,11 +32,23 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+            # The driver's own transaction handling does not send BEGIN before a SELECT, so a
+            # SAVEPOINT would start (and its RELEASE commit) the real transaction. Hand
+            # transaction control to SQLAlchemy instead (its documented SQLite recipe), and
+            # begin IMMEDIATE: a deferred transaction that reads and then writes cannot wait for
+            # a concurrent writer (SQLite fails it with "database is locked" at once), whereas
+            # IMMEDIATE takes the write lock up front and queues behind `busy_timeout`. Writers
+            # are serialised, which suits the embedded mode (one process, a few users).
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(connection: Any) -> None:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     kwargs.setdefault("pool_pre_ping", True)

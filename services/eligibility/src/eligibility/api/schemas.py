@@ -25,7 +25,7 @@ class ApplicationCreate(BaseModel):
 
     assistance_type: AssistanceType
     region_code: CountyCode = Field(description="The household's county-level area (GB/T 2260), e.g. 520102")
-    member_count: int = Field(ge=1, le=50, description="共同生活的家庭成员人数")
+    member_count: int = Field(strict=True, ge=1, le=50, description="共同生活的家庭成员人数 (a JSON integer)")
     applicant: Applicant
     household_id: UUID | None = Field(default=None, description="An existing household, if known")
 

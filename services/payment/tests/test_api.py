@@ -1,0 +1,249 @@
+"""The payment API over HTTP: a migrated SQLite database, the in-process bus, the real app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from pydantic import AwareDatetime, TypeAdapter
+from sqlalchemy import select
+
+from jiuzhu_platform.testing import ServiceHarness, service_harness
+from payment import service as payment_service
+from payment.adapters.orm import outbox
+from payment.main import DEFINITION
+from shared.events import PayrollRunCreated, parse_event
+from shared.types import Period
+
+TOPIC = "payment.events"
+RUNS = "/v1/payment/payroll-runs"
+
+
+def run_body(period: str = "2026-01", county_code: str = "520102") -> dict[str, Any]:
+    return {"period": period, "county_code": county_code}
+
+
+async def outbox_rows(h: ServiceHarness) -> list[Any]:
+    async with h.runtime.database.transaction() as session:
+        return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
+
+
+@pytest.fixture
+async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
+    async with service_harness(DEFINITION, tmp_path) as harness:
+        yield harness
+
+
+class TestOpenPayrollRun:
+    async def test_new_run_for_a_county_and_month_is_opened_as_draft(self, h: ServiceHarness) -> None:
+        response = await h.client.post(RUNS, json=run_body())
+
+        assert response.status_code == 201
+        body = response.json()
+        UUID(body["id"])
+        assert body["period"] == "2026-01"
+        assert body["county_code"] == "520102"
+        assert body["status"] == "draft"
+        assert body["created_at"].endswith(("Z", "+00:00"))
+
+    async def test_same_county_and_month_again_is_409_payroll_run_exists(self, h: ServiceHarness) -> None:
+        first = await h.client.post(RUNS, json=run_body())
+
+        second = await h.client.post(RUNS, json=run_body(), headers={"X-Request-ID": "req-dup"})
+
+        assert second.status_code == 409
+        body = second.json()
+        existing = first.json()["id"]
+        assert body["error"] == "PayrollRunExists"
+        assert body["detail"] == f"a payroll run for 520102 2026-01 already exists: {existing}"
+        assert body["message_zh"] == f"520102 2026-01 的发放批次已存在: {existing}"
+        assert body["correlation_id"] == "req-dup"
+
+    async def test_refused_duplicate_announces_nothing_more(self, h: ServiceHarness) -> None:
+        await h.client.post(RUNS, json=run_body())
+        await h.client.post(RUNS, json=run_body())
+
+        assert len(await outbox_rows(h)) == 1
+
+    async def test_same_month_in_another_county_is_a_separate_run(self, h: ServiceHarness) -> None:
+        first = await h.client.post(RUNS, json=run_body(county_code="520102"))
+        second = await h.client.post(RUNS, json=run_body(county_code="520103"))
+
+        assert first.status_code == second.status_code == 201
+        assert first.json()["id"] != second.json()["id"]
+        assert second.json()["county_code"] == "520103"
+
+    async def test_another_month_in_the_same_county_is_a_separate_run(self, h: ServiceHarness) -> None:
+        first = await h.client.post(RUNS, json=run_body(period="2026-01"))
+        second = await h.client.post(RUNS, json=run_body(period="2026-02"))
+
+        assert first.status_code == second.status_code == 201
+
+    async def test_back_pay_month_years_ago_is_allowed(self, h: ServiceHarness) -> None:
+        response = await h.client.post(RUNS, json=run_body(period="2019-07", county_code="520181"))
+
+        assert response.status_code == 201
+        assert response.json()["period"] == "2019-07"
+
+    async def test_month_far_ahead_is_400_payroll_period_too_far_ahead(self, h: ServiceHarness) -> None:
+        response = await h.client.post(RUNS, json=run_body(period="2099-01"))
+
+        assert response.status_code == 400
+        body = response.json()
+        assert body["error"] == "PayrollPeriodTooFarAhead"
+        assert body["detail"] == "a payroll run can be opened at most for next month, not 2099-01"
+        assert body["message_zh"] == "发放批次最多只能提前一个月建立，不能为 2099-01"
+        assert await outbox_rows(h) == []
+
+    async def test_concurrent_identical_requests_open_exactly_one_run(self, h: ServiceHarness) -> None:
+        responses = await asyncio.gather(*(h.client.post(RUNS, json=run_body(period="2026-03")) for _ in range(5)))
+
+        assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+        assert await h.relay() == 1
+
+
+class TestRejectInvalidPayrollRun:
+    @pytest.mark.parametrize(
+        ("field", "value", "error_type"),
+        [
+            pytest.param("period", "2026-13", "period_month", id="month-13"),
+            pytest.param("period", "2026-00", "period_month", id="month-00"),
+            pytest.param("period", "2026-1", "period_format", id="one-digit-month"),
+            pytest.param("period", "2026/01", "period_format", id="slash"),
+            pytest.param("period", 202601, "period_type", id="number"),
+            pytest.param("county_code", "520100", "region_not_county", id="city-not-county"),
+            pytest.param("county_code", "520000", "region_not_county", id="province-not-county"),
+            pytest.param("county_code", "999999", "region_code_unknown", id="unknown-region"),
+        ],
+    )
+    async def test_invalid_field_is_a_422_naming_the_field(
+        self, h: ServiceHarness, field: str, value: Any, error_type: str
+    ) -> None:
+        response = await h.client.post(RUNS, json={**run_body(), field: value})
+
+        assert response.status_code == 422
+        body = response.json()
+        assert body["error"] == "RequestValidationError"
+        assert body["message_zh"] == "请求参数校验失败"
+        assert [(e["loc"], e["type"]) for e in body["detail"]] == [(["body", field], error_type)]
+
+    async def test_unknown_field_is_refused(self, h: ServiceHarness) -> None:
+        response = await h.client.post(RUNS, json={**run_body(), "amount": "100.00"})
+
+        assert response.status_code == 422
+        assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [(["body", "amount"], "extra_forbidden")]
+
+    async def test_malformed_json_is_a_422_in_the_common_shape(self, h: ServiceHarness) -> None:
+        response = await h.client.post(RUNS, content=b"{", headers={"Content-Type": "application/json"})
+
+        assert response.status_code == 422
+        assert response.json()["error"] == "RequestValidationError"
+        assert [e["type"] for e in response.json()["detail"]] == ["json_invalid"]
+
+
+class TestReadPayrollRun:
+    async def test_stored_run_round_trips(self, h: ServiceHarness) -> None:
+        created = await h.client.post(RUNS, json=run_body(period="2025-12", county_code="520115"))
+
+        response = await h.client.get(f"{RUNS}/{created.json()['id']}")
+
+        assert response.status_code == 200
+        assert response.json() == created.json()
+        assert response.json()["period"] == "2025-12"
+        created_at = TypeAdapter(AwareDatetime).validate_python(response.json()["created_at"])
+        assert created_at.utcoffset() == timedelta(0)
+
+    async def test_unknown_id_is_404_payroll_run_not_found(self, h: ServiceHarness) -> None:
+        unknown = uuid4()
+
+        response = await h.client.get(f"{RUNS}/{unknown}")
+
+        assert response.status_code == 404
+        body = response.json()
+        assert body["error"] == "PayrollRunNotFound"
+        assert body["message_zh"] == f"未找到发放批次 {unknown}"
+
+
+class TestPayrollRunCreatedEvent:
+    async def test_relay_publishes_one_event_with_the_period_as_yyyy_mm(self, h: ServiceHarness) -> None:
+        created = await h.client.post(RUNS, json=run_body(), headers={"X-Request-ID": "req-run"})
+        run_id = created.json()["id"]
+
+        assert await h.relay() == 1
+
+        (message,) = h.bus.messages(TOPIC)
+        assert message.key == run_id.encode()
+        assert b'"period":"2026-01"' in message.value
+        event = parse_event(message.value)
+        assert isinstance(event, PayrollRunCreated)
+        assert event.type == "payment.payroll_run_created.v1"
+        assert event.subject == run_id
+        assert event.correlation_id == "req-run"
+        assert event.data.payroll_run_id == UUID(run_id)
+        assert event.data.period == Period(2026, 1)
+        assert event.data.county_code == "520102"
+
+    async def test_second_relay_publishes_nothing(self, h: ServiceHarness) -> None:
+        await h.client.post(RUNS, json=run_body())
+        await h.relay()
+
+        assert await h.relay() == 0
+        assert len(h.bus.messages(TOPIC)) == 1
+
+
+class TestFailedUnitOfWork:
+    async def test_rolled_back_opening_leaves_no_run_behind(self, h: ServiceHarness) -> None:
+        async def open_then_crash() -> None:
+            async with h.runtime.database.transaction() as session:
+                await payment_service.open_payroll_run(
+                    session, period=Period(2026, 1), county_code="520102", correlation_id="c-crash", now=h.runtime.now
+                )
+                raise RuntimeError("crash before commit")
+
+        with pytest.raises(RuntimeError, match="crash before commit"):
+            await open_then_crash()
+
+        assert await outbox_rows(h) == []
+        response = await h.client.post(RUNS, json=run_body(period="2026-01", county_code="520102"))
+        assert response.status_code == 201
+
+
+class TestRequestId:
+    async def test_sent_request_id_is_echoed(self, h: ServiceHarness) -> None:
+        response = await h.client.post(RUNS, json=run_body(), headers={"X-Request-ID": "abc-123"})
+
+        assert response.headers["X-Request-ID"] == "abc-123"
+
+    async def test_request_id_is_generated_when_absent(self, h: ServiceHarness) -> None:
+        response = await h.client.get("/healthz")
+
+        assert len(response.headers["X-Request-ID"]) == 32
+
+
+class TestOperationalEndpoints:
+    async def test_healthz_answers_ok(self, h: ServiceHarness) -> None:
+        response = await h.client.get("/healthz")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    async def test_readyz_reports_database_and_bus_ok(self, h: ServiceHarness) -> None:
+        response = await h.client.get("/readyz")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
+
+    async def test_metrics_expose_latency_and_outbox_backlog(self, h: ServiceHarness) -> None:
+        await h.client.post(RUNS, json=run_body())
+
+        text = (await h.client.get("/metrics")).text
+
+        assert (
+            'http_request_duration_seconds_count{method="POST",route="/v1/payment/payroll-runs",status="201"} 1.0'
+            in text
+        )
+        assert "outbox_pending_messages 1.0" in text

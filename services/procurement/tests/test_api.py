@@ -1,0 +1,264 @@
+"""The procurement API over HTTP: a migrated SQLite database, the in-process bus, the real app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+from uuid import UUID, uuid4
+
+import pytest
+from sqlalchemy import select
+
+from jiuzhu_platform.testing import ServiceHarness, service_harness
+from procurement import service as procurement_service
+from procurement.adapters.orm import outbox
+from procurement.main import DEFINITION
+from shared.events import ProviderRegistered, parse_event
+from shared.types import credit_code_check_char, org_code_check_char
+
+TOPIC = "procurement.events"
+PROVIDERS = "/v1/procurement/providers"
+VALID_CODES = ["91512081MA62K0260E", "91110000600037341L", "91350200MA2YJ1XR9G"]
+INVALID_CODE = "91350203M0001QAY9B"
+
+
+def make_credit_code(prefix: str, division: str = "520102", org_body: str = "12345678") -> str:
+    """A code whose embedded organisation code and final check character are both right."""
+    body = prefix + division + org_body + org_code_check_char(org_body)
+    return body + credit_code_check_char(body)
+
+
+def provider_body(credit_code: str = VALID_CODES[0], name: str = "贵阳市南明区阳光社会工作服务中心") -> dict[str, Any]:
+    return {"credit_code": credit_code, "name": name}
+
+
+async def outbox_rows(h: ServiceHarness) -> list[Any]:
+    async with h.runtime.database.transaction() as session:
+        return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
+
+
+@pytest.fixture
+async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
+    async with service_harness(DEFINITION, tmp_path) as harness:
+        yield harness
+
+
+class TestRegisterProvider:
+    @pytest.mark.parametrize("credit_code", VALID_CODES)
+    async def test_valid_enterprise_code_is_registered_in_category_91(
+        self, h: ServiceHarness, credit_code: str
+    ) -> None:
+        response = await h.client.post(PROVIDERS, json=provider_body(credit_code, name="某某服务有限公司"))
+
+        assert response.status_code == 201
+        body = response.json()
+        UUID(body["id"])
+        assert body["credit_code"] == credit_code
+        assert body["name"] == "某某服务有限公司"
+        assert body["registration_category"] == "91"
+        assert body["registered_at"].endswith(("Z", "+00:00"))
+
+    @pytest.mark.parametrize(
+        ("prefix", "category"),
+        [
+            pytest.param("51", "51", id="social-association"),
+            pytest.param("52", "52", id="social-service-organisation"),
+            pytest.param("53", "53", id="foundation"),
+            pytest.param("Y1", "Y1", id="other"),
+            pytest.param("A1", None, id="unknown-prefix"),
+        ],
+    )
+    async def test_category_follows_the_code_prefix(self, h: ServiceHarness, prefix: str, category: str | None) -> None:
+        response = await h.client.post(PROVIDERS, json=provider_body(make_credit_code(prefix)))
+
+        assert response.status_code == 201
+        assert response.json()["registration_category"] == category
+
+    async def test_lowercase_code_is_upper_cased_before_storing(self, h: ServiceHarness) -> None:
+        response = await h.client.post(PROVIDERS, json=provider_body("91512081ma62k0260e"))
+
+        assert response.status_code == 201
+        assert response.json()["credit_code"] == "91512081MA62K0260E"
+        assert response.json()["registration_category"] == "91"
+
+    async def test_full_width_and_padded_code_is_normalised(self, h: ServiceHarness) -> None:
+        full_width = "".join(chr(ord(ch) + 0xFEE0) for ch in "91110000600037341L")
+
+        response = await h.client.post(PROVIDERS, json=provider_body(f"  {full_width} "))
+
+        assert response.status_code == 201
+        assert response.json()["credit_code"] == "91110000600037341L"
+
+    async def test_name_is_stripped(self, h: ServiceHarness) -> None:
+        response = await h.client.post(PROVIDERS, json=provider_body(name="  阳光社工  "))
+
+        assert response.json()["name"] == "阳光社工"
+
+
+class TestRejectDuplicateProvider:
+    async def test_same_code_again_is_409_provider_exists(self, h: ServiceHarness) -> None:
+        first = await h.client.post(PROVIDERS, json=provider_body())
+
+        second = await h.client.post(PROVIDERS, json=provider_body(name="另一个名称"))
+
+        assert second.status_code == 409
+        body = second.json()
+        existing = first.json()["id"]
+        assert body["error"] == "ProviderExists"
+        assert body["detail"] == f"a provider with credit code {VALID_CODES[0]} is already registered: {existing}"
+        assert body["message_zh"] == f"统一社会信用代码 {VALID_CODES[0]} 已登记: {existing}"
+
+    async def test_lowercase_spelling_of_a_registered_code_is_the_same_provider(self, h: ServiceHarness) -> None:
+        await h.client.post(PROVIDERS, json=provider_body("91512081MA62K0260E"))
+
+        response = await h.client.post(PROVIDERS, json=provider_body("91512081ma62k0260e"))
+
+        assert response.status_code == 409
+        assert response.json()["error"] == "ProviderExists"
+
+    async def test_refused_duplicate_announces_nothing_more(self, h: ServiceHarness) -> None:
+        await h.client.post(PROVIDERS, json=provider_body())
+        await h.client.post(PROVIDERS, json=provider_body())
+
+        assert len(await outbox_rows(h)) == 1
+
+    async def test_concurrent_identical_registrations_register_exactly_one(self, h: ServiceHarness) -> None:
+        responses = await asyncio.gather(*(h.client.post(PROVIDERS, json=provider_body()) for _ in range(5)))
+
+        assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+        assert await h.relay() == 1
+
+
+class TestRejectInvalidProvider:
+    async def test_wrong_check_character_is_a_422_on_credit_code(self, h: ServiceHarness) -> None:
+        response = await h.client.post(PROVIDERS, json=provider_body(INVALID_CODE))
+
+        assert response.status_code == 422
+        body = response.json()
+        assert body["error"] == "RequestValidationError"
+        assert [(e["loc"], e["type"]) for e in body["detail"]] == [(["body", "credit_code"], "credit_code_check_char")]
+        assert await outbox_rows(h) == []
+
+    @pytest.mark.parametrize(
+        ("field", "value", "error_type"),
+        [
+            pytest.param("credit_code", VALID_CODES[0][:17], "credit_code_length", id="17-chars"),
+            pytest.param("credit_code", "91512081MA62K0260O", "credit_code_chars", id="letter-O"),
+            pytest.param("credit_code", "91350200MA2YJ1XR9F", "credit_code_check_char", id="wrong-last-char"),
+            pytest.param("credit_code", 915120810, "string_type", id="number"),
+            pytest.param("name", "", "text_empty", id="empty-name"),
+            pytest.param("name", "n" * 201, "string_too_long", id="name-201-chars"),
+            pytest.param("website", "https://example.org", "extra_forbidden", id="unknown-field"),
+        ],
+    )
+    async def test_invalid_field_is_a_422_naming_the_field(
+        self, h: ServiceHarness, field: str, value: Any, error_type: str
+    ) -> None:
+        response = await h.client.post(PROVIDERS, json={**provider_body(), field: value})
+
+        assert response.status_code == 422
+        assert [(e["loc"], e["type"]) for e in response.json()["detail"]] == [(["body", field], error_type)]
+
+
+class TestReadProvider:
+    async def test_stored_provider_round_trips(self, h: ServiceHarness) -> None:
+        created = await h.client.post(PROVIDERS, json=provider_body(VALID_CODES[1]))
+
+        response = await h.client.get(f"{PROVIDERS}/{created.json()['id']}")
+
+        assert response.status_code == 200
+        assert response.json() == created.json()
+
+    async def test_unknown_id_is_404_provider_not_found(self, h: ServiceHarness) -> None:
+        unknown = uuid4()
+
+        response = await h.client.get(f"{PROVIDERS}/{unknown}")
+
+        assert response.status_code == 404
+        body = response.json()
+        assert body["error"] == "ProviderNotFound"
+        assert body["detail"] == f"provider {unknown} not found"
+        assert body["message_zh"] == f"未找到承接主体 {unknown}"
+
+
+class TestProviderRegisteredEvent:
+    async def test_relay_publishes_one_event_keyed_by_provider(self, h: ServiceHarness) -> None:
+        created = await h.client.post(
+            PROVIDERS, json=provider_body("91350200ma2yj1xr9g", name="厦门某公司"), headers={"X-Request-ID": "req-p"}
+        )
+        provider_id = created.json()["id"]
+
+        assert await h.relay() == 1
+
+        (message,) = h.bus.messages(TOPIC)
+        assert message.key == provider_id.encode()
+        event = parse_event(message.value)
+        assert isinstance(event, ProviderRegistered)
+        assert event.type == "procurement.provider_registered.v1"
+        assert event.subject == provider_id
+        assert event.correlation_id == "req-p"
+        assert event.data.provider_id == UUID(provider_id)
+        assert event.data.credit_code == "91350200MA2YJ1XR9G"
+        assert event.data.name == "厦门某公司"
+
+    async def test_second_relay_publishes_nothing(self, h: ServiceHarness) -> None:
+        await h.client.post(PROVIDERS, json=provider_body())
+        await h.relay()
+
+        assert await h.relay() == 0
+        assert len(h.bus.messages(TOPIC)) == 1
+
+
+class TestFailedUnitOfWork:
+    async def test_rolled_back_registration_leaves_no_provider_behind(self, h: ServiceHarness) -> None:
+        async def register_then_crash() -> None:
+            async with h.runtime.database.transaction() as session:
+                await procurement_service.register_provider(
+                    session, credit_code=VALID_CODES[0], name="x", correlation_id="c-crash", now=h.runtime.now
+                )
+                raise RuntimeError("crash before commit")
+
+        with pytest.raises(RuntimeError, match="crash before commit"):
+            await register_then_crash()
+
+        assert await outbox_rows(h) == []
+        response = await h.client.post(PROVIDERS, json=provider_body(VALID_CODES[0]))
+        assert response.status_code == 201
+
+
+class TestRequestId:
+    async def test_sent_request_id_is_echoed(self, h: ServiceHarness) -> None:
+        response = await h.client.post(PROVIDERS, json=provider_body(), headers={"X-Request-ID": "abc-123"})
+
+        assert response.headers["X-Request-ID"] == "abc-123"
+
+    async def test_request_id_is_generated_when_absent(self, h: ServiceHarness) -> None:
+        response = await h.client.get("/healthz")
+
+        assert len(response.headers["X-Request-ID"]) == 32
+
+
+class TestOperationalEndpoints:
+    async def test_healthz_answers_ok(self, h: ServiceHarness) -> None:
+        response = await h.client.get("/healthz")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok"}
+
+    async def test_readyz_reports_database_and_bus_ok(self, h: ServiceHarness) -> None:
+        response = await h.client.get("/readyz")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
+
+    async def test_metrics_expose_latency_and_outbox_backlog(self, h: ServiceHarness) -> None:
+        await h.client.post(PROVIDERS, json=provider_body())
+
+        text = (await h.client.get("/metrics")).text
+
+        assert (
+            'http_request_duration_seconds_count{method="POST",route="/v1/procurement/providers",status="201"} 1.0'
+            in text
+        )
+        assert "outbox_pending_messages 1.0" in text

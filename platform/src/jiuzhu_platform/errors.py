@@ -24,10 +24,14 @@ logger = logging.getLogger(__name__)
 class DomainError(Exception):
     status_code = 400
 
-    def __init__(self, detail: str, *, message_zh: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, message_zh: str | None = None, errors: list[dict[str, Any]] | None = None
+    ) -> None:
+        """`errors`: field-level problems (`loc`, `msg`, `type`), rendered as the body's detail."""
         super().__init__(detail)
         self.detail = detail
         self.message_zh = message_zh
+        self.errors = errors
 
 
 class BadRequest(DomainError):
@@ -76,7 +80,7 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
 def register_exception_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        return error_response(exc.status_code, type(exc).__name__, exc.detail, message_zh=exc.message_zh)
+        return error_response(exc.status_code, type(exc).__name__, exc.errors or exc.detail, message_zh=exc.message_zh)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

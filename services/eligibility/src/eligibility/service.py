@@ -1,19 +1,25 @@
 """Eligibility use cases: load via repositories, call the domain, persist, write the outbox.
-Never commits (the request's session dependency does)."""
+Never commits (the request's session dependency does). Assessments are what-ifs: nothing is
+stored; conversion to integer fen happens here, at the edge of the domain."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.adapters.orm import outbox
 from eligibility.adapters.repository import ApplicationRepository
+from eligibility.api.assessment_schemas import AssessmentCreate
 from eligibility.domain import rules
+from eligibility.domain.assessment import Assessment, assess
 from eligibility.domain.errors import ApplicationNotFound
+from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
 from eligibility.domain.model import Application
+from eligibility.domain.policy import PolicyBook
 from jiuzhu_platform.outbox import add_event
 from shared.events import AssistanceType
 from shared.types import ResidentId
@@ -53,3 +59,72 @@ async def get_application(session: AsyncSession, application_id: UUID) -> Applic
     if application is None:
         raise ApplicationNotFound(application_id)
     return application
+
+
+def fen(amount: Decimal) -> int:
+    return int(amount * 100)
+
+
+def per_mille(percent: Decimal) -> int:
+    return int(percent * 1000)
+
+
+def facts_from_request(body: AssessmentCreate) -> HouseholdFacts:
+    members = tuple(
+        MemberFacts(
+            member_id=m.member_id,
+            birth_date=m.resident_id.birth_date,
+            masked_id=m.resident_id.masked(),
+            relationship=m.relationship.value,
+            co_resident=m.co_resident,
+            status=m.status.value,
+            in_full_time_education=m.in_full_time_education,
+            able_to_live_independently=m.able_to_live_independently,
+            has_labour_capacity=m.has_labour_capacity,
+            disability_category=m.disability.category.value if m.disability else None,
+            disability_grade=m.disability.grade if m.disability else None,
+            serious_illness=m.serious_illness,
+            sanwu=m.sanwu,
+            self_care_failed=sum(not ok for ok in m.self_care.model_dump().values()),
+            has_able_supporter=m.has_able_supporter,
+            incomes=tuple((i.category.value, tuple(fen(x) for x in i.monthly)) for i in m.incomes),
+        )
+        for m in body.members
+    )
+    rigid = body.rigid_expenditure_12m
+    temporary = body.temporary
+    return HouseholdFacts(
+        region_code=body.region_code,
+        hukou=body.hukou_type.value,
+        benefit_month=body.benefit_month.first_day,
+        members=members,
+        financial_assets=fen(body.assets.financial),
+        vehicles=tuple((fen(v.value), v.purpose) for v in body.assets.vehicles),
+        dwellings=body.assets.dwellings,
+        floor_area_centi_m2=fen(body.assets.floor_area_m2),
+        company_shareholding=body.assets.company_shareholding,
+        rigid_expenditure=(
+            None
+            if rigid is None
+            else (fen(rigid.medical), fen(rigid.education), fen(rigid.rehabilitation), fen(rigid.living))
+        ),
+        irregular_income=body.irregular_income,
+        single_person_member_id=body.single_person_member_id,
+        temporary=(
+            None
+            if temporary is None
+            else TemporaryFacts(
+                temporary.kind, temporary.cause, fen(temporary.requested), temporary.prior_grants_same_cause_12m
+            )
+        ),
+        current_benefit=None if body.current_case is None else fen(body.current_case.monthly_benefit),
+        income_rise_from_employment=bool(body.current_case and body.current_case.income_rise_from_employment),
+        cpi_rise=None if body.prices is None else per_mille(body.prices.cpi_yoy_percent),
+        food_cpi_rise=None if body.prices is None else per_mille(body.prices.food_cpi_yoy_percent),
+    )
+
+
+def assess_household(body: AssessmentCreate, book: PolicyBook) -> Assessment:
+    facts = facts_from_request(body)
+    policy = book.resolve(facts.region_code, "urban" if facts.hukou == "urban" else "rural", facts.benefit_month)
+    return assess(facts, policy)

@@ -7,6 +7,15 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from eligibility import service as eligibility_service
+from eligibility.adapters.policy_files import policy_book
+from eligibility.api.assessment_read import (
+    AssessmentRead,
+    PolicyVersionRead,
+    PolicyVersionSummary,
+    assessment_read,
+    policy_version_read,
+)
+from eligibility.api.assessment_schemas import AssessmentCreate
 from eligibility.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from eligibility.api.schemas import ApplicationCreate, ApplicationRead
 from eligibility.domain.model import Application
@@ -49,3 +58,33 @@ async def create_application(
 )
 async def get_application(application_id: UUID, session: SessionDep) -> ApplicationRead:
     return _read(await eligibility_service.get_application(session, application_id))
+
+
+@router.post(
+    "/assessments",
+    summary="Assess a household (what-if; nothing is stored)",
+    description="Classifies the household (特困 per person, 低保, 渐退, 低保边缘, 刚性支出困难 or not eligible), "
+    "computes every amount and explains each step with the policy parameters it used.",
+    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+async def create_assessment(body: AssessmentCreate) -> AssessmentRead:
+    book = policy_book()
+    result = eligibility_service.assess_household(body, book)
+    version = book.policy_set.get(result.policy_version)
+    return assessment_read(result, version.effective_from)
+
+
+@router.get("/policies", summary="Policy versions (effective-dated)")
+async def list_policies() -> list[PolicyVersionSummary]:
+    policy_set = policy_book().policy_set
+    return [policy_version_read(policy_set.name, v, full=False) for v in policy_set.versions]
+
+
+@router.get(
+    "/policies/{version}", summary="One policy version with every parameter", responses={404: {"model": ErrorBody}}
+)
+async def get_policy(version: str) -> PolicyVersionRead:
+    policy_set = policy_book().policy_set
+    read = policy_version_read(policy_set.name, policy_set.get(version), full=True)
+    assert isinstance(read, PolicyVersionRead)
+    return read

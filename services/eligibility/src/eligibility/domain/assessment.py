@@ -1,0 +1,810 @@
+"""The statutory eligibility and benefit rules (pure: values in, an explained decision out).
+
+Sources: DOMAIN-RULES.md (national rules, cited as §) and POLICY-DEFAULTS.md (the demo values,
+which live in the policy data, never here). Arithmetic is exact and in integers: money in fen,
+rates in thousandths; an amount is rounded once, at the end, by `ceil_yuan`.
+
+Decisions taken where the sources are silent (a careful caseworker's reading):
+- Household unit (§1.1): spouse, minor children and adult children who cannot live alone or are
+  in full-time study always count; any other relative counts when living together long-term;
+  a person with no legal support relationship never counts; the excluded statuses remove a
+  person whatever the relationship.
+- 特困 is decided per person among the unit's members. Members found 特困 are supported on
+  their own and leave the 低保 unit (their income too); the rest of the household is assessed
+  for 低保 without them. If every member is 特困 the household's category is 特困.
+- 特困 "无劳动能力" by age: ≥ 60, or under 18 (the minor extension), or older while in
+  full-time study; a general lack of labour capacity without age or a listed disability does
+  not qualify (that is a provincial addition, §3.1 (4), not set here).
+- 特困 "无生活来源" applies the 低保 asset test to the household the person lives in.
+- Incomes are never negative: a loss month is entered as 0 (a loss does not offset others).
+- The employment-cost deduction is applied to the member's average monthly wage.
+- 渐退 applies when an active 低保 household fails only the income test and the rise comes
+  from a member's work: it keeps its current amount for `phase_out.months` more months.
+- 刚性支出 needs 12 months of income data and the rigid expenditure; without them the test
+  is not met ("insufficient data" is stated as the reason).
+- The price-linked subsidy is paid per person on 低保, 特困 or in a 低保边缘 household.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from eligibility.domain.household import COUNTED_INCOME, EXCLUSION_STATUSES, HouseholdFacts, MemberFacts
+from eligibility.domain.policy import ParamRef, ResolvedPolicy
+from jiuzhu_platform.errors import DomainError
+
+CATEGORY_TEKUN = "tekun"
+CATEGORY_DIBAO = "dibao"
+CATEGORY_PHASE_OUT = "dibao_phase_out"
+CATEGORY_MARGINAL = "marginal"
+CATEGORY_RIGID = "rigid_expenditure"
+CATEGORY_NONE = "not_eligible"
+CATEGORIES = (CATEGORY_TEKUN, CATEGORY_DIBAO, CATEGORY_PHASE_OUT, CATEGORY_MARGINAL, CATEGORY_RIGID, CATEGORY_NONE)
+
+ALWAYS_IN_UNIT = frozenset({"self", "spouse"})
+WITH_CO_RESIDENCE = frozenset({"parent", "grandparent", "grandchild", "sibling", "parent_in_law", "child_in_law"})
+
+
+class InconsistentHousehold(DomainError):
+    """The description cannot be assessed as given (422 with field-level errors)."""
+
+    status_code = 422
+
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str, str]]) -> None:
+        errors = [{"loc": ["body", *loc], "msg": msg, "type": kind} for loc, msg, kind in problems]
+        super().__init__("; ".join(p[1] for p in problems), message_zh="家庭信息不一致，无法认定", errors=errors)
+
+
+# ------------------------------------------------------------------------------ explanation
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One computation step: what was computed, its value, and the parameters it used.
+
+    `value` is in the step's `unit`: `fen` (money), `fen_x` (money × `scale`, exact before
+    rounding), `flag`, `count`, `years`, `m2_centi`, `month`.
+    """
+
+    code: str
+    value: int | bool | str
+    unit: str
+    params: tuple[ParamRef, ...] = ()
+    subject: str | None = None  # a member id, when the step is about one person
+    scale: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    """A test and its result: `actual` against `limit` (same unit), citing the rule."""
+
+    code: str
+    passed: bool
+    actual: int
+    limit: int
+    unit: str
+    rule: str
+    params: tuple[ParamRef, ...] = ()
+    subject: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TekunPerson:
+    member_id: str
+    basic: int  # fen per month
+    care_tier: str  # self | partial | full
+    care: int  # fen per month
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class Supplement:
+    member_id: str
+    group: str
+    amount: int  # fen
+
+
+@dataclass(frozen=True, slots=True)
+class TemporaryResult:
+    kind: str
+    granted: int  # fen
+    approval_level: str  # town | county | refused
+    case_by_case: bool  # 一事一议 flagged
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(slots=True)
+class Assessment:
+    policy_version: str
+    policy_illustrative: bool
+    area_group: str
+    hukou: str
+    benefit_month: date
+    category: str = CATEGORY_NONE
+    unit_member_ids: tuple[str, ...] = ()
+    excluded_members: tuple[tuple[str, str], ...] = ()  # (member id, reason code)
+    members_counted: int = 0
+    household_income_x: int = 0  # monthly household income × income_scale (exact)
+    income_scale: int = 1
+    dibao_base: int = 0
+    supplements: tuple[Supplement, ...] = ()
+    dibao_total: int = 0
+    tekun_persons: tuple[TekunPerson, ...] = ()
+    phase_out_amount: int = 0
+    phase_out_until: date | None = None
+    temporary: TemporaryResult | None = None
+    price_subsidy_per_person: int = 0
+    price_subsidy_persons: int = 0
+    next_review: date | None = None
+    valid_until: date | None = None
+    steps: list[Step] = field(default_factory=list)
+    reasons: list[Reason] = field(default_factory=list)
+
+    @property
+    def monthly_total(self) -> int:
+        """What the household is paid each month: 低保 (or the 渐退 amount) plus 特困 support."""
+        tekun = sum(p.total for p in self.tekun_persons)
+        return tekun + (self.phase_out_amount if self.category == CATEGORY_PHASE_OUT else self.dibao_total)
+
+    @property
+    def price_subsidy(self) -> int:
+        return self.price_subsidy_per_person * self.price_subsidy_persons
+
+
+# ------------------------------------------------------------------------------ arithmetic
+
+
+def ceil_yuan(numerator: int, denominator: int = 1) -> int:
+    """THE rounding of Jiuzhu's rules: `numerator / denominator` fen, rounded up to a whole
+    yuan, returned in fen. Exact (integers only); rounding up favours the household."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    return -((-numerator) // (denominator * 100)) * 100
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years on `day` (a 29 February birthday turns on 1 March in common years)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# ------------------------------------------------------------------------------ rules
+
+
+def household_unit(facts: HouseholdFacts, day: date) -> tuple[list[MemberFacts], list[tuple[str, str]]]:
+    """共同生活的家庭成员 (§1.1): who counts, and why each other person does not."""
+    included: list[MemberFacts] = []
+    excluded: list[tuple[str, str]] = []
+    for m in facts.members:
+        if m.status in EXCLUSION_STATUSES:
+            excluded.append((m.member_id, m.status))
+            continue
+        relation = m.relationship
+        if relation in ALWAYS_IN_UNIT:
+            included.append(m)
+        elif relation == "child":
+            minor = age_on(m.birth_date, day) < 18
+            if minor or m.in_full_time_education or not m.able_to_live_independently or m.co_resident:
+                included.append(m)
+            else:
+                excluded.append((m.member_id, "adult_child_living_apart"))
+        elif relation in WITH_CO_RESIDENCE:
+            if m.co_resident:
+                included.append(m)
+            else:
+                excluded.append((m.member_id, "not_co_resident"))
+        else:
+            excluded.append((m.member_id, "no_support_relationship"))
+    return included, excluded
+
+
+def is_severely_disabled(m: MemberFacts) -> bool:
+    """重度残疾 for 分类施保 and 单人户: grade 1–2 of any kind, or grade 3 intellectual/mental."""
+    grade = m.disability_grade
+    if grade is None:
+        return False
+    return grade <= 2 or (grade == 3 and m.disability_category in ("intellectual", "mental"))
+
+
+def disability_means_no_labour_capacity(m: MemberFacts) -> bool:
+    """特困 无劳动能力 by disability (§3.1): 智力/精神 1–3, 肢体 1–2, 视力 1."""
+    grade, category = m.disability_grade, m.disability_category
+    if grade is None:
+        return False
+    if category in ("intellectual", "mental"):
+        return grade <= 3
+    if category == "physical":
+        return grade <= 2
+    if category == "visual":
+        return grade == 1
+    if category == "multiple":
+        return grade <= 2
+    return False
+
+
+def _window(values: tuple[int, ...], months: int) -> tuple[int, ...] | None:
+    return values[-months:] if len(values) >= months else None
+
+
+@dataclass(slots=True)
+class _Income:
+    """Household income over a window, exact: total × 1000 (rates are in ‰)."""
+
+    total_x1000: int = 0
+    complete: bool = True
+
+
+def household_income(
+    members: list[MemberFacts], months: int, policy: ResolvedPolicy, steps: list[Step] | None
+) -> _Income:
+    """Counted income of `members` over the last `months` months, less the employment-cost
+    deduction (rate × average wage, capped per employed member), × 1000, exact."""
+    result = _Income()
+    rate = policy.employment_cost_rate
+    cap_x1000 = policy.employment_cost_cap * months * 1000
+    for m in members:
+        wage = 0
+        other = 0
+        for category, monthly in m.incomes:
+            if category not in COUNTED_INCOME:
+                continue
+            window = _window(monthly, months)
+            if window is None:
+                result.complete = False
+                window = monthly
+            if category == "wage":
+                wage += sum(window)
+            else:
+                other += sum(window)
+        deduction = 0
+        if wage:
+            deduction = min(wage * rate, cap_x1000)
+        member_total = (wage + other) * 1000 - deduction
+        result.total_x1000 += member_total
+        if steps is not None and (wage or other):
+            steps.append(Step("income.member_total", member_total, "fen_x", (), m.member_id, months * 1000))
+            if deduction:
+                steps.append(
+                    Step(
+                        "income.employment_cost_deduction",
+                        deduction,
+                        "fen_x",
+                        (
+                            policy.ref("income.employment_cost_rate"),
+                            policy.ref("income.employment_cost_cap_min_wage_multiple"),
+                            policy.ref("minimum_wage.tier1"),
+                        ),
+                        m.member_id,
+                        months * 1000,
+                    )
+                )
+    return result
+
+
+def asset_reasons(
+    facts: HouseholdFacts, n: int, policy: ResolvedPolicy, financial_months: int, name: str
+) -> list[Reason]:
+    """The asset test (all must hold): financial assets per capita, vehicles, dwellings,
+    companies (POLICY-DEFAULTS 低保 "Assets"; §1.3)."""
+    limit = financial_months * policy.standard * n
+    exempt_ok = True
+    if facts.vehicles:
+        exempt_ok = len(facts.vehicles) <= policy.exempt_vehicles_max and all(
+            value < policy.vehicle_value_limit and purpose in ("work", "disabled_member")
+            for value, purpose in facts.vehicles
+        )
+    area_limit = policy.second_dwelling_area_per_person * 100 * n
+    dwellings_ok = facts.dwellings <= 1 or (facts.dwellings == 2 and facts.floor_area_centi_m2 <= area_limit)
+    return [
+        Reason(
+            "assets.financial",
+            facts.financial_assets <= limit,
+            facts.financial_assets,
+            limit,
+            "fen",
+            "POLICY-DEFAULTS 低保 assets; DOMAIN-RULES §1.3",
+            (policy.ref(name), policy.ref("dibao_standard")),
+        ),
+        Reason(
+            "assets.vehicles",
+            exempt_ok,
+            len(facts.vehicles),
+            policy.exempt_vehicles_max,
+            "count",
+            "POLICY-DEFAULTS 低保 assets (one vehicle under the limit, for work or a disabled member)",
+            (policy.ref("assets.vehicle_value_limit"), policy.ref("assets.exempt_vehicles_max")),
+        ),
+        Reason(
+            "assets.dwellings",
+            dwellings_ok,
+            facts.floor_area_centi_m2 if facts.dwellings == 2 else facts.dwellings,
+            area_limit if facts.dwellings == 2 else 1,
+            "m2_centi" if facts.dwellings == 2 else "count",
+            "POLICY-DEFAULTS 低保 assets (one dwelling, or two within the floor area per person)",
+            (policy.ref("assets.second_dwelling_area_per_person"),),
+        ),
+        Reason(
+            "assets.company",
+            not facts.company_shareholding,
+            int(facts.company_shareholding),
+            0,
+            "flag",
+            "POLICY-DEFAULTS 低保 assets (no company shares or registration)",
+        ),
+    ]
+
+
+def _care_tier(m: MemberFacts, policy: ResolvedPolicy) -> tuple[str, int, ParamRef]:
+    failed = m.self_care_failed
+    if failed >= policy.tekun_full_from_failed:
+        return "full", policy.tekun_care_full, policy.ref("tekun.care.full")
+    if failed >= policy.tekun_partial_from_failed:
+        return "partial", policy.tekun_care_partial, policy.ref("tekun.care.partial")
+    return "self", policy.tekun_care_self, policy.ref("tekun.care.self")
+
+
+def tekun_test(
+    m: MemberFacts, facts: HouseholdFacts, assets_ok: bool, policy: ResolvedPolicy, day: date, out: list[Reason]
+) -> bool:
+    """特困 (§3.1): no labour capacity, no source of living, no able supporter — all three."""
+    age = age_on(m.birth_date, day)
+    by_age = (
+        age >= policy.tekun_elderly_age
+        or age < policy.tekun_minor_extended_age
+        or (m.in_full_time_education and age >= policy.tekun_minor_extended_age and age < 25)
+    )
+    incapable = by_age or disability_means_no_labour_capacity(m)
+    own = household_income([m], policy.lookback_months, policy, None)
+    income_limit = policy.standard * policy.lookback_months * 1000
+    no_living = own.total_x1000 < income_limit and assets_ok
+    no_supporter = not m.has_able_supporter
+    if not (incapable or no_living):
+        return False  # clearly not 特困: no reasons listed for every working adult
+    out.append(
+        Reason(
+            "tekun.no_labour_capacity",
+            incapable,
+            age,
+            policy.tekun_elderly_age,
+            "years",
+            "DOMAIN-RULES §3.1 (age ≥ 60, under 18, or the listed disability grades)",
+            (policy.ref("tekun.elderly_age"), policy.ref("tekun.minor_extended_age")),
+            m.member_id,
+        )
+    )
+    out.append(
+        Reason(
+            "tekun.no_source_of_living",
+            no_living,
+            own.total_x1000 // (policy.lookback_months * 1000),
+            policy.standard,
+            "fen",
+            "DOMAIN-RULES §3.1 (own income below the dibao standard, 低保 asset test)",
+            (policy.ref("dibao_standard"), policy.ref("income.lookback_months")),
+            m.member_id,
+        )
+    )
+    out.append(
+        Reason(
+            "tekun.no_able_supporter",
+            no_supporter,
+            int(m.has_able_supporter),
+            0,
+            "flag",
+            "DOMAIN-RULES §3.1 (无法定义务人 or 义务人无履行能力, Art. 8)",
+            (),
+            m.member_id,
+        )
+    )
+    return incapable and no_living and no_supporter
+
+
+def single_person_allowed(m: MemberFacts, day: date) -> bool:
+    """单人户 (§2.2, S6): an adult without work who is severely disabled."""
+    adult = age_on(m.birth_date, day) >= 18
+    has_wage = any(category == "wage" and any(monthly) for category, monthly in m.incomes)
+    return adult and not has_wage and is_severely_disabled(m)
+
+
+def _supplement(m: MemberFacts, policy: ResolvedPolicy, day: date) -> tuple[str, int, ParamRef] | None:
+    """分类施保: the highest share among the groups the member is in."""
+    best: tuple[str, int, ParamRef] | None = None
+    age = age_on(m.birth_date, day)
+    candidates = (
+        ("sanwu", m.sanwu, policy.supplement_sanwu, "dibao.supplement.sanwu"),
+        (
+            "severe_disability",
+            is_severely_disabled(m),
+            policy.supplement_severe_disability,
+            "dibao.supplement.severe_disability",
+        ),
+        ("serious_illness", m.serious_illness, policy.supplement_serious_illness, "dibao.supplement.serious_illness"),
+        ("aged", age >= policy.supplement_aged_from_age, policy.supplement_aged, "dibao.supplement.aged"),
+        ("minor", age < policy.supplement_minor_below_age, policy.supplement_minor, "dibao.supplement.minor"),
+    )
+    for group, applies, share, name in candidates:
+        if applies and (best is None or share > best[1]):
+            best = (group, share, policy.ref(name))
+    return best
+
+
+def check_consistency(facts: HouseholdFacts, policy: ResolvedPolicy) -> None:
+    problems: list[tuple[tuple[str | int, ...], str, str]] = []
+    ids = [m.member_id for m in facts.members]
+    if len(set(ids)) != len(ids):
+        problems.append((("members",), "member_id values must be unique", "duplicate_member_id"))
+    applicants = [i for i, m in enumerate(facts.members) if m.relationship == "self"]
+    if len(applicants) != 1:
+        problems.append(
+            (("members",), "exactly one member must have relationship 'self' (the applicant)", "applicant_count")
+        )
+    seen: set[str] = set()
+    for index, m in enumerate(facts.members):
+        if m.masked_id in seen and m.masked_id:
+            pass  # masked forms can collide; full-ID duplicates are checked at the edge
+        seen.add(m.masked_id)
+        if m.birth_date >= facts.benefit_month:
+            problems.append(
+                (("members", index, "resident_id"), "born on or after the benefit month", "born_after_month")
+            )
+        for item, (category, monthly) in enumerate(m.incomes):
+            if category in COUNTED_INCOME and len(monthly) < policy.lookback_months:
+                problems.append(
+                    (
+                        ("members", index, "incomes", item, "monthly"),
+                        f"needs at least {policy.lookback_months} months (the income look-back window)",
+                        "income_window_incomplete",
+                    )
+                )
+    if facts.single_person_member_id is not None and facts.single_person_member_id not in ids:
+        problems.append((("single_person_member_id",), "no member has this member_id", "unknown_member"))
+    if problems:
+        raise InconsistentHousehold(problems)
+
+
+def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
+    """Assess one household for every kind of assistance, with the explanation."""
+    check_consistency(facts, policy)
+    day = facts.benefit_month
+    result = Assessment(policy.version, policy.illustrative, policy.area_group, policy.hukou, day)
+    steps = result.steps
+    reasons = result.reasons
+    steps.append(Step("policy.standard", policy.standard, "fen", (policy.ref("dibao_standard"),)))
+
+    unit, excluded = household_unit(facts, day)
+    if facts.single_person_member_id is not None:
+        person = next(m for m in facts.members if m.member_id == facts.single_person_member_id)
+        allowed = single_person_allowed(person, day)
+        reasons.append(
+            Reason(
+                "unit.single_person",
+                allowed,
+                int(allowed),
+                1,
+                "flag",
+                "DOMAIN-RULES §2.2 (单人户: adult, no work, severe disability)",
+            )
+        )
+        if allowed:
+            excluded = [(m.member_id, "single_person_application") for m in unit if m is not person] + excluded
+            unit = [person]
+    result.excluded_members = tuple(excluded)
+    if not unit:
+        raise InconsistentHousehold([(("members",), "no member belongs to the household unit", "empty_unit")])
+    steps.append(Step("unit.members", len(unit), "count"))
+
+    # 特困, per person, with the household's asset test
+    n_all = len(unit)
+    assets_all = asset_reasons(facts, n_all, policy, policy.financial_limit_months, "assets.financial_limit_months")
+    assets_ok_all = all(r.passed for r in assets_all)
+    tekun: list[TekunPerson] = []
+    for m in unit:
+        if tekun_test(m, facts, assets_ok_all, policy, day, reasons):
+            basic = ceil_yuan(policy.urban_standard * policy.tekun_basic_multiple, 1000)
+            tier, share, ref = _care_tier(m, policy)
+            care = ceil_yuan(policy.min_wage_tier1 * share, 1000)
+            tekun.append(TekunPerson(m.member_id, basic, tier, care, basic + care))
+            steps.append(
+                Step(
+                    "tekun.basic",
+                    basic,
+                    "fen",
+                    (policy.ref("dibao_standard.urban"), policy.ref("tekun.basic_multiple")),
+                    m.member_id,
+                )
+            )
+            steps.append(Step("tekun.care", care, "fen", (ref, policy.ref("minimum_wage.tier1")), m.member_id))
+    result.tekun_persons = tuple(tekun)
+    tekun_ids = {p.member_id for p in tekun}
+    dibao_unit = [m for m in unit if m.member_id not in tekun_ids]
+    result.unit_member_ids = tuple(m.member_id for m in dibao_unit)
+    n = len(dibao_unit)
+    result.members_counted = n
+
+    if n == 0:
+        result.category = CATEGORY_TEKUN
+    else:
+        _assess_dibao_and_low_income(facts, dibao_unit, policy, result)
+
+    if facts.temporary is not None:
+        result.temporary = _temporary(facts, max(n, 1), result, policy)
+    _price_subsidy(facts, result, policy)
+    _review(facts, dibao_unit, result, policy)
+    return result
+
+
+def _assess_dibao_and_low_income(
+    facts: HouseholdFacts, unit: list[MemberFacts], policy: ResolvedPolicy, result: Assessment
+) -> None:
+    steps, reasons = result.steps, result.reasons
+    n = len(unit)
+    months = policy.lookback_months
+    income = household_income(unit, months, policy, steps)
+    scale = months * 1000
+    result.household_income_x = income.total_x1000
+    result.income_scale = scale
+    steps.append(
+        Step(
+            "income.household_monthly",
+            income.total_x1000,
+            "fen_x",
+            (policy.ref("income.lookback_months"),),
+            None,
+            scale,
+        )
+    )
+    income_limit = policy.standard * n * scale
+    income_ok = income.total_x1000 < income_limit
+    reasons.append(
+        Reason(
+            "dibao.income",
+            income_ok,
+            income.total_x1000 // scale,
+            policy.standard * n,
+            "fen",
+            "POLICY-DEFAULTS 低保 (per-capita income below the standard); DOMAIN-RULES §1.2",
+            (policy.ref("dibao_standard"),),
+        )
+    )
+    assets = asset_reasons(facts, n, policy, policy.financial_limit_months, "assets.financial_limit_months")
+    reasons.extend(assets)
+    assets_ok = all(r.passed for r in assets)
+
+    if income_ok and assets_ok:
+        result.category = CATEGORY_DIBAO
+        gap = ceil_yuan(income_limit - income.total_x1000, scale)
+        floor = policy.benefit_floor_per_member * n
+        base = max(gap, floor)
+        steps.append(Step("dibao.gap", gap, "fen", (policy.ref("dibao_standard"),)))
+        steps.append(Step("dibao.floor", floor, "fen", (policy.ref("dibao.benefit_floor_per_member"),)))
+        supplements = []
+        for m in unit:
+            best = _supplement(m, policy, facts.benefit_month)
+            if best is not None:
+                group, share, ref = best
+                amount = ceil_yuan(policy.standard * share, 1000)
+                supplements.append(Supplement(m.member_id, group, amount))
+                steps.append(Step("dibao.supplement", amount, "fen", (ref, policy.ref("dibao_standard")), m.member_id))
+        result.dibao_base = base
+        result.supplements = tuple(supplements)
+        result.dibao_total = base + sum(s.amount for s in supplements)
+        steps.append(Step("dibao.total", result.dibao_total, "fen"))
+        return
+
+    if facts.current_benefit is not None and facts.income_rise_from_employment and assets_ok and not income_ok:
+        result.category = CATEGORY_PHASE_OUT
+        result.phase_out_amount = facts.current_benefit
+        result.phase_out_until = add_months(facts.benefit_month, policy.phase_out_months - 1)
+        steps.append(Step("dibao.phase_out", facts.current_benefit, "fen", (policy.ref("phase_out.months"),)))
+        return
+
+    marginal_limit = policy.standard * n * months * policy.marginal_income_multiple
+    marginal_income_ok = income.total_x1000 < marginal_limit
+    reasons.append(
+        Reason(
+            "marginal.income",
+            marginal_income_ok,
+            income.total_x1000 // scale,
+            marginal_limit // scale,
+            "fen",
+            "POLICY-DEFAULTS 低保边缘 (per-capita income below 1.5 × the standard); DOMAIN-RULES §5.2",
+            (policy.ref("marginal.income_multiple"), policy.ref("dibao_standard")),
+        )
+    )
+    marginal_assets = asset_reasons(
+        facts, n, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
+    )
+    marginal_assets_ok = all(r.passed for r in marginal_assets)
+    reasons.append(marginal_assets[0])
+    if marginal_income_ok and marginal_assets_ok:
+        result.category = CATEGORY_MARGINAL
+        result.valid_until = None
+        return
+
+    rigid_months = policy.rigid_lookback_months
+    year_income = household_income(unit, rigid_months, policy, None)
+    if facts.rigid_expenditure is None or not year_income.complete:
+        reasons.append(
+            Reason(
+                "rigid.data",
+                False,
+                0,
+                1,
+                "flag",
+                "DOMAIN-RULES §5.3 (needs 12 months of income and the rigid expenditure)",
+            )
+        )
+        result.category = CATEGORY_NONE
+        return
+    rigid_total = sum(facts.rigid_expenditure)
+    year_limit = policy.disposable_income_year * n * 1000
+    below_disposable = year_income.total_x1000 < year_limit
+    ratio_met = rigid_total * 1000 * 1000 > policy.rigid_expense_ratio * year_income.total_x1000
+    reasons.append(
+        Reason(
+            "rigid.income",
+            below_disposable,
+            year_income.total_x1000 // 1000,
+            policy.disposable_income_year * n,
+            "fen",
+            "DOMAIN-RULES §5.3 (per-capita income below the prior-year disposable income)",
+            (policy.ref("rigid.disposable_income"),),
+        )
+    )
+    reasons.append(
+        Reason(
+            "rigid.expense_ratio",
+            ratio_met,
+            rigid_total,
+            policy.rigid_expense_ratio * year_income.total_x1000 // 1_000_000,
+            "fen",
+            "DOMAIN-RULES §5.3 (12-month rigid expenditure above the ratio of income)",
+            (policy.ref("rigid.expense_ratio"), policy.ref("rigid.lookback_months")),
+        )
+    )
+    if below_disposable and ratio_met and marginal_assets_ok:
+        result.category = CATEGORY_RIGID
+        result.valid_until = add_months(facts.benefit_month, policy.rigid_validity_months - 1)
+    else:
+        result.category = CATEGORY_NONE
+
+
+def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: ResolvedPolicy) -> TemporaryResult:
+    request = facts.temporary
+    assert request is not None
+    reasons: list[Reason] = []
+    if request.kind == "emergency":
+        ceiling = policy.temporary_emergency_multiple * policy.six_district_standard
+        granted = min(request.requested, ceiling)
+        reasons.append(
+            Reason(
+                "temporary.emergency_ceiling",
+                request.requested <= ceiling,
+                request.requested,
+                ceiling,
+                "fen",
+                "POLICY-DEFAULTS 临时救助 急难型 (先行救助 up to 3 × the six-district standard); DOMAIN-RULES §4.2",
+                (policy.ref("temporary.emergency_multiple"), policy.ref("dibao_standard.six_districts.urban")),
+            )
+        )
+        return TemporaryResult("emergency", granted, "town", request.requested > ceiling, tuple(reasons))
+    within_limit = request.prior_grants_same_cause_12m < policy.temporary_max_grants
+    reasons.append(
+        Reason(
+            "temporary.repeat_limit",
+            within_limit,
+            request.prior_grants_same_cause_12m,
+            policy.temporary_max_grants,
+            "count",
+            "POLICY-DEFAULTS 临时救助 (at most twice in 12 months for the same cause)",
+            (policy.ref("temporary.max_grants_same_cause_12m"),),
+        )
+    )
+    year_limit_x = policy.disposable_income_year * n * result.income_scale
+    income_ok = result.household_income_x * 12 < year_limit_x if result.members_counted else True
+    reasons.append(
+        Reason(
+            "temporary.income",
+            income_ok,
+            result.household_income_x * 12 // max(result.income_scale, 1),
+            policy.disposable_income_year * n,
+            "fen",
+            "POLICY-DEFAULTS 临时救助 支出型 (annualised per-capita income below the prior-year disposable income)",
+            (policy.ref("rigid.disposable_income"),),
+        )
+    )
+    cap = policy.temporary_cap_multiple * policy.standard * n
+    town_limit = policy.temporary_town_multiple * policy.standard * n
+    if not (within_limit and income_ok):
+        return TemporaryResult("expenditure", 0, "refused", False, tuple(reasons))
+    granted = min(request.requested, cap)
+    reasons.append(
+        Reason(
+            "temporary.cap",
+            request.requested <= cap,
+            request.requested,
+            cap,
+            "fen",
+            "POLICY-DEFAULTS 临时救助 支出型 (cap 6 × standard × members; above it 一事一议)",
+            (policy.ref("temporary.expenditure_cap_multiple"), policy.ref("dibao_standard")),
+        )
+    )
+    level = "town" if granted <= town_limit else "county"
+    return TemporaryResult("expenditure", granted, level, request.requested > cap, tuple(reasons))
+
+
+def _price_subsidy(facts: HouseholdFacts, result: Assessment, policy: ResolvedPolicy) -> None:
+    """价格临时补贴: ⌈standard × rise⌉ per person on 低保/特困/边缘 when a trigger fires."""
+    if facts.cpi_rise is None or facts.food_cpi_rise is None:
+        return
+    rises = []
+    if facts.cpi_rise >= policy.cpi_trigger:
+        rises.append(facts.cpi_rise)
+    if facts.food_cpi_rise >= policy.food_cpi_trigger:
+        rises.append(facts.food_cpi_rise)
+    persons = len(result.tekun_persons)
+    if result.category in (CATEGORY_DIBAO, CATEGORY_PHASE_OUT, CATEGORY_MARGINAL):
+        persons += result.members_counted
+    if not rises or persons == 0:
+        return
+    rise = max(rises)  # per mille of a percent: standard × rise / 100 / 1000
+    per_person = ceil_yuan(policy.standard * rise, 100_000)
+    result.price_subsidy_per_person = per_person
+    result.price_subsidy_persons = persons
+    result.steps.append(
+        Step(
+            "price.subsidy_per_person",
+            per_person,
+            "fen",
+            (
+                policy.ref("price.cpi_trigger_percent"),
+                policy.ref("price.food_cpi_trigger_percent"),
+                policy.ref("dibao_standard"),
+            ),
+        )
+    )
+
+
+def _review(facts: HouseholdFacts, unit: list[MemberFacts], result: Assessment, policy: ResolvedPolicy) -> None:
+    """复核 (§2.9): every 12 months; 6 when income is irregular and a member aged 16–59 can work.
+    特困: every 12 months."""
+    if result.category in (CATEGORY_DIBAO, CATEGORY_PHASE_OUT):
+        day = facts.benefit_month
+        can_work = any(
+            policy.working_age_from <= age_on(m.birth_date, day) <= policy.working_age_to
+            and m.has_labour_capacity
+            and not disability_means_no_labour_capacity(m)
+            for m in unit
+        )
+        months = policy.review_variable_months if facts.irregular_income and can_work else policy.review_stable_months
+        result.next_review = add_months(day, months)
+        name = (
+            "review.variable_months"
+            if months == policy.review_variable_months and facts.irregular_income
+            else "review.stable_months"
+        )
+        result.steps.append(Step("review.interval", months, "months", (policy.ref(name),)))
+    elif result.tekun_persons:
+        result.next_review = add_months(facts.benefit_month, policy.review_tekun_months)
+        result.steps.append(
+            Step("review.interval", policy.review_tekun_months, "months", (policy.ref("review.tekun_months"),))
+        )
+
+
+def dibao_baseline(facts: HouseholdFacts, policy: ResolvedPolicy) -> int:
+    """The bare 补差 formula (no unit rules, no deduction, no explanation): the benchmark's
+    baseline over the same data."""
+    months = policy.lookback_months
+    total = 0
+    for m in facts.members:
+        for category, monthly in m.incomes:
+            if category in COUNTED_INCOME:
+                total += sum(monthly[-months:])
+    n = len(facts.members)
+    gap = ceil_yuan(policy.standard * n * months - total, months)
+    return max(gap, policy.benefit_floor_per_member * n)

@@ -227,52 +227,54 @@ def disability_means_no_labour_capacity(m: MemberFacts) -> bool:
     return False
 
 
-def _window(values: tuple[int, ...], months: int) -> tuple[int, ...] | None:
-    return values[-months:] if len(values) >= months else None
+@dataclass(frozen=True, slots=True)
+class MemberIncome:
+    """One member's counted income over a window, × 1000 and net of the employment-cost
+    deduction (rate × wage, capped per employed member), exact."""
+
+    total_x1000: int
+    deduction_x1000: int
+    complete: bool  # every counted item covers the whole window
 
 
-@dataclass(slots=True)
-class _Income:
-    """Household income over a window, exact: total × 1000 (rates are in ‰)."""
-
-    total_x1000: int = 0
-    complete: bool = True
+def member_income(m: MemberFacts, months: int, policy: ResolvedPolicy) -> MemberIncome:
+    wage = 0
+    other = 0
+    complete = True
+    for category, monthly in m.incomes:
+        if category not in COUNTED_INCOME:
+            continue
+        if len(monthly) < months:
+            complete = False
+        if category == "wage":
+            wage += sum(monthly[-months:])
+        else:
+            other += sum(monthly[-months:])
+    deduction = min(wage * policy.employment_cost_rate, policy.employment_cost_cap * months * 1000) if wage else 0
+    return MemberIncome((wage + other) * 1000 - deduction, deduction, complete)
 
 
 def household_income(
-    members: list[MemberFacts], months: int, policy: ResolvedPolicy, steps: list[Step] | None
-) -> _Income:
-    """Counted income of `members` over the last `months` months, less the employment-cost
-    deduction (rate × average wage, capped per employed member), × 1000, exact."""
-    result = _Income()
-    rate = policy.employment_cost_rate
-    cap_x1000 = policy.employment_cost_cap * months * 1000
+    members: list[MemberFacts],
+    incomes: dict[str, MemberIncome],
+    months: int,
+    policy: ResolvedPolicy,
+    steps: list[Step] | None,
+) -> tuple[int, bool]:
+    """Σ member income over the window (× 1000), and whether every item covered it."""
+    total = 0
+    complete = True
     for m in members:
-        wage = 0
-        other = 0
-        for category, monthly in m.incomes:
-            if category not in COUNTED_INCOME:
-                continue
-            window = _window(monthly, months)
-            if window is None:
-                result.complete = False
-                window = monthly
-            if category == "wage":
-                wage += sum(window)
-            else:
-                other += sum(window)
-        deduction = 0
-        if wage:
-            deduction = min(wage * rate, cap_x1000)
-        member_total = (wage + other) * 1000 - deduction
-        result.total_x1000 += member_total
-        if steps is not None and (wage or other):
-            steps.append(Step("income.member_total", member_total, "fen_x", (), m.member_id, months * 1000))
-            if deduction:
+        income = incomes[m.member_id]
+        total += income.total_x1000
+        complete = complete and income.complete
+        if steps is not None and income.total_x1000:
+            steps.append(Step("income.member_total", income.total_x1000, "fen_x", (), m.member_id, months * 1000))
+            if income.deduction_x1000:
                 steps.append(
                     Step(
                         "income.employment_cost_deduction",
-                        deduction,
+                        income.deduction_x1000,
                         "fen_x",
                         (
                             policy.ref("income.employment_cost_rate"),
@@ -283,15 +285,35 @@ def household_income(
                         months * 1000,
                     )
                 )
-    return result
+    return total, complete
+
+
+def _all_passed(reasons: list[Reason]) -> bool:  # noqa: SIM110 (a plain loop is faster on the hot path)
+    for reason in reasons:
+        if not reason.passed:
+            return False
+    return True
+
+
+def financial_reason(facts: HouseholdFacts, n: int, policy: ResolvedPolicy, months: int, name: str) -> Reason:
+    """Financial assets per capita at most `months` × the monthly standard."""
+    limit = months * policy.standard * n
+    return Reason(
+        "assets.financial",
+        facts.financial_assets <= limit,
+        facts.financial_assets,
+        limit,
+        "fen",
+        "POLICY-DEFAULTS 低保 assets; DOMAIN-RULES §1.3",
+        (policy.ref(name), policy.ref("dibao_standard")),
+    )
 
 
 def asset_reasons(
     facts: HouseholdFacts, n: int, policy: ResolvedPolicy, financial_months: int, name: str
 ) -> list[Reason]:
     """The asset test (all must hold): financial assets per capita, vehicles, dwellings,
-    companies (POLICY-DEFAULTS 低保 "Assets"; §1.3)."""
-    limit = financial_months * policy.standard * n
+    companies (POLICY-DEFAULTS 低保 "Assets"; §1.3). The financial reason comes first."""
     exempt_ok = True
     if facts.vehicles:
         exempt_ok = len(facts.vehicles) <= policy.exempt_vehicles_max and all(
@@ -301,15 +323,7 @@ def asset_reasons(
     area_limit = policy.second_dwelling_area_per_person * 100 * n
     dwellings_ok = facts.dwellings <= 1 or (facts.dwellings == 2 and facts.floor_area_centi_m2 <= area_limit)
     return [
-        Reason(
-            "assets.financial",
-            facts.financial_assets <= limit,
-            facts.financial_assets,
-            limit,
-            "fen",
-            "POLICY-DEFAULTS 低保 assets; DOMAIN-RULES §1.3",
-            (policy.ref(name), policy.ref("dibao_standard")),
-        ),
+        financial_reason(facts, n, policy, financial_months, name),
         Reason(
             "assets.vehicles",
             exempt_ok,
@@ -349,9 +363,12 @@ def _care_tier(m: MemberFacts, policy: ResolvedPolicy) -> tuple[str, int, ParamR
 
 
 def tekun_test(
-    m: MemberFacts, facts: HouseholdFacts, assets_ok: bool, policy: ResolvedPolicy, day: date, out: list[Reason]
+    m: MemberFacts, own_income_x1000: int, assets_ok: bool, policy: ResolvedPolicy, day: date, out: list[Reason]
 ) -> bool:
-    """特困 (§3.1): no labour capacity, no source of living, no able supporter — all three."""
+    """特困 (§3.1): no labour capacity, no source of living, no able supporter — all three.
+    A person with an able supporter is not 特困 and gets no 特困 reasons listed."""
+    if m.has_able_supporter:
+        return False
     age = age_on(m.birth_date, day)
     by_age = (
         age >= policy.tekun_elderly_age
@@ -359,12 +376,8 @@ def tekun_test(
         or (m.in_full_time_education and age >= policy.tekun_minor_extended_age and age < 25)
     )
     incapable = by_age or disability_means_no_labour_capacity(m)
-    own = household_income([m], policy.lookback_months, policy, None)
     income_limit = policy.standard * policy.lookback_months * 1000
-    no_living = own.total_x1000 < income_limit and assets_ok
-    no_supporter = not m.has_able_supporter
-    if not (incapable or no_living):
-        return False  # clearly not 特困: no reasons listed for every working adult
+    no_living = own_income_x1000 < income_limit and assets_ok
     out.append(
         Reason(
             "tekun.no_labour_capacity",
@@ -381,7 +394,7 @@ def tekun_test(
         Reason(
             "tekun.no_source_of_living",
             no_living,
-            own.total_x1000 // (policy.lookback_months * 1000),
+            own_income_x1000 // (policy.lookback_months * 1000),
             policy.standard,
             "fen",
             "DOMAIN-RULES §3.1 (own income below the dibao standard, 低保 asset test)",
@@ -392,8 +405,8 @@ def tekun_test(
     out.append(
         Reason(
             "tekun.no_able_supporter",
-            no_supporter,
-            int(m.has_able_supporter),
+            True,
+            0,
             0,
             "flag",
             "DOMAIN-RULES §3.1 (无法定义务人 or 义务人无履行能力, Art. 8)",
@@ -401,7 +414,7 @@ def tekun_test(
             m.member_id,
         )
     )
-    return incapable and no_living and no_supporter
+    return incapable and no_living
 
 
 def single_person_allowed(m: MemberFacts, day: date) -> bool:
@@ -434,33 +447,35 @@ def _supplement(m: MemberFacts, policy: ResolvedPolicy, day: date) -> tuple[str,
 
 
 def check_consistency(facts: HouseholdFacts, policy: ResolvedPolicy) -> None:
+    """What makes a description impossible to assess (422 with field-level errors)."""
+    members = facts.members
+    applicants = 0
+    ids = set()
     problems: list[tuple[tuple[str | int, ...], str, str]] = []
-    ids = [m.member_id for m in facts.members]
-    if len(set(ids)) != len(ids):
-        problems.append((("members",), "member_id values must be unique", "duplicate_member_id"))
-    applicants = [i for i, m in enumerate(facts.members) if m.relationship == "self"]
-    if len(applicants) != 1:
-        problems.append(
-            (("members",), "exactly one member must have relationship 'self' (the applicant)", "applicant_count")
-        )
-    seen: set[str] = set()
-    for index, m in enumerate(facts.members):
-        if m.masked_id in seen and m.masked_id:
-            pass  # masked forms can collide; full-ID duplicates are checked at the edge
-        seen.add(m.masked_id)
+    months = policy.lookback_months
+    for index, m in enumerate(members):
+        ids.add(m.member_id)
+        if m.relationship == "self":
+            applicants += 1
         if m.birth_date >= facts.benefit_month:
             problems.append(
                 (("members", index, "resident_id"), "born on or after the benefit month", "born_after_month")
             )
         for item, (category, monthly) in enumerate(m.incomes):
-            if category in COUNTED_INCOME and len(monthly) < policy.lookback_months:
+            if len(monthly) < months and category in COUNTED_INCOME:
                 problems.append(
                     (
                         ("members", index, "incomes", item, "monthly"),
-                        f"needs at least {policy.lookback_months} months (the income look-back window)",
+                        f"needs at least {months} months (the income look-back window)",
                         "income_window_incomplete",
                     )
                 )
+    if len(ids) != len(members):
+        problems.append((("members",), "member_id values must be unique", "duplicate_member_id"))
+    if applicants != 1:
+        problems.append(
+            (("members",), "exactly one member must have relationship 'self' (the applicant)", "applicant_count")
+        )
     if facts.single_person_member_id is not None and facts.single_person_member_id not in ids:
         problems.append((("single_person_member_id",), "no member has this member_id", "unknown_member"))
     if problems:
@@ -498,13 +513,14 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
         raise InconsistentHousehold([(("members",), "no member belongs to the household unit", "empty_unit")])
     steps.append(Step("unit.members", len(unit), "count"))
 
+    incomes = {m.member_id: member_income(m, policy.lookback_months, policy) for m in unit}
     # 特困, per person, with the household's asset test
     n_all = len(unit)
     assets_all = asset_reasons(facts, n_all, policy, policy.financial_limit_months, "assets.financial_limit_months")
-    assets_ok_all = all(r.passed for r in assets_all)
+    assets_ok_all = _all_passed(assets_all)
     tekun: list[TekunPerson] = []
     for m in unit:
-        if tekun_test(m, facts, assets_ok_all, policy, day, reasons):
+        if tekun_test(m, incomes[m.member_id].total_x1000, assets_ok_all, policy, day, reasons):
             basic = ceil_yuan(policy.urban_standard * policy.tekun_basic_multiple, 1000)
             tier, share, ref = _care_tier(m, policy)
             care = ceil_yuan(policy.min_wage_tier1 * share, 1000)
@@ -529,7 +545,8 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     if n == 0:
         result.category = CATEGORY_TEKUN
     else:
-        _assess_dibao_and_low_income(facts, dibao_unit, policy, result)
+        assets = assets_all if n == n_all else None
+        _assess_dibao_and_low_income(facts, dibao_unit, incomes, assets, policy, result)
 
     if facts.temporary is not None:
         result.temporary = _temporary(facts, max(n, 1), result, policy)
@@ -539,19 +556,24 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
 
 
 def _assess_dibao_and_low_income(
-    facts: HouseholdFacts, unit: list[MemberFacts], policy: ResolvedPolicy, result: Assessment
+    facts: HouseholdFacts,
+    unit: list[MemberFacts],
+    incomes: dict[str, MemberIncome],
+    assets: list[Reason] | None,
+    policy: ResolvedPolicy,
+    result: Assessment,
 ) -> None:
     steps, reasons = result.steps, result.reasons
     n = len(unit)
     months = policy.lookback_months
-    income = household_income(unit, months, policy, steps)
+    total_x1000, _ = household_income(unit, incomes, months, policy, steps)
     scale = months * 1000
-    result.household_income_x = income.total_x1000
+    result.household_income_x = total_x1000
     result.income_scale = scale
     steps.append(
         Step(
             "income.household_monthly",
-            income.total_x1000,
+            total_x1000,
             "fen_x",
             (policy.ref("income.lookback_months"),),
             None,
@@ -559,25 +581,26 @@ def _assess_dibao_and_low_income(
         )
     )
     income_limit = policy.standard * n * scale
-    income_ok = income.total_x1000 < income_limit
+    income_ok = total_x1000 < income_limit
     reasons.append(
         Reason(
             "dibao.income",
             income_ok,
-            income.total_x1000 // scale,
+            total_x1000 // scale,
             policy.standard * n,
             "fen",
             "POLICY-DEFAULTS 低保 (per-capita income below the standard); DOMAIN-RULES §1.2",
             (policy.ref("dibao_standard"),),
         )
     )
-    assets = asset_reasons(facts, n, policy, policy.financial_limit_months, "assets.financial_limit_months")
+    if assets is None:
+        assets = asset_reasons(facts, n, policy, policy.financial_limit_months, "assets.financial_limit_months")
     reasons.extend(assets)
-    assets_ok = all(r.passed for r in assets)
+    assets_ok = _all_passed(assets)
 
     if income_ok and assets_ok:
         result.category = CATEGORY_DIBAO
-        gap = ceil_yuan(income_limit - income.total_x1000, scale)
+        gap = ceil_yuan(income_limit - total_x1000, scale)
         floor = policy.benefit_floor_per_member * n
         base = max(gap, floor)
         steps.append(Step("dibao.gap", gap, "fen", (policy.ref("dibao_standard"),)))
@@ -604,31 +627,45 @@ def _assess_dibao_and_low_income(
         return
 
     marginal_limit = policy.standard * n * months * policy.marginal_income_multiple
-    marginal_income_ok = income.total_x1000 < marginal_limit
+    marginal_income_ok = total_x1000 < marginal_limit
     reasons.append(
         Reason(
             "marginal.income",
             marginal_income_ok,
-            income.total_x1000 // scale,
+            total_x1000 // scale,
             marginal_limit // scale,
             "fen",
             "POLICY-DEFAULTS 低保边缘 (per-capita income below 1.5 × the standard); DOMAIN-RULES §5.2",
             (policy.ref("marginal.income_multiple"), policy.ref("dibao_standard")),
         )
     )
-    marginal_assets = asset_reasons(
+    marginal_financial = financial_reason(
         facts, n, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
     )
-    marginal_assets_ok = all(r.passed for r in marginal_assets)
-    reasons.append(marginal_assets[0])
+    marginal_assets_ok = marginal_financial.passed and assets[1].passed and assets[2].passed and assets[3].passed
+    reasons.append(marginal_financial)
     if marginal_income_ok and marginal_assets_ok:
         result.category = CATEGORY_MARGINAL
         result.valid_until = None
         return
 
+    if facts.rigid_expenditure is None:
+        reasons.append(
+            Reason(
+                "rigid.data",
+                False,
+                0,
+                1,
+                "flag",
+                "DOMAIN-RULES §5.3 (needs 12 months of income and the rigid expenditure)",
+            )
+        )
+        result.category = CATEGORY_NONE
+        return
     rigid_months = policy.rigid_lookback_months
-    year_income = household_income(unit, rigid_months, policy, None)
-    if facts.rigid_expenditure is None or not year_income.complete:
+    year_incomes = {m.member_id: member_income(m, rigid_months, policy) for m in unit}
+    year_total_x1000, year_complete = household_income(unit, year_incomes, rigid_months, policy, None)
+    if not year_complete:
         reasons.append(
             Reason(
                 "rigid.data",
@@ -643,13 +680,13 @@ def _assess_dibao_and_low_income(
         return
     rigid_total = sum(facts.rigid_expenditure)
     year_limit = policy.disposable_income_year * n * 1000
-    below_disposable = year_income.total_x1000 < year_limit
-    ratio_met = rigid_total * 1000 * 1000 > policy.rigid_expense_ratio * year_income.total_x1000
+    below_disposable = year_total_x1000 < year_limit
+    ratio_met = rigid_total * 1000 * 1000 > policy.rigid_expense_ratio * year_total_x1000
     reasons.append(
         Reason(
             "rigid.income",
             below_disposable,
-            year_income.total_x1000 // 1000,
+            year_total_x1000 // 1000,
             policy.disposable_income_year * n,
             "fen",
             "DOMAIN-RULES §5.3 (per-capita income below the prior-year disposable income)",
@@ -661,7 +698,7 @@ def _assess_dibao_and_low_income(
             "rigid.expense_ratio",
             ratio_met,
             rigid_total,
-            policy.rigid_expense_ratio * year_income.total_x1000 // 1_000_000,
+            policy.rigid_expense_ratio * year_total_x1000 // 1_000_000,
             "fen",
             "DOMAIN-RULES §5.3 (12-month rigid expenditure above the ratio of income)",
             (policy.ref("rigid.expense_ratio"), policy.ref("rigid.lookback_months")),

@@ -288,8 +288,9 @@ def household_income(
     return total, complete
 
 
-def _all_passed(reasons: list[Reason]) -> bool:  # noqa: SIM110 (a plain loop is faster on the hot path)
-    for reason in reasons:
+def _all_passed(reasons: list[Reason]) -> bool:
+    # A plain loop: `all()` over a generator is measurably slower on this hot path.
+    for reason in reasons:  # noqa: SIM110
         if not reason.passed:
             return False
     return True

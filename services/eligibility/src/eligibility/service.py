@@ -20,6 +20,7 @@ from eligibility.domain.errors import ApplicationNotFound
 from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
 from eligibility.domain.model import Application
 from eligibility.domain.policy import PolicyBook
+from eligibility.domain.termination import Trigger, dibao_triggers, tekun_triggers
 from jiuzhu_platform.outbox import add_event
 from shared.events import AssistanceType
 from shared.types import ResidentId
@@ -124,7 +125,15 @@ def facts_from_request(body: AssessmentCreate) -> HouseholdFacts:
     )
 
 
-def assess_household(body: AssessmentCreate, book: PolicyBook) -> Assessment:
+def assess_household(body: AssessmentCreate, book: PolicyBook) -> tuple[Assessment, list[Trigger]]:
+    """Assess; for a household with an active case also say what would stop it (§2.9, §3.5)."""
     facts = facts_from_request(body)
     policy = book.resolve(facts.region_code, "urban" if facts.hukou == "urban" else "rural", facts.benefit_month)
-    return assess(facts, policy)
+    assessment = assess(facts, policy)
+    triggers: list[Trigger] = []
+    if body.current_case is not None:
+        events = frozenset(body.current_case.events)
+        triggers = dibao_triggers(assessment, events)
+        for person in assessment.tekun_persons:
+            triggers += tekun_triggers(person.member_id, assessment, events)
+    return assessment, triggers

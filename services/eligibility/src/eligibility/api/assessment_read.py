@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from eligibility.domain.assessment import Assessment, Reason, Step
 from eligibility.domain.explain import reason_text, step_text, summary, yuan
 from eligibility.domain.policy import ParamRef, PolicyVersion
+from eligibility.domain.termination import Trigger
 
 
 class ParameterRead(BaseModel):
@@ -64,6 +65,12 @@ class TemporaryRead(BaseModel):
     reasons: list[ReasonRead]
 
 
+class TriggerRead(BaseModel):
+    code: str
+    scope: str
+    rule: str
+
+
 class PolicyRef(BaseModel):
     version: str
     effective_from: date
@@ -93,6 +100,7 @@ class AssessmentRead(BaseModel):
     valid_until: str | None
     summary_zh: str
     summary_en: str
+    termination: list[TriggerRead] = Field(description="For an active case: what would stop it (停发 triggers)")
     reasons: list[ReasonRead]
     steps: list[StepRead]
 
@@ -147,7 +155,7 @@ def _month(day: date | None) -> str | None:
     return None if day is None else f"{day.year:04d}-{day.month:02d}"
 
 
-def assessment_read(a: Assessment, effective_from: date) -> AssessmentRead:
+def assessment_read(a: Assessment, effective_from: date, triggers: list[Trigger]) -> AssessmentRead:
     zh, en = summary(a)
     temporary = None
     if a.temporary is not None:
@@ -197,6 +205,7 @@ def assessment_read(a: Assessment, effective_from: date) -> AssessmentRead:
         valid_until=_month(a.valid_until),
         summary_zh=zh,
         summary_en=en,
+        termination=[TriggerRead(code=t.code, scope=t.scope, rule=t.rule) for t in triggers],
         reasons=[_reason(r) for r in a.reasons],
         steps=[_step(s) for s in a.steps],
     )

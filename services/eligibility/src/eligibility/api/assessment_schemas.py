@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from eligibility.domain.termination import CaseEvent
 from shared.types import CountyCode, Money, NonEmptyStr, NonNegativeMoney, Period, ResidentId
 
 
@@ -158,12 +159,15 @@ class TemporaryRequest(BaseModel):
 
 
 class CurrentCase(BaseModel):
-    """The household's current 低保 case, if any (for 渐退 and reviews)."""
+    """The household's current 低保 case, if any (for 渐退, reviews and termination triggers)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     monthly_benefit: NonNegativeMoney
     income_rise_from_employment: bool = False
+    events: list[CaseEvent] = Field(
+        default_factory=list, max_length=20, description="Reported facts since the last review"
+    )
 
 
 class Prices(BaseModel):

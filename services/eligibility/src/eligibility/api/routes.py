@@ -69,9 +69,9 @@ async def get_application(application_id: UUID, session: SessionDep) -> Applicat
 )
 async def create_assessment(body: AssessmentCreate) -> AssessmentRead:
     book = policy_book()
-    result = eligibility_service.assess_household(body, book)
+    result, triggers = eligibility_service.assess_household(body, book)
     version = book.policy_set.get(result.policy_version)
-    return assessment_read(result, version.effective_from)
+    return assessment_read(result, version.effective_from, triggers)
 
 
 @router.get("/policies", summary="Policy versions (effective-dated)")

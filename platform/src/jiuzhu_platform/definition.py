@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -53,6 +53,8 @@ class ServiceDefinition:
     routers: Callable[[], Sequence[APIRouter]]
     alembic_ini: Path
     consumers: Sequence[ConsumerDefinition] = field(default_factory=tuple)
+    on_startup: Callable[[Runtime], Awaitable[None]] | None = None
+    """Runs in the API's lifespan after the runtime opens (e.g. load reference data)."""
 
     def load_settings(self) -> ServiceSettings:
         return self.settings_class()  # pydantic-settings reads the prefixed environment
@@ -68,6 +70,7 @@ class ServiceDefinition:
             title=self.title,
             open_runtime=lambda: self.open_runtime(settings, bus=bus),
             routers=self.routers(),
+            on_startup=self.on_startup,
         )
 
     def worker_components(self, runtime: Runtime) -> WorkerComponents:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import FastAPI
 
+from eligibility import service as eligibility_service
 from eligibility.adapters.orm import inbox, metadata, outbox
+from eligibility.adapters.policy_files import policy_book
 from eligibility.api.routes import router
 from eligibility.settings import Settings
 from jiuzhu_platform.definition import ServiceDefinition
+from jiuzhu_platform.runtime import Runtime
+
+logger = logging.getLogger(__name__)
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
+
+
+async def load_policies_on_startup(runtime: Runtime) -> None:
+    """Store the policy set's versions in the database, so every decision's version is there."""
+    async with runtime.database.transaction() as session:
+        added = await eligibility_service.load_policies(session, policy_book().policy_set, now=runtime.now())
+    if added:
+        logger.info("loaded policy versions %s", ", ".join(added))
+
 
 DEFINITION = ServiceDefinition(
     name="eligibility",
@@ -23,6 +38,7 @@ DEFINITION = ServiceDefinition(
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),
+    on_startup=load_policies_on_startup,
 )
 
 

@@ -4,6 +4,7 @@ stored; conversion to integer fen happens here, at the edge of the domain."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -12,14 +13,14 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.adapters.orm import outbox
-from eligibility.adapters.repository import ApplicationRepository
+from eligibility.adapters.repository import ApplicationRepository, PolicyVersionRepository
 from eligibility.api.assessment_schemas import AssessmentCreate
 from eligibility.domain import rules
 from eligibility.domain.assessment import Assessment, assess
-from eligibility.domain.errors import ApplicationNotFound
+from eligibility.domain.errors import ApplicationNotFound, PolicyVersionChanged
 from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
 from eligibility.domain.model import Application
-from eligibility.domain.policy import PolicyBook
+from eligibility.domain.policy import PolicyBook, PolicySet
 from eligibility.domain.termination import Trigger, dibao_triggers, tekun_triggers
 from jiuzhu_platform.outbox import add_event
 from shared.events import AssistanceType
@@ -137,3 +138,21 @@ def assess_household(body: AssessmentCreate, book: PolicyBook) -> tuple[Assessme
         for person in assessment.tekun_persons:
             triggers += tekun_triggers(person.member_id, assessment, events)
     return assessment, triggers
+
+
+async def load_policies(session: AsyncSession, policy_set: PolicySet, *, now: datetime) -> list[str]:
+    """Store the policy set's versions in the database (idempotent). A version already stored
+    with different content is refused: versions are immutable, a change is a new version."""
+    repository = PolicyVersionRepository(session)
+    stored = await repository.digests(policy_set.name)
+    added = []
+    for version in policy_set.versions:
+        document = version.model_dump_json()
+        digest = hashlib.sha256(document.encode()).hexdigest()
+        if version.version in stored:
+            if stored[version.version] != digest:
+                raise PolicyVersionChanged(policy_set.name, version.version)
+            continue
+        await repository.add(policy_set.name, version, document, digest, now)
+        added.append(version.version)
+    return added

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, String, Table, Uuid
+from sqlalchemy import Column, Date, Integer, String, Table, Text, Uuid
 
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
@@ -24,4 +24,15 @@ application = Table(
     Column("submitted_at", UtcDateTime(), nullable=False),
     Column("correlation_id", String(200), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+)
+
+policy_version = Table(
+    "policy_version",
+    metadata,
+    Column("policy_set", String(100), primary_key=True),
+    Column("version", String(40), primary_key=True),
+    Column("effective_from", Date, nullable=False),
+    Column("document", Text, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("loaded_at", UtcDateTime(), nullable=False),
 )

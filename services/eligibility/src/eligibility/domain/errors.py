@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from jiuzhu_platform.errors import NotFound
+from jiuzhu_platform.errors import Conflict, NotFound
 
 
 class ApplicationNotFound(NotFound):
     def __init__(self, application_id: UUID) -> None:
         super().__init__(f"application {application_id} not found", message_zh=f"未找到申请 {application_id}")
+
+
+class PolicyVersionChanged(Conflict):
+    def __init__(self, policy_set: str, version: str) -> None:
+        super().__init__(
+            f"policy {policy_set} version {version} differs from the stored one; versions are immutable, add a new one",
+            message_zh=f"政策参数 {policy_set} 版本 {version} 与已入库内容不一致；版本不可修改，请新增版本",
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from jiuzhu_platform.errors import DomainError, NotFound
+from jiuzhu_platform.errors import BadRequest, DomainError, NotFound
 
 
 class UnknownService(NotFound):
@@ -29,3 +29,11 @@ class UpstreamTimeout(DomainError):
 
     def __init__(self, service: str) -> None:
         super().__init__(f"the {service} service did not answer in time", message_zh=f"{service} 服务响应超时")
+
+
+class InvalidPath(BadRequest):
+    def __init__(self) -> None:
+        super().__init__(
+            "the path must stay under /v1/<service>/ without '.' or '..' segments",
+            message_zh="请求路径不合法：不得包含 '.' 或 '..' 路径段",
+        )

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote
 from collections.abc import AsyncIterator, Iterable, Mapping
 
 import httpx
@@ -19,7 +20,7 @@ from fastapi import Request
 from starlette.background import BackgroundTask
 from starlette.responses import StreamingResponse
 
-from gateway.errors import PayloadTooLarge, UnknownService, UpstreamTimeout, UpstreamUnavailable
+from gateway.errors import InvalidPath, PayloadTooLarge, UnknownService, UpstreamTimeout, UpstreamUnavailable
 from jiuzhu_platform.context import REQUEST_ID_HEADER, get_correlation_id
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,21 @@ HOP_BY_HOP = frozenset(
     }
 )
 BODYLESS_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+OWN_RESPONSE_HEADERS = frozenset({"x-request-id", "date", "server"})
+"""Headers the gateway's own server sets on every response (passing the upstream's on too
+would send them twice)."""
+
+
+def upstream_url(request: Request, service: str) -> httpx.URL:
+    """The upstream path exactly as the client sent it (`raw_path`: escapes such as `%2F` are
+    not decoded, nor decoded twice), refusing dot segments that would leave `/v1/<service>/`
+    once decoded or normalised."""
+    raw_path: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    path = raw_path.decode("latin-1")
+    if any(unquote(segment) in (".", "..") for segment in path.split("/")) or not path.startswith(f"/v1/{service}/"):
+        raise InvalidPath()
+    query: bytes = request.scope.get("query_string", b"")
+    return httpx.URL(raw_path=raw_path + (b"?" + query if query else b""))
 
 
 def strip_hop_by_hop(headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -55,7 +71,7 @@ def forwarded_headers(request: Request) -> list[tuple[str, str]]:
         (k, v) for k, v in strip_hop_by_hop(request.headers.items()) if k.lower() not in ("host", "x-request-id")
     ]
     client = request.client.host if request.client else "unknown"
-    previous = request.headers.get("x-forwarded-for")
+    previous = ", ".join(request.headers.getlist("x-forwarded-for"))
     headers = [(k, v) for k, v in headers if not k.lower().startswith("x-forwarded-")]
     headers += [
         ("x-forwarded-for", f"{previous}, {client}" if previous else client),
@@ -97,10 +113,7 @@ class Proxy:
             limited_stream(request, self.max_body_bytes) if has_body or request.method not in BODYLESS_METHODS else None
         )
         upstream_request = client.build_request(
-            request.method,
-            httpx.URL(path=request.url.path, query=request.url.query.encode("latin-1")),
-            headers=forwarded_headers(request),
-            content=content,
+            request.method, upstream_url(request, service), headers=forwarded_headers(request), content=content
         )
         try:
             upstream = await client.send(upstream_request, stream=True)
@@ -118,6 +131,6 @@ class Proxy:
         response.raw_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
             for k, v in strip_hop_by_hop(upstream.headers.multi_items())
-            if k.lower() != "x-request-id"
+            if k.lower() not in OWN_RESPONSE_HEADERS
         ]
         return response

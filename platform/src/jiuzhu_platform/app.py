@@ -34,6 +34,7 @@ def operation_id(route: APIRoute) -> str:
 
 def clean_request_id(value: str | None) -> str:
     """Accept a caller's request id if it is short and printable; otherwise make a new one."""
+    value = (value or "").strip()
     if value and len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable():
         return value
     return new_correlation_id()

@@ -12,8 +12,8 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import unquote
 from collections.abc import AsyncIterator, Iterable, Mapping
+from urllib.parse import unquote
 
 import httpx
 from fastapi import Request

@@ -1,5 +1,8 @@
 """The statutory eligibility and benefit rules (pure: values in, an explained decision out).
 
+The result types are slotted, non-frozen dataclasses: treat them as values. (A frozen dataclass
+costs five times as much to build, and an assessment builds a dozen of them.)
+
 Sources: DOMAIN-RULES.md (national rules, cited as §) and POLICY-DEFAULTS.md (the demo values,
 which live in the policy data, never here). Arithmetic is exact and in integers: money in fen,
 rates in thousandths; an amount is rounded once, at the end, by `ceil_yuan`.
@@ -59,7 +62,7 @@ class InconsistentHousehold(DomainError):
 # ------------------------------------------------------------------------------ explanation
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Step:
     """One computation step: what was computed, its value, and the parameters it used.
 
@@ -75,7 +78,7 @@ class Step:
     scale: int = 1
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Reason:
     """A test and its result: `actual` against `limit` (same unit), citing the rule."""
 
@@ -89,7 +92,7 @@ class Reason:
     subject: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TekunPerson:
     member_id: str
     basic: int  # fen per month
@@ -98,14 +101,14 @@ class TekunPerson:
     total: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Supplement:
     member_id: str
     group: str
     amount: int  # fen
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TemporaryResult:
     kind: str
     granted: int  # fen
@@ -227,65 +230,82 @@ def disability_means_no_labour_capacity(m: MemberFacts) -> bool:
     return False
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class MemberIncome:
-    """One member's counted income over a window, × 1000 and net of the employment-cost
-    deduction (rate × wage, capped per employed member), exact."""
+    """One member's counted income, × 1000 and net of the employment-cost deduction (rate ×
+    wage, capped per employed member), exact, over the look-back window and over 12 months."""
 
     total_x1000: int
     deduction_x1000: int
-    complete: bool  # every counted item covers the whole window
+    complete: bool  # every counted item covers the whole look-back window
+    year_total_x1000: int
+    year_complete: bool
 
 
-def member_income(m: MemberFacts, months: int, policy: ResolvedPolicy) -> MemberIncome:
-    wage = 0
-    other = 0
-    complete = True
+def member_income(m: MemberFacts, policy: ResolvedPolicy) -> MemberIncome:
+    months = policy.lookback_months
+    year = policy.rigid_lookback_months
+    wage = other = wage_year = other_year = 0
+    complete = year_complete = True
     for category, monthly in m.incomes:
         if category not in COUNTED_INCOME:
             continue
-        if len(monthly) < months:
+        size = len(monthly)
+        if size < months:
             complete = False
+        if size < year:
+            year_complete = False
         if category == "wage":
             wage += sum(monthly[-months:])
+            wage_year += sum(monthly[-year:])
         else:
             other += sum(monthly[-months:])
-    deduction = min(wage * policy.employment_cost_rate, policy.employment_cost_cap * months * 1000) if wage else 0
-    return MemberIncome((wage + other) * 1000 - deduction, deduction, complete)
+            other_year += sum(monthly[-year:])
+    rate = policy.employment_cost_rate
+    cap = policy.employment_cost_cap * 1000
+    deduction = min(wage * rate, cap * months) if wage else 0
+    deduction_year = min(wage_year * rate, cap * year) if wage_year else 0
+    return MemberIncome(
+        (wage + other) * 1000 - deduction,
+        deduction,
+        complete,
+        (wage_year + other_year) * 1000 - deduction_year,
+        year_complete,
+    )
 
 
 def household_income(
     members: list[MemberFacts],
     incomes: dict[str, MemberIncome],
-    months: int,
     policy: ResolvedPolicy,
-    steps: list[Step] | None,
-) -> tuple[int, bool]:
-    """Σ member income over the window (× 1000), and whether every item covered it."""
+    steps: list[Step],
+) -> int:
+    """Σ member income over the look-back window (× 1000), explained per member."""
     total = 0
-    complete = True
+    scale = policy.lookback_months * 1000
     for m in members:
         income = incomes[m.member_id]
         total += income.total_x1000
-        complete = complete and income.complete
-        if steps is not None and income.total_x1000:
-            steps.append(Step("income.member_total", income.total_x1000, "fen_x", (), m.member_id, months * 1000))
+        if income.total_x1000:
+            steps.append(Step("income.member_total", income.total_x1000, "fen_x", (), m.member_id, scale))
             if income.deduction_x1000:
                 steps.append(
                     Step(
                         "income.employment_cost_deduction",
                         income.deduction_x1000,
                         "fen_x",
-                        (
-                            policy.ref("income.employment_cost_rate"),
-                            policy.ref("income.employment_cost_cap_min_wage_multiple"),
-                            policy.ref("minimum_wage.tier1"),
-                        ),
+                        policy.cites[
+                            (
+                                "income.employment_cost_rate",
+                                "income.employment_cost_cap_min_wage_multiple",
+                                "minimum_wage.tier1",
+                            )
+                        ],
                         m.member_id,
-                        months * 1000,
+                        scale,
                     )
                 )
-    return total, complete
+    return total
 
 
 def _all_passed(reasons: list[Reason]) -> bool:
@@ -306,7 +326,7 @@ def financial_reason(facts: HouseholdFacts, n: int, policy: ResolvedPolicy, mont
         limit,
         "fen",
         "POLICY-DEFAULTS 低保 assets; DOMAIN-RULES §1.3",
-        (policy.ref(name), policy.ref("dibao_standard")),
+        policy.cites[(name, "dibao_standard")],
     )
 
 
@@ -332,7 +352,7 @@ def asset_reasons(
             policy.exempt_vehicles_max,
             "count",
             "POLICY-DEFAULTS 低保 assets (one vehicle under the limit, for work or a disabled member)",
-            (policy.ref("assets.vehicle_value_limit"), policy.ref("assets.exempt_vehicles_max")),
+            policy.cites[("assets.vehicle_value_limit", "assets.exempt_vehicles_max")],
         ),
         Reason(
             "assets.dwellings",
@@ -341,7 +361,7 @@ def asset_reasons(
             area_limit if facts.dwellings == 2 else 1,
             "m2_centi" if facts.dwellings == 2 else "count",
             "POLICY-DEFAULTS 低保 assets (one dwelling, or two within the floor area per person)",
-            (policy.ref("assets.second_dwelling_area_per_person"),),
+            policy.cites[("assets.second_dwelling_area_per_person",)],
         ),
         Reason(
             "assets.company",
@@ -387,7 +407,7 @@ def tekun_test(
             policy.tekun_elderly_age,
             "years",
             "DOMAIN-RULES §3.1 (age ≥ 60, under 18, or the listed disability grades)",
-            (policy.ref("tekun.elderly_age"), policy.ref("tekun.minor_extended_age")),
+            policy.cites[("tekun.elderly_age", "tekun.minor_extended_age")],
             m.member_id,
         )
     )
@@ -399,7 +419,7 @@ def tekun_test(
             policy.standard,
             "fen",
             "DOMAIN-RULES §3.1 (own income below the dibao standard, 低保 asset test)",
-            (policy.ref("dibao_standard"), policy.ref("income.lookback_months")),
+            policy.cites[("dibao_standard", "income.lookback_months")],
             m.member_id,
         )
     )
@@ -490,7 +510,7 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     result = Assessment(policy.version, policy.illustrative, policy.area_group, policy.hukou, day)
     steps = result.steps
     reasons = result.reasons
-    steps.append(Step("policy.standard", policy.standard, "fen", (policy.ref("dibao_standard"),)))
+    steps.append(Step("policy.standard", policy.standard, "fen", policy.cites[("dibao_standard",)]))
 
     unit, excluded = household_unit(facts, day)
     if facts.single_person_member_id is not None:
@@ -514,7 +534,7 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
         raise InconsistentHousehold([(("members",), "no member belongs to the household unit", "empty_unit")])
     steps.append(Step("unit.members", len(unit), "count"))
 
-    incomes = {m.member_id: member_income(m, policy.lookback_months, policy) for m in unit}
+    incomes = {m.member_id: member_income(m, policy) for m in unit}
     # 特困, per person, with the household's asset test
     n_all = len(unit)
     assets_all = asset_reasons(facts, n_all, policy, policy.financial_limit_months, "assets.financial_limit_months")
@@ -531,14 +551,17 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
                     "tekun.basic",
                     basic,
                     "fen",
-                    (policy.ref("dibao_standard.urban"), policy.ref("tekun.basic_multiple")),
+                    policy.cites[("dibao_standard.urban", "tekun.basic_multiple")],
                     m.member_id,
                 )
             )
             steps.append(Step("tekun.care", care, "fen", (ref, policy.ref("minimum_wage.tier1")), m.member_id))
     result.tekun_persons = tuple(tekun)
-    tekun_ids = {p.member_id for p in tekun}
-    dibao_unit = [m for m in unit if m.member_id not in tekun_ids]
+    if tekun:
+        tekun_ids = {p.member_id for p in tekun}
+        dibao_unit = [m for m in unit if m.member_id not in tekun_ids]
+    else:
+        dibao_unit = unit
     result.unit_member_ids = tuple(m.member_id for m in dibao_unit)
     n = len(dibao_unit)
     result.members_counted = n
@@ -567,7 +590,7 @@ def _assess_dibao_and_low_income(
     steps, reasons = result.steps, result.reasons
     n = len(unit)
     months = policy.lookback_months
-    total_x1000, _ = household_income(unit, incomes, months, policy, steps)
+    total_x1000 = household_income(unit, incomes, policy, steps)
     scale = months * 1000
     result.household_income_x = total_x1000
     result.income_scale = scale
@@ -576,7 +599,7 @@ def _assess_dibao_and_low_income(
             "income.household_monthly",
             total_x1000,
             "fen_x",
-            (policy.ref("income.lookback_months"),),
+            policy.cites[("income.lookback_months",)],
             None,
             scale,
         )
@@ -591,7 +614,7 @@ def _assess_dibao_and_low_income(
             policy.standard * n,
             "fen",
             "POLICY-DEFAULTS 低保 (per-capita income below the standard); DOMAIN-RULES §1.2",
-            (policy.ref("dibao_standard"),),
+            policy.cites[("dibao_standard",)],
         )
     )
     if assets is None:
@@ -604,8 +627,8 @@ def _assess_dibao_and_low_income(
         gap = ceil_yuan(income_limit - total_x1000, scale)
         floor = policy.benefit_floor_per_member * n
         base = max(gap, floor)
-        steps.append(Step("dibao.gap", gap, "fen", (policy.ref("dibao_standard"),)))
-        steps.append(Step("dibao.floor", floor, "fen", (policy.ref("dibao.benefit_floor_per_member"),)))
+        steps.append(Step("dibao.gap", gap, "fen", policy.cites[("dibao_standard",)]))
+        steps.append(Step("dibao.floor", floor, "fen", policy.cites[("dibao.benefit_floor_per_member",)]))
         supplements = []
         for m in unit:
             best = _supplement(m, policy, facts.benefit_month)
@@ -624,7 +647,7 @@ def _assess_dibao_and_low_income(
         result.category = CATEGORY_PHASE_OUT
         result.phase_out_amount = facts.current_benefit
         result.phase_out_until = add_months(facts.benefit_month, policy.phase_out_months - 1)
-        steps.append(Step("dibao.phase_out", facts.current_benefit, "fen", (policy.ref("phase_out.months"),)))
+        steps.append(Step("dibao.phase_out", facts.current_benefit, "fen", policy.cites[("phase_out.months",)]))
         return
 
     marginal_limit = policy.standard * n * months * policy.marginal_income_multiple
@@ -637,7 +660,7 @@ def _assess_dibao_and_low_income(
             marginal_limit // scale,
             "fen",
             "POLICY-DEFAULTS 低保边缘 (per-capita income below 1.5 × the standard); DOMAIN-RULES §5.2",
-            (policy.ref("marginal.income_multiple"), policy.ref("dibao_standard")),
+            policy.cites[("marginal.income_multiple", "dibao_standard")],
         )
     )
     marginal_financial = financial_reason(
@@ -663,9 +686,12 @@ def _assess_dibao_and_low_income(
         )
         result.category = CATEGORY_NONE
         return
-    rigid_months = policy.rigid_lookback_months
-    year_incomes = {m.member_id: member_income(m, rigid_months, policy) for m in unit}
-    year_total_x1000, year_complete = household_income(unit, year_incomes, rigid_months, policy, None)
+    year_total_x1000 = 0
+    year_complete = True
+    for m in unit:
+        income = incomes[m.member_id]
+        year_total_x1000 += income.year_total_x1000
+        year_complete = year_complete and income.year_complete
     if not year_complete:
         reasons.append(
             Reason(
@@ -691,7 +717,7 @@ def _assess_dibao_and_low_income(
             policy.disposable_income_year * n,
             "fen",
             "DOMAIN-RULES §5.3 (per-capita income below the prior-year disposable income)",
-            (policy.ref("rigid.disposable_income"),),
+            policy.cites[("rigid.disposable_income",)],
         )
     )
     reasons.append(
@@ -702,7 +728,7 @@ def _assess_dibao_and_low_income(
             policy.rigid_expense_ratio * year_total_x1000 // 1_000_000,
             "fen",
             "DOMAIN-RULES §5.3 (12-month rigid expenditure above the ratio of income)",
-            (policy.ref("rigid.expense_ratio"), policy.ref("rigid.lookback_months")),
+            policy.cites[("rigid.expense_ratio", "rigid.lookback_months")],
         )
     )
     if below_disposable and ratio_met and marginal_assets_ok:
@@ -727,7 +753,7 @@ def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: Resolv
                 ceiling,
                 "fen",
                 "POLICY-DEFAULTS 临时救助 急难型 (先行救助 up to 3 × the six-district standard); DOMAIN-RULES §4.2",
-                (policy.ref("temporary.emergency_multiple"), policy.ref("dibao_standard.six_districts.urban")),
+                policy.cites[("temporary.emergency_multiple", "dibao_standard.six_districts.urban")],
             )
         )
         return TemporaryResult("emergency", granted, "town", request.requested > ceiling, tuple(reasons))
@@ -740,7 +766,7 @@ def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: Resolv
             policy.temporary_max_grants,
             "count",
             "POLICY-DEFAULTS 临时救助 (at most twice in 12 months for the same cause)",
-            (policy.ref("temporary.max_grants_same_cause_12m"),),
+            policy.cites[("temporary.max_grants_same_cause_12m",)],
         )
     )
     year_limit_x = policy.disposable_income_year * n * result.income_scale
@@ -753,7 +779,7 @@ def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: Resolv
             policy.disposable_income_year * n,
             "fen",
             "POLICY-DEFAULTS 临时救助 支出型 (annualised per-capita income below the prior-year disposable income)",
-            (policy.ref("rigid.disposable_income"),),
+            policy.cites[("rigid.disposable_income",)],
         )
     )
     cap = policy.temporary_cap_multiple * policy.standard * n
@@ -769,7 +795,7 @@ def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: Resolv
             cap,
             "fen",
             "POLICY-DEFAULTS 临时救助 支出型 (cap 6 × standard × members; above it 一事一议)",
-            (policy.ref("temporary.expenditure_cap_multiple"), policy.ref("dibao_standard")),
+            policy.cites[("temporary.expenditure_cap_multiple", "dibao_standard")],
         )
     )
     level = "town" if granted <= town_limit else "county"
@@ -799,11 +825,7 @@ def _price_subsidy(facts: HouseholdFacts, result: Assessment, policy: ResolvedPo
             "price.subsidy_per_person",
             per_person,
             "fen",
-            (
-                policy.ref("price.cpi_trigger_percent"),
-                policy.ref("price.food_cpi_trigger_percent"),
-                policy.ref("dibao_standard"),
-            ),
+            policy.cites[("price.cpi_trigger_percent", "price.food_cpi_trigger_percent", "dibao_standard")],
         )
     )
 
@@ -826,11 +848,11 @@ def _review(facts: HouseholdFacts, unit: list[MemberFacts], result: Assessment, 
             if months == policy.review_variable_months and facts.irregular_income
             else "review.stable_months"
         )
-        result.steps.append(Step("review.interval", months, "months", (policy.ref(name),)))
+        result.steps.append(Step("review.interval", months, "months", policy.cites[(name,)]))
     elif result.tekun_persons:
         result.next_review = add_months(facts.benefit_month, policy.review_tekun_months)
         result.steps.append(
-            Step("review.interval", policy.review_tekun_months, "months", (policy.ref("review.tekun_months"),))
+            Step("review.interval", policy.review_tekun_months, "months", policy.cites[("review.tekun_months",)])
         )
 
 

@@ -195,6 +195,19 @@ def _per_mille(value: Decimal) -> int:
     return int(scaled)
 
 
+class Citations(dict[tuple[str, ...], tuple[ParamRef, ...]]):
+    """`cites[("a", "b")]` → the ParamRefs of parameters a and b, built once per policy and then
+    shared by every explanation that cites them (the rules' hot path allocates nothing)."""
+
+    def __init__(self, refs: Mapping[str, ParamRef]) -> None:
+        super().__init__()
+        self.refs = refs
+
+    def __missing__(self, names: tuple[str, ...]) -> tuple[ParamRef, ...]:
+        value = self[names] = tuple(self.refs[name] for name in names)
+        return value
+
+
 @dataclass(frozen=True, slots=True)
 class ResolvedPolicy:
     """One version's values for one area and hukou type, ready for the rules.
@@ -208,6 +221,7 @@ class ResolvedPolicy:
     hukou: str
     illustrative: bool
     refs: Mapping[str, ParamRef]
+    cites: Citations
     standard: int  # the household's monthly dibao standard, fen per person
     urban_standard: int  # the area's urban standard (特困 basic living)
     six_district_standard: int  # 急难型 first-aid ceiling base
@@ -284,6 +298,7 @@ def resolve(version: PolicyVersion, area_group: str, hukou: Literal["urban", "ru
         hukou=hukou,
         illustrative=version.is_illustrative,
         refs=refs,
+        cites=Citations(refs),
         standard=_fen(v(standard_name)),
         urban_standard=_fen(v(f"dibao_standard.{area_group}.urban")),
         six_district_standard=_fen(v("dibao_standard.six_districts.urban")),

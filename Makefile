@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ lint: ## ruff (lint + format check) and mypy --strict
 format: ## Apply ruff fixes and formatting
 	$(UV) run ruff check --fix .
 	$(UV) run ruff format .
+
+bench: sync ## Policy-engine benchmark: COUNT households (default 1,000,000) vs the bare 补差 baseline
+	$(UV) run python services/eligibility/bench/bench_assess.py --count $(or $(COUNT),1000000)
 
 schemas: ## Regenerate the committed event JSON Schemas and the AsyncAPI catalogue
 	$(UV) run python -m shared.schemas shared/schemas

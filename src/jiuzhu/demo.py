@@ -1,5 +1,7 @@
-"""A handful of demo households for `make run`, submitted through the gateway like any client
-would, so the demo data travels the real path (eligibility → outbox → bus → monitoring)."""
+"""Demo data for `make run`: a small slice of the synthetic population, sent through the
+gateway like any client would. Each household is assessed (POST /v1/eligibility/assessments);
+those eligible for something apply for it (POST /v1/eligibility/applications), so the data
+travels the real path: eligibility → outbox → bus → monitoring register."""
 
 from __future__ import annotations
 
@@ -9,38 +11,58 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from shared.types import resident_id_check_digit
+from jiuzhu_synthetic import generate
 
 logger = logging.getLogger(__name__)
 
-# (assistance type, county, members, applicant name, 17-digit ID body: area + birth date + sequence)
-DEMO_HOUSEHOLDS: tuple[tuple[str, str, int, str, str], ...] = (
-    ("dibao", "520102", 3, "王秀英", "52010219650312002"),
-    ("tekun", "520103", 1, "李建国", "52010319480707001"),
-    ("temporary", "520111", 4, "张丽", "52011119880224004"),
-    ("marginal", "520121", 2, "刘志强", "52012119720918003"),
-    ("expenditure", "520181", 5, "陈芳", "52018119900105006"),
-)
+DEMO_SEED = 2026
+DEMO_SLICE = 60
+"""Households assessed on first start; about one in ten qualifies for something."""
+
+APPLY_FOR = {
+    "dibao": "dibao",
+    "dibao_phase_out": "dibao",
+    "tekun": "tekun",
+    "marginal": "marginal",
+    "rigid_expenditure": "expenditure",
+}
 
 
-def demo_applications() -> list[dict[str, Any]]:
-    return [
-        {
-            "assistance_type": kind,
-            "region_code": county,
-            "member_count": members,
-            "applicant": {"name": name, "resident_id": body + resident_id_check_digit(body)},
-        }
-        for kind, county, members, name, body in DEMO_HOUSEHOLDS
-    ]
+def demo_households(count: int = DEMO_SLICE) -> list[dict[str, Any]]:
+    return list(generate(DEMO_SEED, count))
 
 
-async def load_demo_households(gateway: FastAPI) -> None:
+def application_for(household: dict[str, Any], category: str) -> dict[str, Any] | None:
+    kind = APPLY_FOR.get(category)
+    if kind is None:
+        return None
+    applicant = next(m for m in household["members"] if m["relationship"] == "self")
+    return {
+        "assistance_type": kind,
+        "region_code": household["region_code"],
+        "member_count": len(household["members"]),
+        "applicant": {"name": household.get("applicant_name") or "示例申请人", "resident_id": applicant["resident_id"]},
+    }
+
+
+async def load_demo_households(gateway: FastAPI, count: int = DEMO_SLICE) -> int:
+    """Assess `count` synthetic households and submit applications for the eligible ones;
+    returns how many applied."""
+    applied = 0
     transport = httpx.ASGITransport(app=gateway)
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.embedded") as client:
-        for body in demo_applications():
+        for household in demo_households(count):
+            assessed = await client.post(
+                "/v1/eligibility/assessments", json=household, headers={"X-Request-ID": "demo-data"}
+            )
+            assessed.raise_for_status()
+            body = application_for(household, assessed.json()["category"])
+            if body is None:
+                continue
             response = await client.post(
                 "/v1/eligibility/applications", json=body, headers={"X-Request-ID": "demo-data"}
             )
             response.raise_for_status()
-    logger.info("loaded %d demo households", len(DEMO_HOUSEHOLDS))
+            applied += 1
+    logger.info("demo data: assessed %d synthetic households, %d applied", count, applied)
+    return applied

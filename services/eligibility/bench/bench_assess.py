@@ -21,6 +21,8 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from tqdm import tqdm
+
 from jiuzhu_synthetic import generate
 
 from eligibility.adapters.policy_files import policy_book
@@ -122,6 +124,7 @@ def main(argv: list[str]) -> int:
     done = 0
     gc.freeze()
     rss_before = peak_rss_mib()
+    progress = tqdm(total=args.count, unit="households", unit_scale=True, file=sys.stderr)
     while done < args.count:
         size = min(args.chunk, args.count - done)
         t0 = time.perf_counter()
@@ -148,8 +151,8 @@ def main(argv: list[str]) -> int:
         timings["baseline"] += t4 - t3
         timings["full"] += t5 - t4
         done += size
-        print(f"\r{done:,}/{args.count:,} households", end="", file=sys.stderr, flush=True)
-    print(file=sys.stderr)
+        progress.update(size)
+    progress.close()
 
     def rate(key: str) -> str:
         return f"{done / timings[key]:>12,.0f} households/s  ({timings[key]:.2f} s)"

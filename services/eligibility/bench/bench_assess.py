@@ -23,11 +23,10 @@ from typing import Any
 
 from tqdm import tqdm
 
-from jiuzhu_synthetic import generate
-
 from eligibility.adapters.policy_files import policy_book
 from eligibility.domain.assessment import assess, dibao_baseline
 from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
+from jiuzhu_synthetic import generate
 
 SELF_CARE = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")
 

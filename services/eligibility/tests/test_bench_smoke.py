@@ -12,7 +12,8 @@ SCRIPT = Path(__file__).resolve().parents[1] / "bench" / "bench_assess.py"
 
 def test_benchmark_runs_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
     spec = importlib.util.spec_from_file_location("bench_assess", SCRIPT)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     assert module.main(["--count", "300", "--chunk", "100"]) == 0

@@ -56,7 +56,8 @@ class DisabilityCategory(StrEnum):
 
 
 class IncomeCategory(StrEnum):
-    """DOMAIN-RULES §1.2. The `excluded_*` kinds are recorded but never counted."""
+    """DOMAIN-RULES §1.2. The `excluded_*` kinds are recorded but never counted; 高龄津贴
+    counts for 低保 and the low-income tests but not for 特困 (§3.1)."""
 
     WAGE = "wage"  # 工资性收入 (gross; the employment-cost deduction is applied by the rules)
     BUSINESS = "business"  # 经营净收入
@@ -68,7 +69,7 @@ class IncomeCategory(StrEnum):
     EXCLUDED_REWARD = "excluded_reward"  # 奖学金, 见义勇为 and other rewards
     EXCLUDED_SOCIAL_ASSISTANCE = "excluded_social_assistance"  # 社会救助款物
     EXCLUDED_BASIC_PENSION = "excluded_basic_pension"  # 城乡居民基本养老保险基础养老金
-    EXCLUDED_OLD_AGE_ALLOWANCE = "excluded_old_age_allowance"  # 高龄津贴 (excluded for 特困 only)
+    OLD_AGE_ALLOWANCE = "old_age_allowance"  # 高龄津贴: counted, except for 特困
 
 
 class Disability(BaseModel):

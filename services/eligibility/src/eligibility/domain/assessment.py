@@ -33,7 +33,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from eligibility.domain.household import COUNTED_INCOME, EXCLUSION_STATUSES, HouseholdFacts, MemberFacts
+from eligibility.domain.household import (
+    COUNTED_INCOME,
+    EXCLUSION_STATUSES,
+    NOT_COUNTED_FOR_TEKUN,
+    HouseholdFacts,
+    MemberFacts,
+)
 from eligibility.domain.policy import ParamRef, ResolvedPolicy
 from jiuzhu_platform.errors import DomainError
 
@@ -238,6 +244,7 @@ class MemberIncome:
     total_x1000: int
     deduction_x1000: int
     complete: bool  # every counted item covers the whole look-back window
+    tekun_total_x1000: int  # the same without 高龄津贴 (§3.1)
     year_total_x1000: int
     year_complete: bool
 
@@ -245,7 +252,7 @@ class MemberIncome:
 def member_income(m: MemberFacts, policy: ResolvedPolicy) -> MemberIncome:
     months = policy.lookback_months
     year = policy.rigid_lookback_months
-    wage = other = wage_year = other_year = 0
+    wage = other = wage_year = other_year = tekun_excluded = 0
     complete = year_complete = True
     for category, monthly in m.incomes:
         if category not in COUNTED_INCOME:
@@ -259,16 +266,21 @@ def member_income(m: MemberFacts, policy: ResolvedPolicy) -> MemberIncome:
             wage += sum(monthly[-months:])
             wage_year += sum(monthly[-year:])
         else:
-            other += sum(monthly[-months:])
+            window = sum(monthly[-months:])
+            other += window
             other_year += sum(monthly[-year:])
+            if category in NOT_COUNTED_FOR_TEKUN:
+                tekun_excluded += window
     rate = policy.employment_cost_rate
     cap = policy.employment_cost_cap * 1000
     deduction = min(wage * rate, cap * months) if wage else 0
     deduction_year = min(wage_year * rate, cap * year) if wage_year else 0
+    total = (wage + other) * 1000 - deduction
     return MemberIncome(
-        (wage + other) * 1000 - deduction,
+        total,
         deduction,
         complete,
+        total - tekun_excluded * 1000,
         (wage_year + other_year) * 1000 - deduction_year,
         year_complete,
     )
@@ -541,7 +553,7 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     assets_ok_all = _all_passed(assets_all)
     tekun: list[TekunPerson] = []
     for m in unit:
-        if tekun_test(m, incomes[m.member_id].total_x1000, assets_ok_all, policy, day, reasons):
+        if tekun_test(m, incomes[m.member_id].tekun_total_x1000, assets_ok_all, policy, day, reasons):
             basic = ceil_yuan(policy.urban_standard * policy.tekun_basic_multiple, 1000)
             tier, share, ref = _care_tier(m, policy)
             care = ceil_yuan(policy.min_wage_tier1 * share, 1000)

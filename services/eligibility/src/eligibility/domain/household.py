@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-COUNTED_INCOME = frozenset({"wage", "business", "property", "transfer", "other"})
+COUNTED_INCOME = frozenset({"wage", "business", "property", "transfer", "other", "old_age_allowance"})
 """Income categories that count (DOMAIN-RULES §1.2); every `excluded_*` kind is left out."""
 
-TEKUN_ALSO_EXCLUDED = frozenset({"excluded_old_age_allowance"})
-"""高龄津贴 is left out for 特困 only (DOMAIN-RULES §3.1); it is not a counted category anyway,
-so 特困 and 低保 income differ only in what the input calls it."""
+NOT_COUNTED_FOR_TEKUN = frozenset({"old_age_allowance"})
+"""高龄津贴 is left out of a 特困 applicant's own income (DOMAIN-RULES §3.1, Art. 6 para. 2)
+but counts for 低保 (§1.2 does not exclude it)."""
 
 EXCLUSION_STATUSES = frozenset({"religious_away_3y", "imprisoned", "compulsory_rehab", "declared_missing"})
 

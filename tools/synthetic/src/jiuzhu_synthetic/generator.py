@@ -77,7 +77,8 @@ mean), the national excluded items left out (``old_age_allowance``, 高龄津贴
 but not for 特困; it is kept out of the latent target and every band's interval leaves room
 for it, so the band holds either way), wages less 20% (at most 945 元) per employed member;
 a wage item's months are all on one side of the 4,725 元 cap so the deduction is the same per
-month or on the average. The household unit is DOMAIN-RULES §1.1: self, spouse (even away), minor children and children in
+month or on the average. The household unit is DOMAIN-RULES §1.1: self, spouse (even away),
+minor children and children in
 education or unable to live alone (even away), co-resident adult children, parents,
 grandparents and grandchildren are in; members with a ``status``, lodgers (``other``) and
 non-co-resident independent adult children are out. Only ``none`` households contain the

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from functools import cache
 from pathlib import Path
 
 import yaml
@@ -142,3 +143,9 @@ def load_calendar(path: Path | str) -> WorkingDayCalendar:
 def default_calendar_path() -> Path:
     """`services/eligibility/policies/calendar-cn.yaml`, found relative to this file."""
     return Path(__file__).resolve().parents[3] / "policies" / "calendar-cn.yaml"
+
+
+@cache
+def working_day_calendar() -> WorkingDayCalendar:
+    """The default calendar (read once, on first use; never at import)."""
+    return load_calendar(default_calendar_path())

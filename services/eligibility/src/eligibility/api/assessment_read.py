@@ -7,6 +7,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from eligibility.domain.assessment import Assessment, Reason, Step
+from eligibility.domain.calendar import Deadline
 from eligibility.domain.explain import reason_text, step_text, summary, yuan
 from eligibility.domain.policy import ParamRef, PolicyVersion
 from eligibility.domain.termination import Trigger
@@ -238,3 +239,28 @@ def policy_version_read(policy_set: str, v: PolicyVersion, *, full: bool) -> Pol
         for name, p in sorted(v.parameters.items())
     }
     return PolicyVersionRead(**summary_fields, parameters=parameters)
+
+
+class DeadlineRead(BaseModel):
+    step: str
+    start: date
+    due: date = Field(description="The last day on which the step is on time (overdue from the next day)")
+    amount: int
+    unit: str
+    start_event: str
+    source: str
+    basis: str
+
+
+def deadline_read(deadline: Deadline) -> DeadlineRead:
+    clock = deadline.clock
+    return DeadlineRead(
+        step=deadline.step.value,
+        start=deadline.start,
+        due=deadline.due,
+        amount=clock.amount,
+        unit=clock.unit,
+        start_event=clock.start_event,
+        source=clock.source,
+        basis=clock.basis,
+    )

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from eligibility import service as eligibility_service
+from eligibility.adapters.calendar_file import working_day_calendar
 from eligibility.adapters.policy_files import policy_book
 from eligibility.api.assessment_read import (
     AssessmentRead,
+    DeadlineRead,
     PolicyVersionRead,
     PolicyVersionSummary,
     assessment_read,
+    deadline_read,
     policy_version_read,
 )
 from eligibility.api.assessment_schemas import AssessmentCreate
 from eligibility.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from eligibility.api.schemas import ApplicationCreate, ApplicationRead
+from eligibility.domain.calendar import Step as ProcedureStep
+from eligibility.domain.calendar import due_date
 from eligibility.domain.model import Application
 from shared.errors import ErrorBody
 
@@ -88,3 +95,17 @@ async def get_policy(version: str) -> PolicyVersionRead:
     read = policy_version_read(policy_set.name, policy_set.get(version), full=True)
     assert isinstance(read, PolicyVersionRead)
     return read
+
+
+@router.get(
+    "/deadlines",
+    summary="When a procedural step is due (办理时限), counted in working or calendar days",
+    description="Working days follow the State Council holiday notices with 调休 make-up days; the start "
+    "day is not counted. Dates outside the calendar's years are refused (400), never guessed.",
+    responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+async def get_deadline(
+    step: Annotated[ProcedureStep, Query(description="The procedural step")],
+    start: Annotated[date, Query(description="The day of the step's starting event")],
+) -> DeadlineRead:
+    return deadline_read(due_date(working_day_calendar(), step, start))

@@ -527,7 +527,7 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     unit, excluded = household_unit(facts, day)
     if facts.single_person_member_id is not None:
         person = next(m for m in facts.members if m.member_id == facts.single_person_member_id)
-        allowed = single_person_allowed(person, day)
+        allowed = person in unit and single_person_allowed(person, day)  # an excluded person is no household
         reasons.append(
             Reason(
                 "unit.single_person",
@@ -685,26 +685,13 @@ def _assess_dibao_and_low_income(
         result.valid_until = None
         return
 
-    if facts.rigid_expenditure is None:
-        reasons.append(
-            Reason(
-                "rigid.data",
-                False,
-                0,
-                1,
-                "flag",
-                "DOMAIN-RULES §5.3 (needs 12 months of income and the rigid expenditure)",
-            )
-        )
-        result.category = CATEGORY_NONE
-        return
     year_total_x1000 = 0
-    year_complete = True
+    year_complete = facts.rigid_expenditure is not None
     for m in unit:
         income = incomes[m.member_id]
         year_total_x1000 += income.year_total_x1000
         year_complete = year_complete and income.year_complete
-    if not year_complete:
+    if facts.rigid_expenditure is None or not year_complete:
         reasons.append(
             Reason(
                 "rigid.data",

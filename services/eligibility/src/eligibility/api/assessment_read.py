@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
@@ -136,7 +137,9 @@ def _reason(reason: Reason) -> ReasonRead:
     zh, en = reason_text(reason)
 
     def show(x: int) -> str:
-        return yuan(x) if reason.unit == "fen" else (str(x / 100) if reason.unit == "m2_centi" else str(x))
+        if reason.unit == "fen":
+            return yuan(x)
+        return str(Decimal(x) / 100) if reason.unit == "m2_centi" else str(x)
 
     return ReasonRead(
         code=reason.code,

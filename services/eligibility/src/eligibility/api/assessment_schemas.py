@@ -62,7 +62,7 @@ class IncomeCategory(StrEnum):
     WAGE = "wage"  # 工资性收入 (gross; the employment-cost deduction is applied by the rules)
     BUSINESS = "business"  # 经营净收入
     PROPERTY = "property"  # 财产净收入
-    TRANSFER = "transfer"  # 转移净收入 (may be negative)
+    TRANSFER = "transfer"  # 转移净收入 (net; a negative month is entered as 0)
     OTHER = "other"
     EXCLUDED_PREFERENTIAL_CARE = "excluded_preferential_care"  # 优待抚恤金
     EXCLUDED_FAMILY_PLANNING = "excluded_family_planning"  # 计划生育奖励与扶助金
@@ -96,7 +96,9 @@ class IncomeItem(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     category: IncomeCategory
-    monthly: list[Money] = Field(min_length=1, max_length=24, description="Monthly amounts, oldest first")
+    monthly: list[NonNegativeMoney] = Field(
+        min_length=1, max_length=24, description="Monthly amounts, oldest first; never negative"
+    )
 
 
 class Member(BaseModel):

@@ -15,11 +15,17 @@ Decisions taken where the sources are silent (a careful caseworker's reading):
 - 特困 is decided per person among the unit's members. Members found 特困 are supported on
   their own and leave the 低保 unit (their income too); the rest of the household is assessed
   for 低保 without them. If every member is 特困 the household's category is 特困.
-- 特困 "无劳动能力" by age: ≥ 60, or under 18 (the minor extension), or older while in
-  full-time study; a general lack of labour capacity without age or a listed disability does
-  not qualify (that is a provincial addition, §3.1 (4), not set here).
-- 特困 "无生活来源" applies the 低保 asset test to the household the person lives in.
-- Incomes are never negative: a loss month is entered as 0 (a loss does not offset others).
+- 特困 "无劳动能力" by age: ≥ 60 or under 18 (the minor extension). Keeping the benefit past 18
+  while in school is a matter for a recipient's review, not a new application. A general lack
+  of labour capacity without age or a listed disability does not qualify (a provincial
+  addition, §3.1 (4), not set here). A 多重 (multiple) disability of grade 1–2 counts, since
+  it includes a listed severe type.
+- Assets are tested per capita on the household's holdings (POLICY-DEFAULTS' "低保 asset test
+  for one person" reads as the person's per-capita share): 特困 members leaving the 低保 unit
+  take their share with them, so the 低保 unit's asset tests are the household's. (Testing the
+  smaller unit against all the assets would let more income raise the total.)
+- Incomes are never negative (the API refuses them): a loss month is entered as 0.
+- 临时救助 支出型 also needs the 低保边缘 asset test ("property meets local rules", §4.1).
 - The employment-cost deduction is applied to the member's average monthly wage.
 - 渐退 applies when an active 低保 household fails only the income test and the rise comes
   from a member's work: it keeps its current amount for `phase_out.months` more months.
@@ -170,6 +176,11 @@ def ceil_yuan(numerator: int, denominator: int = 1) -> int:
     if denominator <= 0:
         raise ValueError("denominator must be positive")
     return -((-numerator) // (denominator * 100)) * 100
+
+
+def nearest_fen(numerator: int, scale: int) -> int:
+    """`numerator / scale` to the nearest fen (half up), for display in a reason only."""
+    return (numerator * 2 + scale) // (2 * scale)
 
 
 def age_on(birth: date, day: date) -> int:
@@ -403,11 +414,7 @@ def tekun_test(
     if m.has_able_supporter:
         return False
     age = age_on(m.birth_date, day)
-    by_age = (
-        age >= policy.tekun_elderly_age
-        or age < policy.tekun_minor_extended_age
-        or (m.in_full_time_education and age >= policy.tekun_minor_extended_age and age < 25)
-    )
+    by_age = age >= policy.tekun_elderly_age or age < policy.tekun_minor_extended_age
     incapable = by_age or disability_means_no_labour_capacity(m)
     income_limit = policy.standard * policy.lookback_months * 1000
     no_living = own_income_x1000 < income_limit and assets_ok
@@ -450,10 +457,11 @@ def tekun_test(
     return incapable and no_living
 
 
-def single_person_allowed(m: MemberFacts, day: date) -> bool:
-    """单人户 (§2.2, S6): an adult without work who is severely disabled."""
+def single_person_allowed(m: MemberFacts, day: date, months: int) -> bool:
+    """单人户 (§2.2, S6): an adult without work (no wage in the look-back window) who is
+    severely disabled."""
     adult = age_on(m.birth_date, day) >= 18
-    has_wage = any(category == "wage" and any(monthly) for category, monthly in m.incomes)
+    has_wage = any(category == "wage" and any(monthly[-months:]) for category, monthly in m.incomes)
     return adult and not has_wage and is_severely_disabled(m)
 
 
@@ -490,9 +498,9 @@ def check_consistency(facts: HouseholdFacts, policy: ResolvedPolicy) -> None:
         ids.add(m.member_id)
         if m.relationship == "self":
             applicants += 1
-        if m.birth_date >= facts.benefit_month:
+        if m.birth_date > facts.benefit_month:
             problems.append(
-                (("members", index, "resident_id"), "born on or after the benefit month", "born_after_month")
+                (("members", index, "resident_id"), "born after the first day of the benefit month", "born_after_month")
             )
         for item, (category, monthly) in enumerate(m.incomes):
             if len(monthly) < months and category in COUNTED_INCOME:
@@ -527,7 +535,8 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     unit, excluded = household_unit(facts, day)
     if facts.single_person_member_id is not None:
         person = next(m for m in facts.members if m.member_id == facts.single_person_member_id)
-        allowed = person in unit and single_person_allowed(person, day)  # an excluded person is no household
+        # a person whose status removes them from every unit cannot be a household of one
+        allowed = person in unit and single_person_allowed(person, day, policy.lookback_months)
         reasons.append(
             Reason(
                 "unit.single_person",
@@ -581,11 +590,10 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     if n == 0:
         result.category = CATEGORY_TEKUN
     else:
-        assets = assets_all if n == n_all else None
-        _assess_dibao_and_low_income(facts, dibao_unit, incomes, assets, policy, result)
+        _assess_dibao_and_low_income(facts, dibao_unit, n_all, incomes, assets_all, policy, result)
 
     if facts.temporary is not None:
-        result.temporary = _temporary(facts, max(n, 1), result, policy)
+        result.temporary = _temporary(facts, max(n, 1), n_all, assets_all, result, policy)
     _price_subsidy(facts, result, policy)
     _review(facts, dibao_unit, result, policy)
     return result
@@ -594,11 +602,14 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
 def _assess_dibao_and_low_income(
     facts: HouseholdFacts,
     unit: list[MemberFacts],
+    n_all: int,
     incomes: dict[str, MemberIncome],
-    assets: list[Reason] | None,
+    assets: list[Reason],
     policy: ResolvedPolicy,
     result: Assessment,
 ) -> None:
+    """低保, 渐退, 边缘, 刚性支出 for the unit without its 特困 members. The asset tests are the
+    household's (`n_all`, per capita), see the module docstring."""
     steps, reasons = result.steps, result.reasons
     n = len(unit)
     months = policy.lookback_months
@@ -622,15 +633,13 @@ def _assess_dibao_and_low_income(
         Reason(
             "dibao.income",
             income_ok,
-            total_x1000 // scale,
+            nearest_fen(total_x1000, scale),
             policy.standard * n,
             "fen",
             "POLICY-DEFAULTS 低保 (per-capita income below the standard); DOMAIN-RULES §1.2",
             policy.cites[("dibao_standard",)],
         )
     )
-    if assets is None:
-        assets = asset_reasons(facts, n, policy, policy.financial_limit_months, "assets.financial_limit_months")
     reasons.extend(assets)
     assets_ok = _all_passed(assets)
 
@@ -668,7 +677,7 @@ def _assess_dibao_and_low_income(
         Reason(
             "marginal.income",
             marginal_income_ok,
-            total_x1000 // scale,
+            nearest_fen(total_x1000, scale),
             marginal_limit // scale,
             "fen",
             "POLICY-DEFAULTS 低保边缘 (per-capita income below 1.5 × the standard); DOMAIN-RULES §5.2",
@@ -676,7 +685,7 @@ def _assess_dibao_and_low_income(
         )
     )
     marginal_financial = financial_reason(
-        facts, n, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
+        facts, n_all, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
     )
     marginal_assets_ok = marginal_financial.passed and assets[1].passed and assets[2].passed and assets[3].passed
     reasons.append(marginal_financial)
@@ -737,7 +746,9 @@ def _assess_dibao_and_low_income(
         result.category = CATEGORY_NONE
 
 
-def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: ResolvedPolicy) -> TemporaryResult:
+def _temporary(
+    facts: HouseholdFacts, n: int, n_all: int, assets: list[Reason], result: Assessment, policy: ResolvedPolicy
+) -> TemporaryResult:
     request = facts.temporary
     assert request is not None
     reasons: list[Reason] = []
@@ -781,9 +792,15 @@ def _temporary(facts: HouseholdFacts, n: int, result: Assessment, policy: Resolv
             policy.cites[("rigid.disposable_income",)],
         )
     )
+    financial = financial_reason(
+        facts, n_all, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
+    )
+    reasons.append(financial)
+    assets_ok = financial.passed and _all_passed(assets[1:])
+    reasons.extend(r for r in assets[1:] if not r.passed)
     cap = policy.temporary_cap_multiple * policy.standard * n
     town_limit = policy.temporary_town_multiple * policy.standard * n
-    if not (within_limit and income_ok):
+    if not (within_limit and income_ok and assets_ok):
         return TemporaryResult("expenditure", 0, "refused", False, tuple(reasons))
     granted = min(request.requested, cap)
     reasons.append(

@@ -1,4 +1,5 @@
-"""Structured JSON logs carrying the service name and the correlation id.
+"""Structured JSON logs carrying the service name and the correlation id, with personal
+numbers (resident IDs, phones, bank accounts) masked by `RedactionFilter`.
 
 `configure_logging` is called by the process entry points (CLI), never at import.
 """
@@ -12,6 +13,7 @@ from typing import Any
 from pythonjsonlogger.json import JsonFormatter
 
 from jiuzhu_platform.context import get_correlation_id, get_service
+from jiuzhu_platform.redaction import RedactionFilter
 
 
 class ContextFilter(logging.Filter):
@@ -40,6 +42,7 @@ def json_handler(service: str, stream: Any = None) -> logging.Handler:
         )
     )
     handler.addFilter(ContextFilter(service))
+    handler.addFilter(RedactionFilter())  # resident IDs, phones and bank numbers never reach a log
     return handler
 
 

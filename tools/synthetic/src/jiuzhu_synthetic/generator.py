@@ -139,7 +139,7 @@ __all__ = [
     "target_band_shares",
 ]
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: no negative transfer months
 """Bumped whenever the output for a given (seed, index, benefit_month, months) changes."""
 
 Household = dict[str, Any]
@@ -714,13 +714,10 @@ def _counted_incomes(
         slots.append((applicant, "other", 0.05, 0.9))
     if band is _TEKUN:
         slots = [(applicant, "transfer" if r() < 0.6 else "other", 1.0, 0.0 if r() < 0.5 else 0.6)]
+    # Incomes are never negative (the assessment API refuses them: a net-negative month is
+    # entered as 0), so support paid to relatives elsewhere is not modelled as negative transfer.
     negative = 0
-    if general and r() < 0.02:
-        payers = [s[0] for s in slots if s[1] == "wage"]
-        if payers:
-            negative = 20000 + 1000 * int(r() * 61)  # support money paid to relatives elsewhere
-            fixed.append((payers[0], "transfer", -negative))
-    variable = target + negative
+    variable = target
     if variable > 0 and not slots:
         slots.append((applicant, "transfer", 1.0, 0.0))  # support from relatives
     irregular = False

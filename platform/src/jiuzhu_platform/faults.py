@@ -29,7 +29,17 @@ class Faults:
             raise SimulatedCrash(point)
 
 
-NO_FAULTS = Faults()
+class _NoFaults(Faults):
+    """The production value: never fires, and refuses to be armed (it is shared)."""
+
+    def arm(self, point: str) -> None:
+        raise RuntimeError("NO_FAULTS is shared and cannot be armed; pass a Faults() of your own")
+
+    def check(self, point: str) -> None:
+        return None
+
+
+NO_FAULTS: Faults = _NoFaults()
 
 RELAY_AFTER_PUBLISH = "relay.after_publish"
 CONSUMER_AFTER_DB_COMMIT = "consumer.after_db_commit"

@@ -12,11 +12,14 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from gateway.auth import AnonymousAuthenticator, Authenticator
+from gateway.limits import TokenBucketLimiter
 from gateway.proxy import Proxy
+from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import Settings
 from jiuzhu_platform.app import RequestContextMiddleware, health_router
 from jiuzhu_platform.errors import register_exception_handlers
@@ -36,9 +39,10 @@ def create_app(
     """Build the gateway. `transports` lets the embedded mode reach in-process services
     (ASGI transports) instead of the network; the proxy code is the same."""
 
+    config = settings or Settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        config = settings or Settings()
         timeout = httpx.Timeout(config.upstream_timeout_seconds, connect=config.connect_timeout_seconds)
         async with AsyncExitStack() as stack:
             clients = {}
@@ -55,6 +59,7 @@ def create_app(
                     )
                 )
             app.state.proxy = Proxy(clients, max_body_bytes=config.max_body_bytes)
+            app.state.limiter = TokenBucketLimiter(rate=config.rate_limit_per_second, burst=config.rate_limit_burst)
             yield
 
     metrics = Metrics("gateway")
@@ -69,6 +74,16 @@ def create_app(
     app.state.metrics = metrics
     auth = authenticator or AnonymousAuthenticator()
     register_exception_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=config.env == "prod")
+    if config.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=config.cors_origins,
+            allow_methods=PROXY_METHODS,
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+            max_age=600,
+        )
     app.add_middleware(RequestContextMiddleware, service="gateway", metrics=lambda: metrics)
     app.include_router(health_router())
 
@@ -92,6 +107,7 @@ def create_app(
     async def forward(service: str, path: str, request: Request) -> Response:
         proxy: Proxy = app.state.proxy
         proxy.client_for(service)  # 404 for an unknown service before anything else
+        app.state.limiter.check(request.client.host if request.client else "unknown")
         await auth.authenticate(request, service)
         return await proxy.forward(request, service)
 

@@ -19,3 +19,8 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0, description="Read/write timeout per upstream call")
     log_level: str = "INFO"
+    rate_limit_per_second: float = Field(default=50.0, gt=0, description="Sustained requests per second per caller")
+    rate_limit_burst: int = Field(default=200, ge=1, description="Requests a caller may make at once")
+    cors_origins: list[str] = Field(
+        default_factory=list, description='Web console origins allowed by CORS, e.g. ["https://console.example"]'
+    )

@@ -25,13 +25,20 @@ class DomainError(Exception):
     status_code = 400
 
     def __init__(
-        self, detail: str, *, message_zh: str | None = None, errors: list[dict[str, Any]] | None = None
+        self,
+        detail: str,
+        *,
+        message_zh: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
-        """`errors`: field-level problems (`loc`, `msg`, `type`), rendered as the body's detail."""
+        """`errors`: field-level problems (`loc`, `msg`, `type`), rendered as the body's detail;
+        `headers`: response headers such as `Retry-After`."""
         super().__init__(detail)
         self.detail = detail
         self.message_zh = message_zh
         self.errors = errors
+        self.headers = headers
 
 
 class BadRequest(DomainError):
@@ -80,7 +87,13 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
 def register_exception_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        return error_response(exc.status_code, type(exc).__name__, exc.errors or exc.detail, message_zh=exc.message_zh)
+        return error_response(
+            exc.status_code,
+            type(exc).__name__,
+            exc.errors or exc.detail,
+            message_zh=exc.message_zh,
+            headers=exc.headers,
+        )
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

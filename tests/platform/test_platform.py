@@ -34,7 +34,6 @@ class TestSettings:
         monkeypatch.setenv("EXAMPLE_ENV", "test")
         settings = ExampleSettings()  # type: ignore[call-arg]
         assert settings.bus == "inprocess"
-        assert settings.service_name == "example"
         assert "x.db" not in repr(settings)  # the URL (with its password) is a secret
 
     def test_database_url_is_required(self, monkeypatch: pytest.MonkeyPatch) -> None:

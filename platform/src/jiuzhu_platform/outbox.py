@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import zlib
 from collections.abc import Callable
 from datetime import datetime
@@ -37,6 +38,7 @@ from shared.topics import events_topic
 logger = logging.getLogger(__name__)
 
 CORRELATION_HEADER = "correlation_id"
+LAG_INTERVAL_SECONDS = 1.0
 TYPE_HEADER = "event_type"
 
 
@@ -112,12 +114,17 @@ class OutboxRelay:
         return await measure_outbox_lag(self._db, self._outbox, now=self._now, metrics=self._metrics)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Relay until `stop` is set. Broker or database outages are waited out with backoff."""
+        """Relay until `stop` is set. Broker or database outages are waited out with backoff.
+        The lag gauges are refreshed at most once per `LAG_INTERVAL_SECONDS` (an extra query on
+        every poll would double the relay's load on an idle database)."""
         backoff = self._idle
+        lag_measured = -LAG_INTERVAL_SECONDS
         while not stop.is_set():
             try:
                 published = await self.run_once()
-                await self.measure_lag()
+                if self._metrics is not None and time.monotonic() - lag_measured >= LAG_INTERVAL_SECONDS:
+                    await self.measure_lag()
+                    lag_measured = time.monotonic()
                 backoff = self._idle
             except BusUnavailable as exc:
                 logger.warning("outbox relay: bus unavailable, will retry", extra={"error": str(exc)})

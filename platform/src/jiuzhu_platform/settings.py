@@ -48,8 +48,3 @@ class ServiceSettings(BaseSettings):
             if password is not None and is_placeholder(password):
                 raise ValueError(f"the database password is a placeholder; set a real secret (env={self.env})")
         return self
-
-    @property
-    def service_name(self) -> str:
-        prefix = str(self.model_config.get("env_prefix", "")).rstrip("_").lower()
-        return prefix or "service"

@@ -13,12 +13,16 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from sqlalchemy import Table
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jiuzhu_platform.access import audit_router, install_refusal_audit
+from jiuzhu_platform.auth import KeySource, TokenVerifier, assert_all_declared, publish_requirements
 from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
 from jiuzhu_platform.errors import internal_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
+from jiuzhu_platform.pii import KeyRing, KeyRingHolder
 from jiuzhu_platform.runtime import Runtime
 
 logger = logging.getLogger("jiuzhu.access")
@@ -100,6 +104,17 @@ class RequestContextMiddleware:
                 )
 
 
+def require_key_ring(runtime: Runtime) -> KeyRing:
+    ring = runtime.settings.pii_key_ring()
+    if ring is None:
+        prefix = runtime.name.upper()
+        raise RuntimeError(
+            f"{runtime.name} keeps personal data encrypted: set {prefix}_PII_KEYS, {prefix}_PII_ACTIVE_KEY and "
+            f"{prefix}_PII_INDEX_KEY (generate a set with `python -m jiuzhu_platform.pii_keys`)"
+        )
+    return ring
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -117,13 +132,34 @@ def create_service_app(
     open_runtime: Callable[[], Runtime],
     routers: Sequence[APIRouter],
     on_startup: Callable[[Runtime], Any] | None = None,
+    key_source: Callable[[Runtime], KeySource] | None = None,
+    audit_table: Table | None = None,
+    pii_keys: KeyRingHolder | None = None,
 ) -> FastAPI:
-    """Build a service's FastAPI app. `open_runtime` runs inside the lifespan (never at import)."""
+    """Build a service's FastAPI app. `open_runtime` runs inside the lifespan (never at import).
+
+    Every route must declare its access requirement (`jiuzhu_platform.auth.requires`): an app
+    with an undeclared route is refused here (deny by default). `key_source(runtime)` gives the
+    issuer's keys; the token verifier built from it and the runtime's settings is installed on
+    `app.state.token_verifier` at start-up. With an `audit_table` every refusal is recorded and
+    auditors get `GET /v1/<name>/audit` (see `jiuzhu_platform.access`). A service that keeps
+    personal data passes its `pii_keys` holder: the key ring from the settings is installed at
+    start-up, and a missing ring stops the start with a clear message."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime()
         app.state.runtime = runtime
+        if pii_keys is not None:
+            pii_keys.set(require_key_ring(runtime))
+        if key_source is not None:
+            settings = runtime.settings
+            app.state.token_verifier = TokenVerifier(
+                issuer=settings.auth_issuer,
+                audience=settings.auth_audience,
+                keys=key_source(runtime),
+                leeway_seconds=settings.auth_leeway_seconds,
+            )
         await runtime.bus.start()
         if on_startup is not None:
             result = on_startup(runtime)
@@ -171,4 +207,10 @@ def create_service_app(
 
     for router in routers:
         app.include_router(router)
+    app.state.audit_table = audit_table
+    if audit_table is not None:
+        install_refusal_audit(app)
+        app.include_router(audit_router(name))
+    assert_all_declared(app)
+    publish_requirements(app)
     return app

@@ -59,7 +59,8 @@ county_approver       eligibility:applications:read, eligibility:applications:ap
                       payment:payroll:read, pii:read_full
 city_admin            eligibility:applications:read, eligibility:policies:read,
                       monitoring:households:read, verification:consents:read,
-                      payment:payroll:read, procurement:providers:read
+                      payment:payroll:read, procurement:providers:read,
+                      auth:users:write, auth:clients:write, auth:keys:rotate
 auditor               audit:read, eligibility:applications:read, eligibility:policies:read,
                       monitoring:households:read, verification:consents:read,
                       payment:payroll:read, procurement:providers:read
@@ -69,6 +70,7 @@ payment_officer       payment:payroll:read, payment:payroll:write
 citizen               eligibility:applications:read, eligibility:applications:write,
                       eligibility:policies:read, verification:consents:read,
                       verification:consents:write
+citizen_unbound       auth:identity:bind (a citizen signed in by phone, before real-name binding)
 department            eligibility:policies:read, verification:consents:read
 third_party           eligibility:policies:read
 ====================  =======================================================================
@@ -146,6 +148,9 @@ __all__ = [
     "DEFAULT_ALGORITHMS",
     "HOUSEHOLD_DATA_SCOPES",
     "INFRASTRUCTURE_PATHS",
+    "OPENAPI_PUBLIC_KEY",
+    "OPENAPI_SCOPES_KEY",
+    "PRIVILEGED_SCOPES",
     "ROLE_SCOPES",
     "SCOPE_PATTERN",
     "AccessLevel",
@@ -163,7 +168,10 @@ __all__ = [
     "assert_all_declared",
     "can_access",
     "declared_requirement",
+    "default_town",
     "load_jwks",
+    "publish_requirements",
+    "published_requirement",
     "require_region",
     "require_scopes",
     "requires",
@@ -269,6 +277,9 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "verification:consents:read",
             "payment:payroll:read",
             "procurement:providers:read",
+            "auth:users:write",
+            "auth:clients:write",
+            "auth:keys:rotate",
         ),
         "auditor": _scopes(
             "audit:read",
@@ -294,6 +305,9 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "eligibility:policies:read",
             "verification:consents:read",
             "verification:consents:write",
+        ),
+        "citizen_unbound": _scopes(
+            "auth:identity:bind",
         ),
         "department": _scopes(
             "eligibility:policies:read",
@@ -322,9 +336,18 @@ ALL_SCOPES: frozenset[str] = frozenset(
         "procurement:providers:read",
         "audit:read",
         "pii:read_full",
+        "auth:users:write",
+        "auth:clients:write",
+        "auth:keys:rotate",
+        "auth:identity:bind",
     }
 )
 """Every scope the platform defines (agreements may grant any of them in a token's `scope`)."""
+
+PRIVILEGED_SCOPES: frozenset[str] = frozenset(
+    {"audit:read", "pii:read_full", "auth:users:write", "auth:clients:write", "auth:keys:rotate", "auth:identity:bind"}
+)
+"""Scopes only staff roles carry; never granted to a department or third-party client."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({"city_admin", "auditor"})
 """Staff roles that see the whole city when the token carries no region."""
@@ -964,3 +987,51 @@ def assert_all_declared(app: FastAPI, *, allow: Collection[str] = INFRASTRUCTURE
     missing = undeclared_routes(app, allow=allow)
     if missing:
         raise RuntimeError(f"routes without a declared access requirement: {', '.join(missing)}")
+
+
+# --------------------------------------------------------------------------- published requirements
+
+OPENAPI_SCOPES_KEY = "x-jiuzhu-scopes"
+OPENAPI_PUBLIC_KEY = "x-jiuzhu-public"
+
+
+def publish_requirements(app: FastAPI) -> None:
+    """Write each route's declared requirement into its OpenAPI operation, so the gateway can
+    enforce the same requirement before forwarding (the declaration stays in one place):
+
+        "x-jiuzhu-scopes": ["eligibility:applications:read"], "x-jiuzhu-public": false
+
+    Routes without a declaration get nothing (the gateway then only requires a valid token,
+    and the service refuses them anyway)."""
+    for original, view in _route_views(app.router.routes):
+        if not isinstance(original, APIRoute):
+            continue
+        requirement = declared_requirement(view)
+        if requirement is None:
+            continue
+        extra = dict(original.openapi_extra or {})
+        extra[OPENAPI_SCOPES_KEY] = sorted(requirement.scopes)
+        extra[OPENAPI_PUBLIC_KEY] = requirement.public
+        original.openapi_extra = extra
+
+
+def published_requirement(operation: Mapping[str, Any]) -> Requirement | None:
+    """The requirement `publish_requirements` wrote into an OpenAPI operation, if any."""
+    scopes = operation.get(OPENAPI_SCOPES_KEY)
+    public = operation.get(OPENAPI_PUBLIC_KEY)
+    if not isinstance(scopes, list) or not isinstance(public, bool):
+        return None
+    if not all(isinstance(scope, str) and SCOPE_PATTERN.fullmatch(scope) for scope in scopes):
+        return None
+    return Requirement(frozenset(scopes), public=public)
+
+
+def default_town(principal: Principal, county_code: str, town_code: str | None) -> str | None:
+    """The town a new record is placed in: the given one, else the town of a town-level caller
+    working in that county (a town caseworker's records belong to their town), else none."""
+    if town_code is not None:
+        return town_code
+    region = principal.region_code
+    if region is not None and _TOWN_CODE.fullmatch(region) and region[:6] == county_code:
+        return region
+    return None

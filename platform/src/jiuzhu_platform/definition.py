@@ -14,18 +14,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 import uvicorn
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import MetaData, Table
 
 from jiuzhu_platform.app import create_service_app
+from jiuzhu_platform.audit import verify_database
+from jiuzhu_platform.auth import KeySource, RemoteJwks, StaticKeySet
 from jiuzhu_platform.bus import Bus
 from jiuzhu_platform.consumer import EventConsumer, Handler
 from jiuzhu_platform.faults import NO_FAULTS, Faults
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.migrations import upgrade
 from jiuzhu_platform.outbox import OutboxRelay
+from jiuzhu_platform.pii import KeyRingHolder
 from jiuzhu_platform.runtime import Runtime
 from jiuzhu_platform.settings import ServiceSettings
 from jiuzhu_platform.worker import WorkerComponents, run_components, stop_on_signals
@@ -52,6 +56,10 @@ class ServiceDefinition:
     inbox: Table
     routers: Callable[[], Sequence[APIRouter]]
     alembic_ini: Path
+    audit: Table | None = None
+    """The service's `audit_entry` table (`jiuzhu_platform.audit.define_audit_table`)."""
+    pii_keys: KeyRingHolder | None = None
+    """The holder its encrypted columns read their key ring from (services that keep PII)."""
     consumers: Sequence[ConsumerDefinition] = field(default_factory=tuple)
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
     """Runs in the API's lifespan after the runtime opens (e.g. load reference data)."""
@@ -64,13 +72,20 @@ class ServiceDefinition:
     ) -> Runtime:
         return Runtime.open(self.name, settings or self.load_settings(), bus=bus, faults=faults, outbox=self.outbox)
 
-    def create_app(self, settings: ServiceSettings | None = None, *, bus: Bus | None = None) -> FastAPI:
+    def create_app(
+        self, settings: ServiceSettings | None = None, *, bus: Bus | None = None, keys: KeySource | None = None
+    ) -> FastAPI:
+        """The API app. `keys` overrides where token keys come from (the embedded mode hands
+        over the in-process gateway's JWKS); by default they come from the settings."""
         return create_service_app(
             self.name,
             title=self.title,
             open_runtime=lambda: self.open_runtime(settings, bus=bus),
             routers=self.routers(),
             on_startup=self.on_startup,
+            key_source=(lambda _runtime: keys) if keys is not None else key_source_from_settings,
+            audit_table=self.audit,
+            pii_keys=self.pii_keys,
         )
 
     def worker_components(self, runtime: Runtime) -> WorkerComponents:
@@ -120,6 +135,31 @@ class ServiceDefinition:
         return build_cli(self)
 
 
+async def _fetch_json(url: str) -> dict[str, object]:
+    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        document = response.json()
+    if not isinstance(document, dict):
+        raise ValueError("the JWKS document is not a JSON object")
+    return document
+
+
+def key_source_from_settings(runtime: Runtime) -> KeySource:
+    """The issuer's keys as the settings say: an inline JWKS, or the JWKS URL (cached, refreshed
+    on an unknown key id: how rotation reaches the services without a restart)."""
+    settings = runtime.settings
+    document = settings.auth_jwks_document()
+    if document is not None:
+        return StaticKeySet(document)
+    if settings.auth_jwks_url:
+        return RemoteJwks(settings.auth_jwks_url, _fetch_json)
+    raise RuntimeError(
+        f"{runtime.name}: no token keys configured; set {runtime.name.upper()}_AUTH_JWKS_URL "
+        f"(the issuer's JWKS, e.g. http://gateway:8000/.well-known/jwks.json) or {runtime.name.upper()}_AUTH_JWKS"
+    )
+
+
 def build_cli(definition: ServiceDefinition) -> typer.Typer:
     app = typer.Typer(help=f"Jiuzhu {definition.name} service", no_args_is_help=True, add_completion=False)
 
@@ -141,6 +181,21 @@ def build_cli(definition: ServiceDefinition) -> typer.Typer:
     def worker() -> None:
         """Run the outbox relay and the event consumers."""
         asyncio.run(definition.run_worker(_settings()))
+
+    @app.command("verify-audit")
+    def verify_audit() -> None:
+        """Check the audit log's hash chain; exit 1 if it is broken."""
+        settings = _settings()
+        if definition.audit is None:
+            raise typer.BadParameter(f"{definition.name} keeps no audit log")
+        result = asyncio.run(verify_database(settings.database_url.get_secret_value(), definition.audit.name))
+        typer.echo(
+            f"{definition.name} audit log: {'intact' if result.ok else 'BROKEN'}; {result.count} entries, "
+            f"head seq={result.last_seq} hash={result.last_hash}"
+            + ("" if result.ok else f"; first broken seq={result.first_broken_seq}: {result.reason}")
+        )
+        if not result.ok:
+            raise typer.Exit(1)
 
     @app.command()
     def migrate() -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from jiuzhu_platform.db import create_engine
+from jiuzhu_platform.pii import EncryptedString
 from jiuzhu_platform.tables import UtcDateTime
 
 
@@ -51,6 +52,8 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fal
     so migration files do not import application code that may change later."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         return "sa.DateTime(timezone=True)"
+    if type_ == "type" and isinstance(obj, EncryptedString):
+        return "sa.Text()"  # ciphertext tokens; encryption happens in the application
     return False
 
 

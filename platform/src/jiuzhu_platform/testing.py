@@ -1,20 +1,108 @@
 """Test helpers for services: a migrated SQLite database, the app on the in-process bus, an
-async HTTP client, and a way to drain the outbox into the bus. For unit and API tests; the
-integration and e2e tiers use the real PostgreSQL and Kafka."""
+async HTTP client, a token issuer, and a way to drain the outbox into the bus. For unit and API
+tests; the integration and e2e tiers use the real PostgreSQL and Kafka (and the real gateway
+as issuer)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
+from jiuzhu_platform.auth import ALL_SCOPES, StaticKeySet
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
+from jiuzhu_platform.pii import KeyRing, generate_key
 from jiuzhu_platform.runtime import Runtime
+
+TEST_ISSUER = "jiuzhu-gateway"
+TEST_AUDIENCE = "jiuzhu-api"
+
+
+@dataclass
+class TestIssuer:
+    """Signs ES256 access tokens the way the gateway does, with a key made per instance.
+
+    `token(...)` mints one; `jwks` is the public key set a service is configured with."""
+
+    __test__ = False  # not a pytest test class
+
+    issuer: str = TEST_ISSUER
+    audience: str = TEST_AUDIENCE
+    kid: str = field(default_factory=lambda: f"test-{uuid.uuid4().hex[:8]}")
+    _key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))
+
+    @property
+    def jwks(self) -> dict[str, Any]:
+        public = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self._key.public_key()))
+        return {"keys": [{**public, "kid": self.kid, "alg": "ES256", "use": "sig"}]}
+
+    def key_source(self) -> StaticKeySet:
+        return StaticKeySet(self.jwks)
+
+    def token(
+        self,
+        *,
+        kind: str = "staff",
+        roles: Iterable[str] = (),
+        scopes: Iterable[str] = (),
+        region: str | None = None,
+        household_id: str | None = None,
+        client_id: str | None = None,
+        subject: str | None = None,
+        ttl_seconds: int = 300,
+        **extra: Any,
+    ) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": subject or f"{kind}-{uuid.uuid4().hex[:8]}",
+            "iat": now,
+            "nbf": now,
+            "exp": now + ttl_seconds,
+            "jti": uuid.uuid4().hex,
+            "kind": kind,
+            "roles": list(roles),
+            "scope": " ".join(sorted(scopes)),
+        }
+        optional = {"region": region, "household_id": household_id, "client_id": client_id}
+        claims.update({name: value for name, value in optional.items() if value is not None})
+        claims.update(extra)
+        return jwt.encode(claims, self._key, algorithm="ES256", headers={"kid": self.kid, "typ": "at+jwt"})
+
+    def headers(self, **claims: Any) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token(**claims)}"}
+
+    def superuser_headers(self) -> dict[str, str]:
+        """A city-wide staff token holding every scope: for tests about something else."""
+        return self.headers(subject="test-superuser", roles=("city_admin", "auditor"), scopes=ALL_SCOPES)
+
+
+def test_key_ring() -> KeyRing:
+    """A random PII key ring (tests only)."""
+    return KeyRing.from_config({"t1": generate_key()}, "t1", generate_key())
+
+
+test_key_ring.__test__ = False  # type: ignore[attr-defined]
+
+
+def test_pii_settings() -> dict[str, Any]:
+    """Settings values of a random PII key ring (tests only)."""
+    return {"pii_keys": {"t1": generate_key()}, "pii_active_key": "t1", "pii_index_key": generate_key()}
+
+
+test_pii_settings.__test__ = False  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -22,13 +110,23 @@ class ServiceHarness:
     definition: ServiceDefinition
     app: FastAPI
     client: httpx.AsyncClient
+    """Sends a city-wide every-scope staff token (`issuer.superuser_headers()`) by default."""
     bus: InProcessBus
+    issuer: TestIssuer
 
     @property
     def runtime(self) -> Runtime:
         runtime = self.app.state.runtime
         assert isinstance(runtime, Runtime)
         return runtime
+
+    def anonymous_client(self, **claims: Any) -> httpx.AsyncClient:
+        """A client of the app without a token, or with a token of `claims` when given; the
+        caller closes it (`async with`)."""
+        headers = self.issuer.headers(**claims) if claims else {}
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url=str(self.client.base_url), headers=headers
+        )
 
     async def relay(self) -> int:
         """Publish everything in the outbox to the in-process bus; returns how many."""
@@ -41,15 +139,26 @@ class ServiceHarness:
 
 @asynccontextmanager
 async def service_harness(
-    definition: ServiceDefinition, directory: Path, *, bus: InProcessBus | None = None
+    definition: ServiceDefinition,
+    directory: Path,
+    *,
+    bus: InProcessBus | None = None,
+    issuer: TestIssuer | None = None,
+    **settings_values: Any,
 ) -> AsyncIterator[ServiceHarness]:
-    """The service's app on a freshly migrated SQLite file in `directory`."""
+    """The service's app on a freshly migrated SQLite file in `directory`, trusting `issuer`
+    (a fresh `TestIssuer` by default) and with a random PII key ring."""
     url = f"sqlite+aiosqlite:///{directory / f'{definition.name}.db'}"
     await definition.migrate(url)
     bus = bus or InProcessBus()
-    settings = definition.settings_class(env="test", database_url=url, bus="inprocess")
-    app = definition.create_app(settings, bus=bus)
+    issuer = issuer or TestIssuer()
+    values: dict[str, Any] = {"env": "test", "database_url": url, "bus": "inprocess", **test_pii_settings()}
+    values.update(settings_values)
+    settings = definition.settings_class(**values)
+    app = definition.create_app(settings, bus=bus, keys=issuer.key_source())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url=f"http://{definition.name}.test") as client:
-            yield ServiceHarness(definition, app, client, bus)
+        async with httpx.AsyncClient(
+            transport=transport, base_url=f"http://{definition.name}.test", headers=issuer.superuser_headers()
+        ) as client:
+            yield ServiceHarness(definition, app, client, bus, issuer)

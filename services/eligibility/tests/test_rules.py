@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from eligibility.domain import rules
 from eligibility.domain.model import Application, ApplicationStatus
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event
+from shared.types import ResidentId
 
 NOW = datetime(2026, 3, 15, 2, 30, tzinfo=UTC)
 MASKED = "1101**********002X"
@@ -24,7 +25,7 @@ def submit(**overrides: Any) -> tuple[Application, ApplicationSubmitted]:
         "region_code": "520102",
         "member_count": 3,
         "applicant_name": "张三",
-        "applicant_masked_id": MASKED,
+        "applicant_resident_id": ResidentId("11010519491231002X"),
         "correlation_id": "corr-1",
         "now": NOW,
     }

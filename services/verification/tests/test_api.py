@@ -27,6 +27,7 @@ PAST_DAY = "2026-01-05"
 def consent_body(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "household_id": str(uuid4()),
+        "region_code": "520102",
         "subject_name": "李四",
         "subject_resident_id": VALID_ID,
         "purpose": "低保申请核对",

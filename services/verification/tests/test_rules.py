@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from shared.events import ConsentRecorded, parse_event
-from shared.types import NaiveDatetimeError
+from shared.types import NaiveDatetimeError, ResidentId
 from verification.domain import rules
 from verification.domain.errors import ConsentSignedInFuture
 from verification.domain.model import Consent
@@ -25,7 +25,8 @@ def record(**overrides: Any) -> tuple[Consent, ConsentRecorded]:
     arguments: dict[str, Any] = {
         "household_id": uuid4(),
         "subject_name": "李四",
-        "subject_masked_id": MASKED,
+        "region_code": "520102",
+        "subject_resident_id": ResidentId("11010519491231002X"),
         "purpose": "低保申请核对",
         "signed_on": date(2026, 3, 1),
         "correlation_id": "corr-1",

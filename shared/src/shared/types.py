@@ -793,6 +793,54 @@ CountyCode: TypeAlias = Annotated[
 ]
 """A 6-digit code of one of Guiyang's ten county-level areas (区/县/县级市)."""
 
+_TOWN_RE = re.compile(r"[0-9]{12}")
+
+
+def check_town_code(value: str) -> str:
+    """A 12-digit town-level code (乡镇/街道, 统计用区划代码): a Guiyang county code followed by
+    six digits that are not all zero. The towns themselves are not tabulated here (the table
+    changes yearly); the county part is checked."""
+    code = _normalise_code(value)
+    if not _TOWN_RE.fullmatch(code) or code[6:] == "000000":
+        raise InvalidRegionCode(
+            "town_code_format",
+            "town code must be 12 digits: a county code and a town part that is not all zeros",
+            "乡镇（街道）代码须为12位数字：县级代码加非全零的乡镇部分",
+        )
+    _check_region_code(code[:6], county_only=True)
+    return code
+
+
+def check_town_in_county(town_code: str | None, county_code: str) -> None:
+    """A town code, when given, must lie in the county (its first six digits)."""
+    if town_code is not None and town_code[:6] != county_code:
+        raise InvalidRegionCode(
+            "town_outside_county",
+            f"town {town_code} is not in county {county_code}",
+            f"乡镇（街道）{town_code} 不属于区县 {county_code}",
+        )
+
+
+def _validate_town_field(value: str) -> str:
+    try:
+        return check_town_code(value)
+    except InvalidValueError as exc:
+        raise exc.to_pydantic() from None
+
+
+TownCode: TypeAlias = Annotated[
+    str,
+    AfterValidator(_validate_town_field),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": "^52[0-9]{10}$",
+            "description": "乡镇（街道）代码: 12 digits, a Guiyang county code then the town part",
+        }
+    ),
+]
+"""A 12-digit town-level code inside one of Guiyang's counties."""
+
 
 # --------------------------------------------------------------------------------------
 # Money

@@ -33,27 +33,32 @@ async def submit_application(
     household_id: UUID | None,
     assistance_type: AssistanceType,
     region_code: str,
+    town_code: str | None = None,
     member_count: int,
     applicant_name: str,
     applicant_resident_id: ResidentId,
     correlation_id: str,
     now: Callable[[], datetime],
 ) -> Application:
-    # Until the encrypted PII column exists (identity & privacy issue), only the masked
-    # number is stored: the full number is validated at the edge and not kept.
     application, event = rules.submit_application(
         household_id=household_id,
         assistance_type=assistance_type,
         region_code=region_code,
+        town_code=town_code,
         member_count=member_count,
         applicant_name=applicant_name,
-        applicant_masked_id=applicant_resident_id.masked(),
+        applicant_resident_id=applicant_resident_id,
         correlation_id=correlation_id,
         now=now(),
     )
     await ApplicationRepository(session).add(application)
     await add_event(session, outbox, event, now=application.submitted_at)
     return application
+
+
+async def applications_of_applicant(session: AsyncSession, resident_id: ResidentId) -> list[Application]:
+    """Every application whose applicant has this resident ID (by blind index)."""
+    return await ApplicationRepository(session).by_applicant(resident_id.value)
 
 
 async def get_application(session: AsyncSession, application_id: UUID) -> Application:

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_platform.definition import ServiceDefinition
-from monitoring.adapters.orm import inbox, metadata, outbox
+from monitoring.adapters.orm import audit_log, inbox, metadata, outbox
 from monitoring.api.routes import router
 from monitoring.consumers import REGISTER
 from monitoring.settings import Settings
@@ -21,6 +21,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     inbox=inbox,
+    audit=audit_log,
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(REGISTER,),

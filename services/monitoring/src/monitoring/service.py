@@ -52,6 +52,14 @@ async def get_household(session: AsyncSession, household_id: UUID) -> RegisterEn
 
 
 async def list_households(
-    session: AsyncSession, *, region_code: str | None, limit: int, offset: int
+    session: AsyncSession,
+    *,
+    region_code: str | None,
+    limit: int,
+    offset: int,
+    region_prefix: str = "",
+    household_id: UUID | None = None,
 ) -> tuple[Sequence[RegisterEntry], int]:
-    return await RegisterRepository(session).page(region_code=region_code, limit=limit, offset=offset)
+    return await RegisterRepository(session).page(
+        region_code=region_code, limit=limit, offset=offset, region_prefix=region_prefix, household_id=household_id
+    )

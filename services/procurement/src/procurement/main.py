@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_platform.definition import ServiceDefinition
-from procurement.adapters.orm import inbox, metadata, outbox
+from procurement.adapters.orm import audit_log, inbox, metadata, outbox
 from procurement.api.routes import router
 from procurement.settings import Settings
 
@@ -20,6 +20,7 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     inbox=inbox,
+    audit=audit_log,
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_platform.definition import ServiceDefinition
-from verification.adapters.orm import inbox, metadata, outbox
+from verification.adapters.orm import PII_KEYS, audit_log, inbox, metadata, outbox
 from verification.api.routes import router
 from verification.settings import Settings
 
@@ -20,6 +20,8 @@ DEFINITION = ServiceDefinition(
     metadata=metadata,
     outbox=outbox,
     inbox=inbox,
+    audit=audit_log,
+    pii_keys=PII_KEYS,
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),

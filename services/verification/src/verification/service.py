@@ -21,6 +21,8 @@ async def record_consent(
     session: AsyncSession,
     *,
     household_id: UUID,
+    region_code: str,
+    town_code: str | None = None,
     subject_name: str,
     subject_resident_id: ResidentId,
     purpose: str,
@@ -28,11 +30,12 @@ async def record_consent(
     correlation_id: str,
     now: Callable[[], datetime],
 ) -> Consent:
-    # Only the masked number is stored until the encrypted PII column exists (privacy issue).
     consent, event = rules.record_consent(
         household_id=household_id,
+        region_code=region_code,
+        town_code=town_code,
         subject_name=subject_name,
-        subject_masked_id=subject_resident_id.masked(),
+        subject_resident_id=subject_resident_id,
         purpose=purpose,
         signed_on=signed_on,
         correlation_id=correlation_id,

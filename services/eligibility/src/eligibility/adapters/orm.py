@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Integer, String, Table, Text, Uuid
 
+from jiuzhu_platform.audit import define_audit_table
+from jiuzhu_platform.pii import KeyRingHolder, PiiField
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
 outbox = define_outbox_table(metadata)
 inbox = define_inbox_table(metadata)
+audit_log = define_audit_table(metadata)
+
+PII_KEYS = KeyRingHolder("eligibility")
+"""Installed at start-up from ELIGIBILITY_PII_* settings."""
+
+APPLICANT_RESIDENT_ID = PiiField(
+    "applicant_resident_id",
+    kind="resident_id",
+    context="eligibility.application.applicant_resident_id",
+    ring_provider=PII_KEYS,
+)
 
 application = Table(
     "application",
@@ -17,8 +30,11 @@ application = Table(
     Column("household_id", Uuid, nullable=False, index=True),
     Column("assistance_type", String(20), nullable=False),
     Column("region_code", String(6), nullable=False, index=True),
+    Column("town_code", String(12), nullable=True, index=True),
     Column("member_count", Integer, nullable=False),
     Column("applicant_name", String(100), nullable=False),
+    # nullable: rows written before encryption at rest kept only the masked number
+    *APPLICANT_RESIDENT_ID.columns(nullable=True),
     Column("applicant_masked_id", String(18), nullable=False),
     Column("status", String(20), nullable=False),
     Column("submitted_at", UtcDateTime(), nullable=False),

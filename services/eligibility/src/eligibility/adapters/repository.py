@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eligibility.adapters.orm import APPLICANT_RESIDENT_ID
 from eligibility.adapters.orm import application as application_table
 from eligibility.adapters.orm import policy_version as policy_version_table
 from eligibility.domain.model import Application, ApplicationStatus
@@ -22,7 +23,19 @@ class ApplicationRepository:
         self.session = session
 
     async def add(self, application: Application) -> None:
-        await self.session.execute(insert(application_table).values(**asdict(application)))
+        values = asdict(application) | APPLICANT_RESIDENT_ID.values(application.applicant_resident_id)
+        await self.session.execute(insert(application_table).values(**values))
+
+    async def by_applicant(self, resident_id: str, limit: int = 200) -> list[Application]:
+        """Applications of one applicant, newest first, found by the blind index."""
+        index = application_table.c[APPLICANT_RESIDENT_ID.index_name]
+        statement = (
+            select(application_table)
+            .where(index == APPLICANT_RESIDENT_ID.index(resident_id))
+            .order_by(application_table.c.submitted_at.desc())
+            .limit(limit)
+        )
+        return [_to_model(row) for row in (await self.session.execute(statement)).mappings()]
 
     async def get(self, application_id: UUID) -> Application | None:
         row = (
@@ -34,7 +47,7 @@ class ApplicationRepository:
 
 
 def _to_model(row: Any) -> Application:
-    values = {k: v for k, v in row.items() if k != "version"}
+    values = {k: v for k, v in row.items() if k not in ("version", APPLICANT_RESIDENT_ID.index_name)}
     values["assistance_type"] = AssistanceType(values["assistance_type"])
     values["status"] = ApplicationStatus(values["status"])
     return Application(**values)

@@ -22,49 +22,133 @@ from eligibility.api.assessment_read import (
 )
 from eligibility.api.assessment_schemas import AssessmentCreate
 from eligibility.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
-from eligibility.api.schemas import ApplicationCreate, ApplicationRead
+from eligibility.api.schemas import ApplicantSearch, ApplicationCreate, ApplicationPersonalData, ApplicationRead
 from eligibility.domain.calendar import Step as ProcedureStep
 from eligibility.domain.calendar import due_date
 from eligibility.domain.model import Application
+from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
+from jiuzhu_platform.auth import Principal, PrincipalKind, can_access, default_town, require_region, requires
+from jiuzhu_platform.errors import Forbidden
 from shared.errors import ErrorBody
 
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
+
+ApplicationWriter = Annotated[Principal, requires("eligibility:applications:write")]
+ApplicationReader = Annotated[Principal, requires("eligibility:applications:read")]
+FullValueReader = Annotated[Principal, requires("eligibility:applications:read", "pii:read_full")]
+Assessor = Annotated[Principal, requires("eligibility:assessments:run")]
+PolicyReader = Annotated[Principal, requires("eligibility:policies:read")]
 
 
 def _read(application: Application) -> ApplicationRead:
     return ApplicationRead.model_validate(application, from_attributes=True)
 
 
+def _visible(caller: Principal, application: Application) -> bool:
+    return can_access(caller, region_code=application.area_code, household_id=str(application.household_id))
+
+
+def _require_access(caller: Principal, application: Application) -> None:
+    require_region(caller, region_code=application.area_code, household_id=str(application.household_id))
+
+
+def _household_of(caller: Principal, body: ApplicationCreate) -> UUID | None:
+    """A citizen applies for their own household only (bound at real-name binding)."""
+    if caller.kind is not PrincipalKind.CITIZEN:
+        return body.household_id
+    if caller.household_id is None:
+        raise Forbidden(
+            "household_not_bound: bind your real name before applying",
+            message_zh="请先完成实名认证并绑定家庭后再提出申请",
+        )
+    own = UUID(caller.household_id)
+    if body.household_id is not None and body.household_id != own:
+        raise Forbidden(
+            "region_not_allowed: a citizen applies for their own household only",
+            message_zh="居民只能为本人家庭提出申请",
+        )
+    return own
+
+
 @router.post(
     "/applications",
     status_code=status.HTTP_201_CREATED,
     summary="Submit an application (申请)",
-    responses={422: {"model": ErrorBody}},
+    responses={**REFUSAL_RESPONSES, 422: {"model": ErrorBody}},
 )
 async def create_application(
-    body: ApplicationCreate, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
+    body: ApplicationCreate,
+    caller: ApplicationWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> ApplicationRead:
+    household_id = _household_of(caller, body)
+    town_code = default_town(caller, body.region_code, body.town_code)
+    if caller.kind is not PrincipalKind.CITIZEN:
+        require_region(caller, region_code=town_code or body.region_code)
     application = await eligibility_service.submit_application(
         session,
-        household_id=body.household_id,
+        household_id=household_id,
         assistance_type=body.assistance_type,
         region_code=body.region_code,
+        town_code=town_code,
         member_count=body.member_count,
         applicant_name=body.applicant.name,
         applicant_resident_id=body.applicant.resident_id,
         correlation_id=correlation_id,
         now=runtime.now,
     )
+    await audit.state_change(session, target_id=application.id)
     return _read(application)
 
 
 @router.get(
     "/applications/{application_id}",
-    summary="Read an application",
-    responses={404: {"model": ErrorBody}},
+    summary="Read an application (personal data masked)",
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_application(application_id: UUID, session: SessionDep) -> ApplicationRead:
-    return _read(await eligibility_service.get_application(session, application_id))
+async def get_application(application_id: UUID, caller: ApplicationReader, session: SessionDep) -> ApplicationRead:
+    application = await eligibility_service.get_application(session, application_id)
+    _require_access(caller, application)
+    return _read(application)
+
+
+@router.get(
+    "/applications/{application_id}/personal-data",
+    summary="The unmasked personal data of an application (full-value read, audited with its purpose)",
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+async def get_application_personal_data(
+    application_id: UUID,
+    purpose: PurposeQuery,
+    caller: FullValueReader,
+    session: SessionDep,
+    audit: AuditDep,
+) -> ApplicationPersonalData:
+    application = await eligibility_service.get_application(session, application_id)
+    _require_access(caller, application)
+    await audit.pii_read(session, target_id=application.id, purpose=purpose, fields=["applicant_resident_id"])
+    return ApplicationPersonalData(
+        id=application.id,
+        applicant_name=application.applicant_name,
+        applicant_resident_id=application.applicant_resident_id,
+    )
+
+
+@router.post(
+    "/applications/search",
+    summary="Applications of one applicant, by resident ID (only those in the caller's area)",
+    description="The resident ID travels in the body, so it never lands in URLs or access logs; the "
+    "look-up uses the blind index, never a scan of decrypted values.",
+    responses={**REFUSAL_RESPONSES, 422: {"model": ErrorBody}},
+)
+async def search_applications(
+    body: ApplicantSearch, caller: ApplicationReader, session: SessionDep
+) -> list[ApplicationRead]:
+    found = await eligibility_service.applications_of_applicant(session, body.resident_id)
+    return [_read(application) for application in found if _visible(caller, application)]
 
 
 @router.post(
@@ -72,25 +156,27 @@ async def get_application(application_id: UUID, session: SessionDep) -> Applicat
     summary="Assess a household (what-if; nothing is stored)",
     description="Classifies the household (特困 per person, 低保, 渐退, 低保边缘, 刚性支出困难 or not eligible), "
     "computes every amount and explains each step with the policy parameters it used.",
-    responses={404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
-async def create_assessment(body: AssessmentCreate) -> AssessmentRead:
+async def create_assessment(body: AssessmentCreate, _caller: Assessor) -> AssessmentRead:
     book = policy_book()
     result, triggers = eligibility_service.assess_household(body, book)
     version = book.policy_set.get(result.policy_version)
     return assessment_read(result, version.effective_from, triggers)
 
 
-@router.get("/policies", summary="Policy versions (effective-dated)")
-async def list_policies() -> list[PolicyVersionSummary]:
+@router.get("/policies", summary="Policy versions (effective-dated)", responses=REFUSAL_RESPONSES)
+async def list_policies(_caller: PolicyReader) -> list[PolicyVersionSummary]:
     policy_set = policy_book().policy_set
     return [policy_version_read(policy_set.name, v, full=False) for v in policy_set.versions]
 
 
 @router.get(
-    "/policies/{version}", summary="One policy version with every parameter", responses={404: {"model": ErrorBody}}
+    "/policies/{version}",
+    summary="One policy version with every parameter",
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_policy(version: str) -> PolicyVersionRead:
+async def get_policy(version: str, _caller: PolicyReader) -> PolicyVersionRead:
     policy_set = policy_book().policy_set
     read = policy_version_read(policy_set.name, policy_set.get(version), full=True)
     assert isinstance(read, PolicyVersionRead)
@@ -102,9 +188,10 @@ async def get_policy(version: str) -> PolicyVersionRead:
     summary="When a procedural step is due (办理时限), counted in working or calendar days",
     description="Working days follow the State Council holiday notices with 调休 make-up days; the start "
     "day is not counted. Dates outside the calendar's years are refused (400), never guessed.",
-    responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={**REFUSAL_RESPONSES, 400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def get_deadline(
+    _caller: PolicyReader,
     step: Annotated[ProcedureStep, Query(description="The procedural step")],
     start: Annotated[date, Query(description="The day of the step's starting event")],
 ) -> DeadlineRead:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Integer, String, Table, Uuid
 
+from jiuzhu_platform.audit import define_audit_table
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
 outbox = define_outbox_table(metadata)
 inbox = define_inbox_table(metadata)
+audit_log = define_audit_table(metadata)
 
 register_entry = Table(
     "register_entry",

@@ -34,8 +34,24 @@ class RegisterRepository:
             .values(**_to_row(entry), version=table.c.version + 1)
         )
 
-    async def page(self, *, region_code: str | None, limit: int, offset: int) -> tuple[Sequence[RegisterEntry], int]:
-        where = [] if region_code is None else [table.c.region_code == region_code]
+    async def page(
+        self,
+        *,
+        region_code: str | None,
+        limit: int,
+        offset: int,
+        region_prefix: str = "",
+        household_id: UUID | None = None,
+    ) -> tuple[Sequence[RegisterEntry], int]:
+        """A page of the register: `region_code` exact, `region_prefix` the caller's area
+        (`""` = the whole city), `household_id` one household (a citizen's own)."""
+        where: list[Any] = []
+        if region_code is not None:
+            where.append(table.c.region_code == region_code)
+        if region_prefix:
+            where.append(table.c.region_code.startswith(region_prefix, autoescape=True))
+        if household_id is not None:
+            where.append(table.c.household_id == household_id)
         total = await self.session.scalar(select(func.count()).select_from(table).where(*where))
         rows = (
             await self.session.execute(

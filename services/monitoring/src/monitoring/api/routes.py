@@ -7,6 +7,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from jiuzhu_platform.access import REFUSAL_RESPONSES
+from jiuzhu_platform.auth import AccessLevel, Principal, RegionScope, require_region, requires
+from jiuzhu_platform.errors import Forbidden
 from monitoring import service as monitoring_service
 from monitoring.api.deps import SessionDep
 from monitoring.api.schemas import HouseholdPage, HouseholdRead
@@ -15,6 +18,8 @@ from shared.errors import ErrorBody
 from shared.types import RegionCode
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring"])
+
+RegisterReader = Annotated[Principal, requires("monitoring:households:read")]
 
 
 def _read(entry: RegisterEntry) -> HouseholdRead:
@@ -28,15 +33,32 @@ def _read(entry: RegisterEntry) -> HouseholdRead:
     )
 
 
-@router.get("/households", summary="The monitoring register (低收入人口监测名册), paged")
+@router.get(
+    "/households",
+    summary="The monitoring register (低收入人口监测名册), paged; only the caller's area",
+    responses=REFUSAL_RESPONSES,
+)
 async def list_households(
+    caller: RegisterReader,
     session: SessionDep,
     region_code: Annotated[RegionCode | None, Query(description="Filter by county-level area")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HouseholdPage:
+    scope = RegionScope.for_principal(caller)
+    if region_code is not None:
+        require_region(caller, region_code=region_code)
+    household_id = UUID(scope.household_id) if scope.level is AccessLevel.HOUSEHOLD and scope.household_id else None
+    prefix = scope.region_prefix
+    if prefix is None and household_id is None:
+        raise Forbidden("region_not_allowed: the caller has no area to list", message_zh="调用方没有可查看的辖区")
     entries, total = await monitoring_service.list_households(
-        session, region_code=region_code, limit=limit, offset=offset
+        session,
+        region_code=region_code,
+        limit=limit,
+        offset=offset,
+        region_prefix=prefix or "",
+        household_id=household_id,
     )
     return HouseholdPage(items=[_read(e) for e in entries], total=total, limit=limit, offset=offset)
 
@@ -44,7 +66,9 @@ async def list_households(
 @router.get(
     "/households/{household_id}",
     summary="One household in the monitoring register",
-    responses={404: {"model": ErrorBody}},
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_household(household_id: UUID, session: SessionDep) -> HouseholdRead:
-    return _read(await monitoring_service.get_household(session, household_id))
+async def get_household(household_id: UUID, caller: RegisterReader, session: SessionDep) -> HouseholdRead:
+    entry = await monitoring_service.get_household(session, household_id)
+    require_region(caller, region_code=entry.region_code, household_id=str(entry.household_id))
+    return _read(entry)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, status
 
+from jiuzhu_platform.access import REFUSAL_RESPONSES as REFUSALS
+from jiuzhu_platform.access import AuditDep
+from jiuzhu_platform.auth import Principal, require_region, requires
 from payment import service as payment_service
 from payment.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from payment.api.schemas import PayrollRunCreate, PayrollRunRead
@@ -13,23 +17,38 @@ from shared.errors import ErrorBody
 
 router = APIRouter(prefix="/v1/payment", tags=["payment"])
 
+PayrollWriter = Annotated[Principal, requires("payment:payroll:write")]
+PayrollReader = Annotated[Principal, requires("payment:payroll:read")]
+
 
 @router.post(
     "/payroll-runs",
     status_code=status.HTTP_201_CREATED,
     summary="Open a monthly payroll run (月度发放批次) for a county",
-    responses={400: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={**REFUSALS, 400: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def create_payroll_run(
-    body: PayrollRunCreate, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
+    body: PayrollRunCreate,
+    caller: PayrollWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> PayrollRunRead:
+    require_region(caller, region_code=body.county_code)
     run = await payment_service.open_payroll_run(
         session, period=body.period, county_code=body.county_code, correlation_id=correlation_id, now=runtime.now
     )
+    await audit.state_change(session, target_id=run.id)
     return PayrollRunRead.model_validate(run, from_attributes=True)
 
 
-@router.get("/payroll-runs/{payroll_run_id}", summary="Read a payroll run", responses={404: {"model": ErrorBody}})
-async def get_payroll_run(payroll_run_id: UUID, session: SessionDep) -> PayrollRunRead:
+@router.get(
+    "/payroll-runs/{payroll_run_id}",
+    summary="Read a payroll run",
+    responses={**REFUSALS, 404: {"model": ErrorBody}},
+)
+async def get_payroll_run(payroll_run_id: UUID, caller: PayrollReader, session: SessionDep) -> PayrollRunRead:
     run = await payment_service.get_payroll_run(session, payroll_run_id)
+    require_region(caller, region_code=run.county_code)
     return PayrollRunRead.model_validate(run, from_attributes=True)

@@ -1,11 +1,15 @@
-"""Procurement HTTP endpoints."""
+"""Procurement HTTP endpoints. Providers (承接主体) form one city-wide registry: any holder of
+the scope sees all of them, whatever their area."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, status
 
+from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep
+from jiuzhu_platform.auth import Principal, requires
 from procurement import service as procurement_service
 from procurement.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
 from procurement.api.schemas import ProviderCreate, ProviderRead
@@ -13,23 +17,36 @@ from shared.errors import ErrorBody
 
 router = APIRouter(prefix="/v1/procurement", tags=["procurement"])
 
+ProviderWriter = Annotated[Principal, requires("procurement:providers:write")]
+ProviderReader = Annotated[Principal, requires("procurement:providers:read")]
+
 
 @router.post(
     "/providers",
     status_code=status.HTTP_201_CREATED,
     summary="Register a service provider (承接主体登记)",
-    responses={409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={**REFUSAL_RESPONSES, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def create_provider(
-    body: ProviderCreate, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
+    body: ProviderCreate,
+    _caller: ProviderWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> ProviderRead:
     provider = await procurement_service.register_provider(
         session, credit_code=body.credit_code, name=body.name, correlation_id=correlation_id, now=runtime.now
     )
+    await audit.state_change(session, target_id=provider.id)
     return ProviderRead.model_validate(provider, from_attributes=True)
 
 
-@router.get("/providers/{provider_id}", summary="Read a provider", responses={404: {"model": ErrorBody}})
-async def get_provider(provider_id: UUID, session: SessionDep) -> ProviderRead:
+@router.get(
+    "/providers/{provider_id}",
+    summary="Read a provider",
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+)
+async def get_provider(provider_id: UUID, _caller: ProviderReader, session: SessionDep) -> ProviderRead:
     provider = await procurement_service.get_provider(session, provider_id)
     return ProviderRead.model_validate(provider, from_attributes=True)

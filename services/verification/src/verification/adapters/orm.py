@@ -4,18 +4,35 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Integer, String, Table, Uuid
 
+from jiuzhu_platform.audit import define_audit_table
+from jiuzhu_platform.pii import KeyRingHolder, PiiField
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
 outbox = define_outbox_table(metadata)
 inbox = define_inbox_table(metadata)
+audit_log = define_audit_table(metadata)
+
+PII_KEYS = KeyRingHolder("verification")
+"""Installed at start-up from VERIFICATION_PII_* settings."""
+
+SUBJECT_RESIDENT_ID = PiiField(
+    "subject_resident_id",
+    kind="resident_id",
+    context="verification.consent.subject_resident_id",
+    ring_provider=PII_KEYS,
+)
 
 consent = Table(
     "consent",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("household_id", Uuid, nullable=False, index=True),
+    Column("region_code", String(6), nullable=True, index=True),  # null: recorded before regions
+    Column("town_code", String(12), nullable=True, index=True),
     Column("subject_name", String(100), nullable=False),
+    # nullable: rows written before encryption at rest kept only the masked number
+    *SUBJECT_RESIDENT_ID.columns(nullable=True),
     Column("subject_masked_id", String(18), nullable=False),
     Column("purpose", String(200), nullable=False),
     Column("signed_on", Date, nullable=False),

@@ -2,30 +2,51 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, status
 
+from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
+from jiuzhu_platform.auth import Principal, default_town, require_region, requires
 from shared.errors import ErrorBody
 from verification import service as verification_service
 from verification.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
-from verification.api.schemas import ConsentCreate, ConsentRead
+from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead
+from verification.domain.model import Consent
 
 router = APIRouter(prefix="/v1/verification", tags=["verification"])
+
+ConsentWriter = Annotated[Principal, requires("verification:consents:write")]
+ConsentReader = Annotated[Principal, requires("verification:consents:read")]
+FullValueReader = Annotated[Principal, requires("verification:consents:read", "pii:read_full")]
+
+
+def _require_access(caller: Principal, consent: Consent) -> None:
+    require_region(caller, region_code=consent.area_code, household_id=str(consent.household_id))
 
 
 @router.post(
     "/consents",
     status_code=status.HTTP_201_CREATED,
     summary="Record a check authorisation (核对授权书)",
-    responses={400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses={**REFUSAL_RESPONSES, 400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
 )
 async def create_consent(
-    body: ConsentCreate, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
+    body: ConsentCreate,
+    caller: ConsentWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> ConsentRead:
+    town_code = default_town(caller, body.region_code, body.town_code)
+    require_region(caller, region_code=town_code or body.region_code, household_id=str(body.household_id))
     consent = await verification_service.record_consent(
         session,
         household_id=body.household_id,
+        region_code=body.region_code,
+        town_code=town_code,
         subject_name=body.subject_name,
         subject_resident_id=body.subject_resident_id,
         purpose=body.purpose,
@@ -33,10 +54,36 @@ async def create_consent(
         correlation_id=correlation_id,
         now=runtime.now,
     )
+    await audit.state_change(session, target_id=consent.id)
     return ConsentRead.model_validate(consent, from_attributes=True)
 
 
-@router.get("/consents/{consent_id}", summary="Read a check authorisation", responses={404: {"model": ErrorBody}})
-async def get_consent(consent_id: UUID, session: SessionDep) -> ConsentRead:
+@router.get(
+    "/consents/{consent_id}",
+    summary="Read a check authorisation (personal data masked)",
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+)
+async def get_consent(consent_id: UUID, caller: ConsentReader, session: SessionDep) -> ConsentRead:
     consent = await verification_service.get_consent(session, consent_id)
+    _require_access(caller, consent)
     return ConsentRead.model_validate(consent, from_attributes=True)
+
+
+@router.get(
+    "/consents/{consent_id}/personal-data",
+    summary="The unmasked personal data of a consent (full-value read, audited with its purpose)",
+    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+)
+async def get_consent_personal_data(
+    consent_id: UUID,
+    purpose: PurposeQuery,
+    caller: FullValueReader,
+    session: SessionDep,
+    audit: AuditDep,
+) -> ConsentPersonalData:
+    consent = await verification_service.get_consent(session, consent_id)
+    _require_access(caller, consent)
+    await audit.pii_read(session, target_id=consent.id, purpose=purpose, fields=["subject_resident_id"])
+    return ConsentPersonalData(
+        id=consent.id, subject_name=consent.subject_name, subject_resident_id=consent.subject_resident_id
+    )

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.types import NonEmptyStr, ResidentId
+from shared.types import (
+    CountyCode,
+    InvalidValueError,
+    NonEmptyStr,
+    ResidentId,
+    TownCode,
+    check_town_in_county,
+)
 
 
 class ConsentCreate(BaseModel):
@@ -16,17 +23,39 @@ class ConsentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     household_id: UUID
+    region_code: CountyCode = Field(description="The household's county-level area (GB/T 2260), e.g. 520102")
+    town_code: TownCode | None = Field(
+        default=None, description="The household's town (乡镇/街道), 12 digits; a town caseworker's own town if omitted"
+    )
     subject_name: NonEmptyStr = Field(max_length=100)
     subject_resident_id: ResidentId
     purpose: NonEmptyStr = Field(max_length=200, description="e.g. 低保申请核对")
     signed_on: date
 
+    @model_validator(mode="after")
+    def _town_in_county(self) -> ConsentCreate:
+        try:
+            check_town_in_county(self.town_code, self.region_code)
+        except InvalidValueError as exc:
+            raise exc.to_pydantic() from None
+        return self
+
 
 class ConsentRead(BaseModel):
     id: UUID
     household_id: UUID
+    region_code: str | None
+    town_code: str | None
     subject_name: str
     subject_masked_id: str
     purpose: str
     signed_on: date
     recorded_at: datetime
+
+
+class ConsentPersonalData(BaseModel):
+    """The unmasked personal data of a consent (a full-value read: audited with its purpose)."""
+
+    id: UUID
+    subject_name: str
+    subject_resident_id: str | None = Field(description="Null if recorded before encryption at rest")

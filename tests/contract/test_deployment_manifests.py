@@ -8,6 +8,7 @@ service's Dockerfile know it, and removing one makes them fail while a manifest 
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import re
 import shutil
@@ -39,6 +40,17 @@ SERVICES = discover_services()
 
 def env_prefix(name: str) -> str:
     return f"{name.upper()}_"
+
+
+PII_SETTINGS = ("PII_KEYS", "PII_ACTIVE_KEY", "PII_INDEX_KEY")
+JWKS_URL = "http://gateway:8000/.well-known/jwks.json"
+
+
+@functools.cache
+def keeps_personal_data(svc: str) -> bool:
+    """Whether the service's definition has encrypted columns (then it needs PII keys)."""
+    module = importlib.import_module(f"{svc}.main")
+    return module.DEFINITION.pii_keys is not None
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -251,6 +263,13 @@ def test_compose_service_environment(svc: str) -> None:
     assert env[f"{prefix}BUS"] == "kafka"
     assert env[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert env[f"{prefix}LOG_LEVEL"] == "INFO"
+    assert env[f"{prefix}AUTH_JWKS_URL"] == JWKS_URL, "services verify tokens with the gateway's keys"
+    pii = {f"{prefix}{name}" for name in PII_SETTINGS}
+    if keeps_personal_data(svc):
+        assert pii <= set(env), f"{svc} keeps personal data: it needs {sorted(pii)}"
+        assert json.loads(env[f"{prefix}PII_KEYS"]), "PII_KEYS is a JSON object of keys by id"
+    else:
+        assert not pii & set(env), f"{svc} keeps no personal data: no keys for it"
 
     url = parse_database_url(interpolate(env[f"{prefix}DATABASE_URL"]))
     assert url.username == svc
@@ -486,10 +505,15 @@ def test_k8s_service_settings(svc: str) -> None:
     assert config[f"{prefix}KAFKA_BOOTSTRAP_SERVERS"]
     assert config[f"{prefix}LOG_LEVEL"]
     assert f"{prefix}DATABASE_URL" not in config, "the database URL is a secret"
+    assert config[f"{prefix}AUTH_JWKS_URL"] == JWKS_URL
 
     secret = k8s("Secret", f"{svc}-secrets")
     data = secret.get("stringData", {})
-    assert set(data) == {f"{prefix}DATABASE_URL"}
+    pii = {f"{prefix}{name}" for name in PII_SETTINGS} if keeps_personal_data(svc) else set()
+    assert set(data) == {f"{prefix}DATABASE_URL"} | pii
+    assert not pii & set(config), "keys are secrets"
+    for name in pii - {f"{prefix}PII_ACTIVE_KEY"}:
+        assert "CHANGE_ME" in data[name], "only placeholders belong in the repository"
     url = parse_database_url(data[f"{prefix}DATABASE_URL"])
     assert url.username == svc
     assert url.path == f"/jiuzhu_{svc}"

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
 from gateway.limits import RateLimited, TokenBucketLimiter
 from gateway.main import create_app
-from gateway.settings import Settings
+from gateway.testing import AnonymousAuthenticator, migrated_sqlite, settings_for_tests
 
 
 class FakeClock:
@@ -58,15 +59,16 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-async def gateway() -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(
+async def gateway(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for_tests(
+        await migrated_sqlite(tmp_path),
         env="prod",
         upstreams={"echo": f"http://127.0.0.1:{closed_port()}"},
         rate_limit_per_second=0.01,
         rate_limit_burst=2,
         cors_origins=["https://console.example"],
     )
-    app = create_app(settings)
+    app = create_app(settings, authenticator=AnonymousAuthenticator())  # limits and headers only
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:

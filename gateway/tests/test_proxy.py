@@ -20,6 +20,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -33,6 +34,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway.auth import Authenticator, Principal
 from gateway.main import create_app
 from gateway.settings import Settings
+from gateway.testing import AnonymousAuthenticator, migrated_sqlite, settings_for_tests
+from jiuzhu_platform.auth import PrincipalKind
 from jiuzhu_platform.errors import Forbidden
 
 T = TypeVar("T")
@@ -273,20 +276,26 @@ def down_url() -> Iterator[str]:
 OpenGateway = Callable[..., AbstractAsyncContextManager[httpx.AsyncClient]]
 
 
-def gateway_settings(upstreams: dict[str, str], **overrides: Any) -> Settings:
+def gateway_settings(database_url: str, upstreams: dict[str, str], **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "env": "test",
         "upstreams": upstreams,
         "max_body_bytes": MAX_BODY,
         "connect_timeout_seconds": 1.0,
         "upstream_timeout_seconds": WAIT,
     }
     values.update(overrides)
-    return Settings(**values)
+    return settings_for_tests(database_url, **values)
 
 
 @pytest.fixture
-def open_gateway(upstream_url: str, down_url: str) -> OpenGateway:
+async def database_url(tmp_path: Path) -> str:
+    """A migrated gateway database (the gateway is the token issuer; these tests exercise the
+    proxy with the anonymous authenticator, authentication is tested in test_identity_*)."""
+    return await migrated_sqlite(tmp_path)
+
+
+@pytest.fixture
+def open_gateway(upstream_url: str, down_url: str, database_url: str) -> OpenGateway:
     """`async with open_gateway(max_body_bytes=..., authenticator=...) as client:` — the gateway
     in-process (its lifespan entered), upstreams `echo` (live) and `down` (refusing) unless
     `upstreams=` says otherwise."""
@@ -298,8 +307,8 @@ def open_gateway(upstream_url: str, down_url: str) -> OpenGateway:
         authenticator: Authenticator | None = None,
         **overrides: Any,
     ) -> AsyncIterator[httpx.AsyncClient]:
-        settings = gateway_settings(upstreams or {"echo": upstream_url, "down": down_url}, **overrides)
-        app = create_app(settings, authenticator=authenticator)
+        settings = gateway_settings(database_url, upstreams or {"echo": upstream_url, "down": down_url}, **overrides)
+        app = create_app(settings, authenticator=authenticator or AnonymousAuthenticator())
         transport = httpx.ASGITransport(app=app, client=(CLIENT_IP, 40000))
         async with (
             app.router.lifespan_context(app),
@@ -317,9 +326,12 @@ async def gateway(open_gateway: OpenGateway) -> AsyncIterator[httpx.AsyncClient]
 
 
 @pytest.fixture
-async def served_gateway(upstream_url: str, down_url: str) -> AsyncIterator[str]:
+async def served_gateway(upstream_url: str, down_url: str, database_url: str) -> AsyncIterator[str]:
     """The gateway under uvicorn (real sockets on both sides); yields its base URL."""
-    app = create_app(gateway_settings({"echo": upstream_url, "down": down_url}))
+    app = create_app(
+        gateway_settings(database_url, {"echo": upstream_url, "down": down_url}),
+        authenticator=AnonymousAuthenticator(),
+    )
     async with serve(app, lifespan="on") as url:
         yield url
 
@@ -859,7 +871,7 @@ class ForbidService:
         self.calls.append((service, request.url.path))
         if service == self.forbidden:
             raise Forbidden("no")
-        return Principal(subject="tester", kind="staff")
+        return Principal(subject="tester", kind=PrincipalKind.STAFF)
 
 
 async def test_an_authenticator_refusal_is_403_and_never_forwarded(

@@ -1,30 +1,102 @@
-"""The authentication seam. Every proxied request passes through an `Authenticator` before it
-is forwarded; the identity & access issue replaces `AnonymousAuthenticator` with JWT and
-OAuth2 client-credential checks without touching the proxy."""
+"""Authentication and authorisation of proxied requests (`/v1/<service>/...`).
+
+Every proxied request passes an `Authenticator` before it is forwarded. `TokenAuthenticator`
+is the real one:
+
+1. the route's requirement comes from the service's published OpenAPI
+   (`gateway.requirements.RequirementCatalog`; 503 when it cannot be read);
+2. a public route is forwarded with or without a token (a token that is sent must verify);
+3. a route with scopes needs a valid bearer token (401) holding every scope (403
+   `scope_missing`); a path no operation matches needs a valid token, and the service then
+   answers 404/405 itself;
+4. the token is verified by `jiuzhu_platform.auth.TokenVerifier` (signature by `kid`, issuer,
+   audience, times, claims, deny-list of revoked `jti`s).
+
+Every 401/403 decision is written to the gateway's audit trail (route template, method,
+reason; never the token). The `Authorization` header is forwarded unchanged: the service
+verifies the token again (defence in depth).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Protocol
 
 from fastapi import Request
 
+from gateway.identity.adapters.audit import AuditLog, entry
+from gateway.requirements import RequirementCatalog
+from jiuzhu_platform.auth import AuthFailure, Principal, TokenVerifier, Unauthorized, require_scopes
+from jiuzhu_platform.errors import DomainError
 
-@dataclass(frozen=True)
-class Principal:
-    subject: str
-    kind: str  # staff | citizen | department | third_party | anonymous
-    scopes: frozenset[str] = field(default_factory=frozenset)
+__all__ = ["Authenticator", "Principal", "TokenAuthenticator", "bearer_token"]
 
 
 class Authenticator(Protocol):
-    async def authenticate(self, request: Request, service: str) -> Principal:
-        """Return the caller, or raise a `jiuzhu_platform.errors.DomainError` (401/403)."""
+    async def authenticate(self, request: Request, service: str) -> Principal | None:
+        """The caller (None: anonymous on a public route), or raise a `DomainError` (401/403/503)."""
         ...
 
 
-class AnonymousAuthenticator:
-    """Lets every request through as `anonymous` (until authentication lands)."""
+def bearer_token(request: Request) -> str | None:
+    """The bearer token of the request; None without an `Authorization` header."""
+    header = request.headers.get("authorization")
+    if header is None or not header.strip():
+        return None
+    scheme, _, credentials = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise Unauthorized(AuthFailure.MALFORMED, "the Authorization header must use the Bearer scheme")
+    if not credentials.strip():
+        raise Unauthorized(AuthFailure.MISSING)
+    return credentials.strip()
 
-    async def authenticate(self, request: Request, service: str) -> Principal:
-        return Principal(subject="anonymous", kind="anonymous")
+
+def route_label(service: str, template: str | None) -> str:
+    """The route for audit and logs: the template, never the concrete path (it may hold ids)."""
+    return template or f"/v1/{service}/*"
+
+
+class TokenAuthenticator:
+    def __init__(self, verifier: TokenVerifier, catalog: RequirementCatalog, *, audit: AuditLog | None) -> None:
+        self.verifier = verifier
+        self.catalog = catalog
+        self.audit = audit
+
+    async def authenticate(self, request: Request, service: str) -> Principal | None:
+        lookup = await self.catalog.lookup(service, request.method, request.url.path)
+        request.state.route_template = lookup.template
+        principal: Principal | None = None
+        try:
+            token = bearer_token(request)
+            requirement = lookup.requirement
+            if requirement is not None and requirement.public:
+                return None if token is None else await self.verifier.verify(token)
+            if token is None:
+                raise Unauthorized(AuthFailure.MISSING)
+            principal = await self.verifier.verify(token)
+            if requirement is not None:
+                require_scopes(principal, *requirement.scopes)
+            return principal
+        except DomainError as refused:
+            if refused.status_code in (401, 403):
+                await self._audit_refusal(request, service, lookup.template, principal, refused)
+            raise
+
+    async def _audit_refusal(
+        self, request: Request, service: str, template: str | None, principal: Principal | None, refused: DomainError
+    ) -> None:
+        if self.audit is None:
+            return
+        reason = refused.detail.split(":", 1)[0] if ":" in refused.detail else type(refused).__name__
+        await self.audit.record(
+            entry(
+                "authorization_refused",
+                reason[:50],
+                actor=None if principal is None else principal.subject,
+                actor_kind="anonymous" if principal is None else principal.kind.value,
+                role=None if principal is None else " ".join(sorted(principal.roles)) or None,
+                region_code=None if principal is None else principal.region_code,
+                route=route_label(service, template),
+                method=request.method,
+                details={"status": refused.status_code},
+            )
+        )

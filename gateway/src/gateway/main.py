@@ -1,13 +1,30 @@
-"""The API gateway: the only public entry. Routes `/v1/<service>/...` to the services,
-propagates request ids, limits body size, serves the merged OpenAPI docs. No database, no
-business rules. Authentication plugs in through `gateway.auth.Authenticator`."""
+"""The API gateway: the only public entry, the token issuer and the first line of enforcement.
+
+- issues tokens (`/v1/auth/*`, `/.well-known/*`: `gateway.identity`) in issuer mode;
+- routes `/v1/<service>/...` to the services, after checking the bearer token against the
+  route's requirement published in the service's OpenAPI (`gateway.auth`), the department
+  request signature for pushes (`gateway.identity.signatures`), and the per-IP and
+  per-caller rate limits;
+- propagates request ids, limits body size, serves the merged OpenAPI docs.
+
+`create_app(settings, *, transports, authenticator, code_sender, real_name_verifier, clock)`.
+The lifespan opens the gateway database and makes a signing key if there is none; it does
+not migrate (run `python -m gateway migrate`, or `gateway.migrations.migrate(url)`).
+
+On `app.state` after start-up: `identity` (`IdentityService`, issuer mode), `code_sender`
+(set at creation; a `TestOutboxCodeSender` in dev/test unless one is given), `token_verifier`,
+`authenticator`, `keys` (`SigningKeys`, issuer mode), `audit` (`AuditLog`, with a database),
+`database`, `proxy`, `limiter`, `client_limiter`, `requirements` (`RequirementCatalog`).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -16,18 +33,73 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from gateway.auth import AnonymousAuthenticator, Authenticator
+from gateway.auth import Authenticator, TokenAuthenticator, route_label
+from gateway.errors import UnknownService
+from gateway.identity.adapters.audit import AuditLog
+from gateway.identity.adapters.clients import (
+    CodeSender,
+    RealNameVerifier,
+    StubRealNameVerifier,
+    TestOutboxCodeSender,
+    UnconfiguredCodeSender,
+    UnconfiguredRealNameVerifier,
+)
+from gateway.identity.adapters.crypto import SecretHasher
+from gateway.identity.api.routes import audit_router, discovery_router, identity_router
+from gateway.identity.domain import rules
+from gateway.identity.keys import SigningKeys
+from gateway.identity.revocation import RevocationList
+from gateway.identity.service import IdentityConfig, IdentityService
+from gateway.identity.signatures import RequestSignatures
 from gateway.limits import TokenBucketLimiter
 from gateway.proxy import Proxy
+from gateway.requirements import RequirementCatalog
 from gateway.security import SecurityHeadersMiddleware
-from gateway.settings import Settings
+from gateway.settings import RESERVED_SERVICE_NAMES, Settings
 from jiuzhu_platform.app import RequestContextMiddleware, health_router
+from jiuzhu_platform.auth import AuthenticationUnavailable, KeySource, RemoteJwks, TokenVerifier
+from jiuzhu_platform.db import Database
 from jiuzhu_platform.errors import register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
+from jiuzhu_platform.pii import KeyRing
 
 logger = logging.getLogger(__name__)
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def identity_config(settings: Settings) -> IdentityConfig:
+    return IdentityConfig(
+        issuer=settings.issuer,
+        audience=settings.audience,
+        access_ttl_seconds=settings.access_token_ttl_seconds,
+        staff_refresh_ttl_seconds=settings.staff_refresh_token_ttl_seconds,
+        citizen_refresh_ttl_seconds=settings.citizen_refresh_token_ttl_seconds,
+        lockout=rules.LockoutPolicy(settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)),
+        otp=rules.OtpPolicy(
+            ttl=timedelta(seconds=settings.otp_ttl_seconds),
+            max_attempts=settings.otp_max_attempts,
+            resend_interval=timedelta(seconds=settings.otp_resend_seconds),
+        ),
+        login_attempts_per_minute=settings.login_attempts_per_minute,
+        login_ip_attempts_per_minute=settings.login_ip_attempts_per_minute,
+    )
+
+
+async def _fetch_json(url: str) -> dict[str, Any]:
+    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
+        response = await client.get(url)
+        response.raise_for_status()
+        document = response.json()
+    if not isinstance(document, dict):
+        raise ValueError("not a JSON object")
+    return document
 
 
 def create_app(
@@ -35,11 +107,24 @@ def create_app(
     *,
     transports: Mapping[str, httpx.AsyncBaseTransport] | None = None,
     authenticator: Authenticator | None = None,
+    code_sender: CodeSender | None = None,
+    real_name_verifier: RealNameVerifier | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """Build the gateway. `transports` lets the embedded mode reach in-process services
-    (ASGI transports) instead of the network; the proxy code is the same."""
+    (ASGI transports) instead of the network; the proxy code is the same. `authenticator`
+    replaces the token authenticator of proxied routes (tests of the proxy alone). Without
+    `code_sender`/`real_name_verifier`, dev and test use the in-memory test outbox and the
+    accept-all stub, production answers 503 for citizen sign-in. `clock` (aware UTC) drives
+    every expiry decision (tests move it)."""
 
     config = settings or Settings()
+    now: Clock = clock or utc_now
+    development = config.env in ("dev", "test")
+    sender: CodeSender = code_sender or (TestOutboxCodeSender() if development else UnconfiguredCodeSender())
+    real_name: RealNameVerifier = real_name_verifier or (
+        StubRealNameVerifier() if development else UnconfiguredRealNameVerifier()
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -58,8 +143,97 @@ def create_app(
                         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
                     )
                 )
-            app.state.proxy = Proxy(clients, max_body_bytes=config.max_body_bytes)
+            proxy = Proxy(clients, max_body_bytes=config.max_body_bytes)
+            app.state.proxy = proxy
             app.state.limiter = TokenBucketLimiter(rate=config.rate_limit_per_second, burst=config.rate_limit_burst)
+            app.state.client_limiter = TokenBucketLimiter(
+                rate=config.client_rate_limit_per_second, burst=config.client_rate_limit_burst
+            )
+
+            async def fetch_openapi(service: str) -> Mapping[str, Any]:
+                response = await proxy.client_for(service).get("/openapi.json", timeout=5)
+                response.raise_for_status()
+                document = response.json()
+                if not isinstance(document, dict):
+                    raise ValueError("not a JSON object")
+                return document
+
+            catalog = RequirementCatalog(
+                fetch_openapi,
+                min_refresh_seconds=config.openapi_refresh_seconds,
+                max_age_seconds=config.openapi_max_age_seconds,
+            )
+            app.state.requirements = catalog
+
+            database: Database | None = None
+            ring: KeyRing | None = None
+            audit: AuditLog | None = None
+            revocations: RevocationList | None = None
+            app.state.identity = None
+            app.state.signatures = None
+            if config.database_url is not None:
+                database = Database.from_url(config.database_url.get_secret_value())
+                stack.push_async_callback(database.dispose)
+                ring = config.key_ring()
+                audit = AuditLog(database, clock=now)
+                revocations = RevocationList(
+                    database, ring, clock=now, refresh_seconds=config.revocation_refresh_seconds
+                )
+                app.state.signatures = RequestSignatures(
+                    database, ring, audit=audit, clock=now, window_seconds=config.signature_window_seconds
+                )
+            app.state.database = database
+            app.state.audit = audit
+
+            key_source: KeySource
+            if config.auth_mode == "issuer":
+                assert database is not None
+                assert ring is not None
+                keys = SigningKeys(
+                    database,
+                    ring,
+                    clock=now,
+                    access_ttl_seconds=config.access_token_ttl_seconds,
+                    cache_seconds=config.signing_key_cache_seconds,
+                    leeway_seconds=config.token_leeway_seconds,
+                )
+                await keys.bootstrap()
+                key_source = keys
+                app.state.keys = keys
+                assert audit is not None
+                assert revocations is not None
+                identity = IdentityService(
+                    database=database,
+                    ring=ring,
+                    keys=keys,
+                    hasher=SecretHasher(
+                        time_cost=config.argon2_time_cost,
+                        memory_cost_kib=config.argon2_memory_cost_kib,
+                        parallelism=config.argon2_parallelism,
+                    ),
+                    audit=audit,
+                    revocations=revocations,
+                    code_sender=sender,
+                    real_name=real_name,
+                    config=identity_config(config),
+                    clock=now,
+                )
+                app.state.identity = identity
+                purge = asyncio.create_task(_purge_loop(identity, config))
+                stack.push_async_callback(_cancel, purge)
+            else:
+                assert config.external_jwks_url is not None
+                key_source = RemoteJwks(config.external_jwks_url, _fetch_json)
+            verifier = TokenVerifier(
+                issuer=config.issuer,
+                audience=config.audience,
+                keys=key_source,
+                leeway_seconds=config.token_leeway_seconds,
+                is_revoked=revocations.is_revoked if revocations is not None else None,
+                clock=lambda: now().timestamp(),
+            )
+            app.state.token_verifier = verifier
+            app.state.authenticator = authenticator or TokenAuthenticator(verifier, catalog, audit=audit)
             yield
 
     metrics = Metrics("gateway")
@@ -72,7 +246,8 @@ def create_app(
         redoc_url=None,
     )
     app.state.metrics = metrics
-    auth = authenticator or AnonymousAuthenticator()
+    app.state.code_sender = sender
+    app.state.real_name_verifier = real_name
     register_exception_handlers(app)
     app.add_middleware(SecurityHeadersMiddleware, hsts=config.env == "prod")
     if config.cors_origins:
@@ -80,7 +255,15 @@ def create_app(
             CORSMiddleware,
             allow_origins=config.cors_origins,
             allow_methods=PROXY_METHODS,
-            allow_headers=["Authorization", "Content-Type", "X-Request-ID", "Idempotency-Key"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "X-Request-ID",
+                "Idempotency-Key",
+                "X-Jiuzhu-Timestamp",
+                "X-Jiuzhu-Nonce",
+                "X-Jiuzhu-Signature",
+            ],
             expose_headers=["X-Request-ID", "Retry-After"],
             max_age=600,
         )
@@ -103,15 +286,53 @@ def create_app(
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title="Jiuzhu API")
 
+    # The gateway's own routes come before the catch-all below.
+    if config.auth_mode == "issuer":
+        app.include_router(discovery_router(config))
+        app.include_router(identity_router())
+    if config.database_url is not None:
+        app.include_router(audit_router())
+
     @app.api_route("/v1/{service}/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
     async def forward(service: str, path: str, request: Request) -> Response:
+        if service in RESERVED_SERVICE_NAMES:
+            raise UnknownService(service)  # /v1/auth/<anything else>: never an upstream
         proxy: Proxy = app.state.proxy
         proxy.client_for(service)  # 404 for an unknown service before anything else
         app.state.limiter.check(request.client.host if request.client else "unknown")
-        await auth.authenticate(request, service)
-        return await proxy.forward(request, service)
+        auth: Authenticator = app.state.authenticator
+        principal = await auth.authenticate(request, service)
+        body: bytes | None = None
+        if principal is not None:
+            app.state.client_limiter.check(f"{principal.kind.value}:{principal.client_id or principal.subject}")
+            if rules.needs_signature(principal.kind.value, request.method):
+                signatures: RequestSignatures | None = app.state.signatures
+                if signatures is None:
+                    raise AuthenticationUnavailable(
+                        "signature_unavailable", "request signatures cannot be checked without the gateway database"
+                    )
+                body = await proxy.read_body(request)
+                template = getattr(request.state, "route_template", None)
+                await signatures.verify(request, principal, body, route=route_label(service, template))
+        return await proxy.forward(request, service, body=body)
 
     return app
+
+
+async def _purge_loop(identity: IdentityService, config: Settings) -> None:
+    """Housekeeping: expired codes, tokens, nonces and lockouts, now and then."""
+    while True:
+        try:
+            await identity.purge(signature_window_seconds=config.signature_window_seconds)
+        except Exception as exc:
+            logger.warning("identity purge failed: %s", type(exc).__name__)
+        await asyncio.sleep(config.purge_interval_seconds)
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def merged_openapi(proxy: Proxy) -> dict[str, Any]:

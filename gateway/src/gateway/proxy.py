@@ -3,6 +3,7 @@
 - one shared `httpx.AsyncClient` per upstream (connection pooling), built in the lifespan;
 - bodies stream both ways (request chunks are forwarded as they arrive, the response is relayed
   with `aiter_raw`), with a request-size limit enforced on `Content-Length` and while streaming;
+  a body that had to be read first (a signed department push) is forwarded as read;
 - hop-by-hop headers are stripped in both directions; `X-Request-ID` is propagated (or made)
   and `X-Forwarded-For/-Proto/-Host` are set;
 - connect errors become 502 `UpstreamUnavailable`, timeouts 504 `UpstreamTimeout`, both in
@@ -103,15 +104,30 @@ class Proxy:
             raise UnknownService(service)
         return client
 
-    async def forward(self, request: Request, service: str) -> StreamingResponse:
-        client = self.client_for(service)
+    def check_declared_length(self, request: Request) -> None:
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
             raise PayloadTooLarge(self.max_body_bytes)
+
+    async def read_body(self, request: Request) -> bytes:
+        """The whole request body, within the size limit (for requests that must be checked
+        before forwarding, such as signed department pushes)."""
+        self.check_declared_length(request)
+        return b"".join([chunk async for chunk in limited_stream(request, self.max_body_bytes)])
+
+    async def forward(self, request: Request, service: str, *, body: bytes | None = None) -> StreamingResponse:
+        """Forward the request; its body streams through unless `body` was read already."""
+        client = self.client_for(service)
+        self.check_declared_length(request)
+        declared = request.headers.get("content-length")
         has_body = declared not in (None, "0") or "transfer-encoding" in request.headers
-        content = (
-            limited_stream(request, self.max_body_bytes) if has_body or request.method not in BODYLESS_METHODS else None
-        )
+        content: AsyncIterator[bytes] | bytes | None
+        if body is not None:
+            content = body
+        elif has_body or request.method not in BODYLESS_METHODS:
+            content = limited_stream(request, self.max_body_bytes)
+        else:
+            content = None
         upstream_request = client.build_request(
             request.method, upstream_url(request, service), headers=forwarded_headers(request), content=content
         )

@@ -1,14 +1,45 @@
-"""Gateway settings (env prefix `GATEWAY_`)."""
+"""Gateway settings (env prefix `GATEWAY_`).
+
+Two ways to run authentication (`auth_mode`):
+
+- `issuer` (default): the gateway is the token issuer. It holds the identity database
+  (`database_url`, required), signs ES256 access tokens with keys stored encrypted under the
+  PII key ring (`GATEWAY_PII_KEYS` / `GATEWAY_PII_ACTIVE_KEY` / `GATEWAY_PII_INDEX_KEY`, which
+  also encrypt citizens' phones and resident IDs), and verifies its own tokens.
+- `external`: an external OIDC provider issues the tokens; the gateway only verifies them
+  against `external_jwks_url` with the configured `issuer` and `audience` (configuration only).
+  A database is then optional: with one, the gateway keeps its deny-list, audit trail and the
+  registered department keys for request signatures.
+
+Outside `env=dev`, placeholder secrets are refused and the PII key ring is required in issuer
+mode. In `dev` without keys the ring comes from `pii_dev_key_file` (made on first use) or, when
+that is unset too, is generated per process (encrypted rows then do not survive a restart).
+"""
 
 from __future__ import annotations
 
-from pydantic import AnyHttpUrl, Field
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jiuzhu_platform.settings import Environment
+from jiuzhu_platform.pii import KeyRing, generate_key
+from jiuzhu_platform.settings import Environment, PiiKeySettings, is_placeholder
+
+logger = logging.getLogger(__name__)
+
+AuthMode = Literal["issuer", "external"]
+
+RESERVED_SERVICE_NAMES = frozenset({"auth"})
+"""Path segments under `/v1/` that belong to the gateway itself and are never proxied."""
 
 
-class Settings(BaseSettings):
+class Settings(PiiKeySettings, BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", env_file=".env", extra="ignore")
 
     env: Environment = "prod"
@@ -19,8 +50,123 @@ class Settings(BaseSettings):
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0, description="Read/write timeout per upstream call")
     log_level: str = "INFO"
-    rate_limit_per_second: float = Field(default=50.0, gt=0, description="Sustained requests per second per caller")
-    rate_limit_burst: int = Field(default=200, ge=1, description="Requests a caller may make at once")
+    rate_limit_per_second: float = Field(default=50.0, gt=0, description="Sustained requests per second per IP")
+    rate_limit_burst: int = Field(default=200, ge=1, description="Requests an IP may make at once")
+    client_rate_limit_per_second: float = Field(
+        default=20.0, gt=0, description="Sustained requests per second per authenticated caller (subject/client id)"
+    )
+    client_rate_limit_burst: int = Field(default=100, ge=1, description="Requests an authenticated caller may burst")
     cors_origins: list[str] = Field(
         default_factory=list, description='Web console origins allowed by CORS, e.g. ["https://console.example"]'
     )
+
+    # --- identity and tokens
+    database_url: SecretStr | None = Field(
+        default=None, description="Gateway database (SQLAlchemy async URL); required in issuer mode"
+    )
+    auth_mode: AuthMode = "issuer"
+    issuer: str = Field(default="jiuzhu-gateway", min_length=1, description="`iss` of the tokens issued or accepted")
+    audience: str = Field(default="jiuzhu-api", min_length=1, description="`aud` of the tokens issued or accepted")
+    external_jwks_url: str | None = Field(default=None, description="JWKS of the external issuer (external mode)")
+    public_base_url: AnyHttpUrl | None = Field(
+        default=None, description="Public URL of the gateway for the discovery document (else the request's)"
+    )
+    access_token_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    staff_refresh_token_ttl_seconds: int = Field(default=8 * 3600, ge=60, le=7 * 86400)
+    citizen_refresh_token_ttl_seconds: int = Field(default=30 * 86400, ge=60, le=90 * 86400)
+    token_leeway_seconds: float = Field(default=30.0, ge=0, le=300)
+    signing_key_cache_seconds: float = Field(
+        default=30.0, ge=0, le=600, description="How long a replica keeps the active signing key before re-reading it"
+    )
+    revocation_refresh_seconds: float = Field(
+        default=5.0, ge=0, le=300, description="How often a replica re-reads the deny-list of revoked token ids"
+    )
+    pii_dev_key_file: Path | None = Field(
+        default=None, description="dev only: a JSON file holding a generated key ring (made on first use)"
+    )
+
+    # --- login protection
+    login_max_failures: int = Field(default=5, ge=1, le=100, description="Consecutive failures before a lockout")
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_attempts_per_minute: int = Field(default=5, ge=1, description="Login attempts per account and IP")
+    login_ip_attempts_per_minute: int = Field(default=30, ge=1, description="Login attempts per IP, all accounts")
+    otp_ttl_seconds: int = Field(default=300, ge=30, le=3600)
+    otp_max_attempts: int = Field(default=5, ge=1, le=20)
+    otp_resend_seconds: int = Field(default=60, ge=0, le=3600, description="Least time between two codes to a phone")
+    signature_window_seconds: int = Field(default=300, ge=10, le=3600)
+
+    # --- password hashing (argon2id); defaults are argon2-cffi's
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_cost_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+
+    # --- published route requirements
+    openapi_refresh_seconds: float = Field(
+        default=30.0, ge=0, description="Least time between two fetches of a service's OpenAPI after a miss or failure"
+    )
+    openapi_max_age_seconds: float = Field(
+        default=300.0, gt=0, description="A service's route requirements are re-read after this long"
+    )
+    purge_interval_seconds: float = Field(default=600.0, gt=0, description="How often expired rows are purged")
+
+    @field_validator("upstreams")
+    @classmethod
+    def _no_reserved_upstream(cls, value: dict[str, AnyHttpUrl]) -> dict[str, AnyHttpUrl]:
+        reserved = sorted(RESERVED_SERVICE_NAMES & set(value))
+        if reserved:
+            raise ValueError(f"upstream name(s) {', '.join(reserved)} are reserved for the gateway's own routes")
+        return value
+
+    @model_validator(mode="after")
+    def _check(self) -> Settings:
+        if self.auth_mode == "issuer" and self.database_url is None:
+            raise ValueError("database_url is required in issuer mode (GATEWAY_DATABASE_URL)")
+        if self.auth_mode == "external" and not self.external_jwks_url:
+            raise ValueError("external_jwks_url is required in external mode (GATEWAY_EXTERNAL_JWKS_URL)")
+        if self.env != "dev":
+            if self.database_url is not None:
+                password = urlsplit(self.database_url.get_secret_value()).password
+                if password is not None and is_placeholder(password):
+                    raise ValueError(f"the database password is a placeholder; set a real secret (env={self.env})")
+            for kid, key in self.pii_keys.items():
+                if is_placeholder(key.get_secret_value()):
+                    raise ValueError(f"PII key {kid!r} is a placeholder; set a real secret (env={self.env})")
+            if self.auth_mode == "issuer" and not self.pii_keys:
+                raise ValueError(
+                    "the PII key ring (GATEWAY_PII_KEYS, GATEWAY_PII_ACTIVE_KEY, GATEWAY_PII_INDEX_KEY) is required "
+                    f"in issuer mode (env={self.env}); generate one with `python -m jiuzhu_platform.pii_keys`"
+                )
+            if self.pii_dev_key_file is not None:
+                raise ValueError("pii_dev_key_file is for env=dev only")
+        return self
+
+    def key_ring(self) -> KeyRing:
+        """The PII key ring (see the module docstring for the dev fallbacks)."""
+        ring = self.pii_key_ring()
+        if ring is not None:
+            return ring
+        if self.env != "dev":
+            raise ValueError("no PII key ring configured")
+        if self.pii_dev_key_file is not None:
+            return _dev_key_ring(self.pii_dev_key_file)
+        logger.warning("dev: no PII keys configured; using a per-process key ring (data will not survive a restart)")
+        return KeyRing.generate("dev")
+
+    def refresh_ttl_seconds(self, kind: Literal["staff", "citizen"]) -> int:
+        return self.staff_refresh_token_ttl_seconds if kind == "staff" else self.citizen_refresh_token_ttl_seconds
+
+
+def _dev_key_ring(path: Path) -> KeyRing:
+    """A key ring kept in a local file (dev only), made with fresh random keys on first use."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document = {"keys": {"dev1": generate_key()}, "active": "dev1", "index": generate_key()}
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # made meanwhile by another process: use that one
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(document, handle)
+    document = json.loads(path.read_text())
+    return KeyRing.from_config(document["keys"], document["active"], document["index"])

@@ -1,0 +1,83 @@
+"""Ports to the outside world for citizen sign-in, and their dev/test adapters.
+
+- `CodeSender`: delivers a one-time code to a phone (an SMS gateway in production).
+- `RealNameVerifier`: checks a name against a resident ID (the public-security real-name
+  service in production).
+
+Production adapters are injected into `gateway.main.create_app`; without one the endpoints
+answer 503 (`not_configured`), never a silent success."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Protocol
+
+from gateway.identity.domain.errors import ServiceNotConfigured
+from jiuzhu_platform.pii import mask_phone
+from shared.types import ResidentId
+
+logger = logging.getLogger(__name__)
+
+
+class CodeSender(Protocol):
+    async def send_code(self, phone: str, code: str) -> None:
+        """Deliver `code` to `phone` (11 digits). Raise to report a delivery failure."""
+        ...
+
+
+class RealNameVerifier(Protocol):
+    async def verify(self, name: str, resident_id: ResidentId) -> bool:
+        """Whether `name` is the registered name of `resident_id` (a result, not an error)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SentCode:
+    phone: str
+    code: str
+    sent_at: datetime
+
+
+@dataclass
+class TestOutboxCodeSender:
+    """dev/test: keeps every code in memory (`sent`, `latest_code(phone)`) instead of sending
+    it, and logs only the masked phone ("code sent to 138****5678"), never the code."""
+
+    __test__ = False  # not a pytest test class
+
+    sent: list[SentCode] = field(default_factory=list)
+
+    async def send_code(self, phone: str, code: str) -> None:
+        self.sent.append(SentCode(phone, code, datetime.now(UTC)))
+        logger.info("code sent to %s", mask_phone(phone))
+
+    def latest_code(self, phone: str) -> str | None:
+        """The last code sent to `phone` (11 digits), or None."""
+        for item in reversed(self.sent):
+            if item.phone == phone:
+                return item.code
+        return None
+
+
+class UnconfiguredCodeSender:
+    """Production without an SMS adapter: refuses (503) instead of pretending to send."""
+
+    async def send_code(self, phone: str, code: str) -> None:
+        raise ServiceNotConfigured("sending verification codes", "短信验证码服务")
+
+
+@dataclass
+class StubRealNameVerifier:
+    """dev/test: accepts any valid resident ID, except those listed in `rejected` (values)."""
+
+    rejected: set[str] = field(default_factory=set)
+
+    async def verify(self, name: str, resident_id: ResidentId) -> bool:
+        return bool(name.strip()) and resident_id.value not in self.rejected
+
+
+class UnconfiguredRealNameVerifier:
+    async def verify(self, name: str, resident_id: ResidentId) -> bool:
+        raise ServiceNotConfigured("real-name verification", "实名核验服务")

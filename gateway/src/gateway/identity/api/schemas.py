@@ -1,0 +1,138 @@
+"""HTTP request and response models of the gateway's own identity endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from jiuzhu_platform.pii import validate_phone
+from shared.types import InvalidValueError, ResidentId
+
+
+def _phone(value: str) -> str:
+    try:
+        return validate_phone(value)
+    except InvalidValueError as exc:
+        raise exc.to_pydantic() from None
+
+
+Phone = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_phone)]
+"""A mainland mobile number, normalised to its 11 digits (422 otherwise, value not echoed)."""
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StaffLogin(Request):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    totp: str | None = Field(default=None, max_length=10, description="Six-digit one-time password, when enrolled")
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105
+    expires_in: int
+    refresh_token: str
+    refresh_expires_in: int
+
+
+class CitizenCodeRequest(Request):
+    phone: Phone
+
+
+class CitizenLogin(Request):
+    phone: Phone
+    code: str = Field(min_length=1, max_length=10)
+
+
+class CitizenBind(Request):
+    name: str = Field(min_length=1, max_length=50, description="姓名, as registered")
+    resident_id: ResidentId = Field(description="公民身份号码 (18 characters, check digit verified)")
+
+
+class RefreshRequest(Request):
+    refresh_token: str = Field(min_length=1, max_length=512)
+
+
+class LogoutRequest(Request):
+    refresh_token: str | None = Field(default=None, max_length=512)
+
+
+class ClientTokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105
+    expires_in: int
+    scope: str
+
+
+class UserCreate(Request):
+    username: str = Field(min_length=3, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+    roles: list[str] = Field(min_length=1, max_length=10)
+    region: str | None = Field(default=None, max_length=12)
+    display_name: str = Field(min_length=1, max_length=100)
+
+
+class UserRead(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    roles: list[str]
+    region: str | None
+    totp_enrolled: bool
+
+
+class TotpEnrolment(BaseModel):
+    otpauth_uri: str = Field(description="Shown once: scan into an authenticator app")
+
+
+class ClientCreate(Request):
+    name: str = Field(min_length=1, max_length=200)
+    kind: Literal["department", "third_party"]
+    scopes: list[str] = Field(min_length=1, max_length=64)
+    region: str | None = Field(default=None, max_length=12)
+    signing_public_key: str | None = Field(
+        default=None, max_length=2000, description="Ed25519 public key (raw 32 bytes base64url, or PEM)"
+    )
+
+
+class ClientCreated(BaseModel):
+    client_id: str
+    client_secret: str = Field(description="Shown once; only its hash is stored")
+    name: str
+    kind: str
+    scopes: list[str]
+    region: str | None
+
+
+class KeyRotated(BaseModel):
+    kid: str
+    published: list[str]
+
+
+class AuditItem(BaseModel):
+    seq: int
+    entry_id: uuid.UUID
+    occurred_at: datetime
+    kind: str
+    actor: str | None
+    actor_kind: str
+    role: str | None
+    region_code: str | None
+    route: str | None
+    method: str | None
+    target_id: str | None
+    outcome: str
+    correlation_id: str | None
+    details: Any
+    hash: str
+
+
+class AuditPage(BaseModel):
+    items: list[AuditItem]
+    next_after_seq: int | None

@@ -1,0 +1,78 @@
+"""The deny-list of revoked access tokens (by `jti`, until the token would expire anyway).
+
+Each replica keeps the list in memory and re-reads it from the database every
+`refresh_seconds` (the table only holds tokens revoked within one access-token lifetime, so
+it stays small); a revocation made on this replica applies at once, one made on another
+replica within `refresh_seconds`. If the list cannot be re-read for `stale_after_seconds`,
+`is_revoked` raises, which the verifier turns into a 503 (fail closed)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from gateway.identity.adapters.repository import IdentityRepository
+from jiuzhu_platform.db import Database
+from jiuzhu_platform.pii import KeyRing
+
+logger = logging.getLogger(__name__)
+
+
+class RevocationUnavailable(RuntimeError):
+    pass
+
+
+class RevocationList:
+    def __init__(
+        self,
+        database: Database,
+        ring: KeyRing,
+        *,
+        clock: Callable[[], datetime],
+        refresh_seconds: float = 5.0,
+        stale_after_seconds: float = 60.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.database = database
+        self.ring = ring
+        self.clock = clock
+        self.refresh_seconds = refresh_seconds
+        self.stale_after_seconds = max(stale_after_seconds, refresh_seconds)
+        self._monotonic = monotonic
+        self._revoked: dict[str, datetime] = {}
+        self._loaded_at: float | None = None
+        self._attempted_at: float | None = None
+        self._lock = asyncio.Lock()
+
+    async def _load(self) -> None:
+        now = self.clock()
+        self._attempted_at = self._monotonic()
+        try:
+            async with self.database.transaction() as session:
+                jtis = await IdentityRepository(session, self.ring).revoked_jtis(now)
+        except Exception as exc:
+            logger.warning("deny-list refresh failed: %s", type(exc).__name__)
+            return
+        local = {jti: exp for jti, exp in self._revoked.items() if exp > now}
+        self._revoked = {**dict.fromkeys(jtis, now), **local}
+        self._loaded_at = self._monotonic()
+
+    async def is_revoked(self, jti: str) -> bool:
+        """The verifier's revocation callback."""
+        mono = self._monotonic()
+        due = self._attempted_at is None or mono - self._attempted_at >= self.refresh_seconds
+        if due:
+            async with self._lock:
+                mono = self._monotonic()
+                if self._attempted_at is None or mono - self._attempted_at >= self.refresh_seconds:
+                    await self._load()
+        if self._loaded_at is None or self._monotonic() - self._loaded_at > self.stale_after_seconds:
+            raise RevocationUnavailable("the deny-list could not be read")
+        return jti in self._revoked
+
+    def add(self, jti: str, expires_at: datetime) -> None:
+        """A revocation made here: effective on this replica at once."""
+        self._revoked[jti] = expires_at

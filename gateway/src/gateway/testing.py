@@ -1,0 +1,191 @@
+"""Test helpers for the gateway (its own tests, the embedded mode's and the e2e tier's):
+a migrated database, settings with cheap password hashing, a movable clock, an open gateway
+with an HTTP client, and department request signing.
+
+    url = await migrated_sqlite(tmp_path)
+    settings = settings_for_tests(url, upstreams={"eligibility": "http://eligibility.test"})
+    async with open_gateway(settings, transports=...) as (app, client):
+        identity: IdentityService = app.state.identity
+        await identity.create_user(NewStaffUser("admin", "Str0ng-Passw0rd!", ("city_admin",), "Admin"),
+                                   actor=Actor.cli())
+        outbox: TestOutboxCodeSender = app.state.code_sender   # outbox.latest_code("13812345678")
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI, Request
+
+from gateway.db import migrate_async
+from gateway.identity.domain.rules import canonical_request
+from gateway.main import create_app
+from gateway.settings import Settings
+from jiuzhu_platform.auth import Principal
+from jiuzhu_platform.pii import generate_key
+
+CHEAP_ARGON2: dict[str, Any] = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 8192, "argon2_parallelism": 1}
+"""argon2id parameters that keep a test suite fast (never for production)."""
+
+_template_lock = asyncio.Lock()
+_template: Path | None = None
+
+
+async def migrated_sqlite(directory: Path, name: str = "gateway.db") -> str:
+    """A migrated SQLite gateway database in `directory` (a copy of one migrated template per
+    process, so each test gets a fresh database cheaply). Returns its async URL."""
+    global _template
+    async with _template_lock:
+        if _template is None:
+            folder = Path(tempfile.mkdtemp(prefix="jiuzhu-gateway-template-"))
+            template = folder / "template.db"
+            await migrate_async(f"sqlite+aiosqlite:///{template}")
+            _template = template
+    target = directory / name
+    await asyncio.to_thread(shutil.copyfile, _template, target)
+    return f"sqlite+aiosqlite:///{target}"
+
+
+def settings_for_tests(database_url: str, *, upstreams: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Issuer-mode settings for tests: env=test, a fresh PII key ring, cheap argon2, no OpenAPI
+    re-fetch delay, the deny-list re-read on every check."""
+    values: dict[str, Any] = {
+        "env": "test",
+        "upstreams": dict(upstreams or {}),
+        "database_url": database_url,
+        "pii_keys": {"t1": generate_key()},
+        "pii_active_key": "t1",
+        "pii_index_key": generate_key(),
+        "revocation_refresh_seconds": 0,
+        "signing_key_cache_seconds": 0,
+        **CHEAP_ARGON2,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@dataclass
+class MovableClock:
+    """An aware UTC clock that tests move forward (`advance(seconds=...)`)."""
+
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+class AnonymousAuthenticator:
+    """Lets every proxied request through unauthenticated. For tests of the proxy mechanics
+    only; never in a deployed gateway."""
+
+    async def authenticate(self, request: Request, service: str) -> Principal | None:
+        return None
+
+
+@asynccontextmanager
+async def open_gateway(
+    settings: Settings, *, client_ip: str = "203.0.113.7", base_url: str = "http://gateway.test", **kwargs: Any
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The gateway with its lifespan entered and an in-process HTTP client to it;
+    `kwargs` go to `create_app` (transports, authenticator, code_sender, clock…)."""
+    app = create_app(settings, **kwargs)
+    transport = httpx.ASGITransport(app=app, client=(client_ip, 40000))
+    async with app.router.lifespan_context(app), httpx.AsyncClient(transport=transport, base_url=base_url) as client:
+        yield app, client
+
+
+# --------------------------------------------------------------------------- department signatures
+
+
+@dataclass(frozen=True)
+class DepartmentKey:
+    """An Ed25519 key pair of a department; `public_text` is what gets registered."""
+
+    private: Ed25519PrivateKey = field(default_factory=Ed25519PrivateKey.generate)
+
+    @property
+    def public_text(self) -> str:
+        raw = self.private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii")
+
+    @property
+    def public_pem(self) -> str:
+        return (
+            self.private.public_key()
+            .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+            .decode("ascii")
+        )
+
+    def sign_headers(
+        self,
+        method: str,
+        target: str,
+        body: bytes = b"",
+        *,
+        timestamp: int | None = None,
+        nonce: str | None = None,
+    ) -> dict[str, str]:
+        """The three signature headers for `method target` (path and query as sent) and `body`."""
+        stamp = str(int(time.time()) if timestamp is None else timestamp)
+        nonce = nonce or secrets.token_urlsafe(18)
+        signature = self.private.sign(canonical_request(stamp, nonce, method, target, body))
+        return {
+            "X-Jiuzhu-Timestamp": stamp,
+            "X-Jiuzhu-Nonce": nonce,
+            "X-Jiuzhu-Signature": base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii"),
+        }
+
+
+# --------------------------------------------------------------------------- throwaway PostgreSQL
+
+
+class ThrowawayPostgres:
+    """Creates empty PostgreSQL databases from `JIUZHU_PG_ADMIN_URL` and drops them all."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin_dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+        self.created: list[str] = []
+
+    @classmethod
+    def from_env(cls) -> ThrowawayPostgres | None:
+        url = os.environ.get("JIUZHU_PG_ADMIN_URL")
+        return cls(url) if url else None
+
+    async def create(self, label: str = "gateway") -> str:
+        name = f"jz_test_{label}_{uuid.uuid4().hex[:10]}"
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+        self.created.append(name)
+        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+    async def drop_all(self) -> None:
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            for name in self.created:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()

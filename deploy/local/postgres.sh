@@ -18,11 +18,13 @@
 #
 # Credentials are for local development/tests only:
 #   admin   jiuzhu/jiuzhu         LOGIN CREATEDB CREATEROLE (+ member of each service role)
-#   service <svc>/<svc>           owns database jiuzhu_<svc>
+#   service <svc>/<svc>           owns database jiuzhu_<svc> (the gateway too: gateway/gateway)
 #   super   <os user>/postgres    TCP password; peer auth on the private unix socket
 set -euo pipefail
 
-readonly SERVICES=(eligibility verification payment monitoring procurement)
+# Every component with a database of its own: the five services and the gateway (the token
+# issuer: users, clients, signing keys, its audit trail).
+readonly SERVICES=(eligibility verification payment monitoring procurement gateway)
 readonly ADMIN_ROLE=jiuzhu
 readonly ADMIN_PASSWORD=jiuzhu
 readonly SUPERUSER_PASSWORD=postgres

@@ -35,7 +35,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 
 from gateway.db import migrate_async
+from gateway.identity.adapters.clients import TestOutboxCodeSender
+from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser, RegisteredClient
 from gateway.identity.domain.rules import canonical_request
+from gateway.identity.service import Actor, IdentityService
 from gateway.main import create_app
 from gateway.settings import Settings
 from jiuzhu_platform.auth import Principal
@@ -189,3 +192,91 @@ class ThrowawayPostgres:
                 await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await connection.close()
+
+
+# --------------------------------------------------------------------------- a harness for identity tests
+
+STRONG_PASSWORD = "Guiyang-Relief-2026"  # noqa: S105 (a test password)
+
+
+@dataclass
+class Harness:
+    """A running gateway (issuer mode) with its clock, and shortcuts to get tokens."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+    clock: MovableClock
+
+    @property
+    def identity(self) -> IdentityService:
+        identity = self.app.state.identity
+        assert isinstance(identity, IdentityService)
+        return identity
+
+    @property
+    def outbox(self) -> TestOutboxCodeSender:
+        sender = self.app.state.code_sender
+        assert isinstance(sender, TestOutboxCodeSender)
+        return sender
+
+    async def create_staff(
+        self, username: str, roles: tuple[str, ...], *, region: str | None = None, password: str = STRONG_PASSWORD
+    ) -> None:
+        await self.identity.create_user(
+            NewStaffUser(username, password, roles, username.title(), region), actor=Actor.cli()
+        )
+
+    async def staff_tokens(self, username: str, password: str = STRONG_PASSWORD, totp: str | None = None) -> Any:
+        body: dict[str, Any] = {"username": username, "password": password}
+        if totp is not None:
+            body["totp"] = totp
+        response = await self.client.post("/v1/auth/login", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def staff_headers(self, username: str, roles: tuple[str, ...], region: str | None = None) -> dict[str, str]:
+        """Create the user and sign in: `{"Authorization": "Bearer …"}`."""
+        await self.create_staff(username, roles, region=region)
+        tokens = await self.staff_tokens(username)
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+    async def citizen_tokens(self, phone: str) -> Any:
+        assert (await self.client.post("/v1/auth/citizen/code", json={"phone": phone})).status_code == 202
+        code = self.outbox.latest_code(phone)
+        response = await self.client.post("/v1/auth/citizen/login", json={"phone": phone, "code": code})
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    async def register_client(
+        self, kind: str, scopes: tuple[str, ...], *, region: str | None = None, public_key: str | None = None
+    ) -> RegisteredClient:
+        return await self.identity.register_client(
+            NewClient(f"{kind} client", ClientKind(kind), scopes, region, public_key), actor=Actor.cli()
+        )
+
+    async def client_token(self, client: RegisteredClient, scope: str | None = None) -> str:
+        form = {"grant_type": "client_credentials"}
+        if scope is not None:
+            form["scope"] = scope
+        response = await self.client.post("/v1/auth/token", data=form, auth=(client.client_id, client.client_secret))
+        assert response.status_code == 200, response.text
+        token: str = response.json()["access_token"]
+        return token
+
+
+@asynccontextmanager
+async def open_harness(
+    database_url: str,
+    *,
+    upstreams: Mapping[str, Any] | None = None,
+    clock: MovableClock | None = None,
+    **overrides: Any,
+) -> AsyncIterator[Harness]:
+    """The gateway on `database_url` (migrated) with in-process ASGI `upstreams` (name → app);
+    `overrides` go to `settings_for_tests`."""
+    apps = dict(upstreams or {})
+    moving = clock or MovableClock()
+    settings = settings_for_tests(database_url, upstreams={name: f"http://{name}.test" for name in apps}, **overrides)
+    transports = {name: httpx.ASGITransport(app=app) for name, app in apps.items()}
+    async with open_gateway(settings, transports=transports, clock=moving) as (app, client):
+        yield Harness(app, client, moving)

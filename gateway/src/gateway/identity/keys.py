@@ -99,7 +99,7 @@ class SigningKeys:
         active = rules.active_key(self._records)
         if active is not None:
             return active.kid
-        return await self.rotate()
+        return await self.rotate()  # also retires an active key that cannot be decrypted
 
     # ------------------------------------------------------------------ signing and publishing
 
@@ -111,13 +111,12 @@ class SigningKeys:
         return Signer(active.kid, self._private[active.kid])
 
     def _published(self) -> list[SigningKeyRecord]:
-        now = self.clock()
-        return [r for r in self._records if rules.is_published(r, now)]
+        return rules.published_keys(self._records, self.clock())
 
     async def jwks(self) -> dict[str, Any]:
         """The public keys that verify: the active key and replaced ones still published."""
         await self._ensure_fresh()
-        return {"keys": [dict(r.public_jwk) for r in reversed(self._published())]}
+        return {"keys": [dict(r.public_jwk) for r in self._published()]}
 
     async def get_key(self, kid: str) -> jwt.PyJWK | None:
         """`KeySource` for the token verifier: a published key by id."""
@@ -148,5 +147,5 @@ class SigningKeys:
 
     @property
     def key_ids(self) -> tuple[str, ...]:
-        """Ids of the published keys as last loaded (newest first)."""
-        return tuple(r.kid for r in reversed(self._published()))
+        """Ids of the published keys as last loaded (the active one first)."""
+        return tuple(r.kid for r in self._published())

@@ -7,6 +7,7 @@ private PEM. Look-ups of encrypted values go through their blind index."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
@@ -28,7 +29,9 @@ from gateway.identity.domain.model import (
     StaffUser,
     SubjectKind,
 )
-from jiuzhu_platform.pii import KeyRing, PiiKind, blind_index, decrypt, encrypt
+from jiuzhu_platform.pii import KeyRing, PiiDecryptionError, PiiKind, blind_index, decrypt, encrypt
+
+logger = logging.getLogger(__name__)
 
 CONTEXT_PHONE = "gateway.citizen_identity.phone"
 CONTEXT_NAME = "gateway.citizen_identity.name"
@@ -322,6 +325,17 @@ class IdentityRepository:
 
     # ------------------------------------------------------------------ signing keys
 
+    def _private_pem(self, kid: str, token: str | None) -> str | None:
+        """The decrypted private key; None when the ring cannot decrypt it (the key ring was
+        replaced): the key then cannot sign, and a new one is made at start-up."""
+        if token is None:
+            return None
+        try:
+            return decrypt(self.ring, token, context=CONTEXT_SIGNING_KEY)
+        except PiiDecryptionError:
+            logger.warning("signing key %s cannot be decrypted with the current key ring; it will not sign", kid)
+            return None
+
     async def signing_keys(self) -> list[SigningKeyRecord]:
         rows = (await self._execute(select(orm.signing_key).order_by(orm.signing_key.c.created_at))).mappings().all()
         return [
@@ -330,11 +344,7 @@ class IdentityRepository:
                 algorithm=row["algorithm"],
                 public_jwk=json.loads(row["public_jwk"]),
                 created_at=row["created_at"],
-                private_pem=(
-                    None
-                    if row["private_key"] is None
-                    else decrypt(self.ring, row["private_key"], context=CONTEXT_SIGNING_KEY)
-                ),
+                private_pem=self._private_pem(row["kid"], row["private_key"]),
                 retired_at=row["retired_at"],
                 publish_until=row["publish_until"],
             )

@@ -71,7 +71,7 @@ class ClientTokenResponse(BaseModel):
 
 
 class UserCreate(Request):
-    username: str = Field(min_length=3, max_length=64)
+    username: str = Field(min_length=2, max_length=64)
     password: str = Field(min_length=1, max_length=256)
     roles: list[str] = Field(min_length=1, max_length=10)
     region: str | None = Field(default=None, max_length=12)

@@ -32,11 +32,13 @@ from shared.regions import is_county
 
 # --------------------------------------------------------------------------- staff users
 
-NON_STAFF_ROLES = frozenset({"citizen", "department", "third_party"})
-STAFF_ROLES: frozenset[str] = frozenset(ROLE_SCOPES) - NON_STAFF_ROLES
-"""Roles a staff user may hold: the staff keys of `jiuzhu_platform.auth.ROLE_SCOPES`."""
+STAFF_ROLES: frozenset[str] = frozenset(
+    {"town_caseworker", "county_approver", "city_admin", "auditor", "procurement_officer", "payment_officer"}
+) & frozenset(ROLE_SCOPES)
+"""Roles a staff user may hold: the staff keys of `jiuzhu_platform.auth.ROLE_SCOPES` (the others
+belong to citizens, departments and third parties and are never given to a staff user)."""
 
-USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{2,63}")
+USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 PASSWORD_MIN_LENGTH = 12
 PASSWORD_MAX_LENGTH = 128
 PASSWORD_MIN_CLASSES = 3
@@ -52,8 +54,8 @@ def check_username(username: str) -> str:
     if not USERNAME_PATTERN.fullmatch(canonical):
         raise InvalidInput(
             "username_invalid",
-            "the username must be 3-64 characters: a letter, then letters, digits, '.', '_' or '-'",
-            "用户名须为3至64个字符，以字母开头，只能包含字母、数字、'.'、'_'或'-'",
+            "the username must be 2-64 characters: a letter, then letters, digits, '.', '_' or '-'",
+            "用户名须为2至64个字符，以字母开头，只能包含字母、数字、'.'、'_'或'-'",
         )
     return canonical
 
@@ -346,6 +348,17 @@ def publish_until(retired_at: datetime, *, access_ttl_seconds: int, margin_secon
 
 def is_published(key: SigningKeyRecord, now: datetime) -> bool:
     return key.retired_at is None or (key.publish_until is not None and key.publish_until > now)
+
+
+def published_keys(keys: Iterable[SigningKeyRecord], now: datetime) -> list[SigningKeyRecord]:
+    """The keys of the JWKS, the active ones first (newest first), then the replaced ones
+    still published (most recently replaced first)."""
+    published = [k for k in keys if is_published(k, now)]
+    active = sorted((k for k in published if k.retired_at is None), key=lambda k: k.created_at, reverse=True)
+    replaced = sorted(
+        (k for k in published if k.retired_at is not None), key=lambda k: k.retired_at or now, reverse=True
+    )
+    return active + replaced
 
 
 def active_key(keys: Iterable[SigningKeyRecord]) -> SigningKeyRecord | None:

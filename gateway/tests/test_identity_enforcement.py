@@ -331,3 +331,13 @@ async def test_a_signed_push_over_the_body_limit_is_413(database_url: str, seen:
         signed = key.sign_headers("POST", "/v1/svc/reports", body)
         assert_error(await gw.client.post("/v1/svc/reports", content=body, headers={**headers, **signed}), 413)
         assert seen.requests == []
+
+
+async def test_the_app_key_source_serves_the_gateways_keys(gw: Harness) -> None:
+    from gateway.main import AppKeySource
+    from jiuzhu_platform.auth import TokenVerifier
+
+    headers = await gw.staff_headers("cw", ("town_caseworker",), region="520102001000")
+    verifier = TokenVerifier(issuer="jiuzhu-gateway", audience="jiuzhu-api", keys=AppKeySource(gw.app))
+    principal = await verifier.verify(headers["Authorization"].split()[1])
+    assert principal.subject == "cw"

@@ -1,7 +1,13 @@
-"""Rate limiting at the gateway: a token bucket per key (the caller's IP today; the client id
-once authentication lands). State is in-process, which is right for one replica; several
-replicas need a shared store (Redis, or the ingress's own limiter) or a per-replica share of
-the limit — said in the deployment notes."""
+"""Rate limiting at the gateway: a token bucket per key. Three uses: per IP on every proxied
+request, per authenticated caller (`<kind>:<client id or subject>`) after the token is
+verified, and the tighter sign-in limits (per account+IP and per IP) of
+`gateway.identity.service.LoginThrottle`.
+
+State is in-process, which is right for one replica. With N replicas behind a load balancer
+each replica enforces the full limit on the share of traffic it sees, so a caller gets up to
+N times the limit: configure each replica with limit/N, or move the buckets to a shared store
+(Redis, or the ingress's own limiter). The sign-in lockout does not depend on this: it is
+kept in the gateway database and holds across replicas and restarts."""
 
 from __future__ import annotations
 

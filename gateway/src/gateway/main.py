@@ -92,6 +92,19 @@ def identity_config(settings: Settings) -> IdentityConfig:
     )
 
 
+class AppKeySource:
+    """The token keys of an in-process gateway `app`, as a `KeySource` for services built before
+    the gateway's lifespan has started (embedded mode: `definition.create_app(keys=AppKeySource(gw))`).
+    Unknown until the gateway has started (every key is then unknown: 401)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def get_key(self, kid: str) -> Any:
+        keys = getattr(self.app.state, "keys", None)
+        return None if keys is None else await keys.get_key(kid)
+
+
 async def _fetch_json(url: str) -> dict[str, Any]:
     async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
         response = await client.get(url)

@@ -1,0 +1,277 @@
+"""Who may call what: every caller (one per role, plus citizens, departments, third parties and
+edge cases) against every operation of every service.
+
+Two layers:
+
+1. The automatic matrix sends a request per cell and checks the service's decision against
+   the route's declared requirement and the caller's effective scopes: refused (403
+   `scope_missing`) exactly when a declared scope is missing, never 401/403/5xx otherwise. The
+   operations are enumerated from the apps' routes, so new routes join without editing this file.
+2. `REVIEWED` is the human-reviewed expectation of today's operations: which callers may reach
+   each one. It is compared with what the declarations and `ROLE_SCOPES` grant, so a change of
+   either that widens (or narrows) access fails here until someone reviews it; a route missing
+   from the table fails with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pytest
+
+from jiuzhu_platform.auth import PRIVILEGED_SCOPES, ROLE_SCOPES, Requirement
+from jiuzhu_platform.testing import ServiceHarness, TestIssuer
+from tests.access.support import CALLERS, SERVICE_NAMES, Caller, Operation, dummy_request, operations
+
+# --------------------------------------------------------------------------- the reviewed table
+
+STAFF_READERS = frozenset({"town_caseworker", "county_approver", "city_admin", "auditor"})
+POLICY_READERS = frozenset(
+    {
+        "town_caseworker",
+        "county_approver",
+        "city_admin",
+        "auditor",
+        "procurement_officer",
+        "citizen",
+        "department",
+        "department_with_agreement",
+        "third_party",
+    }
+)
+AUDITORS = frozenset({"auditor"})
+
+REVIEWED: Mapping[str, frozenset[str]] = {
+    # eligibility
+    "POST /v1/eligibility/applications": frozenset({"town_caseworker", "citizen"}),
+    "GET /v1/eligibility/applications/{application_id}": STAFF_READERS | {"citizen"},
+    "GET /v1/eligibility/applications/{application_id}/personal-data": frozenset({"county_approver"}),
+    "POST /v1/eligibility/applications/search": STAFF_READERS | {"citizen"},
+    "POST /v1/eligibility/assessments": frozenset({"town_caseworker", "county_approver"}),
+    "GET /v1/eligibility/policies": POLICY_READERS,
+    "GET /v1/eligibility/policies/{version}": POLICY_READERS,
+    "GET /v1/eligibility/deadlines": POLICY_READERS,
+    "GET /v1/eligibility/audit": AUDITORS,
+    "GET /v1/eligibility/audit/verify": AUDITORS,
+    # verification
+    "POST /v1/verification/consents": frozenset({"town_caseworker", "citizen"}),
+    "GET /v1/verification/consents/{consent_id}": STAFF_READERS
+    | {"citizen", "department", "department_with_agreement"},
+    "GET /v1/verification/consents/{consent_id}/personal-data": frozenset({"county_approver"}),
+    "GET /v1/verification/audit": AUDITORS,
+    "GET /v1/verification/audit/verify": AUDITORS,
+    # payment
+    "POST /v1/payment/payroll-runs": frozenset({"payment_officer"}),
+    "GET /v1/payment/payroll-runs/{payroll_run_id}": frozenset(
+        {"county_approver", "city_admin", "auditor", "payment_officer"}
+    ),
+    "GET /v1/payment/audit": AUDITORS,
+    "GET /v1/payment/audit/verify": AUDITORS,
+    # monitoring
+    "GET /v1/monitoring/households": STAFF_READERS | {"department_with_agreement"},
+    "GET /v1/monitoring/households/{household_id}": STAFF_READERS | {"department_with_agreement"},
+    "GET /v1/monitoring/audit": AUDITORS,
+    "GET /v1/monitoring/audit/verify": AUDITORS,
+    # procurement
+    "POST /v1/procurement/providers": frozenset({"procurement_officer"}),
+    "GET /v1/procurement/providers/{provider_id}": frozenset({"city_admin", "auditor", "procurement_officer"}),
+    "GET /v1/procurement/audit": AUDITORS,
+    "GET /v1/procurement/audit/verify": AUDITORS,
+}
+"""Operation -> the callers (names in `CALLERS`) that may reach it. Reviewed by hand: change it
+only together with a review of the access decision."""
+
+
+def allowed(requirement: Requirement, caller: Caller) -> bool:
+    return requirement.public or requirement.scopes <= caller.scopes
+
+
+def table_problems(
+    found: Iterable[Operation], table: Mapping[str, frozenset[str]], callers: Mapping[str, Caller]
+) -> list[str]:
+    """Why the reviewed table does not describe `found` (empty when it does)."""
+    problems: list[str] = []
+    keys = set()
+    for operation in found:
+        keys.add(operation.key)
+        granted = sorted(name for name, c in callers.items() if allowed(operation.requirement, c))
+        if operation.key not in table:
+            problems.append(
+                f"{operation.key} (requires {sorted(operation.requirement.scopes) or 'nothing: public'}) is not in "
+                f"the reviewed access table: review who may call it and add it to REVIEWED in "
+                f"tests/access/test_authorization_matrix.py (today it is granted to {granted})"
+            )
+            continue
+        expected = table[operation.key]
+        unknown = expected - set(callers)
+        if unknown:
+            problems.append(f"{operation.key}: REVIEWED names unknown callers {sorted(unknown)}")
+        if set(granted) != expected:
+            problems.append(
+                f"{operation.key}: granted to {granted}, reviewed for {sorted(expected)} "
+                f"(newly granted: {sorted(set(granted) - expected)}, newly refused: {sorted(expected - set(granted))})"
+            )
+    for stale in sorted(set(table) - keys):
+        problems.append(f"{stale} is in REVIEWED but no service has it any more: remove it")
+    return problems
+
+
+def all_operations(harnesses: Mapping[str, ServiceHarness]) -> list[Operation]:
+    return [o for name in SERVICE_NAMES for o in operations(harnesses[name].app)]
+
+
+class TestReviewedTable:
+    def test_every_role_has_a_caller_in_the_matrix(self) -> None:
+        missing = sorted(set(ROLE_SCOPES) - set(CALLERS))
+
+        assert missing == [], (
+            f"roles {missing} are new in ROLE_SCOPES: give each a kind and a region in "
+            "tests/access/support.py (_STAFF_REGIONS or _role_caller) and review its column in REVIEWED"
+        )
+
+    async def test_the_table_matches_what_the_declarations_grant(self, harnesses: dict[str, ServiceHarness]) -> None:
+        problems = table_problems(all_operations(harnesses), REVIEWED, CALLERS)
+
+        assert problems == [], "\n".join(problems)
+
+    async def test_a_route_missing_from_the_table_fails_with_a_helpful_message(
+        self, harnesses: dict[str, ServiceHarness]
+    ) -> None:
+        found = all_operations(harnesses)
+        template = found[0]
+        new = Operation("DELETE", "/v1/eligibility/applications/{application_id}", template.requirement, template.route)
+
+        problems = table_problems([*found, new], REVIEWED, CALLERS)
+
+        assert len(problems) == 1
+        assert "DELETE /v1/eligibility/applications/{application_id}" in problems[0]
+        assert "not in the reviewed access table" in problems[0]
+        assert "add it to REVIEWED" in problems[0]
+
+    async def test_a_widened_role_fails_the_review(self, harnesses: dict[str, ServiceHarness]) -> None:
+        """What a careless change to ROLE_SCOPES would do: the table catches it."""
+        widened = {
+            **CALLERS,
+            "town_caseworker": CALLERS["town_caseworker"].with_(
+                extra_scopes=("eligibility:applications:approve", "pii:read_full")
+            ),
+        }
+
+        problems = table_problems(all_operations(harnesses), REVIEWED, widened)
+
+        assert any("personal-data" in p and "newly granted: ['town_caseworker']" in p for p in problems), "\n".join(
+            problems
+        )
+
+
+class TestSeparationOfDuties:
+    """Rules that must hold whatever the table says (so the table cannot be edited into a hole)."""
+
+    async def test_only_auditors_read_the_audit_trail(self, harnesses: dict[str, ServiceHarness]) -> None:
+        for operation in all_operations(harnesses):
+            if "/audit" not in operation.path:
+                continue
+            readers = {name for name, c in CALLERS.items() if allowed(operation.requirement, c)}
+            assert readers == {"auditor"}, operation.key
+
+    async def test_only_county_approvers_read_full_personal_data(self, harnesses: dict[str, ServiceHarness]) -> None:
+        full_value_routes = [o for o in all_operations(harnesses) if o.path.endswith("/personal-data")]
+
+        assert len(full_value_routes) >= 2
+        for operation in full_value_routes:
+            assert "pii:read_full" in operation.requirement.scopes, operation.key
+            readers = {name for name, c in CALLERS.items() if allowed(operation.requirement, c)}
+            assert readers == {"county_approver"}, operation.key
+
+    def test_no_role_both_writes_and_approves_applications(self) -> None:
+        both = [
+            role
+            for role, scopes in ROLE_SCOPES.items()
+            if {"eligibility:applications:write", "eligibility:applications:approve"} <= scopes
+        ]
+
+        assert both == []
+
+    def test_clients_and_citizens_carry_no_privileged_scope(self) -> None:
+        """Departments and third parties never; citizens only the binding of their own identity
+        (`citizen_unbound`), nothing that reads or administers."""
+        for name, c in CALLERS.items():
+            if c.kind in ("department", "third_party"):
+                assert not (c.scopes & PRIVILEGED_SCOPES), name
+            if c.kind == "citizen":
+                assert c.scopes & PRIVILEGED_SCOPES <= {"auth:identity:bind"}, name
+
+    async def test_writers_by_duty(self, harnesses: dict[str, ServiceHarness]) -> None:
+        writes = {o.key: o for o in all_operations(harnesses) if o.method == "POST" and not o.path.endswith("/search")}
+        writes = {k: o for k, o in writes.items() if not o.path.endswith("/assessments")}  # what-ifs store nothing
+
+        def writers(key: str) -> set[str]:
+            return {name for name, c in CALLERS.items() if allowed(writes[key].requirement, c)}
+
+        assert writers("POST /v1/eligibility/applications") == {"town_caseworker", "citizen"}
+        assert "payment_officer" not in writers("POST /v1/eligibility/applications")
+        assert "county_approver" not in writers("POST /v1/eligibility/applications")  # approvers do not apply
+        assert writers("POST /v1/payment/payroll-runs") == {"payment_officer"}
+        assert writers("POST /v1/procurement/providers") == {"procurement_officer"}
+        for name in ("department", "department_with_agreement", "third_party", "citizen_unbound", "auditor"):
+            assert not any(name in writers(key) for key in writes), name
+
+    async def test_third_parties_only_read_policies(self, harnesses: dict[str, ServiceHarness]) -> None:
+        reachable = {o.key for o in all_operations(harnesses) if allowed(o.requirement, CALLERS["third_party"])}
+
+        assert reachable
+        assert all(key.startswith("GET /v1/eligibility/") for key in reachable), reachable
+        assert reachable == {
+            "GET /v1/eligibility/policies",
+            "GET /v1/eligibility/policies/{version}",
+            "GET /v1/eligibility/deadlines",
+        }
+
+    async def test_callers_without_a_known_role_reach_nothing(self, harnesses: dict[str, ServiceHarness]) -> None:
+        for name in ("staff_without_role", "unknown_role", "citizen_unbound"):
+            reachable = [o.key for o in all_operations(harnesses) if allowed(o.requirement, CALLERS[name])]
+            assert reachable == [], name
+
+
+# --------------------------------------------------------------------------- the automatic matrix
+
+
+def describe(response: Any) -> str:
+    return f"{response.status_code} {response.text[:200]}"
+
+
+@pytest.mark.parametrize("caller_name", sorted(CALLERS))
+@pytest.mark.parametrize("service", SERVICE_NAMES)
+async def test_the_service_decides_as_declared(
+    service: str, caller_name: str, harnesses: dict[str, ServiceHarness], issuer: TestIssuer
+) -> None:
+    h = harnesses[service]
+    who = CALLERS[caller_name]
+    found = operations(h.app)
+    assert found, f"{service}: no operations enumerated"
+    headers = who.headers(issuer)
+
+    mismatches: list[str] = []
+    outcomes: dict[str, int] = {"refused": 0, "passed": 0}
+    for operation in found:
+        response = await dummy_request(h.client, operation, headers)
+        missing = sorted(operation.requirement.scopes - who.scopes)
+        if missing and not operation.requirement.public:
+            body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+            detail = body.get("detail") if isinstance(body, dict) else None
+            if response.status_code != 403 or not isinstance(detail, str) or not detail.startswith("scope_missing"):
+                mismatches.append(f"{operation.key}: expected 403 scope_missing, got {describe(response)}")
+            elif not all(scope in detail for scope in missing):
+                mismatches.append(f"{operation.key}: the refusal does not name the missing {missing}: {detail}")
+            outcomes["refused"] += 1
+        else:
+            if response.status_code in (401, 403) or response.status_code >= 500:
+                mismatches.append(f"{operation.key}: expected the caller to pass, got {describe(response)}")
+            outcomes["passed"] += 1
+
+    assert mismatches == [], f"{caller_name} at {service}:\n" + "\n".join(mismatches)
+    # Every service has audit routes only auditors pass, so each caller is refused somewhere
+    # or (the auditor) passes somewhere: the matrix is never vacuous.
+    assert outcomes["refused"] + outcomes["passed"] == len(found)
+    assert outcomes["passed" if caller_name == "auditor" else "refused"] > 0, outcomes

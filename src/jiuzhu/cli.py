@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -27,8 +29,36 @@ def run(
     configure_logging("embedded", log_level)
     typer.echo(f"Jiuzhu embedded mode: data in {data_dir.resolve()}")
     typer.echo(f"  API docs:   http://{host}:{port}/docs")
-    typer.echo(f"  register:   http://{host}:{port}/v1/monitoring/households")
+    typer.echo(f"  register:   http://{host}:{port}/v1/monitoring/households (sign in: POST /v1/auth/login)")
+    typer.echo(f"  accounts:   {(data_dir / 'credentials.json').resolve()} (made on first start)")
     uvicorn.run(create_embedded_app(data_dir, demo=demo), host=host, port=port, log_config=None, access_log=False)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def gateway(
+    ctx: typer.Context,
+    data_dir: Annotated[Path, typer.Option(help="The embedded mode's data directory")] = Path("var/embedded"),
+) -> None:
+    """Run a gateway command on the embedded mode's identity database, e.g.
+    `jiuzhu gateway create-admin --username alice` or `jiuzhu gateway create-client ...`
+    (see `python -m gateway --help`)."""
+    from gateway.__main__ import cli as gateway_cli
+    from gateway.db import migrate as migrate_gateway
+    from jiuzhu.embedded import DEFINITIONS, gateway_settings
+
+    settings = gateway_settings(data_dir, [d.name for d in DEFINITIONS])
+    assert settings.database_url is not None
+    os.environ.update(
+        {
+            "GATEWAY_ENV": settings.env,
+            "GATEWAY_UPSTREAMS": json.dumps({name: str(url) for name, url in settings.upstreams.items()}),
+            "GATEWAY_DATABASE_URL": settings.database_url.get_secret_value(),
+            "GATEWAY_PII_DEV_KEY_FILE": str(settings.pii_dev_key_file),
+        }
+    )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    migrate_gateway(settings.database_url.get_secret_value())  # idempotent: before or after a first `run`
+    gateway_cli(ctx.args, prog_name="jiuzhu gateway")
 
 
 @app.command()

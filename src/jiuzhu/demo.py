@@ -1,12 +1,15 @@
 """Demo data for `make run`: a small slice of the synthetic population, sent through the
-gateway like any client would. Each household is assessed (POST /v1/eligibility/assessments);
-those eligible for something apply for it (POST /v1/eligibility/applications), so the data
-travels the real path: eligibility → outbox → bus → monitoring register."""
+gateway like any client would. The demo caseworker of each household's county signs in
+(POST /v1/auth/login); each household is assessed (POST /v1/eligibility/assessments); those
+eligible for something apply for it (POST /v1/eligibility/applications), so the data travels
+the real path: gateway (token, scope) → eligibility (token, scope, region) → outbox → bus →
+monitoring register."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 import httpx
 from fastapi import FastAPI
@@ -32,6 +35,29 @@ def demo_households(count: int = DEMO_SLICE) -> list[dict[str, Any]]:
     return list(generate(DEMO_SEED, count))
 
 
+def demo_counties(count: int = DEMO_SLICE) -> list[str]:
+    """The counties of the demo slice (each gets a demo caseworker)."""
+    return sorted({household["region_code"] for household in demo_households(count)})
+
+
+class DemoAccount(Protocol):
+    @property
+    def username(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+
+
+def caseworker_of(county: str) -> str:
+    return f"caseworker-{county}"
+
+
+async def sign_in(client: httpx.AsyncClient, account: DemoAccount) -> dict[str, str]:
+    """Staff sign-in through the gateway; the bearer header for the access token."""
+    response = await client.post("/v1/auth/login", json={"username": account.username, "password": account.password})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 def application_for(household: dict[str, Any], category: str) -> dict[str, Any] | None:
     kind = APPLY_FOR.get(category)
     if kind is None:
@@ -45,23 +71,23 @@ def application_for(household: dict[str, Any], category: str) -> dict[str, Any] 
     }
 
 
-async def load_demo_households(gateway: FastAPI, count: int = DEMO_SLICE) -> int:
-    """Assess `count` synthetic households and submit applications for the eligible ones;
-    returns how many applied."""
+async def load_demo_households(gateway: FastAPI, accounts: Mapping[str, DemoAccount], count: int = DEMO_SLICE) -> int:
+    """Assess `count` synthetic households and submit applications for the eligible ones, each
+    as the demo caseworker of its county; returns how many applied."""
     applied = 0
-    transport = httpx.ASGITransport(app=gateway)
+    transport = httpx.ASGITransport(app=gateway, client=("127.0.0.1", 0))
+    headers: dict[str, dict[str, str]] = {}
     async with httpx.AsyncClient(transport=transport, base_url="http://gateway.embedded") as client:
         for household in demo_households(count):
-            assessed = await client.post(
-                "/v1/eligibility/assessments", json=household, headers={"X-Request-ID": "demo-data"}
-            )
+            county = household["region_code"]
+            if county not in headers:
+                headers[county] = await sign_in(client, accounts[caseworker_of(county)]) | {"X-Request-ID": "demo-data"}
+            assessed = await client.post("/v1/eligibility/assessments", json=household, headers=headers[county])
             assessed.raise_for_status()
             body = application_for(household, assessed.json()["category"])
             if body is None:
                 continue
-            response = await client.post(
-                "/v1/eligibility/applications", json=body, headers={"X-Request-ID": "demo-data"}
-            )
+            response = await client.post("/v1/eligibility/applications", json=body, headers=headers[county])
             response.raise_for_status()
             applied += 1
     logger.info("demo data: assessed %d synthetic households, %d applied", count, applied)

@@ -1,25 +1,43 @@
 """The embedded mode: every service and the gateway in one process, SQLite files, and the
 in-process bus. It runs the same code as the distributed mode: the gateway proxies over HTTP
 semantics (ASGI transports instead of sockets), services write state and outbox rows in one
-transaction, relays publish to the bus, consumers apply events through their inbox."""
+transaction, relays publish to the bus, consumers apply events through their inbox.
+
+The gateway is the token issuer here too (its identity database is `gateway.db`); services
+verify every token again with the gateway's keys. Keys for personal data at rest are kept in
+`keys/<name>.json` under the data directory (dev only: made on first start, mode 0600).
+On first start the data directory also gets `credentials.json` (mode 0600) with the first
+administrator and one demo caseworker per county; `jiuzhu create-admin` makes more."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from eligibility.main import DEFINITION as ELIGIBILITY
+from gateway.db import migrate_async as migrate_gateway
+from gateway.identity.domain.errors import InvalidInput
+from gateway.identity.domain.model import NewStaffUser
+from gateway.identity.domain.rules import check_password
+from gateway.identity.service import Actor, IdentityService
+from gateway.main import AppKeySource
 from gateway.main import create_app as create_gateway_app
 from gateway.settings import Settings as GatewaySettings
-from jiuzhu.demo import load_demo_households
+from jiuzhu.demo import caseworker_of, demo_counties, load_demo_households
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
+from jiuzhu_platform.pii_keys import dev_key_settings
 from jiuzhu_platform.runtime import Runtime
 from jiuzhu_platform.settings import ServiceSettings
 from jiuzhu_platform.worker import run_components
@@ -31,34 +49,99 @@ from verification.main import DEFINITION as VERIFICATION
 logger = logging.getLogger(__name__)
 
 DEFINITIONS: tuple[ServiceDefinition, ...] = (ELIGIBILITY, VERIFICATION, PAYMENT, MONITORING, PROCUREMENT)
+CREDENTIALS_FILE = "credentials.json"
+ADMIN_USERNAME = "admin"
 
 
 def embedded_settings(definition: ServiceDefinition, data_dir: Path) -> ServiceSettings:
+    keys = dev_key_settings(data_dir / "keys" / f"{definition.name}.json") if definition.pii_keys else {}
     return definition.settings_class(
         env="dev",
         database_url=f"sqlite+aiosqlite:///{data_dir / f'{definition.name}.db'}",
         bus="inprocess",
         relay_idle_seconds=0.05,
+        **keys,
     )
+
+
+def gateway_settings(data_dir: Path, upstreams: Sequence[str]) -> GatewaySettings:
+    return GatewaySettings(
+        env="dev",
+        upstreams={name: f"http://{name}.embedded" for name in upstreams},
+        database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
+        pii_dev_key_file=data_dir / "keys" / "gateway.json",
+    )
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+    roles: tuple[str, ...]
+    region: str | None = None
+
+
+def _write_private(path: Path, document: dict[str, Any]) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(document, handle, ensure_ascii=False, indent=2)
+
+
+def random_password() -> str:
+    """A random password the gateway's password policy accepts (drawn until one does)."""
+    while True:
+        candidate = secrets.token_urlsafe(18)
+        try:
+            check_password(candidate, username="")
+        except InvalidInput:
+            continue
+        return candidate
+
+
+async def create_first_accounts(identity: IdentityService, data_dir: Path) -> dict[str, Account]:
+    """The first administrator and one demo caseworker (区县经办人) per county of the demo slice,
+    with random passwords, written to `credentials.json` (0600). Returns them by username."""
+    accounts = [Account(ADMIN_USERNAME, random_password(), ("city_admin",))] + [
+        Account(caseworker_of(county), random_password(), ("town_caseworker",), county) for county in demo_counties()
+    ]
+    for account in accounts:
+        await identity.create_user(
+            NewStaffUser(account.username, account.password, account.roles, account.username, account.region),
+            actor=Actor.cli(),
+        )
+    _write_private(
+        data_dir / CREDENTIALS_FILE,
+        {
+            "note": "embedded mode (dev) accounts; change the passwords or delete this file",
+            "accounts": [account.__dict__ | {"roles": list(account.roles)} for account in accounts],
+        },
+    )
+    logger.info("first start: %d accounts created; credentials in %s", len(accounts), data_dir / CREDENTIALS_FILE)
+    return {account.username: account for account in accounts}
 
 
 def create_embedded_app(
     data_dir: Path, *, demo: bool = True, definitions: Sequence[ServiceDefinition] = DEFINITIONS
 ) -> FastAPI:
     """The gateway app, whose lifespan also migrates and starts every service and its worker."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     bus = InProcessBus()
-    first_run = not (data_dir / f"{ELIGIBILITY.name}.db").exists()
+    first_run = not (data_dir / "gateway.db").exists()
     settings = {d.name: embedded_settings(d, data_dir) for d in definitions}
-    service_apps = {d.name: d.create_app(settings[d.name], bus=bus) for d in definitions}
+    service_apps: dict[str, FastAPI] = {}
+    config = gateway_settings(data_dir, [d.name for d in definitions])
     gateway = create_gateway_app(
-        GatewaySettings(env="dev", upstreams={name: f"http://{name}.embedded" for name in service_apps}),
-        transports={name: httpx.ASGITransport(app=app) for name, app in service_apps.items()},
+        config, transports={d.name: _LateASGITransport(service_apps, d.name) for d in definitions}
     )
+    keys = AppKeySource(gateway)
+    service_apps.update({d.name: d.create_app(settings[d.name], bus=bus, keys=keys) for d in definitions})
     gateway_lifespan = gateway.router.lifespan_context
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
+            assert config.database_url is not None
+            await migrate_gateway(config.database_url.get_secret_value())
             for definition in definitions:
                 await definition.migrate(settings[definition.name].database_url.get_secret_value())
             for service_app in service_apps.values():
@@ -70,8 +153,10 @@ def create_embedded_app(
             ]
             try:
                 async with gateway_lifespan(app):
-                    if demo and first_run:
-                        await load_demo_households(gateway)
+                    if first_run:
+                        accounts = await create_first_accounts(app.state.identity, data_dir)
+                        if demo:
+                            await load_demo_households(gateway, accounts)
                     yield
             finally:
                 stop.set()
@@ -81,6 +166,21 @@ def create_embedded_app(
     gateway.state.bus = bus
     gateway.state.service_apps = service_apps
     return gateway
+
+
+class _LateASGITransport(httpx.AsyncBaseTransport):
+    """An ASGI transport to a service app that is built after the gateway (the services need
+    the gateway's keys, the gateway needs transports to the services)."""
+
+    def __init__(self, apps: dict[str, FastAPI], name: str) -> None:
+        self._apps = apps
+        self._name = name
+        self._transport: httpx.ASGITransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._transport is None:
+            self._transport = httpx.ASGITransport(app=self._apps[self._name])
+        return await self._transport.handle_async_request(request)
 
 
 def _runtime(app: FastAPI) -> Runtime:

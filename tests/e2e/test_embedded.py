@@ -24,7 +24,7 @@ from eligibility import service as eligibility_service
 from eligibility.adapters.policy_files import policy_book
 from eligibility.api.assessment_schemas import AssessmentCreate
 from jiuzhu.demo import APPLY_FOR, demo_households
-from jiuzhu.embedded import create_embedded_app
+from jiuzhu.embedded import CREDENTIALS_FILE, create_embedded_app
 from jiuzhu_platform.logging import json_handler
 from shared.types import resident_id_check_digit
 
@@ -44,8 +44,21 @@ def expected_demo_applications() -> list[dict[str, Any]]:
 EXPECTED = expected_demo_applications()
 
 
+def admin_password(data_dir: Path) -> str:
+    """The first administrator's password, from the credentials file of the first start."""
+    accounts = json.loads((data_dir / CREDENTIALS_FILE).read_text())["accounts"]
+    return str(next(a["password"] for a in accounts if a["username"] == "admin"))
+
+
+async def bearer(client: httpx.AsyncClient, username: str, password: str) -> dict[str, str]:
+    response = await client.post("/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
 @pytest.fixture
 async def embedded(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, FastAPI, io.StringIO]]:
+    """The embedded app and a client signed in as the first administrator."""
     stream = io.StringIO()
     handler = json_handler("embedded", stream)
     root = logging.getLogger()
@@ -57,6 +70,7 @@ async def embedded(tmp_path: Path) -> AsyncIterator[tuple[httpx.AsyncClient, Fas
         async with app.router.lifespan_context(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway.test") as client:
+                client.headers.update(await bearer(client, "admin", admin_password(tmp_path / "data")))
                 yield client, app, stream
     finally:
         root.removeHandler(handler)
@@ -93,6 +107,19 @@ async def test_application_flows_to_the_register_with_one_correlation_id(
     embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
 ) -> None:
     client, app, stream = embedded
+    password = "Embedded-flow-2026"
+    user = await client.post(
+        "/v1/auth/users",
+        json={
+            "username": "caseworker-flow",
+            "password": password,
+            "roles": ["town_caseworker"],
+            "region": "520112",
+            "display_name": "经办人",
+        },
+    )
+    assert user.status_code == 201, user.text
+    caseworker = await bearer(client, "caseworker-flow", password)
     body = "52011219851111002"
     created = await client.post(
         "/v1/eligibility/applications",
@@ -102,7 +129,7 @@ async def test_application_flows_to_the_register_with_one_correlation_id(
             "member_count": 2,
             "applicant": {"name": "嵌入式", "resident_id": body + resident_id_check_digit(body)},
         },
-        headers={"X-Request-ID": "embedded-flow-1"},
+        headers={"X-Request-ID": "embedded-flow-1"} | caseworker,
     )
     assert created.status_code == 201, created.text
     assert created.headers["x-request-id"] == "embedded-flow-1"
@@ -134,9 +161,13 @@ def test_make_run_serves_the_docs(tmp_path: Path) -> None:
             while True:
                 assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
                 try:
+                    if not client.headers.get("Authorization"):
+                        password = admin_password(tmp_path / "d")
+                        login = client.post("/v1/auth/login", json={"username": "admin", "password": password})
+                        client.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
                     if client.get("/v1/monitoring/households").json().get("total") == len(EXPECTED):
                         break
-                except (httpx.TransportError, ValueError):
+                except (httpx.TransportError, ValueError, KeyError, OSError):
                     pass
                 assert time.monotonic() < deadline, "embedded mode not serving after 60s"
                 time.sleep(0.3)

@@ -293,7 +293,7 @@ def create_app(
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
-        return JSONResponse(await merged_openapi(app.state.proxy))
+        return JSONResponse(await merged_openapi(app.state.proxy, own=app.openapi()))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -348,9 +348,10 @@ async def _cancel(task: asyncio.Task[None]) -> None:
         await task
 
 
-async def merged_openapi(proxy: Proxy) -> dict[str, Any]:
-    """One OpenAPI document for the public API: every service's paths (they already carry the
-    `/v1/<service>` prefix the gateway exposes) and schemas."""
+async def merged_openapi(proxy: Proxy, *, own: dict[str, Any] | None = None) -> dict[str, Any]:
+    """One OpenAPI document for the public API: the gateway's own routes (`own`: sign-in,
+    tokens, JWKS), every service's paths (they already carry the `/v1/<service>` prefix the
+    gateway exposes), schemas and security schemes (so `/docs` can send a bearer token)."""
 
     async def fetch(name: str, client: httpx.AsyncClient) -> tuple[str, dict[str, Any] | None]:
         try:
@@ -364,7 +365,12 @@ async def merged_openapi(proxy: Proxy) -> dict[str, Any]:
     documents = await asyncio.gather(*(fetch(n, c) for n, c in sorted(proxy.clients.items())))
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {}
+    security_schemes: dict[str, Any] = {}
     missing = []
+    if own is not None:
+        paths.update(own.get("paths", {}))
+        schemas.update(own.get("components", {}).get("schemas", {}))
+        security_schemes.update(own.get("components", {}).get("securitySchemes", {}))
     for name, document in documents:
         if document is None:
             missing.append(name)
@@ -373,6 +379,7 @@ async def merged_openapi(proxy: Proxy) -> dict[str, Any]:
             if path.startswith(f"/v1/{name}/"):
                 paths[path] = item
         schemas.update(document.get("components", {}).get("schemas", {}))
+        security_schemes.update(document.get("components", {}).get("securitySchemes", {}))
     description = "Jiuzhu (救助) social-assistance platform: every service through one gateway."
     if missing:
         description += f" Not reachable now: {', '.join(missing)}."
@@ -380,5 +387,5 @@ async def merged_openapi(proxy: Proxy) -> dict[str, Any]:
         "openapi": "3.1.0",
         "info": {"title": "Jiuzhu API", "version": "0.1.0", "description": description},
         "paths": paths,
-        "components": {"schemas": schemas},
+        "components": {"schemas": schemas, "securitySchemes": security_schemes},
     }

@@ -18,9 +18,7 @@ that is unset too, is generated per process (encrypted rows then do not survive 
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -28,7 +26,8 @@ from urllib.parse import urlsplit
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jiuzhu_platform.pii import KeyRing, generate_key
+from jiuzhu_platform.pii import KeyRing
+from jiuzhu_platform.pii_keys import dev_key_settings
 from jiuzhu_platform.settings import Environment, PiiKeySettings, is_placeholder
 
 logger = logging.getLogger(__name__)
@@ -158,15 +157,5 @@ class Settings(PiiKeySettings, BaseSettings):
 
 def _dev_key_ring(path: Path) -> KeyRing:
     """A key ring kept in a local file (dev only), made with fresh random keys on first use."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        document = {"keys": {"dev1": generate_key()}, "active": "dev1", "index": generate_key()}
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # made meanwhile by another process: use that one
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                json.dump(document, handle)
-    document = json.loads(path.read_text())
-    return KeyRing.from_config(document["keys"], document["active"], document["index"])
+    values = dev_key_settings(path)
+    return KeyRing.from_config(values["pii_keys"], values["pii_active_key"], values["pii_index_key"])

@@ -1002,17 +1002,34 @@ def publish_requirements(app: FastAPI) -> None:
         "x-jiuzhu-scopes": ["eligibility:applications:read"], "x-jiuzhu-public": false
 
     Routes without a declaration get nothing (the gateway then only requires a valid token,
-    and the service refuses them anyway)."""
+    and the service refuses them anyway). Done by wrapping `app.openapi`: FastAPI renders
+    included routers from copies of their routes, so per-route `openapi_extra` set afterwards
+    would not show."""
+    declared: dict[tuple[str, str], Requirement] = {}
     for original, view in _route_views(app.router.routes):
         if not isinstance(original, APIRoute):
             continue
         requirement = declared_requirement(view)
         if requirement is None:
             continue
-        extra = dict(original.openapi_extra or {})
-        extra[OPENAPI_SCOPES_KEY] = sorted(requirement.scopes)
-        extra[OPENAPI_PUBLIC_KEY] = requirement.public
-        original.openapi_extra = extra
+        path = str(getattr(view, "path_format", None) or getattr(view, "path", ""))
+        for method in getattr(view, "methods", None) or original.methods or ():
+            declared[(path, method.lower())] = requirement
+    render = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = render()
+        for (path, method), requirement in declared.items():
+            operation = document.get("paths", {}).get(path, {}).get(method)
+            if isinstance(operation, dict):
+                operation[OPENAPI_SCOPES_KEY] = sorted(requirement.scopes)
+                operation[OPENAPI_PUBLIC_KEY] = requirement.public
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def published_requirement(operation: Mapping[str, Any]) -> Requirement | None:

@@ -56,8 +56,8 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/eligibility/audit/verify": AUDITORS,
     # verification
     "POST /v1/verification/consents": frozenset({"town_caseworker", "citizen"}),
-    "GET /v1/verification/consents/{consent_id}": STAFF_READERS
-    | {"citizen", "department", "department_with_agreement"},
+    # departments read consents only if their agreement grants verification:consents:read
+    "GET /v1/verification/consents/{consent_id}": STAFF_READERS | {"citizen"},
     "GET /v1/verification/consents/{consent_id}/personal-data": frozenset({"county_approver"}),
     "GET /v1/verification/audit": AUDITORS,
     "GET /v1/verification/audit/verify": AUDITORS,

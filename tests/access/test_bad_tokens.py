@@ -184,13 +184,6 @@ async def test_valid_token_without_the_scope_is_a_403_and_is_audited(
     assert entry["route"] == operation.path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a scope_missing refusal is audited as anonymous: requires() raises Forbidden before it stores "
-    "the verified principal on request.state (jiuzhu_platform.auth._AuthDependency._authenticate), so the "
-    "authorization_refused entry has actor=None, actor_kind=anonymous, no role or region, although the "
-    "token was valid; the audit trail cannot tell who probed an operation they may not use",
-)
 @pytest.mark.parametrize("service", ["eligibility", "payment"])
 async def test_a_scope_refusal_names_the_authenticated_actor(
     service: str, harnesses: dict[str, ServiceHarness], issuer: TestIssuer
@@ -239,11 +232,6 @@ async def test_a_region_refusal_names_the_authenticated_actor(
     assert entry["route"] == "/v1/payment/payroll-runs"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor, standards): a 401 carries no WWW-Authenticate header; RFC 7235 §3.1 and RFC 6750 §3 "
-    'require one (`WWW-Authenticate: Bearer error="invalid_token"`) on every 401 of a bearer-protected resource',
-)
 async def test_a_401_names_the_bearer_scheme(harnesses: dict[str, ServiceHarness], issuer: TestIssuer) -> None:
     h = harnesses["eligibility"]
 

@@ -214,11 +214,6 @@ class TestPublishedRequirements:
                 problems.append(f"{key}: no bearer security requirement")
         assert problems == []
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="BUG (minor, documentation): jiuzhu_platform.access.audit_router's two routes do not pass "
-        "REFUSAL_RESPONSES, so their OpenAPI operations document neither 401 nor 403 (every service route does)",
-    )
     async def test_the_audit_routes_document_their_refusals(
         self, definition: ServiceDefinition, tmp_path: Path
     ) -> None:

@@ -233,29 +233,16 @@ class TestNoFullValuesInLogsOrErrors:
         assert PHONE_MASKED in json.dumps(error, ensure_ascii=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG (minor): GET /v1/eligibility/policies/{version} takes any text as the version and echoes it in "
-    "the 404 (PolicyVersionNotFound: detail 'policy version <input> not found' and message_zh), so a resident ID "
-    "or phone put in that path comes back in full in the error body; the version is not validated",
-)
 async def test_an_unknown_policy_version_is_not_echoed(
     services: dict[str, ServiceHarness], log_stream: io.StringIO
 ) -> None:
     response = await services["eligibility"].client.get(f"/v1/eligibility/policies/{RESIDENT_ID}-{PHONE}")
 
-    assert response.status_code == 404
+    assert response.status_code == 422  # not a version name: refused without echoing it
     assert leaks(log_stream.getvalue()) == []
     assert leaks(response.text) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: any printable X-Request-ID is taken as the correlation id (jiuzhu_platform.app.clean_request_id), "
-    "so a resident ID sent as the request id is echoed in error bodies and stored unmasked in the audit log's "
-    "correlation_id, the application row and the outbox event (published to other services); the logs mask it "
-    "only because the redaction filter runs on every record",
-)
 async def test_a_resident_id_as_request_id_is_not_kept(
     services: dict[str, ServiceHarness], issuer: TestIssuer, log_stream: io.StringIO
 ) -> None:

@@ -314,7 +314,8 @@ class TestConsents:
             # record and the role has no household-data scope (HOUSEHOLD_DATA_SCOPES): documented,
             # and it leaves the role's consents:read with nothing it can read.
             pytest.param(
-                caller("department"),
+                # an agreement granting consent reads alone is no household-data scope
+                caller("department", extra_scopes=("verification:consents:read",)),
                 {"own_town": DENIED, "county_only": DENIED, "other_county": DENIED},
                 id="department-without-household-data-scope",
             ),

@@ -604,6 +604,7 @@ class TestRemoteJwks:
 # --------------------------------------------------------------------------- roles and scopes
 
 EXPECTED_ROLES = {
+    "citizen_unbound",
     "town_caseworker",
     "county_approver",
     "city_admin",

@@ -50,6 +50,13 @@ __all__ = [
 ]
 
 
+REFUSAL_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorBody, "description": "No valid token (the reason code starts the detail)"},
+    403: {"model": ErrorBody, "description": "Scope missing, or the record is outside the caller's region"},
+}
+"""OpenAPI `responses` every protected route shares."""
+
+
 def _route_template(request: Request) -> str:
     route = request.scope.get("route")
     return str(getattr(route, "path", None) or "unmatched")
@@ -220,7 +227,7 @@ def audit_router(service: str) -> APIRouter:
     """`GET /v1/<service>/audit` and `/audit/verify`, for auditors only."""
     router = APIRouter(prefix=f"/v1/{service}", tags=["audit"])
 
-    @router.get("/audit", summary="The access audit trail (审计日志), auditors only")
+    @router.get("/audit", summary="The access audit trail (审计日志), auditors only", responses=REFUSAL_RESPONSES)
     async def list_audit(
         request: Request,
         _auditor: Auditor,
@@ -264,7 +271,9 @@ def audit_router(service: str) -> APIRouter:
         ]
         return AuditPage(items=items, next_after_seq=records[-1].seq if len(records) == limit else None)
 
-    @router.get("/audit/verify", summary="Check the audit trail's hash chain now, auditors only")
+    @router.get(
+        "/audit/verify", summary="Check the audit trail's hash chain now, auditors only", responses=REFUSAL_RESPONSES
+    )
     async def verify_audit(request: Request, _auditor: Auditor, session: SessionDep) -> AuditVerifyRead:
         result = await audit.verify(session, _audit_table(request))
         return AuditVerifyRead(
@@ -278,12 +287,6 @@ def audit_router(service: str) -> APIRouter:
 
     return router
 
-
-REFUSAL_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No valid token (the reason code starts the detail)"},
-    403: {"model": ErrorBody, "description": "Scope missing, or the record is outside the caller's region"},
-}
-"""OpenAPI `responses` every protected route shares."""
 
 PurposeQuery = Annotated[
     str,

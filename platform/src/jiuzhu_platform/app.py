@@ -23,6 +23,7 @@ from jiuzhu_platform.errors import internal_error_response, register_exception_h
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
 from jiuzhu_platform.pii import KeyRing, KeyRingHolder
+from jiuzhu_platform.redaction import redact
 from jiuzhu_platform.runtime import Runtime
 
 logger = logging.getLogger("jiuzhu.access")
@@ -37,9 +38,16 @@ def operation_id(route: APIRoute) -> str:
 
 
 def clean_request_id(value: str | None) -> str:
-    """Accept a caller's request id if it is short and printable; otherwise make a new one."""
+    """Accept a caller's request id if it is short, printable and holds nothing that looks like
+    personal data (it is echoed, logged, stored and published); otherwise make a new one."""
     value = (value or "").strip()
-    if value and len(value) <= MAX_REQUEST_ID_LENGTH and value.isascii() and value.isprintable():
+    if (
+        value
+        and len(value) <= MAX_REQUEST_ID_LENGTH
+        and value.isascii()
+        and value.isprintable()
+        and redact(value) == value
+    ):
         return value
     return new_correlation_id()
 

@@ -71,7 +71,7 @@ citizen               eligibility:applications:read, eligibility:applications:wr
                       eligibility:policies:read, verification:consents:read,
                       verification:consents:write
 citizen_unbound       auth:identity:bind (a citizen signed in by phone, before real-name binding)
-department            eligibility:policies:read, verification:consents:read
+department            eligibility:policies:read
 third_party           eligibility:policies:read
 ====================  =======================================================================
 
@@ -224,7 +224,10 @@ class Unauthorized(DomainError):
     def __init__(self, reason: AuthFailure | str, detail: str | None = None) -> None:
         reason = AuthFailure(reason)
         message_en, message_zh = _FAILURE_MESSAGES[reason]
-        super().__init__(f"{reason.value}: {detail or message_en}", message_zh=message_zh)
+        challenge = 'Bearer realm="jiuzhu"' if reason is AuthFailure.MISSING else 'Bearer error="invalid_token"'
+        super().__init__(
+            f"{reason.value}: {detail or message_en}", message_zh=message_zh, headers={"WWW-Authenticate": challenge}
+        )
         self.reason = reason
 
 
@@ -311,7 +314,6 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
         ),
         "department": _scopes(
             "eligibility:policies:read",
-            "verification:consents:read",
         ),
         "third_party": _scopes(
             "eligibility:policies:read",
@@ -347,7 +349,8 @@ ALL_SCOPES: frozenset[str] = frozenset(
 PRIVILEGED_SCOPES: frozenset[str] = frozenset(
     {"audit:read", "pii:read_full", "auth:users:write", "auth:clients:write", "auth:keys:rotate", "auth:identity:bind"}
 )
-"""Scopes only staff roles carry; never granted to a department or third-party client."""
+"""Scopes never granted to a department or third-party client: staff roles carry them, and an
+unbound citizen's token carries `auth:identity:bind` only."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({"city_admin", "auditor"})
 """Staff roles that see the whole city when the token carries no region."""
@@ -870,8 +873,8 @@ class _AuthDependency:
             logger.error("no TokenVerifier on app.state.token_verifier: refusing the request")
             raise AuthenticationUnavailable("verifier_not_configured", "token verification is not configured")
         principal = await verifier.verify(token)
+        request.state.principal = principal  # before the scope check: a refusal is audited with its actor
         require_scopes(principal, *self.requirement.scopes)
-        request.state.principal = principal
         return principal
 
 

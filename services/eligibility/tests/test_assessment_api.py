@@ -465,9 +465,16 @@ class TestPolicies:
         assert parameters["dibao_standard.three_counties_one_city.urban"]["value"] == "760"
         assert parameters["dibao_standard.three_counties_one_city.rural"]["value"] == "500"
 
-    @pytest.mark.parametrize("version", ["2099-01", "2024-06", "nope"])
+    @pytest.mark.parametrize("version", ["2099-01", "2024-06"])
     async def test_unknown_version(self, h: ServiceHarness, version: str) -> None:
         response = await h.client.get(f"{POLICIES}/{version}")
 
         body = assert_error_shape(response, 404, "PolicyVersionNotFound")
         assert version in body["detail"]
+
+    @pytest.mark.parametrize("version", ["nope", "11010519491231002X"])
+    async def test_a_malformed_version_is_a_422_that_does_not_echo_it(self, h: ServiceHarness, version: str) -> None:
+        response = await h.client.get(f"{POLICIES}/{version}")
+
+        assert_error_shape(response, 422, "RequestValidationError")
+        assert version not in response.text

@@ -6,7 +6,7 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 
 from eligibility import service as eligibility_service
 from eligibility.adapters.calendar_file import working_day_calendar
@@ -26,6 +26,7 @@ from eligibility.api.schemas import ApplicantSearch, ApplicationCreate, Applicat
 from eligibility.domain.calendar import Step as ProcedureStep
 from eligibility.domain.calendar import due_date
 from eligibility.domain.model import Application
+from eligibility.domain.policy import VERSION_PATTERN
 from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
 from jiuzhu_platform.auth import Principal, PrincipalKind, can_access, default_town, require_region, requires
 from jiuzhu_platform.errors import Forbidden
@@ -176,7 +177,10 @@ async def list_policies(_caller: PolicyReader) -> list[PolicyVersionSummary]:
     summary="One policy version with every parameter",
     responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_policy(version: str, _caller: PolicyReader) -> PolicyVersionRead:
+async def get_policy(
+    version: Annotated[str, Path(pattern=VERSION_PATTERN, max_length=40, description="e.g. 2024-07")],
+    _caller: PolicyReader,
+) -> PolicyVersionRead:
     policy_set = policy_book().policy_set
     read = policy_version_read(policy_set.name, policy_set.get(version), full=True)
     assert isinstance(read, PolicyVersionRead)

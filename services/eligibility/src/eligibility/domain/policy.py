@@ -87,6 +87,10 @@ class PolicyNotInForce(NotFound):
         super().__init__(f"no policy version is in force on {day}", message_zh=f"{day} 没有生效的政策参数版本")
 
 
+VERSION_PATTERN = r"^[0-9]{4}-[0-9]{2}[a-z0-9-]*$"
+"""Policy version names: the month they take effect, optionally a suffix (`2024-07`, `2024-07-rev2`)."""
+
+
 class PolicyVersionNotFound(NotFound):
     def __init__(self, version: str) -> None:
         super().__init__(f"policy version {version} not found", message_zh=f"未找到政策参数版本 {version}")
@@ -121,7 +125,7 @@ class Parameter(BaseModel):
 class PolicyVersion(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    version: str = Field(pattern=r"^[0-9]{4}-[0-9]{2}[a-z0-9-]*$")
+    version: str = Field(pattern=VERSION_PATTERN)
     effective_from: date
     title: str
     parameters: dict[str, Parameter]

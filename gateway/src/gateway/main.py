@@ -59,6 +59,7 @@ from gateway.settings import RESERVED_SERVICE_NAMES, Settings
 from jiuzhu_platform.app import RequestContextMiddleware, health_router
 from jiuzhu_platform.auth import AuthenticationUnavailable, KeySource, RemoteJwks, TokenVerifier
 from jiuzhu_platform.db import Database
+from jiuzhu_platform.definition import JWKS_REFRESH_SECONDS, fetch_json
 from jiuzhu_platform.errors import register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.pii import KeyRing
@@ -105,16 +106,6 @@ class AppKeySource:
         return None if keys is None else await keys.get_key(kid)
 
 
-async def _fetch_json(url: str) -> dict[str, Any]:
-    async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
-        response = await client.get(url)
-        response.raise_for_status()
-        document = response.json()
-    if not isinstance(document, dict):
-        raise ValueError("not a JSON object")
-    return document
-
-
 def create_app(
     settings: Settings | None = None,
     *,
@@ -134,7 +125,9 @@ def create_app(
     config = settings or Settings()
     now: Clock = clock or utc_now
     development = config.env in ("dev", "test")
-    sender: CodeSender = code_sender or (TestOutboxCodeSender() if development else UnconfiguredCodeSender())
+    sender: CodeSender = code_sender or (
+        TestOutboxCodeSender(outbox_file=config.code_outbox_file) if development else UnconfiguredCodeSender()
+    )
     real_name: RealNameVerifier = real_name_verifier or (
         StubRealNameVerifier() if development else UnconfiguredRealNameVerifier()
     )
@@ -236,7 +229,7 @@ def create_app(
                 stack.push_async_callback(_cancel, purge)
             else:
                 assert config.external_jwks_url is not None
-                key_source = RemoteJwks(config.external_jwks_url, _fetch_json)
+                key_source = RemoteJwks(config.external_jwks_url, fetch_json, min_refresh_interval=JWKS_REFRESH_SECONDS)
             verifier = TokenVerifier(
                 issuer=config.issuer,
                 audience=config.audience,

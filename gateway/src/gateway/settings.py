@@ -83,6 +83,10 @@ class Settings(PiiKeySettings, BaseSettings):
     pii_dev_key_file: Path | None = Field(
         default=None, description="dev only: a JSON file holding a generated key ring (made on first use)"
     )
+    code_outbox_file: Path | None = Field(
+        default=None,
+        description="dev/test only: append citizen sign-in codes (with the masked phone) to this file as JSON lines",
+    )
 
     # --- login protection
     login_max_failures: int = Field(default=5, ge=1, le=100, description="Consecutive failures before a lockout")
@@ -137,6 +141,8 @@ class Settings(PiiKeySettings, BaseSettings):
                 )
             if self.pii_dev_key_file is not None:
                 raise ValueError("pii_dev_key_file is for env=dev only")
+        if self.env == "prod" and self.code_outbox_file is not None:
+            raise ValueError("code_outbox_file is for env=dev and env=test only")
         return self
 
     def key_ring(self) -> KeyRing:

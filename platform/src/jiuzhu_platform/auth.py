@@ -91,7 +91,8 @@ Region scoping
 - staff with a 6-digit county code: records whose code starts with it (the county itself or
   any of its towns).
 - staff without a region: city-wide, but only with a city-wide role (`CITY_WIDE_ROLES`:
-  `city_admin`, `auditor`); any other staff token without a region sees nothing.
+  `city_admin`, `auditor`, `procurement_officer`); any other staff token without a region sees
+  nothing.
 - citizens: only records of their own `household_id`, nothing else (no region-level records).
 - departments and third parties: region rules as for staff by their `region` (none =
   city-wide), but household records (any record passed with a `household_id`) only if they
@@ -352,8 +353,9 @@ PRIVILEGED_SCOPES: frozenset[str] = frozenset(
 """Scopes never granted to a department or third-party client: staff roles carry them, and an
 unbound citizen's token carries `auth:identity:bind` only."""
 
-CITY_WIDE_ROLES: frozenset[str] = frozenset({"city_admin", "auditor"})
-"""Staff roles that see the whole city when the token carries no region."""
+CITY_WIDE_ROLES: frozenset[str] = frozenset({"city_admin", "auditor", "procurement_officer"})
+"""Staff roles that see the whole city when the token carries no region. Procurement officers
+work at the city bureau (the provider registry is city-wide) and hold no household scope."""
 
 HOUSEHOLD_DATA_SCOPES: frozenset[str] = frozenset({"monitoring:households:read", "eligibility:applications:read"})
 """Scopes that let a department or third party touch household records at all."""

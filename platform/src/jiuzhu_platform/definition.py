@@ -12,7 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -135,7 +135,14 @@ class ServiceDefinition:
         return build_cli(self)
 
 
-async def _fetch_json(url: str) -> dict[str, object]:
+JWKS_REFRESH_SECONDS = 1.0
+"""How soon a service re-fetches the issuer's JWKS for a token naming an unknown key: small, so a
+freshly rotated key is seen within a second (one cheap request per second per replica at most,
+however many made-up key ids arrive)."""
+
+
+async def fetch_json(url: str) -> dict[str, Any]:
+    """GET a JSON object (a JWKS document) over HTTP, ignoring environment proxies."""
     async with httpx.AsyncClient(timeout=5.0, trust_env=False) as client:
         response = await client.get(url)
         response.raise_for_status()
@@ -153,7 +160,7 @@ def key_source_from_settings(runtime: Runtime) -> KeySource:
     if document is not None:
         return StaticKeySet(document)
     if settings.auth_jwks_url:
-        return RemoteJwks(settings.auth_jwks_url, _fetch_json)
+        return RemoteJwks(settings.auth_jwks_url, fetch_json, min_refresh_interval=JWKS_REFRESH_SECONDS)
     raise RuntimeError(
         f"{runtime.name}: no token keys configured; set {runtime.name.upper()}_AUTH_JWKS_URL "
         f"(the issuer's JWKS, e.g. http://gateway:8000/.well-known/jwks.json) or {runtime.name.upper()}_AUTH_JWKS"

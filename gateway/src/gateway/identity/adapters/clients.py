@@ -9,9 +9,11 @@ answer 503 (`not_configured`), never a silent success."""
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 from gateway.identity.domain.errors import ServiceNotConfigured
@@ -43,14 +45,20 @@ class SentCode:
 @dataclass
 class TestOutboxCodeSender:
     """dev/test: keeps every code in memory (`sent`, `latest_code(phone)`) instead of sending
-    it, and logs only the masked phone ("code sent to 138****5678"), never the code."""
+    it, and logs only the masked phone ("code sent to 138****5678"), never the code. With
+    `outbox_file` each code is also appended there as a JSON line `{"to": <masked phone>,
+    "code": …}`, for tests that run the gateway in another process (never the full phone)."""
 
     __test__ = False  # not a pytest test class
 
     sent: list[SentCode] = field(default_factory=list)
+    outbox_file: Path | None = None
 
     async def send_code(self, phone: str, code: str) -> None:
         self.sent.append(SentCode(phone, code, datetime.now(UTC)))
+        if self.outbox_file is not None:
+            with self.outbox_file.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps({"to": mask_phone(phone), "code": code}) + "\n")
         logger.info("code sent to %s", mask_phone(phone))
 
     def latest_code(self, phone: str) -> str | None:

@@ -127,10 +127,11 @@ def check_staff_roles(roles: Iterable[str], region: str | None) -> tuple[str, ..
             f"角色须为以下之一或多个：{listed}",
         )
     if region is None and not set(unique) & CITY_WIDE_ROLES:
+        city_wide = ", ".join(sorted(CITY_WIDE_ROLES))
         raise InvalidInput(
             "region_required",
-            "a user without a city-wide role (city_admin, auditor) needs a region",
-            "不具备全市范围角色（city_admin、auditor）的用户必须指定辖区",
+            f"a user without a city-wide role ({city_wide}) needs a region",
+            f"不具备全市范围角色（{city_wide}）的用户必须指定辖区",
         )
     return unique
 

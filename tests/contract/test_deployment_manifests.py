@@ -28,7 +28,7 @@ POSTGRES_INIT = ROOT / "deploy" / "docker" / "postgres-init.sh"
 
 API_ARGS = ["api", "--host", "0.0.0.0", "--port", "8000"]
 GATEWAY_ARGS = ["--host", "0.0.0.0", "--port", "8000"]
-INFRA = {"postgres", "kafka", "gateway"}
+INFRA = {"postgres", "kafka", "gateway", "gateway-migrate"}
 
 
 def discover_services() -> list[str]:
@@ -36,6 +36,8 @@ def discover_services() -> list[str]:
 
 
 SERVICES = discover_services()
+DATABASE_OWNERS = sorted([*SERVICES, "gateway"])
+"""Everything with its own PostgreSQL database: the services and the gateway (identities)."""
 
 
 def env_prefix(name: str) -> str:
@@ -292,8 +294,8 @@ def test_compose_postgres_creates_every_database() -> None:
     postgres = compose_service("postgres")
     assert str(postgres["image"]).startswith("postgres:15")
     env = as_env_dict(postgres.get("environment"))
-    assert sorted(env["JIUZHU_SERVICES"].split()) == SERVICES
-    for svc in SERVICES:
+    assert sorted(env["JIUZHU_SERVICES"].split()) == DATABASE_OWNERS
+    for svc in DATABASE_OWNERS:
         service_env = as_env_dict(compose_service(svc).get("environment"))
         url = parse_database_url(interpolate(service_env[f"{env_prefix(svc)}DATABASE_URL"]))
         password = interpolate(env[f"{env_prefix(svc)}DB_PASSWORD"])
@@ -343,7 +345,14 @@ def test_compose_gateway() -> None:
     assert int(env["GATEWAY_MAX_BODY_BYTES"]) > 0
     upstreams = json.loads(env["GATEWAY_UPSTREAMS"])
     assert upstreams == {svc: f"http://{svc}:8000" for svc in SERVICES}
-    assert set(depends_on(gateway)) == set(SERVICES)
+    assert set(depends_on(gateway)) == {*SERVICES, "gateway-migrate"}
+    url = parse_database_url(interpolate(env["GATEWAY_DATABASE_URL"]))
+    assert (url.username, url.path) == ("gateway", "/jiuzhu_gateway")
+    assert {f"GATEWAY_{name}" for name in PII_SETTINGS} <= set(env), "the issuer encrypts its keys and citizens' data"
+    migrate = compose_service("gateway-migrate")
+    assert as_args(migrate["command"]) == ["migrate"]
+    assert image_name(migrate["image"]) == "jiuzhu/gateway"
+    assert as_env_dict(migrate.get("environment")) == env
 
 
 def test_every_compose_dockerfile_exists() -> None:
@@ -428,7 +437,7 @@ def test_k8s_objects_match_the_code() -> None:
         expected_deployments |= {f"{svc}-api", f"{svc}-worker"}
     assert k8s_names("Deployment") == expected_deployments
     assert k8s_names("Service") == {*SERVICES, "gateway"}
-    assert k8s_names("Secret") == {f"{svc}-secrets" for svc in SERVICES}
+    assert k8s_names("Secret") == {f"{svc}-secrets" for svc in DATABASE_OWNERS}
     assert k8s_names("ConfigMap") == {f"{svc}-config" for svc in SERVICES} | {"gateway-config"}
 
 
@@ -537,7 +546,15 @@ def test_k8s_gateway() -> None:
     assert probe_path(gateway, "readinessProbe") == "/readyz"
     assert probe_path(gateway, "livenessProbe") == "/healthz"
     check_container_hardening(spec, gateway)
-    assert env_from_names(gateway) == {("configMapRef", "gateway-config")}
+    refs = {("configMapRef", "gateway-config"), ("secretRef", "gateway-secrets")}
+    assert env_from_names(gateway) == refs
+    migrations = [c for c in spec.get("initContainers", []) if as_args(c.get("args", [])) == ["migrate"]]
+    assert len(migrations) == 1, "the gateway has no `migrate` init container"
+    assert env_from_names(migrations[0]) == refs
+    check_container_hardening(spec, migrations[0])
+    secret = k8s("Secret", "gateway-secrets")["stringData"]
+    assert set(secret) == {"GATEWAY_DATABASE_URL"} | {f"GATEWAY_{name}" for name in PII_SETTINGS}
+    assert parse_database_url(secret["GATEWAY_DATABASE_URL"]).password == "CHANGE_ME"
 
     config = k8s("ConfigMap", "gateway-config")["data"]
     assert json.loads(config["GATEWAY_UPSTREAMS"]) == {svc: f"http://{svc}:8000" for svc in SERVICES}

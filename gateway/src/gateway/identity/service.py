@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import pyotp
 
@@ -53,6 +54,7 @@ from gateway.identity.domain.errors import (
 from gateway.identity.domain.model import (
     ClientKind,
     ClientToken,
+    LockoutState,
     NewClient,
     NewStaffUser,
     OAuthClient,
@@ -72,6 +74,9 @@ from jiuzhu_platform.db import Database
 from jiuzhu_platform.errors import DomainError
 from jiuzhu_platform.pii import KeyRing, blind_index, mask_phone, validate_phone
 from shared.types import InvalidValueError, ResidentId
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 def _phone(value: str) -> str:
@@ -252,12 +257,20 @@ class IdentityService:
         canonical = rules.normalise_username(username)[:64]
         account_key = f"staff:{canonical}"
         self.throttle.check(account_key, ip)
+        if not rules.is_possible_username(canonical):
+            # No user can have this name (and it may hold bytes the database refuses): the
+            # answer of an unknown user, at the cost of a password check, nothing stored.
+            await self.hasher.verify(None, password)
+            await self.audit.record(
+                entry("authentication", "invalid_credentials", actor=audit_text(canonical), actor_kind="staff")
+            )
+            raise InvalidCredentials()
         signer = await self.keys.signer()
+        now = self.clock()
         async with self.database.transaction() as session:
             repository = self._repository(session)
-            state = await repository.lockout(account_key)
+            state = await self._reserve_attempt(repository, session, account_key, canonical, "staff", now)
             user = await repository.staff_by_username(canonical)
-        now = self.clock()
         remaining = rules.locked_for(state, now)
         if remaining is not None:
             await self.audit.record(entry("authentication", "locked", actor=canonical, actor_kind="staff"))
@@ -269,7 +282,11 @@ class IdentityService:
             raise InvalidCredentials()
         if usable.totp_secret is not None:
             if not totp:
-                await self.audit.record(entry("authentication", "totp_required", actor=canonical, actor_kind="staff"))
+                async with self.database.transaction() as session:
+                    await self._repository(session).release_attempt(account_key)  # not a failure
+                    await self.audit.append(
+                        session, entry("authentication", "totp_required", actor=canonical, actor_kind="staff")
+                    )
                 raise TotpRequired()
             step = rules.totp_step(usable.totp_secret, totp.strip(), now, last_step=usable.totp_last_step)
             if step is None:
@@ -309,24 +326,49 @@ class IdentityService:
             raise TotpInvalid()
         return pair
 
-    async def _staff_failure(self, account_key: str, actor: str, outcome: str) -> None:
+    async def _reserve_attempt(
+        self,
+        repository: IdentityRepository,
+        session: AsyncSession,
+        account_key: str,
+        actor: str,
+        actor_kind: str,
+        now: datetime,
+    ) -> LockoutState:
+        """Count an attempt before checking it (`IdentityRepository.reserve_attempt`); one beyond
+        the limit (the others still being checked) locks the account at once. The lockout state
+        to decide on."""
+        state = await repository.reserve_attempt(account_key, now)
+        if rules.locked_for(state, now) is None and rules.over_limit(state, self.config.lockout):
+            state = LockoutState(failures=0, locked_until=now + self.config.lockout.lock_for)
+            await repository.save_lockout(account_key, state, now)
+            await self._lockout_entry(session, actor, actor_kind, state)
+        return state
+
+    async def _register_failure(
+        self, repository: IdentityRepository, session: AsyncSession, account_key: str, actor: str, actor_kind: str
+    ) -> None:
+        """A checked attempt failed (it was counted when reserved): lock at the limit."""
         now = self.clock()
+        until = now + self.config.lockout.lock_for
+        if await repository.lock_if_over(
+            account_key, max_failures=self.config.lockout.max_failures, until=until, now=now
+        ):
+            await self._lockout_entry(session, actor, actor_kind, LockoutState(locked_until=until))
+
+    async def _lockout_entry(self, session: AsyncSession, actor: str, actor_kind: str, state: LockoutState) -> None:
+        details = (
+            None if actor_kind != "staff" or state.locked_until is None else {"until": state.locked_until.isoformat()}
+        )
+        await self.audit.append(
+            session, entry("lockout", "locked", actor=actor, actor_kind=actor_kind, details=details)
+        )
+
+    async def _staff_failure(self, account_key: str, actor: str, outcome: str) -> None:
         async with self.database.transaction() as session:
             repository = self._repository(session)
-            state = rules.after_failure(await repository.lockout(account_key), now, self.config.lockout)
-            await repository.save_lockout(account_key, state, now)
             await self.audit.append(session, entry("authentication", outcome, actor=actor, actor_kind="staff"))
-            if state.locked_until is not None and state.failures == 0:
-                await self.audit.append(
-                    session,
-                    entry(
-                        "lockout",
-                        "locked",
-                        actor=actor,
-                        actor_kind="staff",
-                        details={"until": state.locked_until.isoformat()},
-                    ),
-                )
+            await self._register_failure(repository, session, account_key, actor, "staff")
 
     # ------------------------------------------------------------------ citizen sign-in
 
@@ -357,21 +399,28 @@ class IdentityService:
         account_key = f"citizen:{blind_index(self.ring, number, kind='phone')}"
         self.throttle.check(account_key, ip)
         signer = await self.keys.signer()
+        now = self.clock()
         async with self.database.transaction() as session:
             repository = self._repository(session)
-            state = await repository.lockout(account_key)
-            stored = await repository.latest_code(number)
-        now = self.clock()
-        remaining = rules.locked_for(state, now)
+            state = await self._reserve_attempt(repository, session, account_key, masked, "citizen", now)
+            remaining = rules.locked_for(state, now)
+            stored = await repository.latest_code(number) if remaining is None else None
+            tried = (
+                stored is not None
+                and rules.code_state(stored, now, self.config.otp) is rules.CodeState.USABLE
+                and await repository.reserve_code_try(
+                    stored.code_id, max_attempts=self.config.otp.max_attempts, now=now
+                )
+            )
         if remaining is not None:
             await self.audit.record(entry("authentication", "locked", actor=masked, actor_kind="citizen"))
             raise AccountLocked(remaining.total_seconds())
-        if stored is None or rules.code_state(stored, now, self.config.otp) is rules.CodeState.SPENT:
-            await self._citizen_failure(account_key, masked, None, "code_expired")
+        if stored is None or not tried:
+            await self._citizen_failure(account_key, masked, "code_expired")
             raise CodeExpired()
         matches = rules.is_code_format(code) and await self.hasher.verify(stored.code_hash, code)
         if not matches:
-            await self._citizen_failure(account_key, masked, stored.code_id, "code_invalid")
+            await self._citizen_failure(account_key, masked, "code_invalid")
             raise CodeInvalid()
         async with self.database.transaction() as session:
             repository = self._repository(session)
@@ -401,17 +450,11 @@ class IdentityService:
             raise CodeExpired()
         return pair
 
-    async def _citizen_failure(self, account_key: str, masked: str, code_id: uuid.UUID | None, outcome: str) -> None:
-        now = self.clock()
+    async def _citizen_failure(self, account_key: str, masked: str, outcome: str) -> None:
         async with self.database.transaction() as session:
             repository = self._repository(session)
-            if code_id is not None:
-                await repository.count_wrong_code(code_id)
-            state = rules.after_failure(await repository.lockout(account_key), now, self.config.lockout)
-            await repository.save_lockout(account_key, state, now)
             await self.audit.append(session, entry("authentication", outcome, actor=masked, actor_kind="citizen"))
-            if state.locked_until is not None and state.failures == 0:
-                await self.audit.append(session, entry("lockout", "locked", actor=masked, actor_kind="citizen"))
+            await self._register_failure(repository, session, account_key, masked, "citizen")
 
     async def bind_citizen(self, principal: Principal, name: str, resident_id: ResidentId) -> TokenPair:
         """Real-name binding: verify the name against the resident ID (port), then give the
@@ -423,28 +466,51 @@ class IdentityService:
         name = name.strip()
         if not 1 <= len(name) <= 50:
             raise InvalidInput("name_invalid", "the name must have 1 to 50 characters", "姓名须为1至50个字符")
-        if not await self.real_name.verify(name, resident_id):
-            await self.audit.record(
-                entry("identity_binding", "real_name_rejected", actor=principal.subject, actor_kind="citizen")
-            )
-            raise RealNameRejected()
+        # The real-name check is an oracle (does this name go with this resident ID?) and its
+        # success opens that household's records: tries are limited like sign-in attempts, per
+        # account and per resident ID (so many accounts cannot share the guessing either).
+        resident_bidx = blind_index(self.ring, resident_id.value, kind="resident_id")
+        keys = (f"bind:{citizen_id}", f"bind-resident:{resident_bidx}")
         signer = await self.keys.signer()
         now = self.clock()
         async with self.database.transaction() as session:
             repository = self._repository(session)
+            states = [
+                await self._reserve_attempt(repository, session, key, principal.subject, "citizen", now) for key in keys
+            ]
+        remaining = max((r for r in (rules.locked_for(state, now) for state in states) if r is not None), default=None)
+        if remaining is not None:
+            await self.audit.record(entry("identity_binding", "locked", actor=principal.subject, actor_kind="citizen"))
+            raise AccountLocked(remaining.total_seconds())
+        if not await self.real_name.verify(name, resident_id):
+            async with self.database.transaction() as session:
+                repository = self._repository(session)
+                await self.audit.append(
+                    session,
+                    entry("identity_binding", "real_name_rejected", actor=principal.subject, actor_kind="citizen"),
+                )
+                for key in keys:
+                    await self._register_failure(repository, session, key, principal.subject, "citizen")
+            raise RealNameRejected()
+        async with self.database.transaction() as session:
+            repository = self._repository(session)
+            for key in keys:
+                await repository.save_lockout(key, rules.after_success(), now)
             citizen = await repository.citizen_by_id(citizen_id)
             if citizen is None:
                 raise RefreshTokenInvalid()
+            if citizen.household_id is None:
+                household_id = await repository.household_for_resident(resident_id.value, now)
+                if not await repository.bind_citizen(
+                    citizen_id, name=name, resident_id=resident_id.value, household_id=household_id, now=now
+                ):
+                    citizen = await repository.citizen_by_id(citizen_id)  # bound concurrently
+                    assert citizen is not None
             if citizen.household_id is not None:
                 bound_to = await repository.citizen_resident_bidx(citizen_id)
-                if bound_to != blind_index(self.ring, resident_id.value, kind="resident_id"):
+                if bound_to != resident_bidx:
                     raise AlreadyBound()
                 household_id = citizen.household_id
-            else:
-                household_id = await repository.household_for_resident(resident_id.value, now)
-                await repository.bind_citizen(
-                    citizen_id, name=name, resident_id=resident_id.value, household_id=household_id, now=now
-                )
             pair = await self._issue_pair(
                 repository,
                 signer,
@@ -569,12 +635,14 @@ class IdentityService:
 
     async def client_credentials(self, client_id: str, client_secret: str, scope: str | None) -> ClientToken:
         signer = await self.keys.signer()
-        async with self.database.transaction() as session:
-            client = await self._repository(session).client(client_id[:64])
+        client = None
+        if client_id.isprintable():  # no client id holds control characters (nor NUL, which databases refuse)
+            async with self.database.transaction() as session:
+                client = await self._repository(session).client(client_id[:64])
         usable = client if client is not None and not client.disabled else None
-        if usable is None or not await self.hasher.verify(usable.secret_hash, client_secret):
+        if not await self.hasher.verify(usable.secret_hash if usable else None, client_secret) or usable is None:
             await self.audit.record(
-                entry("authentication", "invalid_client", actor=client_id[:200] or None, actor_kind="third_party")
+                entry("authentication", "invalid_client", actor=audit_text(client_id) or None, actor_kind="third_party")
             )
             raise OAuthError("invalid_client", 401, "client authentication failed", "客户端认证失败")
         granted = rules.requested_scopes(scope, usable.scopes)
@@ -648,6 +716,8 @@ class IdentityService:
         """A new TOTP secret for the user, enforced from the next sign-in; the otpauth URI
         (holding the secret) is returned once and never shown again."""
         canonical = rules.normalise_username(username)
+        if not rules.is_possible_username(canonical):
+            raise UserNotFound()
         secret = pyotp.random_base32()
         async with self.database.transaction() as session:
             repository = self._repository(session)
@@ -735,6 +805,14 @@ class IdentityService:
                 nonces_before=now - timedelta(seconds=2 * signature_window_seconds),
                 lockouts_before=now - timedelta(days=1),
             )
+
+
+def audit_text(value: str, limit: int = 200) -> str:
+    """Caller-typed text for the audit trail: control characters (NUL included, which the
+    trail and the databases refuse) escaped, cut to `limit`."""
+    if value.isprintable():
+        return value[:limit]
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in value)[:limit]
 
 
 def validation_problem(exc: InvalidValueError, name: str) -> InvalidInput:

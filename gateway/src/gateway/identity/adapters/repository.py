@@ -149,6 +149,43 @@ class IdentityRepository:
         statement = self._insert(orm.login_lockout).values(account_key=account_key, **values)
         await self._execute(statement.on_conflict_do_update(index_elements=["account_key"], set_=values))
 
+    async def reserve_attempt(self, account_key: str, now: datetime) -> LockoutState:
+        """Count one attempt *before* it is checked, in one atomic statement (the row stays
+        locked until the transaction ends), and return the state after it: concurrent attempts
+        each see the ones before them, so no more than the limit are ever checked. A locked
+        account is not counted (its state is returned as it is)."""
+        table = orm.login_lockout
+        statement = self._insert(table).values(account_key=account_key, failures=1, locked_until=None, updated_at=now)
+        statement = statement.on_conflict_do_update(
+            index_elements=["account_key"],
+            set_={"failures": table.c.failures + 1, "updated_at": now},
+            where=table.c.locked_until.is_(None) | (table.c.locked_until <= now),
+        ).returning(table.c.failures, table.c.locked_until)
+        row = (await self._execute(statement)).first()
+        if row is None:  # locked: the conditional update did nothing
+            return await self.lockout(account_key)
+        return LockoutState(failures=row.failures, locked_until=row.locked_until)
+
+    async def release_attempt(self, account_key: str) -> None:
+        """Give back a reserved attempt that was neither a failure nor a success."""
+        table = orm.login_lockout
+        await self._execute(
+            update(table)
+            .where(table.c.account_key == account_key, table.c.failures > 0)
+            .values(failures=table.c.failures - 1)
+        )
+
+    async def lock_if_over(self, account_key: str, *, max_failures: int, until: datetime, now: datetime) -> bool:
+        """After a failure: lock the account until `until` (and start counting again) if it
+        has `max_failures` or more; True when this call locked it."""
+        table = orm.login_lockout
+        result = await self._execute(
+            update(table)
+            .where(table.c.account_key == account_key, table.c.failures >= max_failures)
+            .values(failures=0, locked_until=until, updated_at=now)
+        )
+        return bool(result.rowcount == 1)
+
     # ------------------------------------------------------------------ citizens
 
     @staticmethod
@@ -209,10 +246,11 @@ class IdentityRepository:
 
     async def bind_citizen(
         self, citizen_id: uuid.UUID, *, name: str, resident_id: str, household_id: uuid.UUID, now: datetime
-    ) -> None:
-        await self._execute(
+    ) -> bool:
+        """Bind an unbound citizen; False when the citizen is bound already (concurrently)."""
+        result = await self._execute(
             update(orm.citizen_identity)
-            .where(orm.citizen_identity.c.citizen_id == citizen_id)
+            .where(orm.citizen_identity.c.citizen_id == citizen_id, orm.citizen_identity.c.household_id.is_(None))
             .values(
                 name=encrypt(self.ring, name, context=CONTEXT_NAME),
                 resident_id=encrypt(self.ring, resident_id, context=CONTEXT_RESIDENT_ID),
@@ -221,6 +259,7 @@ class IdentityRepository:
                 bound_at=now,
             )
         )
+        return bool(result.rowcount == 1)
 
     async def citizen_resident_bidx(self, citizen_id: uuid.UUID) -> str | None:
         return (  # type: ignore[no-any-return]
@@ -275,10 +314,21 @@ class IdentityRepository:
             )
         )
 
-    async def count_wrong_code(self, code_id: uuid.UUID) -> None:
-        await self._execute(
-            update(orm.otp_code).where(orm.otp_code.c.code_id == code_id).values(attempts=orm.otp_code.c.attempts + 1)
+    async def reserve_code_try(self, code_id: uuid.UUID, *, max_attempts: int, now: datetime) -> bool:
+        """Count one try of a code *before* it is compared, atomically; False when the code is
+        used, expired or out of tries (so concurrent guesses never exceed `max_attempts`)."""
+        code = orm.otp_code
+        result = await self._execute(
+            update(code)
+            .where(
+                code.c.code_id == code_id,
+                code.c.consumed_at.is_(None),
+                code.c.expires_at > now,
+                code.c.attempts < max_attempts,
+            )
+            .values(attempts=code.c.attempts + 1)
         )
+        return bool(result.rowcount == 1)
 
     async def consume_code(self, code_id: uuid.UUID, now: datetime) -> bool:
         result = await self._execute(

@@ -165,6 +165,18 @@ def after_success() -> LockoutState:
     return LockoutState()
 
 
+def over_limit(reserved: LockoutState, policy: LockoutPolicy) -> bool:
+    """Whether an attempt counted ahead of its check (`reserved`: the state after counting it)
+    is beyond the limit: `max_failures` attempts are failed or still being checked, so this
+    one is refused unchecked and the account locks."""
+    return reserved.failures > policy.max_failures
+
+
+def is_possible_username(username: str) -> bool:
+    """Whether a (normalised) username could belong to a user (`check_username` admits it)."""
+    return bool(USERNAME_PATTERN.fullmatch(username))
+
+
 # --------------------------------------------------------------------------- one-time codes
 
 CODE_DIGITS = 6

@@ -1,0 +1,337 @@
+"""Regression tests from a security review of the gateway issuer: limits that must hold under
+concurrent requests (lockout, one-time code tries, real-name binding), guessing the real name
+of a resident ID, and malformed input that must not become a 500.
+
+Concurrency is driven through `IdentityService` directly with distinct client IPs, as an
+attacker with many addresses would (the in-process per-IP throttles are not what stops them;
+the database limits are). Runs on SQLite and, with `JIUZHU_PG_ADMIN_URL`, on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+
+from gateway.db import migrate_async
+from gateway.identity.domain.errors import (
+    AccountLocked,
+    AlreadyBound,
+    CodeExpired,
+    CodeInvalid,
+    InvalidCredentials,
+    RealNameRejected,
+    RefreshTokenInvalid,
+)
+from gateway.testing import STRONG_PASSWORD, DepartmentKey, Harness, ThrowawayPostgres, migrated_sqlite, open_harness
+from jiuzhu_platform.auth import Principal, PrincipalKind, publish_requirements, requires
+from shared.types import ResidentId, resident_id_check_digit
+
+pytestmark = pytest.mark.timeout(120)
+
+PHONE = "13812345678"
+
+
+def resident_id(serial: str = "001") -> str:
+    body = f"52010219800101{serial}"
+    return body + resident_id_check_digit(body)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield await migrated_sqlite(tmp_path)
+        return
+    databases = ThrowawayPostgres.from_env()
+    if databases is None:
+        message = "JIUZHU_PG_ADMIN_URL is not set: start PostgreSQL with deploy/local/postgres.sh"
+        if os.environ.get("JIUZHU_REQUIRE_SERVERS") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    url = await databases.create("review")
+    try:
+        await migrate_async(url)
+        yield url
+    finally:
+        await databases.drop_all()
+
+
+def outcome(result: object) -> str:
+    return type(result).__name__
+
+
+# --------------------------------------------------------------------------- lockout under concurrency
+
+
+async def test_concurrent_wrong_passwords_cannot_exceed_the_lockout_limit(database_url: str) -> None:
+    """Every attempt used to read the lockout state before any failure was stored, so N
+    simultaneous guesses (from N addresses) were all checked against the password, whatever
+    the limit; on PostgreSQL the failure counter also lost updates."""
+    async with open_harness(database_url, login_max_failures=3) as gw:
+        await gw.create_staff("liu", ("auditor",))
+        attempts = [
+            gw.identity.login_staff("liu", f"Wrong-Password-{n}", None, ip=f"198.51.100.{n}") for n in range(12)
+        ]
+        results = await asyncio.gather(*attempts, return_exceptions=True)
+        outcomes = [outcome(r) for r in results]
+        assert outcomes.count("InvalidCredentials") <= 3, outcomes
+        assert set(outcomes) <= {"InvalidCredentials", "AccountLocked"}, outcomes
+        with pytest.raises(AccountLocked):
+            await gw.identity.login_staff("liu", STRONG_PASSWORD, None, ip="198.51.100.200")
+
+
+async def test_sequential_lockout_semantics_are_kept(database_url: str) -> None:
+    async with open_harness(database_url, login_max_failures=3, login_attempts_per_minute=100) as gw:
+        await gw.create_staff("ma", ("auditor",))
+        for _ in range(2):
+            with pytest.raises(InvalidCredentials):
+                await gw.identity.login_staff("ma", "Wrong-Password-1", None, ip="198.51.100.1")
+        await gw.staff_tokens("ma")  # a success resets the count
+        for _ in range(3):
+            with pytest.raises(InvalidCredentials):
+                await gw.identity.login_staff("MA ", "Wrong-Password-1", None, ip="198.51.100.1")
+        with pytest.raises(AccountLocked) as locked:
+            await gw.identity.login_staff(" ma", STRONG_PASSWORD, None, ip="198.51.100.2")
+        assert 0 < int(locked.value.headers["Retry-After"]) <= 15 * 60
+        gw.clock.advance(minutes=15)
+        await gw.staff_tokens("ma")
+        entries = await gw.app.state.audit.page(limit=100, kind="lockout")
+        assert [e.outcome for e in entries] == ["locked"]
+
+
+async def test_concurrent_code_guesses_cannot_exceed_the_tries_of_a_code(database_url: str) -> None:
+    """The tries of a code were checked against a count read before any wrong guess was stored:
+    simultaneous guesses were all compared with the code."""
+    async with open_harness(database_url, login_max_failures=100, otp_max_attempts=3) as gw:
+        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        code = gw.outbox.latest_code(PHONE)
+        assert code is not None
+        wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 13)]
+        results = await asyncio.gather(
+            *(gw.identity.login_citizen(PHONE, guess, ip=f"198.51.100.{n}") for n, guess in enumerate(wrong)),
+            return_exceptions=True,
+        )
+        outcomes = [outcome(r) for r in results]
+        assert outcomes.count("CodeInvalid") <= 3, outcomes
+        assert set(outcomes) <= {"CodeInvalid", "CodeExpired"}, outcomes
+        with pytest.raises(CodeExpired):
+            await gw.identity.login_citizen(PHONE, code, ip="198.51.100.200")
+
+
+async def test_concurrent_code_guesses_cannot_exceed_the_citizen_lockout(database_url: str) -> None:
+    async with open_harness(database_url, login_max_failures=3, otp_max_attempts=20) as gw:
+        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        code = gw.outbox.latest_code(PHONE)
+        assert code is not None
+        wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 13)]
+        results = await asyncio.gather(
+            *(gw.identity.login_citizen(PHONE, guess, ip=f"198.51.100.{n}") for n, guess in enumerate(wrong)),
+            return_exceptions=True,
+        )
+        outcomes = [outcome(r) for r in results]
+        assert outcomes.count("CodeInvalid") <= 3, outcomes
+        assert set(outcomes) <= {"CodeInvalid", "AccountLocked"}, outcomes
+
+
+async def test_sequential_code_tries_are_kept(database_url: str) -> None:
+    async with open_harness(database_url, login_max_failures=100, login_attempts_per_minute=100) as gw:
+        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        code = gw.outbox.latest_code(PHONE)
+        assert code is not None
+        wrong = f"{(int(code) + 1) % 1_000_000:06d}"
+        for _ in range(4):
+            with pytest.raises(CodeInvalid):
+                await gw.identity.login_citizen(PHONE, wrong, ip="198.51.100.1")
+        with pytest.raises(CodeInvalid):
+            await gw.identity.login_citizen(PHONE, "12345x", ip="198.51.100.1")  # a malformed code is a try too
+        with pytest.raises(CodeExpired):
+            await gw.identity.login_citizen(PHONE, code, ip="198.51.100.1")
+        gw.clock.advance(seconds=60)
+        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        fresh = gw.outbox.latest_code(PHONE)
+        assert fresh is not None
+        with pytest.raises(CodeInvalid):
+            await gw.identity.login_citizen(PHONE, f"{(int(fresh) + 1) % 1_000_000:06d}", ip="198.51.100.1")
+        pair = await gw.identity.login_citizen(PHONE, fresh, ip="198.51.100.1")
+        assert pair.access_token
+
+
+# --------------------------------------------------------------------------- real-name binding
+
+
+@dataclass
+class OnlyName:
+    """A real-name service that knows one person."""
+
+    name: str
+    resident_id: str
+
+    async def verify(self, name: str, resident: ResidentId) -> bool:
+        return name == self.name and resident.value == self.resident_id
+
+
+async def unbound_citizen(gw: Harness, phone: str) -> Principal:
+    pair = await gw.citizen_tokens(phone)
+    principal: Principal = await gw.app.state.token_verifier.verify(pair["access_token"])
+    assert principal.kind is PrincipalKind.CITIZEN
+    assert principal.household_id is None
+    return principal
+
+
+async def test_the_name_of_a_resident_id_cannot_be_guessed_without_limit(database_url: str) -> None:
+    """A signed-in, unbound citizen could try names against a known resident ID as often as
+    they liked; the first match bound them to that person's household (and its records)."""
+    async with open_harness(database_url, login_max_failures=5) as gw:
+        victim = resident_id()
+        gw.identity.real_name = OnlyName("张三", victim)
+        mallory = await unbound_citizen(gw, PHONE)
+        outcomes = []
+        for guess in ["李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十", "郑一"]:
+            try:
+                await gw.identity.bind_citizen(mallory, guess, ResidentId(victim))
+                outcomes.append("bound")
+            except (RealNameRejected, AccountLocked) as refused:
+                outcomes.append(outcome(refused))
+        assert outcomes.count("RealNameRejected") <= 5, outcomes
+        assert outcomes[-1] == "AccountLocked", outcomes
+        with pytest.raises(AccountLocked):  # even the right name, until the lock runs out
+            await gw.identity.bind_citizen(mallory, "张三", ResidentId(victim))
+        # Another account guessing the same resident ID is held back too.
+        other = await unbound_citizen(gw, "13987654321")
+        with pytest.raises(AccountLocked):
+            await gw.identity.bind_citizen(other, "张三", ResidentId(victim))
+        gw.clock.advance(minutes=15)
+        pair = await gw.identity.bind_citizen(other, "张三", ResidentId(victim))
+        assert pair.access_token
+
+
+async def test_a_real_name_success_resets_the_binding_tries(database_url: str) -> None:
+    async with open_harness(database_url, login_max_failures=3) as gw:
+        gw.identity.real_name = OnlyName("张三", resident_id())
+        citizen = await unbound_citizen(gw, PHONE)
+        for _ in range(2):
+            with pytest.raises(RealNameRejected):
+                await gw.identity.bind_citizen(citizen, "李四", ResidentId(resident_id()))
+        await gw.identity.bind_citizen(citizen, "张三", ResidentId(resident_id()))
+        other = await unbound_citizen(gw, "13987654321")
+        with pytest.raises(RealNameRejected):
+            await gw.identity.bind_citizen(other, "李四", ResidentId(resident_id()))
+        await gw.identity.bind_citizen(other, "张三", ResidentId(resident_id()))
+
+
+async def test_concurrent_bindings_of_one_account_give_one_household(database_url: str) -> None:
+    """Two simultaneous bindings of one account to two resident IDs could both succeed (on
+    PostgreSQL): the account then held tokens for two households."""
+    async with open_harness(database_url) as gw:
+        citizen = await unbound_citizen(gw, PHONE)
+        results = await asyncio.gather(
+            *(gw.identity.bind_citizen(citizen, "张三", ResidentId(resident_id(f"00{n}"))) for n in range(1, 6)),
+            return_exceptions=True,
+        )
+        outcomes = [outcome(r) for r in results]
+        assert outcomes.count("TokenPair") == 1, outcomes
+        assert set(outcomes) == {"TokenPair", "AlreadyBound"}, outcomes
+        with pytest.raises(AlreadyBound):
+            await gw.identity.bind_citizen(citizen, "张三", ResidentId(resident_id("009")))
+
+
+# --------------------------------------------------------------------------- malformed input
+
+
+async def test_a_nul_in_a_username_or_client_id_is_refused_not_a_500(database_url: str) -> None:
+    async with open_harness(database_url) as gw:
+        await gw.create_staff("admin", ("city_admin",))
+        login = await gw.client.post("/v1/auth/login", json={"username": "admin\u0000", "password": "x"})
+        assert login.status_code == 401, login.text
+        assert login.json()["detail"].startswith("invalid_credentials:")
+        form = {"grant_type": "client_credentials", "client_id": "a\u0000b", "client_secret": "x"}
+        posted = await gw.client.post("/v1/auth/token", data=form)
+        assert posted.status_code == 401, posted.text
+        assert posted.json()["error"] == "invalid_client"
+        basic = base64.b64encode(b"a\x00b:secret").decode()
+        token = await gw.client.post(
+            "/v1/auth/token",
+            data={"grant_type": "client_credentials"},
+            headers={"Authorization": f"Basic {basic}"},
+        )
+        assert token.status_code == 401, token.text
+        totp = await gw.client.post(
+            "/v1/auth/users/a%00b/totp",
+            headers={"Authorization": f"Bearer {(await gw.staff_tokens('admin'))['access_token']}"},
+        )
+        assert totp.status_code == 404, totp.text
+
+
+async def test_nothing_of_a_failed_sign_in_is_unreadable_in_the_audit_trail(database_url: str) -> None:
+    async with open_harness(database_url) as gw:
+        response = await gw.client.post("/v1/auth/login", json={"username": "x\u0001\u007f", "password": "x"})
+        assert response.status_code == 401, response.text
+        actors = [e.actor for e in await gw.app.state.audit.page(limit=10, kind="authentication")]
+        assert actors
+        assert all(a is None or a.isprintable() for a in actors), actors
+
+
+async def test_an_unknown_client_costs_a_secret_check_like_a_known_one(database_url: str) -> None:
+    """An unknown client id was answered without any argon2 check, a known one after one: the
+    time told which client ids exist."""
+    async with open_harness(database_url) as gw:
+        client = await gw.register_client("third_party", ("eligibility:policies:read",))
+        hasher = gw.identity.hasher
+        checked: list[str | None] = []
+        verify = hasher.verify
+
+        async def counting(hashed: str | None, secret: str) -> bool:
+            checked.append(hashed)
+            return await verify(hashed, secret)
+
+        hasher.verify = counting  # type: ignore[method-assign]
+        for client_id in (client.client_id, "tp_000000000000000000000000"):
+            form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"}
+            response = await gw.client.post("/v1/auth/token", data=form)
+            assert response.status_code == 401, response.text
+        assert len(checked) == 2, checked
+
+
+async def test_refresh_of_one_token_twice_at_once_succeeds_at_most_once(database_url: str) -> None:
+    async with open_harness(database_url) as gw:
+        await gw.create_staff("zhou", ("payment_officer",), region="520102")
+        first = await gw.staff_tokens("zhou")
+        results = await asyncio.gather(
+            *(gw.identity.refresh(first["refresh_token"]) for _ in range(6)), return_exceptions=True
+        )
+        outcomes = [outcome(r) for r in results]
+        assert outcomes.count("TokenPair") <= 1, outcomes
+        for result in results:
+            if not isinstance(result, BaseException):
+                # The family is revoked by the reuse: the winner's new token is dead too.
+                with pytest.raises(RefreshTokenInvalid):
+                    await gw.identity.refresh(result.refresh_token)
+
+
+async def test_a_nonce_is_accepted_once_under_concurrency(database_url: str) -> None:
+    upstream = FastAPI()
+    seen: list[bytes] = []
+
+    @upstream.post("/v1/svc/reports", dependencies=[requires("monitoring:households:read")])
+    async def push(request: Request) -> dict[str, int]:
+        seen.append(await request.body())
+        return {"ok": 1}
+
+    publish_requirements(upstream)
+    async with open_harness(database_url, upstreams={"svc": upstream}) as gw:
+        upstream.state.token_verifier = gw.app.state.token_verifier
+        key = DepartmentKey()
+        client = await gw.register_client("department", ("monitoring:households:read",), public_key=key.public_text)
+        headers = {"Authorization": f"Bearer {await gw.client_token(client)}"}
+        signed = key.sign_headers("POST", "/v1/svc/reports", b"{}")
+        responses: list[httpx.Response] = await asyncio.gather(
+            *(gw.client.post("/v1/svc/reports", content=b"{}", headers={**headers, **signed}) for _ in range(8))
+        )
+        assert sorted(r.status_code for r in responses) == [200] + [401] * 7
+        assert len(seen) == 1

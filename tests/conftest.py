@@ -8,12 +8,12 @@ Without those servers the integration and e2e tests are skipped with a reason, u
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
 import pytest
+
+from jiuzhu_platform.testing import ThrowawayDatabases
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,33 +39,6 @@ def pg_admin_url() -> str:
 
 
 CreateDatabase = Callable[[str], Awaitable[str]]
-
-
-class ThrowawayDatabases:
-    """Creates empty PostgreSQL databases (`jz_test_<label>_<random>`) and drops them all."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
-        self.admin_dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
-        self.created: list[str] = []
-
-    async def create(self, label: str) -> str:
-        name = f"jz_test_{label}_{uuid.uuid4().hex[:10]}"
-        connection = await asyncpg.connect(self.admin_dsn)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-        self.created.append(name)
-        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-    async def drop_all(self) -> None:
-        connection = await asyncpg.connect(self.admin_dsn)
-        try:
-            for name in self.created:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
 
 
 @pytest.fixture

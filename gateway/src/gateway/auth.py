@@ -25,7 +25,7 @@ from fastapi import Request
 
 from gateway.identity.adapters.audit import AuditLog, entry
 from gateway.requirements import RequirementCatalog
-from jiuzhu_platform.auth import AuthFailure, Principal, TokenVerifier, Unauthorized, require_scopes
+from jiuzhu_platform.auth import AuthFailure, Principal, TokenVerifier, Unauthorized, bearer_token, require_scopes
 from jiuzhu_platform.errors import DomainError
 
 __all__ = ["Authenticator", "Principal", "TokenAuthenticator", "bearer_token"]
@@ -35,19 +35,6 @@ class Authenticator(Protocol):
     async def authenticate(self, request: Request, service: str) -> Principal | None:
         """The caller (None: anonymous on a public route), or raise a `DomainError` (401/403/503)."""
         ...
-
-
-def bearer_token(request: Request) -> str | None:
-    """The bearer token of the request; None without an `Authorization` header."""
-    header = request.headers.get("authorization")
-    if header is None or not header.strip():
-        return None
-    scheme, _, credentials = header.strip().partition(" ")
-    if scheme.lower() != "bearer":
-        raise Unauthorized(AuthFailure.MALFORMED, "the Authorization header must use the Bearer scheme")
-    if not credentials.strip():
-        raise Unauthorized(AuthFailure.MISSING)
-    return credentials.strip()
 
 
 def route_label(service: str, template: str | None) -> str:

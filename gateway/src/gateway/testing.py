@@ -15,12 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import os
 import secrets
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -43,6 +40,7 @@ from gateway.main import create_app
 from gateway.settings import Settings
 from jiuzhu_platform.auth import Principal
 from jiuzhu_platform.pii import generate_key
+from jiuzhu_platform.testing import ThrowawayDatabases
 
 CHEAP_ARGON2: dict[str, Any] = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 8192, "argon2_parallelism": 1}
 """argon2id parameters that keep a test suite fast (never for production)."""
@@ -162,36 +160,8 @@ class DepartmentKey:
 # --------------------------------------------------------------------------- throwaway PostgreSQL
 
 
-class ThrowawayPostgres:
-    """Creates empty PostgreSQL databases from `JIUZHU_PG_ADMIN_URL` and drops them all."""
-
-    def __init__(self, admin_url: str) -> None:
-        self.admin_url = admin_url
-        self.admin_dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
-        self.created: list[str] = []
-
-    @classmethod
-    def from_env(cls) -> ThrowawayPostgres | None:
-        url = os.environ.get("JIUZHU_PG_ADMIN_URL")
-        return cls(url) if url else None
-
-    async def create(self, label: str = "gateway") -> str:
-        name = f"jz_test_{label}_{uuid.uuid4().hex[:10]}"
-        connection = await asyncpg.connect(self.admin_dsn)
-        try:
-            await connection.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await connection.close()
-        self.created.append(name)
-        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
-
-    async def drop_all(self) -> None:
-        connection = await asyncpg.connect(self.admin_dsn)
-        try:
-            for name in self.created:
-                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await connection.close()
+ThrowawayPostgres = ThrowawayDatabases
+"""Throwaway PostgreSQL databases for the gateway's tests (the platform's helper)."""
 
 
 # --------------------------------------------------------------------------- a harness for identity tests

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +45,7 @@ __all__ = [
     "AccessAudit",
     "AuditDep",
     "PurposeQuery",
+    "audit_page",
     "audit_router",
     "install_refusal_audit",
 ]
@@ -220,6 +221,18 @@ class AuditVerifyRead(BaseModel):
     reason: str | None
 
 
+def audit_page(records: Sequence[audit.AuditRecord], limit: int) -> AuditPage:
+    """A page of the trail as the auditors' API returns it (services and the gateway alike)."""
+    items = [
+        AuditEntryRead(
+            **{name: getattr(record, name) for name in AuditEntryRead.model_fields if name != "details"},
+            details=record.details_value(),
+        )
+        for record in records
+    ]
+    return AuditPage(items=items, next_after_seq=records[-1].seq if len(records) == limit else None)
+
+
 Auditor = Annotated[Principal, requires("audit:read")]
 
 
@@ -237,8 +250,8 @@ def audit_router(service: str) -> APIRouter:
         actor: Annotated[str | None, Query(max_length=200)] = None,
         target_id: Annotated[str | None, Query(max_length=200)] = None,
         correlation_id: Annotated[str | None, Query(max_length=200)] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        since: AwareDatetime | None = None,
+        until: AwareDatetime | None = None,
         after_seq: Annotated[int | None, Query(ge=0)] = None,
         limit: Annotated[int, Query(ge=1, le=audit.MAX_QUERY_LIMIT)] = 100,
     ) -> AuditPage:
@@ -262,14 +275,7 @@ def audit_router(service: str) -> APIRouter:
             _entry(request, kind="audit_read", outcome="success", details={"returned": len(records)}),
             now=runtime.now(),
         )
-        items = [
-            AuditEntryRead(
-                **{name: getattr(record, name) for name in AuditEntryRead.model_fields if name != "details"},
-                details=record.details_value(),
-            )
-            for record in records
-        ]
-        return AuditPage(items=items, next_after_seq=records[-1].seq if len(records) == limit else None)
+        return audit_page(records, limit)
 
     @router.get(
         "/audit/verify", summary="Check the audit trail's hash chain now, auditors only", responses=REFUSAL_RESPONSES

@@ -167,6 +167,7 @@ __all__ = [
     "TokenVerifier",
     "Unauthorized",
     "assert_all_declared",
+    "bearer_token",
     "can_access",
     "declared_requirement",
     "default_town",
@@ -843,7 +844,7 @@ class Requirement:
     public: bool = False
 
 
-def _bearer_token(request: Request) -> str | None:
+def bearer_token(request: Request) -> str | None:
     """The bearer token of the request, `None` without an `Authorization` header."""
     header = request.headers.get("authorization")
     if header is None or not header.strip():
@@ -888,7 +889,7 @@ class _RequireAuth(_AuthDependency):
         request: Request,
         _bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
     ) -> Principal:
-        token = _bearer_token(request)
+        token = bearer_token(request)
         if token is None:
             raise Unauthorized(AuthFailure.MISSING)
         return await self._authenticate(request, token)
@@ -898,7 +899,7 @@ class _PublicAuth(_AuthDependency):
     __slots__ = ()
 
     async def __call__(self, request: Request) -> Principal | None:
-        token = _bearer_token(request)
+        token = bearer_token(request)
         if token is None:
             return None
         return await self._authenticate(request, token)

@@ -6,6 +6,7 @@ as issuer)."""
 from __future__ import annotations
 
 import json
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -162,3 +164,38 @@ async def service_harness(
             transport=transport, base_url=f"http://{definition.name}.test", headers=issuer.superuser_headers()
         ) as client:
             yield ServiceHarness(definition, app, client, bus, issuer)
+
+
+class ThrowawayDatabases:
+    """Creates empty PostgreSQL databases (`jz_test_<label>_<random>`) with the admin URL of the
+    local test server (`JIUZHU_PG_ADMIN_URL`, exported by `deploy/local/postgres.sh env`) and
+    drops them all at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.admin_dsn = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+        self.created: list[str] = []
+
+    @classmethod
+    def from_env(cls) -> ThrowawayDatabases | None:
+        url = os.environ.get("JIUZHU_PG_ADMIN_URL")
+        return cls(url) if url else None
+
+    async def create(self, label: str = "db") -> str:
+        """A new empty database; its SQLAlchemy URL."""
+        name = f"jz_test_{label}_{uuid.uuid4().hex[:10]}"
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            await connection.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await connection.close()
+        self.created.append(name)
+        return self.admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+    async def drop_all(self) -> None:
+        connection = await asyncpg.connect(self.admin_dsn)
+        try:
+            for name in self.created:
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()

@@ -269,8 +269,10 @@ class IdentityService:
         now = self.clock()
         async with self.database.transaction() as session:
             repository = self._repository(session)
-            state = await self._reserve_attempt(repository, session, account_key, canonical, "staff", now)
+            pending: list[AuditEntry] = []
+            state = await self._reserve_attempt(repository, pending, account_key, canonical, "staff", now)
             user = await repository.staff_by_username(canonical)
+            await self._append_all(session, pending)
         remaining = rules.locked_for(state, now)
         if remaining is not None:
             await self.audit.record(entry("authentication", "locked", actor=canonical, actor_kind="staff"))
@@ -329,7 +331,7 @@ class IdentityService:
     async def _reserve_attempt(
         self,
         repository: IdentityRepository,
-        session: AsyncSession,
+        pending: list[AuditEntry],
         account_key: str,
         actor: str,
         actor_kind: str,
@@ -337,16 +339,20 @@ class IdentityService:
     ) -> LockoutState:
         """Count an attempt before checking it (`IdentityRepository.reserve_attempt`); one beyond
         the limit (the others still being checked) locks the account at once. The lockout state
-        to decide on."""
+        to decide on; a lockout's audit entry goes to `pending`.
+
+        Lock order: every transaction here takes its row locks (lockout rows, codes) first and
+        appends to the audit log (PostgreSQL advisory lock) last, via `_append_all`; appending
+        in between would let two sign-ins deadlock (row → audit against audit → row)."""
         state = await repository.reserve_attempt(account_key, now)
         if rules.locked_for(state, now) is None and rules.over_limit(state, self.config.lockout):
             state = LockoutState(failures=0, locked_until=now + self.config.lockout.lock_for)
             await repository.save_lockout(account_key, state, now)
-            await self._lockout_entry(session, actor, actor_kind, state)
+            pending.append(self._lockout_entry(actor, actor_kind, state))
         return state
 
     async def _register_failure(
-        self, repository: IdentityRepository, session: AsyncSession, account_key: str, actor: str, actor_kind: str
+        self, repository: IdentityRepository, pending: list[AuditEntry], account_key: str, actor: str, actor_kind: str
     ) -> None:
         """A checked attempt failed (it was counted when reserved): lock at the limit."""
         now = self.clock()
@@ -354,21 +360,25 @@ class IdentityService:
         if await repository.lock_if_over(
             account_key, max_failures=self.config.lockout.max_failures, until=until, now=now
         ):
-            await self._lockout_entry(session, actor, actor_kind, LockoutState(locked_until=until))
+            pending.append(self._lockout_entry(actor, actor_kind, LockoutState(locked_until=until)))
 
-    async def _lockout_entry(self, session: AsyncSession, actor: str, actor_kind: str, state: LockoutState) -> None:
+    @staticmethod
+    def _lockout_entry(actor: str, actor_kind: str, state: LockoutState) -> AuditEntry:
         details = (
             None if actor_kind != "staff" or state.locked_until is None else {"until": state.locked_until.isoformat()}
         )
-        await self.audit.append(
-            session, entry("lockout", "locked", actor=actor, actor_kind=actor_kind, details=details)
-        )
+        return entry("lockout", "locked", actor=actor, actor_kind=actor_kind, details=details)
+
+    async def _append_all(self, session: AsyncSession, entries: list[AuditEntry]) -> None:
+        """Append audit entries as the last step of a transaction (see `_reserve_attempt`)."""
+        for item in entries:
+            await self.audit.append(session, item)
 
     async def _staff_failure(self, account_key: str, actor: str, outcome: str) -> None:
         async with self.database.transaction() as session:
-            repository = self._repository(session)
-            await self.audit.append(session, entry("authentication", outcome, actor=actor, actor_kind="staff"))
-            await self._register_failure(repository, session, account_key, actor, "staff")
+            pending = [entry("authentication", outcome, actor=actor, actor_kind="staff")]
+            await self._register_failure(self._repository(session), pending, account_key, actor, "staff")
+            await self._append_all(session, pending)
 
     # ------------------------------------------------------------------ citizen sign-in
 
@@ -402,7 +412,8 @@ class IdentityService:
         now = self.clock()
         async with self.database.transaction() as session:
             repository = self._repository(session)
-            state = await self._reserve_attempt(repository, session, account_key, masked, "citizen", now)
+            pending: list[AuditEntry] = []
+            state = await self._reserve_attempt(repository, pending, account_key, masked, "citizen", now)
             remaining = rules.locked_for(state, now)
             stored = await repository.latest_code(number) if remaining is None else None
             tried = (
@@ -412,6 +423,7 @@ class IdentityService:
                     stored.code_id, max_attempts=self.config.otp.max_attempts, now=now
                 )
             )
+            await self._append_all(session, pending)
         if remaining is not None:
             await self.audit.record(entry("authentication", "locked", actor=masked, actor_kind="citizen"))
             raise AccountLocked(remaining.total_seconds())
@@ -452,9 +464,9 @@ class IdentityService:
 
     async def _citizen_failure(self, account_key: str, masked: str, outcome: str) -> None:
         async with self.database.transaction() as session:
-            repository = self._repository(session)
-            await self.audit.append(session, entry("authentication", outcome, actor=masked, actor_kind="citizen"))
-            await self._register_failure(repository, session, account_key, masked, "citizen")
+            pending = [entry("authentication", outcome, actor=masked, actor_kind="citizen")]
+            await self._register_failure(self._repository(session), pending, account_key, masked, "citizen")
+            await self._append_all(session, pending)
 
     async def bind_citizen(self, principal: Principal, name: str, resident_id: ResidentId) -> TokenPair:
         """Real-name binding: verify the name against the resident ID (port), then give the
@@ -475,9 +487,11 @@ class IdentityService:
         now = self.clock()
         async with self.database.transaction() as session:
             repository = self._repository(session)
+            pending: list[AuditEntry] = []
             states = [
-                await self._reserve_attempt(repository, session, key, principal.subject, "citizen", now) for key in keys
+                await self._reserve_attempt(repository, pending, key, principal.subject, "citizen", now) for key in keys
             ]
+            await self._append_all(session, pending)
         remaining = max((r for r in (rules.locked_for(state, now) for state in states) if r is not None), default=None)
         if remaining is not None:
             await self.audit.record(entry("identity_binding", "locked", actor=principal.subject, actor_kind="citizen"))
@@ -485,12 +499,12 @@ class IdentityService:
         if not await self.real_name.verify(name, resident_id):
             async with self.database.transaction() as session:
                 repository = self._repository(session)
-                await self.audit.append(
-                    session,
-                    entry("identity_binding", "real_name_rejected", actor=principal.subject, actor_kind="citizen"),
-                )
+                pending = [
+                    entry("identity_binding", "real_name_rejected", actor=principal.subject, actor_kind="citizen")
+                ]
                 for key in keys:
-                    await self._register_failure(repository, session, key, principal.subject, "citizen")
+                    await self._register_failure(repository, pending, key, principal.subject, "citizen")
+                await self._append_all(session, pending)
             raise RealNameRejected()
         async with self.database.transaction() as session:
             repository = self._repository(session)

@@ -20,6 +20,7 @@ from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser
 from gateway.identity.keys import SigningKeys
 from gateway.identity.service import BIND_SCOPE, Actor, IdentityService, OAuthError
 from gateway.settings import Settings
+from jiuzhu_platform.access import AuditPage, audit_page
 from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, TokenVerifier, Unauthorized, requires
 from jiuzhu_platform.errors import BadRequest, error_response
 
@@ -205,7 +206,7 @@ def identity_router() -> APIRouter:
 def audit_router() -> APIRouter:
     router = APIRouter(prefix="/v1/auth", tags=["identity"])
 
-    @router.get("/audit", response_model=schemas.AuditPage, summary="The gateway's audit trail (auditors)")
+    @router.get("/audit", response_model=AuditPage, summary="The gateway's audit trail (auditors)")
     async def audit_log(
         audit: AuditDep,
         principal: Annotated[Principal, requires(AUDIT_READ)],
@@ -215,7 +216,7 @@ def audit_router() -> APIRouter:
         kind: Annotated[str | None, Query(max_length=50)] = None,
         since: datetime | None = None,
         until: datetime | None = None,
-    ) -> schemas.AuditPage:
+    ) -> AuditPage:
         for instant in (since, until):
             if instant is not None and instant.tzinfo is None:
                 raise _naive_instant()
@@ -233,27 +234,7 @@ def audit_router() -> APIRouter:
                 details={"count": len(records)},
             )
         )
-        items = [
-            schemas.AuditItem(
-                seq=r.seq,
-                entry_id=r.entry_id,
-                occurred_at=r.occurred_at,
-                kind=r.kind,
-                actor=r.actor,
-                actor_kind=r.actor_kind,
-                role=r.role,
-                region_code=r.region_code,
-                route=r.route,
-                method=r.method,
-                target_id=r.target_id,
-                outcome=r.outcome,
-                correlation_id=r.correlation_id,
-                details=r.details_value(),
-                hash=r.hash,
-            )
-            for r in records
-        ]
-        return schemas.AuditPage(items=items, next_after_seq=records[-1].seq if len(records) == limit else None)
+        return audit_page(records, limit)
 
     return router
 

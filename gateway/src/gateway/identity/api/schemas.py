@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -113,26 +112,3 @@ class ClientCreated(BaseModel):
 class KeyRotated(BaseModel):
     kid: str
     published: list[str]
-
-
-class AuditItem(BaseModel):
-    seq: int
-    entry_id: uuid.UUID
-    occurred_at: datetime
-    kind: str
-    actor: str | None
-    actor_kind: str
-    role: str | None
-    region_code: str | None
-    route: str | None
-    method: str | None
-    target_id: str | None
-    outcome: str
-    correlation_id: str | None
-    details: Any
-    hash: str
-
-
-class AuditPage(BaseModel):
-    items: list[AuditItem]
-    next_after_seq: int | None

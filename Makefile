@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run bench test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench bench-access test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -43,6 +43,9 @@ format: ## Apply ruff fixes and formatting
 
 bench: sync ## Policy-engine benchmark: COUNT households (default 1,000,000) vs the bare 补差 baseline
 	$(UV) run python services/eligibility/bench/bench_assess.py --count $(or $(COUNT),1000000)
+
+bench-access: sync ## Identity/privacy costs (token check, protected read, PII crypto, argon2) vs same-run baselines
+	$(UV) run python platform/bench/bench_access.py --count $(or $(COUNT),20000)
 
 schemas: ## Regenerate the committed event JSON Schemas and the AsyncAPI catalogue
 	$(UV) run python -m shared.schemas shared/schemas

@@ -120,13 +120,23 @@ async def create_first_accounts(identity: IdentityService, data_dir: Path) -> di
     return {account.username: account for account in accounts}
 
 
+def saved_accounts(data_dir: Path) -> dict[str, Account]:
+    """The accounts of `credentials.json` (empty if it was deleted, as its note suggests)."""
+    path = data_dir / CREDENTIALS_FILE
+    if not path.exists():
+        return {}
+    accounts = json.loads(path.read_text(encoding="utf-8"))["accounts"]
+    return {a["username"]: Account(a["username"], a["password"], tuple(a["roles"]), a["region"]) for a in accounts}
+
+
 def create_embedded_app(
     data_dir: Path, *, demo: bool = True, definitions: Sequence[ServiceDefinition] = DEFINITIONS
 ) -> FastAPI:
     """The gateway app, whose lifespan also migrates and starts every service and its worker."""
     data_dir.mkdir(parents=True, exist_ok=True)
     bus = InProcessBus()
-    first_run = not (data_dir / "gateway.db").exists()
+    first_gateway_start = not (data_dir / "gateway.db").exists()
+    first_service_start = not (data_dir / f"{ELIGIBILITY.name}.db").exists()
     settings = {d.name: embedded_settings(d, data_dir) for d in definitions}
     service_apps: dict[str, FastAPI] = {}
     config = gateway_settings(data_dir, [d.name for d in definitions])
@@ -153,10 +163,13 @@ def create_embedded_app(
             ]
             try:
                 async with gateway_lifespan(app):
-                    if first_run:
-                        accounts = await create_first_accounts(app.state.identity, data_dir)
-                        if demo:
-                            await load_demo_households(gateway, accounts)
+                    accounts = (
+                        await create_first_accounts(app.state.identity, data_dir)
+                        if first_gateway_start
+                        else saved_accounts(data_dir)
+                    )
+                    if demo and first_service_start and accounts:
+                        await load_demo_households(gateway, accounts)
                     yield
             finally:
                 stop.set()

@@ -47,11 +47,11 @@ def application_event(**overrides: Any) -> ApplicationSubmitted:
 class TestEnvelope:
     def test_create_fills_type_source_and_ids(self) -> None:
         event = application_event()
-        assert event.type == "eligibility.application_submitted.v1"
+        assert event.type == "eligibility.application_submitted.v2"
         assert event.source == "eligibility"
         assert isinstance(event.id, UUID)
         assert event.causation_id is None
-        assert ApplicationSubmitted.version() == 1
+        assert ApplicationSubmitted.version() == 2
         assert ApplicationSubmitted.producer() == "eligibility"
 
     def test_time_is_normalised_to_utc(self) -> None:

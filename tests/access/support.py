@@ -296,13 +296,16 @@ def cell_text(value: Any) -> str:
 # --------------------------------------------------------------------------- monitoring feed
 
 
-def application_submitted(household_id: uuid.UUID, region_code: str) -> ApplicationSubmitted:
+def application_submitted(
+    household_id: uuid.UUID, region_code: str, town_code: str | None = None
+) -> ApplicationSubmitted:
     return ApplicationSubmitted.create(
         ApplicationSubmittedData(
             application_id=uuid.uuid4(),
             household_id=household_id,
             assistance_type=AssistanceType.DIBAO,
             region_code=region_code,
+            town_code=town_code,
             member_count=2,
             applicant_masked_id=RESIDENT_ID_MASKED,
         ),
@@ -312,10 +315,12 @@ def application_submitted(household_id: uuid.UUID, region_code: str) -> Applicat
     )
 
 
-async def feed_register(h: ServiceHarness, household_id: uuid.UUID, region_code: str) -> None:
+async def feed_register(
+    h: ServiceHarness, household_id: uuid.UUID, region_code: str, town_code: str | None = None
+) -> None:
     """Put a household in monitoring's register the way production does: an application_submitted
     event on the bus, handled by the service's real consumer."""
-    event = application_submitted(household_id, region_code)
+    event = application_submitted(household_id, region_code, town_code)
     await h.bus.publish([OutgoingMessage("eligibility.events", event.subject.encode(), event.to_json_bytes())])
     message: Message = h.bus.messages("eligibility.events")[-1]
     (consumer,) = h.definition.worker_components(h.runtime).consumers

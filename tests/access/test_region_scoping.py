@@ -426,14 +426,14 @@ class TestMonitoringRegister:
     async def register(self, open_harness: OpenHarness) -> tuple[ServiceHarness, dict[str, str]]:
         h = await open_harness("monitoring")
         households = {
-            "own_county_1": (uuid.UUID(CITIZEN_HOUSEHOLD), COUNTY),
-            "own_county_2": (uuid.uuid4(), COUNTY),
-            "other_county": (uuid.uuid4(), OTHER_COUNTY),
-            "third_county": (uuid.uuid4(), "520111"),
+            "own_county_1": (uuid.UUID(CITIZEN_HOUSEHOLD), COUNTY, TOWN),
+            "own_county_2": (uuid.uuid4(), COUNTY, None),
+            "other_county": (uuid.uuid4(), OTHER_COUNTY, None),
+            "third_county": (uuid.uuid4(), "520111", None),
         }
-        for household_id, region in households.values():
-            await feed_register(h, household_id, region)
-        return h, {name: str(household_id) for name, (household_id, _) in households.items()}
+        for household_id, region, town in households.values():
+            await feed_register(h, household_id, region, town)
+        return h, {name: str(household_id) for name, (household_id, _, _) in households.items()}
 
     @pytest.mark.parametrize(
         ("who", "expected_regions"),
@@ -441,9 +441,9 @@ class TestMonitoringRegister:
             pytest.param(caller("county_approver"), [COUNTY, COUNTY], id="county-approver"),
             pytest.param(caller("city_admin"), sorted([COUNTY, COUNTY, OTHER_COUNTY, "520111"]), id="city-admin"),
             pytest.param(caller("auditor"), sorted([COUNTY, COUNTY, OTHER_COUNTY, "520111"]), id="auditor"),
-            # The register holds county codes only, and a town-level caller sees records of its own
-            # town only: nothing (strict on purpose, see jiuzhu_platform.auth).
-            pytest.param(caller("town_caseworker"), [], id="town-caseworker"),
+            # A town-level caller sees the entries placed in its town only (not the county-only one).
+            pytest.param(caller("town_caseworker"), [COUNTY], id="town-caseworker"),
+            pytest.param(caller("town_caseworker", region=OTHER_TOWN), [], id="town-caseworker-other-town"),
             pytest.param(caller("department_with_agreement"), [COUNTY, COUNTY], id="department-agreement-in-county"),
             pytest.param(
                 caller("department_with_agreement", region=None),
@@ -481,6 +481,23 @@ class TestMonitoringRegister:
         assert (second["total"], len(second["items"])) == (2, 1)
         assert page["items"][0]["household_id"] != second["items"][0]["household_id"]
         assert (beyond["total"], beyond["items"]) == (2, [])
+
+    async def test_a_town_caseworker_reads_their_towns_entry_only(
+        self, register: tuple[ServiceHarness, dict[str, str]], issuer: TestIssuer
+    ) -> None:
+        h, ids = register
+        who = caller("town_caseworker")
+
+        own = await get_as(h, issuer, who, f"{HOUSEHOLDS}/{ids['own_county_1']}")
+        county_only = await get_as(h, issuer, who, f"{HOUSEHOLDS}/{ids['own_county_2']}")
+        by_county = await get_as(h, issuer, who, HOUSEHOLDS, region_code=COUNTY)
+        other_county = await get_as(h, issuer, who, HOUSEHOLDS, region_code=OTHER_COUNTY)
+
+        assert own.status_code == 200
+        assert own.json()["town_code"] == TOWN
+        assert_error_shape(county_only, 403, DENIED)
+        assert [item["household_id"] for item in by_county.json()["items"]] == [ids["own_county_1"]]
+        assert_error_shape(other_county, 403, DENIED)
 
     async def test_filtering_by_another_area_is_refused(
         self, register: tuple[ServiceHarness, dict[str, str]], issuer: TestIssuer
@@ -525,7 +542,7 @@ class TestMonitoringRegister:
             ),
             pytest.param(
                 caller("town_caseworker"),
-                {"own_county_1": DENIED, "own_county_2": DENIED, "other_county": DENIED, "third_county": DENIED},
+                {"own_county_1": 200, "own_county_2": DENIED, "other_county": DENIED, "third_county": DENIED},
                 id="town-caseworker",
             ),
             pytest.param(

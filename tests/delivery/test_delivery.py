@@ -209,7 +209,7 @@ class TestOutboxRelay:
             keys = [m.key for m in sorted(messages, key=lambda m: m.offset) if m.partition == partition]
             assert keys == [k for k in submitted if k in keys]
         assert sorted(m.key for m in messages) == sorted(str(h).encode() for h in households)
-        assert {m.header("event_type") for m in messages} == {b"eligibility.application_submitted.v1"}
+        assert {m.header("event_type") for m in messages} == {b"eligibility.application_submitted.v2"}
         assert {m.header("correlation_id") for m in messages} == {f"delivery-test-{n}".encode() for n in range(5)}
 
     async def test_crash_after_publish_means_a_duplicate_applied_once(self, backend: Backend) -> None:

@@ -184,11 +184,11 @@ class TestApplicationSubmittedEvent:
         assert len(messages) == 1
         message = messages[0]
         assert message.key == str(household_id).encode()
-        assert message.header("event_type") == b"eligibility.application_submitted.v1"
+        assert message.header("event_type") == b"eligibility.application_submitted.v2"
         assert message.header("correlation_id") == b"req-event-1"
         event = parse_event(message.value)
         assert isinstance(event, ApplicationSubmitted)
-        assert event.type == "eligibility.application_submitted.v1"
+        assert event.type == "eligibility.application_submitted.v2"
         assert event.source == "eligibility"
         assert event.subject == str(household_id)
         assert event.correlation_id == "req-event-1"

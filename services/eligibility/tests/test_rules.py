@@ -69,7 +69,7 @@ class TestSubmitApplication:
         application, event = submit(assistance_type=AssistanceType.EMERGENCY, member_count=5)
 
         assert isinstance(event, ApplicationSubmitted)
-        assert event.type == "eligibility.application_submitted.v1"
+        assert event.type == "eligibility.application_submitted.v2"
         assert event.source == "eligibility"
         assert event.subject == str(application.household_id)
         assert event.correlation_id == "corr-1"

@@ -29,6 +29,7 @@ async def register_from_application(
         existing,
         household_id=event.data.household_id,
         region_code=event.data.region_code,
+        town_code=event.data.town_code,
         assistance_type=event.data.assistance_type.value,
         source_event_id=event.id,
         correlation_id=event.correlation_id,

@@ -11,6 +11,7 @@ from functools import cache
 
 from shared.events.base import Event, EventData, EventParseError, EventRegistry, Upcaster
 from shared.events.eligibility import ApplicationSubmitted, ApplicationSubmittedData, AssistanceType
+from shared.events.eligibility_legacy import upcast_application_submitted_v1
 from shared.events.monitoring import HouseholdRegistered, HouseholdRegisteredData
 from shared.events.payment import PayrollRunCreated, PayrollRunCreatedData
 from shared.events.procurement import ProviderRegistered, ProviderRegisteredData
@@ -24,7 +25,9 @@ LATEST: tuple[type[Event], ...] = (
     ProviderRegistered,
 )
 
-UPCASTERS: dict[str, Upcaster] = {}
+UPCASTERS: dict[str, Upcaster] = {
+    "eligibility.application_submitted.v1": upcast_application_submitted_v1,
+}
 
 
 @cache

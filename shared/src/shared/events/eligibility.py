@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.events.base import Event, EventData
-from shared.types import RegionCode
+from shared.types import RegionCode, TownCode
 
 
 class AssistanceType(StrEnum):
@@ -31,10 +31,17 @@ class ApplicationSubmittedData(EventData):
     household_id: UUID
     assistance_type: AssistanceType
     region_code: RegionCode
+    town_code: TownCode | None = Field(
+        default=None,
+        description="乡镇（街道）代码 of the household when known (12 digits), so town-level staff can be "
+        "given the records of their town; null when only the county is known",
+    )
     member_count: int = Field(ge=1, le=50)
     applicant_masked_id: str = Field(description="The applicant's resident ID, masked (5201**********123X)")
 
 
 class ApplicationSubmitted(Event):
-    type: Literal["eligibility.application_submitted.v1"] = "eligibility.application_submitted.v1"
+    """v2 (2026-11-29): adds `town_code`. v1 events are upcast with `town_code: null`."""
+
+    type: Literal["eligibility.application_submitted.v2"] = "eligibility.application_submitted.v2"
     data: ApplicationSubmittedData

@@ -48,6 +48,7 @@ def submit_application(
             household_id=application.household_id,
             assistance_type=assistance_type,
             region_code=region_code,
+            town_code=town_code,
             member_count=member_count,
             applicant_masked_id=applicant_masked_id,
         ),

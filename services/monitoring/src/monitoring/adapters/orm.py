@@ -17,6 +17,7 @@ register_entry = Table(
     metadata,
     Column("household_id", Uuid, primary_key=True),
     Column("region_code", String(6), nullable=False, index=True),
+    Column("town_code", String(12), nullable=True, index=True),
     Column("reason", String(50), nullable=False),
     Column("assistance_types", String(200), nullable=False),
     Column("source_event_id", Uuid, nullable=False),

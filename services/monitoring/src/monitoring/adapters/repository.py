@@ -44,12 +44,15 @@ class RegisterRepository:
         household_id: UUID | None = None,
     ) -> tuple[Sequence[RegisterEntry], int]:
         """A page of the register: `region_code` exact, `region_prefix` the caller's area
-        (`""` = the whole city), `household_id` one household (a citizen's own)."""
+        (`""` = the whole city, a 6-digit county, a 12-digit town), `household_id` one
+        household (a citizen's own)."""
         where: list[Any] = []
         if region_code is not None:
             where.append(table.c.region_code == region_code)
-        if region_prefix:
-            where.append(table.c.region_code.startswith(region_prefix, autoescape=True))
+        if len(region_prefix) == 12:  # a town: entries placed in that town
+            where.append(table.c.town_code == region_prefix)
+        elif region_prefix:  # a county: every entry of the county, with or without a town
+            where.append(table.c.region_code == region_prefix)
         if household_id is not None:
             where.append(table.c.household_id == household_id)
         total = await self.session.scalar(select(func.count()).select_from(table).where(*where))
@@ -69,6 +72,7 @@ def _to_row(entry: RegisterEntry) -> dict[str, Any]:
     return {
         "household_id": entry.household_id,
         "region_code": entry.region_code,
+        "town_code": entry.town_code,
         "reason": entry.reason,
         "assistance_types": ",".join(entry.assistance_types),
         "source_event_id": entry.source_event_id,
@@ -82,6 +86,7 @@ def _to_model(row: Any) -> RegisterEntry:
     return RegisterEntry(
         household_id=row["household_id"],
         region_code=row["region_code"],
+        town_code=row["town_code"],
         reason=row["reason"],
         assistance_types=tuple(t for t in row["assistance_types"].split(",") if t),
         source_event_id=row["source_event_id"],

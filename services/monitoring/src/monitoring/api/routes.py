@@ -26,6 +26,7 @@ def _read(entry: RegisterEntry) -> HouseholdRead:
     return HouseholdRead(
         household_id=entry.household_id,
         region_code=entry.region_code,
+        town_code=entry.town_code,
         reason=entry.reason,
         assistance_types=list(entry.assistance_types),
         registered_at=entry.registered_at,
@@ -46,7 +47,8 @@ async def list_households(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HouseholdPage:
     scope = RegionScope.for_principal(caller)
-    if region_code is not None:
+    own_county = scope.region_code[:6] if scope.level is AccessLevel.TOWN and scope.region_code else None
+    if region_code is not None and region_code != own_county:  # a town's staff may name their county
         require_region(caller, region_code=region_code)
     household_id = UUID(scope.household_id) if scope.level is AccessLevel.HOUSEHOLD and scope.household_id else None
     prefix = scope.region_prefix
@@ -70,5 +72,5 @@ async def list_households(
 )
 async def get_household(household_id: UUID, caller: RegisterReader, session: SessionDep) -> HouseholdRead:
     entry = await monitoring_service.get_household(session, household_id)
-    require_region(caller, region_code=entry.region_code, household_id=str(entry.household_id))
+    require_region(caller, region_code=entry.area_code, household_id=str(entry.household_id))
     return _read(entry)

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 class HouseholdRead(BaseModel):
     household_id: UUID
     region_code: str
+    town_code: str | None
     reason: str
     assistance_types: list[str]
     registered_at: datetime

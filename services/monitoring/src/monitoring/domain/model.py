@@ -20,3 +20,10 @@ class RegisterEntry:
     registered_at: datetime
     updated_at: datetime
     correlation_id: str
+    town_code: str | None = None
+    """乡镇（街道）代码 when the application named it (town-level staff see their town's entries)."""
+
+    @property
+    def area_code(self) -> str:
+        """The most precise area the household is placed in (town, else county)."""
+        return self.town_code or self.region_code

@@ -17,6 +17,7 @@ def register_applicant_household(
     *,
     household_id: UUID,
     region_code: str,
+    town_code: str | None = None,
     assistance_type: str,
     source_event_id: UUID,
     correlation_id: str,
@@ -29,10 +30,12 @@ def register_applicant_household(
         types = existing.assistance_types
         if assistance_type not in types:
             types = (*types, assistance_type)
-        return replace(existing, assistance_types=types, region_code=region_code, updated_at=now), None
+        town = town_code or (existing.town_code if existing.region_code == region_code else None)
+        return replace(existing, assistance_types=types, region_code=region_code, town_code=town, updated_at=now), None
     entry = RegisterEntry(
         household_id=household_id,
         region_code=region_code,
+        town_code=town_code,
         reason=REASON_APPLICATION,
         assistance_types=(assistance_type,),
         source_event_id=source_event_id,

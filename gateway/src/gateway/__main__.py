@@ -47,7 +47,15 @@ cli = typer.Typer(add_completion=False, help="Jiuzhu API gateway and token issue
 def _serve(host: str, port: int) -> None:
     settings = Settings()
     configure_logging("gateway", settings.log_level)
-    uvicorn.run(create_app(settings), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,  # uvicorn takes the client address from X-Forwarded-For of trusted proxies only
+        forwarded_allow_ips=settings.trusted_proxies,
+    )
 
 
 @cli.callback(invoke_without_command=True)

@@ -55,6 +55,12 @@ class Settings(PiiKeySettings, BaseSettings):
         default=20.0, gt=0, description="Sustained requests per second per authenticated caller (subject/client id)"
     )
     client_rate_limit_burst: int = Field(default=100, ge=1, description="Requests an authenticated caller may burst")
+    trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses/networks of the load balancers in front (e.g. the ingress "
+        "controller's pod network): only their X-Forwarded-For is believed, so per-IP limits and "
+        "lock-outs see the real caller. `*` trusts everyone (never on a public port)",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description='Web console origins allowed by CORS, e.g. ["https://console.example"]'
     )

@@ -239,7 +239,7 @@ async def test_logout_revokes_the_refresh_token_and_the_access_token(gw: Harness
     await gw.create_staff("zheng", ("city_admin",))
     tokens = await gw.staff_tokens("zheng")
     headers = bearer(tokens["access_token"])
-    user = {"username": "new.user", "password": STRONG_PASSWORD, "roles": ["auditor"], "display_name": "N"}
+    user = {"username": "new.user", "password": STRONG_PASSWORD, "roles": ["procurement_officer"], "display_name": "N"}
     assert (await gw.client.post("/v1/auth/users", json=user, headers=headers)).status_code == 201
     out = await gw.client.post("/v1/auth/logout", json={"refresh_token": tokens["refresh_token"]}, headers=headers)
     assert out.status_code == 204
@@ -543,7 +543,12 @@ async def test_key_rotation_keeps_old_tokens_valid_until_they_expire(gw: Harness
     # New tokens carry the new key; the old token still works.
     fresh = await gw.staff_tokens("admin")
     assert jwt.get_unverified_header(fresh["access_token"])["kid"] == new_kid
-    user = {"username": "after.rotation", "password": STRONG_PASSWORD, "roles": ["auditor"], "display_name": "A"}
+    user = {
+        "username": "after.rotation",
+        "password": STRONG_PASSWORD,
+        "roles": ["procurement_officer"],
+        "display_name": "A",
+    }
     assert (await gw.client.post("/v1/auth/users", json=user, headers=admin)).status_code == 201
     # Once every token of the old key has expired, the old key leaves the JWKS.
     gw.clock.advance(seconds=300 + 60 + 1)
@@ -609,3 +614,14 @@ def test_issuer_mode_outside_dev_needs_the_key_ring_and_a_database() -> None:
             pii_active_key="k",
             pii_index_key="y",
         )
+
+
+@pytest.mark.parametrize("role", ["city_admin", "auditor"])
+async def test_administrators_and_auditors_are_made_by_the_operator_not_through_the_api(gw: Harness, role: str) -> None:
+    admin = await admin_headers(gw)
+    user = {"username": f"new.{role}", "password": STRONG_PASSWORD, "roles": [role], "display_name": "X"}
+
+    refused = await gw.client.post("/v1/auth/users", json=user, headers=admin)
+
+    assert_error(refused, 403, "role_not_grantable")
+    await gw.create_staff(f"cli.{role.replace('_', '.')}", (role,))  # the operator's command line may

@@ -203,6 +203,18 @@ async def sign_in(client: httpx.AsyncClient, username: str, password: str) -> di
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
+async def operator_created_staff(
+    cluster: Cluster, client: httpx.AsyncClient, username: str, roles: list[str], region: str | None = None
+) -> dict[str, str]:
+    """A staff user made with the gateway's command line (auditors and administrators can only be
+    made this way); their bearer header."""
+    password = f"Operator-{uuid.uuid4().hex[:10]}-Pw"
+    args = ["gateway", "create-user", "--username", username, "--password-stdin"]
+    args += [item for role in roles for item in ("--role", role)] + (["--region", region] if region else [])
+    run(args, cluster.env, cluster.directory, password + "\n")
+    return await sign_in(client, username, password)
+
+
 async def create_staff(
     admin: httpx.AsyncClient, username: str, roles: list[str], region: str | None = None
 ) -> dict[str, str]:

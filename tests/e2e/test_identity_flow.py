@@ -23,7 +23,7 @@ import pytest
 from gateway.testing import DepartmentKey
 from jiuzhu_platform.pii import mask_phone
 from shared.types import resident_id_check_digit
-from tests.e2e.cluster import Cluster, create_staff
+from tests.e2e.cluster import Cluster, create_staff, operator_created_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -68,7 +68,12 @@ async def test_staff_reach_only_their_region_and_full_reads_are_audited(
     caseworker = await create_staff(admin, "cw-520102", ["town_caseworker"], "520102")
     approver = await create_staff(admin, "approver-520102", ["county_approver"], "520102")
     other_approver = await create_staff(admin, "approver-520103", ["county_approver"], "520103")
-    auditor = await create_staff(admin, "auditor-1", ["auditor"])
+    auditor = await operator_created_staff(cluster, admin, "auditor-1", ["auditor"])
+    refused = await admin.post(
+        "/v1/auth/users",
+        json={"username": "auditor-2", "password": "Auditor-Two-2026", "roles": ["auditor"], "display_name": "审计"},
+    )
+    assert (refused.status_code, reason(refused)) == (403, "role_not_grantable")  # 三员分立
     number = resident_id("52010219800101001")
     async with cluster.client() as client:
         created = await client.post(APPLICATIONS, json=application("520102", "52010219800101001"), headers=caseworker)

@@ -699,6 +699,8 @@ class IdentityService:
         username = rules.check_username(new.username)
         region = rules.check_region(new.region)
         roles = rules.check_staff_roles(new.roles, region)
+        if actor.kind != "system":  # through the API: not the operator's command line
+            rules.check_grantable_by_api(roles)
         rules.check_password(new.password, username=username)
         display_name = new.display_name.strip()
         if not 1 <= len(display_name) <= 100:

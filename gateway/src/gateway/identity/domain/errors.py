@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import ClassVar
 
-from jiuzhu_platform.errors import Conflict, DomainError, NotFound
+from jiuzhu_platform.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class Refused(DomainError):
@@ -160,3 +160,13 @@ class SignatureRefused(Refused):
         self.reason = reason
         message_en, message_zh = self._MESSAGES[reason]
         super().__init__(message_en, message_zh)
+
+
+class RoleNotGrantable(Forbidden):
+    def __init__(self, roles: list[str]) -> None:
+        listed = ", ".join(roles)
+        super().__init__(
+            f"role_not_grantable: {listed} can be granted by the operator's command line only "
+            "(python -m gateway create-admin / create-user)",
+            message_zh=f"角色 {listed} 只能由运维人员通过命令行授予（三员分立）",
+        )

@@ -25,7 +25,7 @@ from typing import Any
 
 import pyotp
 
-from gateway.identity.domain.errors import InvalidInput, SignatureRefused
+from gateway.identity.domain.errors import InvalidInput, RoleNotGrantable, SignatureRefused
 from gateway.identity.domain.model import LockoutState, OtpCode, RefreshRecord, SigningKeyRecord, TokenSubject
 from jiuzhu_platform.auth import ALL_SCOPES, CITY_WIDE_ROLES, PRIVILEGED_SCOPES, ROLE_SCOPES
 from shared.regions import is_county
@@ -378,3 +378,15 @@ def active_key(keys: Iterable[SigningKeyRecord]) -> SigningKeyRecord | None:
     """The newest key that is not retired (the one that signs)."""
     candidates = [k for k in keys if k.retired_at is None and k.private_pem is not None]
     return max(candidates, key=lambda k: k.created_at, default=None)
+
+
+OPERATOR_ONLY_ROLES: frozenset[str] = frozenset({"city_admin", "auditor"})
+"""Roles granted by the operator's command line only, never through the API (三员分立: an
+administrator cannot create another administrator, nor the auditors who watch them)."""
+
+
+def check_grantable_by_api(roles: tuple[str, ...]) -> None:
+    """Raise `RoleNotGrantable` (403) if an API caller tries to grant an operator-only role."""
+    reserved = sorted(OPERATOR_ONLY_ROLES & set(roles))
+    if reserved:
+        raise RoleNotGrantable(reserved)

@@ -172,7 +172,14 @@ class TestRefreshDecision:
 class TestClientScopes:
     def test_only_non_privileged_platform_scopes_are_grantable(self) -> None:
         assert rules.check_client_scopes(["monitoring:households:read"]) == ("monitoring:households:read",)
-        for bad in (["audit:read"], ["pii:read_full"], ["auth:users:write"], ["made:up:scope"], []):
+        for bad in (
+            ["audit:read"],
+            ["pii:read_full"],
+            ["auth:users:write"],
+            ["made:up:scope"],
+            [],
+            ["eligibility:applications:approve"],
+        ):
             with pytest.raises(InvalidInput):
                 rules.check_client_scopes(bad)
 

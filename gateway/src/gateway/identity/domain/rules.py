@@ -260,9 +260,10 @@ SCOPE_LIMIT = 64
 
 def check_client_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
     """Scopes a department or third party may be granted: platform scopes, never the
-    privileged ones (audit, full PII, identity administration)."""
+    privileged ones (audit, full PII, identity administration), and never an approval (审核确认
+    is a statutory act of a civil-affairs official, not of a system)."""
     unique = tuple(sorted(set(scopes)))
-    bad = [s for s in unique if s not in ALL_SCOPES or s in PRIVILEGED_SCOPES]
+    bad = [s for s in unique if s not in ALL_SCOPES or s in PRIVILEGED_SCOPES or s.endswith(":approve")]
     if not unique or bad or len(unique) > SCOPE_LIMIT:
         raise InvalidInput(
             "scopes_invalid",

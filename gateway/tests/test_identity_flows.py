@@ -625,3 +625,12 @@ async def test_administrators_and_auditors_are_made_by_the_operator_not_through_
 
     assert_error(refused, 403, "role_not_grantable")
     await gw.create_staff(f"cli.{role.replace('_', '.')}", (role,))  # the operator's command line may
+
+
+async def test_a_number_typed_as_a_username_is_masked_in_the_audit_trail(gw: Harness) -> None:
+    response = await gw.client.post("/v1/auth/login", json={"username": "13812345678", "password": "wrong"})
+
+    assert response.status_code == 401
+    actors = [e.actor for e in await gw.app.state.audit.page(limit=100, kind="authentication")]
+    assert "138****5678" in actors
+    assert not any("13812345678" in (actor or "") for actor in actors)

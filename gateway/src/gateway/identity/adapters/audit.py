@@ -15,6 +15,7 @@ from gateway.identity.adapters import orm
 from jiuzhu_platform.audit import AuditEntry, AuditRecord, VerifyResult, append, query, verify
 from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.db import Database
+from jiuzhu_platform.redaction import redact
 
 logger = logging.getLogger(__name__)
 
@@ -32,11 +33,13 @@ def entry(
     target_id: str | None = None,
     details: Mapping[str, Any] | None = None,
 ) -> AuditEntry:
-    """An entry with the request's correlation id; an actor-less entry is `anonymous`."""
+    """An entry with the request's correlation id; an actor-less entry is `anonymous`. The actor
+    is what a caller typed for failed sign-ins, so anything in it that looks like a resident ID,
+    phone or bank number is masked (a number typed into the username field stays out)."""
     return AuditEntry(
         kind=kind,
         outcome=outcome,
-        actor=actor,
+        actor=redact(actor) if actor else actor,
         actor_kind=actor_kind if actor else "anonymous",
         role=role,
         region_code=region_code,

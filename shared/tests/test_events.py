@@ -214,3 +214,20 @@ class TestContracts:
             assert event.type in registry().types
             if path.stem in registry().types:
                 assert event.type == path.stem
+
+
+class TestApplicationSubmittedV1:
+    def test_a_v1_event_reads_as_v2_without_a_town(self) -> None:
+        raw = (Path(__file__).parent / "fixtures" / "eligibility.application_submitted.v1.json").read_bytes()
+
+        event = parse_event(raw)
+
+        assert event.type == "eligibility.application_submitted.v2"
+        assert isinstance(event, ApplicationSubmitted)
+        assert event.data.town_code is None
+
+    def test_a_v1_event_with_a_broken_payload_is_an_invalid_payload(self) -> None:
+        with pytest.raises(EventParseError) as caught:
+            parse_event(b'{"type": "eligibility.application_submitted.v1", "data": "garbage"}')
+
+        assert caught.value.reason == "invalid_payload"

@@ -30,6 +30,7 @@ from jiuzhu_platform.definition import ServiceDefinition
 from jiuzhu_platform.faults import CONSUMER_AFTER_DB_COMMIT, RELAY_AFTER_PUBLISH, Faults, SimulatedCrash
 from jiuzhu_platform.outbox import OutboxRelay
 from jiuzhu_platform.runtime import Runtime
+from jiuzhu_platform.testing import test_pii_settings
 from monitoring.adapters.orm import register_entry
 from monitoring.consumers import REGISTER
 from monitoring.main import DEFINITION as MONITORING
@@ -128,8 +129,9 @@ class Backend:
 def open_runtime(
     definition: ServiceDefinition, url: str, shared_bus: Bus | None, faults: Faults, **settings: Any
 ) -> Runtime:
+    keys = test_pii_settings() if definition.pii_keys is not None else {}
     config = definition.settings_class(
-        env="test", database_url=url, consumer_backoff_seconds=0.01, consumer_max_attempts=3, **settings
+        env="test", database_url=url, consumer_backoff_seconds=0.01, consumer_max_attempts=3, **settings, **keys
     )
     return definition.open_runtime(config, bus=shared_bus, faults=faults)
 

@@ -22,7 +22,6 @@ from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_co
 from jiuzhu_platform.errors import internal_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
-from jiuzhu_platform.pii import KeyRing, KeyRingHolder
 from jiuzhu_platform.redaction import redact
 from jiuzhu_platform.runtime import Runtime
 
@@ -112,17 +111,6 @@ class RequestContextMiddleware:
                 )
 
 
-def require_key_ring(runtime: Runtime) -> KeyRing:
-    ring = runtime.settings.pii_key_ring()
-    if ring is None:
-        prefix = runtime.name.upper()
-        raise RuntimeError(
-            f"{runtime.name} keeps personal data encrypted: set {prefix}_PII_KEYS, {prefix}_PII_ACTIVE_KEY and "
-            f"{prefix}_PII_INDEX_KEY (generate a set with `python -m jiuzhu_platform.pii_keys`)"
-        )
-    return ring
-
-
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -142,7 +130,6 @@ def create_service_app(
     on_startup: Callable[[Runtime], Any] | None = None,
     key_source: Callable[[Runtime], KeySource] | None = None,
     audit_table: Table | None = None,
-    pii_keys: KeyRingHolder | None = None,
 ) -> FastAPI:
     """Build a service's FastAPI app. `open_runtime` runs inside the lifespan (never at import).
 
@@ -150,16 +137,12 @@ def create_service_app(
     with an undeclared route is refused here (deny by default). `key_source(runtime)` gives the
     issuer's keys; the token verifier built from it and the runtime's settings is installed on
     `app.state.token_verifier` at start-up. With an `audit_table` every refusal is recorded and
-    auditors get `GET /v1/<name>/audit` (see `jiuzhu_platform.access`). A service that keeps
-    personal data passes its `pii_keys` holder: the key ring from the settings is installed at
-    start-up, and a missing ring stops the start with a clear message."""
+    auditors get `GET /v1/<name>/audit` (see `jiuzhu_platform.access`)."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime()
         app.state.runtime = runtime
-        if pii_keys is not None:
-            pii_keys.set(require_key_ring(runtime))
         if key_source is not None:
             settings = runtime.settings
             app.state.token_verifier = TokenVerifier(

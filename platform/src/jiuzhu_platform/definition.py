@@ -29,7 +29,7 @@ from jiuzhu_platform.faults import NO_FAULTS, Faults
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.migrations import upgrade
 from jiuzhu_platform.outbox import OutboxRelay
-from jiuzhu_platform.pii import KeyRingHolder
+from jiuzhu_platform.pii import KeyRing, KeyRingHolder
 from jiuzhu_platform.runtime import Runtime
 from jiuzhu_platform.settings import ServiceSettings
 from jiuzhu_platform.worker import WorkerComponents, run_components, stop_on_signals
@@ -70,7 +70,12 @@ class ServiceDefinition:
     def open_runtime(
         self, settings: ServiceSettings | None = None, *, bus: Bus | None = None, faults: Faults = NO_FAULTS
     ) -> Runtime:
-        return Runtime.open(self.name, settings or self.load_settings(), bus=bus, faults=faults, outbox=self.outbox)
+        """The service's runtime (API, worker, tests alike). A service that keeps personal data
+        installs its key ring from the settings here; without one it stops with a clear message."""
+        runtime = Runtime.open(self.name, settings or self.load_settings(), bus=bus, faults=faults, outbox=self.outbox)
+        if self.pii_keys is not None:
+            self.pii_keys.set(require_key_ring(runtime))
+        return runtime
 
     def create_app(
         self, settings: ServiceSettings | None = None, *, bus: Bus | None = None, keys: KeySource | None = None
@@ -85,7 +90,6 @@ class ServiceDefinition:
             on_startup=self.on_startup,
             key_source=(lambda _runtime: keys) if keys is not None else key_source_from_settings,
             audit_table=self.audit,
-            pii_keys=self.pii_keys,
         )
 
     def worker_components(self, runtime: Runtime) -> WorkerComponents:
@@ -133,6 +137,17 @@ class ServiceDefinition:
 
     def cli(self) -> typer.Typer:
         return build_cli(self)
+
+
+def require_key_ring(runtime: Runtime) -> KeyRing:
+    ring = runtime.settings.pii_key_ring()
+    if ring is None:
+        prefix = runtime.name.upper()
+        raise RuntimeError(
+            f"{runtime.name} keeps personal data encrypted: set {prefix}_PII_KEYS, {prefix}_PII_ACTIVE_KEY and "
+            f"{prefix}_PII_INDEX_KEY (generate a set with `python -m jiuzhu_platform.pii_keys {prefix}`)"
+        )
+    return ring
 
 
 JWKS_REFRESH_SECONDS = 1.0

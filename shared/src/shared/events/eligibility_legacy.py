@@ -7,7 +7,9 @@ from typing import Any
 
 
 def upcast_application_submitted_v1(obj: dict[str, Any]) -> dict[str, Any]:
-    """v1 → v2: v1 knew the county only (`town_code` is null)."""
-    data = dict(obj.get("data") or {})
-    data.setdefault("town_code", None)
+    """v1 → v2: v1 knew the county only (`town_code` is null). A payload that is not an object
+    is passed on unchanged, so validation reports it as the invalid payload it is."""
+    data = obj.get("data")
+    if isinstance(data, dict):
+        data = {**data, "town_code": data.get("town_code")}
     return {**obj, "type": "eligibility.application_submitted.v2", "data": data}

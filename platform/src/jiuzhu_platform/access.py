@@ -34,7 +34,7 @@ from jiuzhu_platform import audit
 from jiuzhu_platform.auth import Principal, Unauthorized, requires
 from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.deps import RuntimeDep, SessionDep
-from jiuzhu_platform.errors import DomainError, Forbidden, error_response
+from jiuzhu_platform.errors import DomainError, Forbidden, domain_error_response
 from jiuzhu_platform.runtime import Runtime
 from shared.errors import ErrorBody
 
@@ -170,13 +170,7 @@ def install_refusal_audit(app: FastAPI) -> None:
                     await audit.append(session, table, entry, now=runtime.now())
             except Exception as error:
                 logger.warning("could not record a refusal in the audit log: %s", type(error).__name__)
-        return error_response(
-            exc.status_code,
-            type(exc).__name__,
-            exc.errors or exc.detail,
-            message_zh=exc.message_zh,
-            headers=exc.headers,
-        )
+        return domain_error_response(exc)
 
     # A 503 (`AuthenticationUnavailable`: the token cannot be judged) is not a refusal of the
     # caller and keeps the usual handler.

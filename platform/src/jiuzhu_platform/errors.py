@@ -84,16 +84,21 @@ def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
     return out
 
 
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    """A domain error in the common error shape, with its status code and headers."""
+    return error_response(
+        exc.status_code,
+        type(exc).__name__,
+        exc.errors or exc.detail,
+        message_zh=exc.message_zh,
+        headers=exc.headers,
+    )
+
+
 def register_exception_handlers(app: FastAPI) -> None:
     async def domain_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, DomainError)
-        return error_response(
-            exc.status_code,
-            type(exc).__name__,
-            exc.errors or exc.detail,
-            message_zh=exc.message_zh,
-            headers=exc.headers,
-        )
+        return domain_error_response(exc)
 
     async def validation_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

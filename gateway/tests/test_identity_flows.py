@@ -21,9 +21,10 @@ from sqlalchemy import MetaData, select
 
 from gateway.db import migrate_async, verify_audit
 from gateway.identity.adapters.orm import audit_entry
+from gateway.identity.service import Actor
 from gateway.settings import Settings
 from gateway.testing import STRONG_PASSWORD, Harness, MovableClock, ThrowawayPostgres, migrated_sqlite, open_harness
-from jiuzhu_platform.auth import StaticKeySet, TokenVerifier
+from jiuzhu_platform.auth import AuthFailure, StaticKeySet, TokenVerifier, Unauthorized
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.pii import generate_key
 from shared.types import resident_id_check_digit
@@ -634,3 +635,57 @@ async def test_a_number_typed_as_a_username_is_masked_in_the_audit_trail(gw: Har
     actors = [e.actor for e in await gw.app.state.audit.page(limit=100, kind="authentication")]
     assert "138****5678" in actors
     assert not any("13812345678" in (actor or "") for actor in actors)
+
+
+# --------------------------------------------------------------------------- disabling
+
+
+async def test_a_disabled_user_is_signed_out_everywhere_at_once(gw: Harness) -> None:
+    await gw.create_staff("deputy", ("city_admin",))
+    tokens = await gw.staff_tokens("deputy")
+    headers = bearer(tokens["access_token"])
+    user = {"username": "made.by.deputy", "password": STRONG_PASSWORD, "roles": ["procurement_officer"]}
+    assert (
+        await gw.client.post("/v1/auth/users", json={**user, "display_name": "D"}, headers=headers)
+    ).status_code == 201
+
+    await gw.identity.disable_user("deputy", actor=Actor.cli())  # administrators: the operator's command line
+
+    again = await gw.client.post(
+        "/v1/auth/users", json={**user, "username": "second", "display_name": "D"}, headers=headers
+    )
+    assert_error(again, 401, "token_revoked")
+    assert_error(await gw.client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401)
+    login = await gw.client.post("/v1/auth/login", json={"username": "deputy", "password": STRONG_PASSWORD})
+    assert_error(login, 401, "invalid_credentials")
+
+
+async def test_administrators_disable_staff_but_not_other_administrators(gw: Harness) -> None:
+    admin = await admin_headers(gw)
+    await gw.create_staff("worker", ("town_caseworker",), region="520102")
+    await gw.create_staff("watcher", ("auditor",))
+
+    assert (await gw.client.post("/v1/auth/users/worker/disable", headers=admin)).status_code == 204
+    assert (await gw.client.post("/v1/auth/users/worker/disable", headers=admin)).status_code == 204  # idempotent
+    assert_error(await gw.client.post("/v1/auth/users/watcher/disable", headers=admin), 403, "role_not_grantable")
+    assert_error(await gw.client.post("/v1/auth/users/nobody/disable", headers=admin), 404, "user_not_found")
+    entries = await gw.app.state.audit.page(limit=100, kind="state_change")
+    assert [e.target_id for e in entries if e.outcome == "user_disabled"] == ["worker"]
+
+
+async def test_a_disabled_client_gets_no_token_and_its_tokens_are_refused(gw: Harness) -> None:
+    admin = await admin_headers(gw)
+    client = await gw.register_client("third_party", ("eligibility:policies:read",))
+    token = await gw.client_token(client)
+    verifier: TokenVerifier = gw.app.state.token_verifier
+    assert (await verifier.verify(token)).client_id == client.client_id
+
+    disabled = await gw.client.post(f"/v1/auth/clients/{client.client_id}/disable", headers=admin)
+
+    assert disabled.status_code == 204
+    with pytest.raises(Unauthorized) as refused:
+        await verifier.verify(token)
+    assert refused.value.reason is AuthFailure.REVOKED
+    form = {"grant_type": "client_credentials"}
+    assert_error(await gw.client.post("/v1/auth/token", data=form, auth=(client.client_id, client.client_secret)), 401)
+    assert_error(await gw.client.post("/v1/auth/clients/unknown/disable", headers=admin), 404, "client_not_found")

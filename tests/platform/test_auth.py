@@ -358,9 +358,10 @@ class TestVerify:
     async def test_revoked_jti(self, es_key: SigningKey) -> None:
         asked: list[str] = []
 
-        async def is_revoked(jti: str) -> bool:
-            asked.append(jti)
-            return jti == "revoked-1"
+        async def is_revoked(principal: Principal) -> bool:
+            assert principal.token_id is not None
+            asked.append(principal.token_id)
+            return principal.token_id == "revoked-1"
 
         v = verifier(es_key, is_revoked=is_revoked)
         assert await failure(v, sign(es_key, claims(jti="revoked-1"))) is AuthFailure.REVOKED
@@ -369,7 +370,7 @@ class TestVerify:
         assert asked == ["revoked-1", "fine-1"]  # invalid tokens never reach the revocation store
 
     async def test_revocation_store_down_fails_closed_with_503(self, es_key: SigningKey) -> None:
-        async def is_revoked(jti: str) -> bool:
+        async def is_revoked(principal: Principal) -> bool:
             raise ConnectionError("redis down")
 
         with pytest.raises(AuthenticationUnavailable) as caught:
@@ -948,7 +949,7 @@ class TestRequires:
         assert_error(await call(app, "GET", "/policies", "garbage"), 401, "Unauthorized", "token_malformed")
 
     async def test_revoked_token_401(self, es_key: SigningKey) -> None:
-        async def is_revoked(jti: str) -> bool:
+        async def is_revoked(principal: Principal) -> bool:
             return True
 
         app = build_app(verifier(es_key, is_revoked=is_revoked))

@@ -187,6 +187,20 @@ def create_client(
     typer.echo("the secret is shown once; store it in the client's secret store now", err=True)
 
 
+@cli.command("disable-user")
+def disable_user(username: Annotated[str, typer.Option(help="Login name of the user to disable")]) -> None:
+    """Disable a staff user (any role): no more sign-ins, their tokens are refused."""
+    _run(Settings(), lambda identity: identity.disable_user(username, actor=Actor.cli()))
+    typer.echo(f"user {username} disabled")
+
+
+@cli.command("disable-client")
+def disable_client(client_id: Annotated[str, typer.Option(help="The client to disable")]) -> None:
+    """Disable a department or third-party client: no more tokens, its tokens are refused."""
+    _run(Settings(), lambda identity: identity.disable_client(client_id, actor=Actor.cli()))
+    typer.echo(f"client {client_id} disabled")
+
+
 @cli.command("rotate-keys")
 def rotate_keys() -> None:
     """Make a new signing key active; the previous one stays published for the token TTL."""

@@ -666,7 +666,8 @@ def _short_str(value: object) -> bool:
 class TokenVerifier:
     """Verifies bearer tokens of one issuer for one audience (see the module docstring).
 
-    `is_revoked(jti)` is asked last, for otherwise valid tokens only; if it fails the answer
+    `is_revoked(principal)` is asked last, for otherwise valid tokens only (the issuer's deny-list:
+    a revoked `jti`, or a disabled `subject`); if it fails the answer
     is `AuthenticationUnavailable` (fail closed). `clock` is wall-clock epoch seconds."""
 
     def __init__(
@@ -677,7 +678,7 @@ class TokenVerifier:
         keys: KeySource,
         leeway_seconds: float = 30.0,
         algorithms: Collection[str] = DEFAULT_ALGORITHMS,
-        is_revoked: Callable[[str], Awaitable[bool]] | None = None,
+        is_revoked: Callable[[Principal], Awaitable[bool]] | None = None,
         role_scopes: Mapping[str, frozenset[str]] = ROLE_SCOPES,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -809,10 +810,10 @@ class TokenVerifier:
         )
 
     async def _check_revocation(self, principal: Principal) -> None:
-        if self._is_revoked is None or principal.token_id is None:
+        if self._is_revoked is None:
             return
         try:
-            revoked = await self._is_revoked(principal.token_id)
+            revoked = await self._is_revoked(principal)
         except Exception as exc:  # fail closed, but as "try again", not as a 500
             logger.warning("token revocation check failed: %s", type(exc).__name__)
             raise AuthenticationUnavailable(

@@ -1,4 +1,6 @@
-"""The deny-list of revoked access tokens (by `jti`, until the token would expire anyway).
+"""The deny-list of revoked access tokens (by `jti`, until the token would expire anyway), and
+of disabled accounts and clients (by `subject_key`, for one access-token lifetime after they
+were disabled: no new token is issued to them, and the ones they hold are refused).
 
 Each replica keeps the list in memory and re-reads it from the database every
 `refresh_seconds` (the table only holds tokens revoked within one access-token lifetime, so
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from gateway.identity.adapters.repository import IdentityRepository
+from jiuzhu_platform.auth import Principal
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.pii import KeyRing
 
@@ -23,6 +26,14 @@ logger = logging.getLogger(__name__)
 
 class RevocationUnavailable(RuntimeError):
     pass
+
+
+def subject_key(principal: Principal) -> str:
+    """The deny-list key of a principal's account: `client:<id>` for OAuth2 clients,
+    `<kind>:<subject>` otherwise (it shares the `jti` column: the prefix keeps them apart)."""
+    if principal.client_id is not None:
+        return f"subject:client:{principal.client_id}"
+    return f"subject:{principal.kind.value}:{principal.subject}"
 
 
 class RevocationList:
@@ -60,8 +71,8 @@ class RevocationList:
         self._revoked = {**dict.fromkeys(jtis, now), **local}
         self._loaded_at = self._monotonic()
 
-    async def is_revoked(self, jti: str) -> bool:
-        """The verifier's revocation callback."""
+    async def is_revoked(self, principal: Principal) -> bool:
+        """The verifier's revocation callback: the token's `jti`, or its subject, is denied."""
         mono = self._monotonic()
         due = self._attempted_at is None or mono - self._attempted_at >= self.refresh_seconds
         if due:
@@ -71,7 +82,7 @@ class RevocationList:
                     await self._load()
         if self._loaded_at is None or self._monotonic() - self._loaded_at > self.stale_after_seconds:
             raise RevocationUnavailable("the deny-list could not be read")
-        return jti in self._revoked
+        return principal.token_id in self._revoked or subject_key(principal) in self._revoked
 
     def add(self, jti: str, expires_at: datetime) -> None:
         """A revocation made here: effective on this replica at once."""

@@ -39,6 +39,7 @@ from gateway.identity.domain import rules
 from gateway.identity.domain.errors import (
     AccountLocked,
     AlreadyBound,
+    ClientNotFound,
     CodeExpired,
     CodeInvalid,
     InvalidCredentials,
@@ -790,6 +791,42 @@ class IdentityService:
                 ),
             )
         return RegisteredClient(client.client_id, secret, name, new.kind, scopes, region)
+
+    async def disable_user(self, username: str, *, actor: Actor) -> None:
+        """Disable a staff user: no more sign-ins, every refresh token revoked, and the access
+        tokens they hold refused for their remaining lifetime (deny-list by subject). Operator-
+        only roles (administrators, auditors) are disabled from the command line only."""
+        canonical = rules.normalise_username(username)[:64]
+        now = self.clock()
+        deny_until = now + timedelta(seconds=self.config.access_ttl_seconds + 60)
+        key = f"subject:staff:{canonical}"
+        async with self.database.transaction() as session:
+            repository = self._repository(session)
+            user = await repository.staff_by_username(canonical)
+            if user is None:
+                raise UserNotFound()
+            if actor.kind != "system":
+                rules.check_grantable_by_api(user.roles)
+            if await repository.disable_staff(canonical, now):
+                await repository.revoke_subject_refresh(SubjectKind.STAFF.value, str(user.user_id), now)
+                await repository.revoke_jti(key, expires_at=deny_until, now=now)
+                await self.audit.append(session, self._admin_entry(actor, "user_disabled", target_id=canonical))
+        self.revocations.add(key, deny_until)
+
+    async def disable_client(self, client_id: str, *, actor: Actor) -> None:
+        """Disable an OAuth2 client (an agreement ended): no more tokens, and the ones it holds
+        are refused for their remaining lifetime."""
+        now = self.clock()
+        deny_until = now + timedelta(seconds=self.config.access_ttl_seconds + 60)
+        key = f"subject:client:{client_id}"
+        async with self.database.transaction() as session:
+            repository = self._repository(session)
+            if await repository.client(client_id) is None:
+                raise ClientNotFound()
+            if await repository.disable_client(client_id, now):
+                await repository.revoke_jti(key, expires_at=deny_until, now=now)
+                await self.audit.append(session, self._admin_entry(actor, "client_disabled", target_id=client_id))
+        self.revocations.add(key, deny_until)
 
     async def rotate_keys(self, *, actor: Actor) -> str:
         kid = await self.keys.rotate()

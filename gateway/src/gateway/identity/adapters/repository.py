@@ -481,6 +481,31 @@ class IdentityRepository:
         )
         return bool(result.rowcount == 1)
 
+    async def disable_staff(self, username: str, now: datetime) -> bool:
+        """Mark a staff user disabled; False if there is no such (enabled) user."""
+        table = orm.staff_user
+        result = await self._execute(
+            update(table).where(table.c.username == username, table.c.disabled_at.is_(None)).values(disabled_at=now)
+        )
+        return bool(result.rowcount == 1)
+
+    async def disable_client(self, client_id: str, now: datetime) -> bool:
+        """Mark a client disabled; False if there is no such (enabled) client."""
+        table = orm.oauth_client
+        result = await self._execute(
+            update(table).where(table.c.client_id == client_id, table.c.disabled_at.is_(None)).values(disabled_at=now)
+        )
+        return bool(result.rowcount == 1)
+
+    async def revoke_subject_refresh(self, subject_kind: str, subject_id: str, now: datetime) -> None:
+        """Revoke every refresh token of one subject (all its sign-ins)."""
+        table = orm.refresh_token
+        await self._execute(
+            update(table)
+            .where(table.c.subject_kind == subject_kind, table.c.subject_id == subject_id, table.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
     async def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
         await self._execute(
             update(orm.refresh_token)

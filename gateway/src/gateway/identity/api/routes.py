@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, unquote_plus
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from gateway.auth import bearer_token
@@ -192,6 +192,32 @@ def identity_router() -> APIRouter:
             region=client.region,
         )
         return JSONResponse(created.model_dump(), status_code=201, headers=NO_CACHE)
+
+    @router.post(
+        "/users/{username}/disable",
+        status_code=204,
+        summary="Disable a staff user (no sign-in; their tokens are refused at once)",
+    )
+    async def disable_user(
+        username: Annotated[str, Path(max_length=64)],
+        identity: IdentityDep,
+        principal: Annotated[Principal, requires(USERS_WRITE)],
+    ) -> Response:
+        await identity.disable_user(username, actor=Actor.of(principal))
+        return Response(status_code=204)
+
+    @router.post(
+        "/clients/{client_id}/disable",
+        status_code=204,
+        summary="Disable a department or third-party client (an agreement ended)",
+    )
+    async def disable_client(
+        client_id: Annotated[str, Path(max_length=100)],
+        identity: IdentityDep,
+        principal: Annotated[Principal, requires(CLIENTS_WRITE)],
+    ) -> Response:
+        await identity.disable_client(client_id, actor=Actor.of(principal))
+        return Response(status_code=204)
 
     @router.post("/keys/rotate", response_model=schemas.KeyRotated, summary="Rotate the token signing key")
     async def rotate_keys(

@@ -117,6 +117,11 @@ class UserNotFound(NotFound):
         super().__init__("user_not_found: no such user", message_zh="用户不存在")
 
 
+class ClientNotFound(NotFound):
+    def __init__(self) -> None:
+        super().__init__("client_not_found: no such client", message_zh="客户端不存在")
+
+
 class AlreadyBound(Conflict):
     def __init__(self) -> None:
         super().__init__(

@@ -689,3 +689,28 @@ async def test_a_disabled_client_gets_no_token_and_its_tokens_are_refused(gw: Ha
     form = {"grant_type": "client_credentials"}
     assert_error(await gw.client.post("/v1/auth/token", data=form, auth=(client.client_id, client.client_secret)), 401)
     assert_error(await gw.client.post("/v1/auth/clients/unknown/disable", headers=admin), 404, "client_not_found")
+
+
+async def test_logout_and_refresh_reuse_cut_every_access_token_of_the_sign_in(gw: Harness) -> None:
+    await gw.create_staff("sun.wu", ("procurement_officer",))
+    first = await gw.staff_tokens("sun.wu")
+    rotated = (await gw.client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
+    other_sign_in = await gw.staff_tokens("sun.wu")
+    verifier: TokenVerifier = gw.app.state.token_verifier
+    assert claims_of(first["access_token"])["sid"] == claims_of(rotated["access_token"])["sid"]
+    assert claims_of(other_sign_in["access_token"])["sid"] != claims_of(first["access_token"])["sid"]
+
+    # a stolen refresh token used again: the whole sign-in ends, both of its access tokens too
+    reused = await gw.client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})
+
+    assert reused.status_code == 401
+    for token in (first["access_token"], rotated["access_token"]):
+        with pytest.raises(Unauthorized) as refused:
+            await verifier.verify(token)
+        assert refused.value.reason is AuthFailure.REVOKED
+    assert (await verifier.verify(other_sign_in["access_token"])).subject == "sun.wu"  # other sign-ins go on
+
+    out = await gw.client.post("/v1/auth/logout", json={"refresh_token": other_sign_in["refresh_token"]})
+    assert out.status_code == 204
+    with pytest.raises(Unauthorized):
+        await verifier.verify(other_sign_in["access_token"])  # logout without the bearer still cuts it

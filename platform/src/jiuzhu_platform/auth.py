@@ -29,7 +29,8 @@ dropped, and a token must name its key with `kid`.
 Claims: `sub`, `iss`, `aud` (string or list), `exp`, `iat` and `jti` are required; `nbf` is
 optional; `kind` (staff | citizen | department | third_party) is required; `scope` (OAuth2
 space-separated string), `roles` (list of strings), `region` (6-digit county or 12-digit town
-code of Guiyang), `household_id` and `client_id` (or OIDC `azp`) are optional. `leeway_seconds`
+code of Guiyang), `household_id`, `client_id` (or OIDC `azp`) and `sid` (the sign-in session,
+as in OIDC) are optional. `leeway_seconds`
 applies to `exp`, `nbf` and `iat`. An external provider must be configured (claim mappers) to
 emit `kind`, `roles` and `region`.
 
@@ -398,6 +399,8 @@ class Principal:
     household_id: str | None = None
     client_id: str | None = None
     token_id: str | None = None
+    session_id: str | None = None
+    """The sign-in the token belongs to (`sid`): revoking it cuts every token of that sign-in."""
 
     def has_scopes(self, *scopes: str) -> bool:
         return set(scopes) <= self.scopes
@@ -798,6 +801,9 @@ class TokenVerifier:
         client_id = claims.get("client_id", claims.get("azp"))
         if client_id is not None and not _short_str(client_id):
             raise invalid("claim 'client_id' must be a string")
+        session_id = claims.get("sid")
+        if session_id is not None and not _short_str(session_id):
+            raise invalid("claim 'sid' must be a string")
         return Principal(
             subject=claims["sub"],
             kind=kind,
@@ -807,6 +813,7 @@ class TokenVerifier:
             household_id=household_id,
             client_id=client_id,
             token_id=claims["jti"],
+            session_id=session_id,
         )
 
     async def _check_revocation(self, principal: Principal) -> None:

@@ -28,6 +28,11 @@ class RevocationUnavailable(RuntimeError):
     pass
 
 
+def session_key(session_id: object) -> str:
+    """The deny-list key of a sign-in (the `sid` claim: the refresh-token family)."""
+    return f"session:{session_id}"
+
+
 def subject_key(principal: Principal) -> str:
     """The deny-list key of a principal's account: `client:<id>` for OAuth2 clients,
     `<kind>:<subject>` otherwise (it shares the `jti` column: the prefix keeps them apart)."""
@@ -82,7 +87,10 @@ class RevocationList:
                     await self._load()
         if self._loaded_at is None or self._monotonic() - self._loaded_at > self.stale_after_seconds:
             raise RevocationUnavailable("the deny-list could not be read")
-        return principal.token_id in self._revoked or subject_key(principal) in self._revoked
+        keys = [principal.token_id, subject_key(principal)]
+        if principal.session_id is not None:
+            keys.append(session_key(principal.session_id))
+        return any(key in self._revoked for key in keys)
 
     def add(self, jti: str, expires_at: datetime) -> None:
         """A revocation made here: effective on this replica at once."""

@@ -67,7 +67,7 @@ from gateway.identity.domain.model import (
     TokenSubject,
 )
 from gateway.identity.keys import Signer, SigningKeys
-from gateway.identity.revocation import RevocationList
+from gateway.identity.revocation import RevocationList, session_key
 from gateway.limits import TokenBucketLimiter
 from jiuzhu_platform.audit import AuditEntry
 from jiuzhu_platform.auth import Principal
@@ -195,7 +195,9 @@ class IdentityService:
 
     # ------------------------------------------------------------------ tokens
 
-    def _access_token(self, signer: Signer, subject: TokenSubject, now: datetime) -> str:
+    def _access_token(
+        self, signer: Signer, subject: TokenSubject, now: datetime, session_id: uuid.UUID | None = None
+    ) -> str:
         claims = rules.access_claims(
             subject,
             issuer=self.config.issuer,
@@ -203,6 +205,7 @@ class IdentityService:
             now=now,
             ttl_seconds=self.config.access_ttl_seconds,
             jti=uuid.uuid4().hex,
+            session_id=None if session_id is None else str(session_id),
         )
         return signer.sign(claims)
 
@@ -236,7 +239,7 @@ class IdentityService:
         )
         await repository.add_refresh(record, token_digest(token))
         return TokenPair(
-            access_token=self._access_token(signer, subject, now),
+            access_token=self._access_token(signer, subject, now, record.family_id),
             expires_in=self.config.access_ttl_seconds,
             refresh_token=token,
             refresh_expires_in=max(0, int((expires_at - now).total_seconds())),
@@ -554,6 +557,7 @@ class IdentityService:
         signer = await self.keys.signer()
         now = self.clock()
         failure: DomainError | None = None
+        cut_session: uuid.UUID | None = None
         async with self.database.transaction() as session:
             repository = self._repository(session)
             record = await repository.refresh_by_hash(token_digest(refresh_token))
@@ -563,6 +567,8 @@ class IdentityService:
                 decision = rules.RefreshDecision.REUSED  # consumed concurrently: a reuse
             if record is not None and decision is rules.RefreshDecision.REUSED:
                 await repository.revoke_family(record.family_id, now)
+                await repository.revoke_jti(session_key(record.family_id), expires_at=self._deny_until(now), now=now)
+                cut_session = record.family_id
                 await self.audit.append(
                     session,
                     entry(
@@ -601,9 +607,15 @@ class IdentityService:
                             target_id=str(record.family_id),
                         ),
                     )
+        if cut_session is not None:  # every access token of that sign-in, on this replica at once
+            self.revocations.add(session_key(cut_session), self._deny_until(now))
         if failure is not None:
             raise failure
         return pair
+
+    def _deny_until(self, now: datetime) -> datetime:
+        """How long a deny-list entry must live: until every access token it covers has expired."""
+        return now + timedelta(seconds=self.config.access_ttl_seconds + 60)
 
     async def _current_subject(self, repository: IdentityRepository, record: RefreshRecord) -> TokenSubject | None:
         """The claims as they are now (roles, region and binding are re-read, so a change or a
@@ -622,14 +634,19 @@ class IdentityService:
         """Revoke the refresh token's family and, with `access`, deny its access token until it
         expires. Unknown tokens are ignored (logging out twice is fine)."""
         now = self.clock()
-        deny_until = now + timedelta(seconds=self.config.access_ttl_seconds + 60)
+        deny_until = self._deny_until(now)
         async with self.database.transaction() as session:
             repository = self._repository(session)
             record = await repository.refresh_by_hash(token_digest(refresh_token)) if refresh_token else None
+            sessions = {str(record.family_id)} if record is not None else set()
+            if access is not None and access.session_id is not None:
+                sessions.add(access.session_id)
             if record is not None:
                 await repository.revoke_family(record.family_id, now)
             if access is not None and access.token_id is not None:
                 await repository.revoke_jti(access.token_id, expires_at=deny_until, now=now)
+            for sid in sessions:  # every access token of the sign-in, not only the one presented
+                await repository.revoke_jti(session_key(sid), expires_at=deny_until, now=now)
             if record is not None or access is not None:
                 actor = access.subject if access is not None else record.subject_id if record is not None else None
                 kind = access.kind.value if access is not None else record.subject_kind.value if record else "anonymous"
@@ -645,6 +662,8 @@ class IdentityService:
                 )
         if access is not None and access.token_id is not None:
             self.revocations.add(access.token_id, deny_until)
+        for sid in sessions:
+            self.revocations.add(session_key(sid), deny_until)
 
     # ------------------------------------------------------------------ client credentials
 
@@ -798,7 +817,7 @@ class IdentityService:
         only roles (administrators, auditors) are disabled from the command line only."""
         canonical = rules.normalise_username(username)[:64]
         now = self.clock()
-        deny_until = now + timedelta(seconds=self.config.access_ttl_seconds + 60)
+        deny_until = self._deny_until(now)
         key = f"subject:staff:{canonical}"
         async with self.database.transaction() as session:
             repository = self._repository(session)
@@ -817,7 +836,7 @@ class IdentityService:
         """Disable an OAuth2 client (an agreement ended): no more tokens, and the ones it holds
         are refused for their remaining lifetime."""
         now = self.clock()
-        deny_until = now + timedelta(seconds=self.config.access_ttl_seconds + 60)
+        deny_until = self._deny_until(now)
         key = f"subject:client:{client_id}"
         async with self.database.transaction() as session:
             repository = self._repository(session)

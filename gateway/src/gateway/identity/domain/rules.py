@@ -333,9 +333,17 @@ def canonical_request(timestamp: int | str, nonce: str, method: str, raw_path_wi
 
 
 def access_claims(
-    subject: TokenSubject, *, issuer: str, audience: str, now: datetime, ttl_seconds: int, jti: str
+    subject: TokenSubject,
+    *,
+    issuer: str,
+    audience: str,
+    now: datetime,
+    ttl_seconds: int,
+    jti: str,
+    session_id: str | None = None,
 ) -> dict[str, Any]:
-    """The claims `jiuzhu_platform.auth.TokenVerifier` accepts (see its docstring)."""
+    """The claims `jiuzhu_platform.auth.TokenVerifier` accepts (see its docstring); `sid` is the
+    sign-in (the refresh-token family) the token was issued in."""
     issued = int(now.timestamp())
     claims: dict[str, Any] = {
         "iss": issuer,
@@ -349,7 +357,12 @@ def access_claims(
         "roles": list(subject.roles),
         "scope": " ".join(sorted(subject.scopes)),
     }
-    optional = {"region": subject.region, "household_id": subject.household_id, "client_id": subject.client_id}
+    optional = {
+        "region": subject.region,
+        "household_id": subject.household_id,
+        "client_id": subject.client_id,
+        "sid": session_id,
+    }
     claims.update({name: value for name, value in optional.items() if value is not None})
     return claims
 

@@ -714,3 +714,54 @@ async def test_logout_and_refresh_reuse_cut_every_access_token_of_the_sign_in(gw
     assert out.status_code == 204
     with pytest.raises(Unauthorized):
         await verifier.verify(other_sign_in["access_token"])  # logout without the bearer still cuts it
+
+
+async def test_a_user_changes_their_password_and_every_sign_in_ends(gw: Harness) -> None:
+    await gw.create_staff("li.na", ("town_caseworker",), region="520102")
+    one, two = await gw.staff_tokens("li.na"), await gw.staff_tokens("li.na")
+    headers = bearer(one["access_token"])
+    new_password = "Another-Strong-2027"
+
+    weak = await gw.client.post(
+        "/v1/auth/password", json={"current_password": STRONG_PASSWORD, "new_password": "short"}, headers=headers
+    )
+    changed = await gw.client.post(
+        "/v1/auth/password", json={"current_password": STRONG_PASSWORD, "new_password": new_password}, headers=headers
+    )
+
+    assert weak.status_code == 422
+    assert changed.status_code == 204
+    verifier: TokenVerifier = gw.app.state.token_verifier
+    for tokens in (one, two):
+        with pytest.raises(Unauthorized):
+            await verifier.verify(tokens["access_token"])
+        assert_error(await gw.client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]}), 401)
+    old = await gw.client.post("/v1/auth/login", json={"username": "li.na", "password": STRONG_PASSWORD})
+    assert_error(old, 401, "invalid_credentials")
+    assert (await gw.staff_tokens("li.na", new_password))["access_token"]
+
+
+async def test_a_wrong_current_password_changes_nothing(gw: Harness) -> None:
+    await gw.create_staff("zhou.yi", ("town_caseworker",), region="520102")
+    tokens = await gw.staff_tokens("zhou.yi")
+
+    wrong = await gw.client.post(
+        "/v1/auth/password",
+        json={"current_password": "not-the-password", "new_password": "Another-Strong-2027"},
+        headers=bearer(tokens["access_token"]),
+    )
+
+    assert_error(wrong, 401, "invalid_credentials")
+    assert (await gw.app.state.token_verifier.verify(tokens["access_token"])).subject == "zhou.yi"
+    assert (await gw.staff_tokens("zhou.yi"))["access_token"]
+
+
+async def test_only_staff_change_passwords_here(gw: Harness) -> None:
+    client = await gw.register_client("third_party", ("eligibility:policies:read",))
+    token = await gw.client_token(client)
+
+    refused = await gw.client.post(
+        "/v1/auth/password", json={"current_password": "x", "new_password": "Whatever-Strong-1"}, headers=bearer(token)
+    )
+
+    assert_error(refused, 403, "scope_missing")

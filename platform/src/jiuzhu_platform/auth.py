@@ -76,6 +76,7 @@ department            eligibility:policies:read
 third_party           eligibility:policies:read
 ====================  =======================================================================
 
+Every staff role also holds `auth:password:change` (a user changes their own password).
 Separation of duties: no role both writes and approves applications; only county approvers
 read unmasked personal data (`pii:read_full`); only auditors read the audit trail. Scopes
 for a department's data-sharing agreement (for example `monitoring:households:read`) are
@@ -258,6 +259,7 @@ def _scopes(*names: str) -> frozenset[str]:
 ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "town_caseworker": _scopes(
+            "auth:password:change",
             "eligibility:applications:read",
             "eligibility:applications:write",
             "eligibility:assessments:run",
@@ -267,6 +269,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "verification:consents:write",
         ),
         "county_approver": _scopes(
+            "auth:password:change",
             "eligibility:applications:read",
             "eligibility:applications:approve",
             "eligibility:assessments:run",
@@ -277,6 +280,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "pii:read_full",
         ),
         "city_admin": _scopes(
+            "auth:password:change",
             "eligibility:applications:read",
             "eligibility:policies:read",
             "monitoring:households:read",
@@ -288,6 +292,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "auth:keys:rotate",
         ),
         "auditor": _scopes(
+            "auth:password:change",
             "audit:read",
             "eligibility:applications:read",
             "eligibility:policies:read",
@@ -297,11 +302,13 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "procurement:providers:read",
         ),
         "procurement_officer": _scopes(
+            "auth:password:change",
             "procurement:providers:read",
             "procurement:providers:write",
             "eligibility:policies:read",
         ),
         "payment_officer": _scopes(
+            "auth:password:change",
             "payment:payroll:read",
             "payment:payroll:write",
         ),
@@ -345,12 +352,21 @@ ALL_SCOPES: frozenset[str] = frozenset(
         "auth:clients:write",
         "auth:keys:rotate",
         "auth:identity:bind",
+        "auth:password:change",
     }
 )
 """Every scope the platform defines (agreements may grant any of them in a token's `scope`)."""
 
 PRIVILEGED_SCOPES: frozenset[str] = frozenset(
-    {"audit:read", "pii:read_full", "auth:users:write", "auth:clients:write", "auth:keys:rotate", "auth:identity:bind"}
+    {
+        "audit:read",
+        "pii:read_full",
+        "auth:users:write",
+        "auth:clients:write",
+        "auth:keys:rotate",
+        "auth:identity:bind",
+        "auth:password:change",
+    }
 )
 """Scopes never granted to a department or third-party client: staff roles carry them, and an
 unbound citizen's token carries `auth:identity:bind` only."""

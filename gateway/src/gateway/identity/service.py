@@ -811,6 +811,45 @@ class IdentityService:
             )
         return RegisteredClient(client.client_id, secret, name, new.kind, scopes, region)
 
+    async def change_password(self, principal: Principal, current: str, new: str, *, ip: str) -> None:
+        """A staff user changes their own password. The current one is checked like a sign-in
+        (throttled, counted towards the lock-out); afterwards every sign-in of the user ends
+        (refresh tokens revoked, access tokens refused): a changed password locks out whoever
+        may have known the old one."""
+        if principal.kind.value != "staff":
+            raise InvalidCredentials()
+        canonical = rules.normalise_username(principal.subject)[:64]
+        account_key = f"staff:{canonical}"
+        rules.check_password(new, username=canonical)  # before the throttle: a weak choice is no guess
+        self.throttle.check(account_key, ip)
+        now = self.clock()
+        async with self.database.transaction() as session:
+            repository = self._repository(session)
+            pending: list[AuditEntry] = []
+            state = await self._reserve_attempt(repository, pending, account_key, canonical, "staff", now)
+            user = await repository.staff_by_username(canonical)
+            await self._append_all(session, pending)
+        remaining = rules.locked_for(state, now)
+        if remaining is not None:
+            raise AccountLocked(remaining.total_seconds())
+        usable = user if user is not None and not user.disabled else None
+        if usable is None or not await self.hasher.verify(usable.password_hash, current):
+            await self._staff_failure(account_key, canonical, "password_change_refused")
+            raise InvalidCredentials()
+        new_hash = await self.hasher.hash(new)
+        key = f"subject:staff:{canonical}"
+        async with self.database.transaction() as session:
+            repository = self._repository(session)
+            await repository.set_password_hash(usable.user_id, new_hash, now)
+            await repository.save_lockout(account_key, rules.after_success(), now)
+            await repository.revoke_subject_refresh(SubjectKind.STAFF.value, str(usable.user_id), now)
+            await repository.revoke_jti(key, expires_at=self._deny_until(now), now=now)
+            await self.audit.append(
+                session,
+                entry("state_change", "password_changed", actor=canonical, actor_kind="staff", target_id=canonical),
+            )
+        self.revocations.add(key, self._deny_until(now))
+
     async def disable_user(self, username: str, *, actor: Actor) -> None:
         """Disable a staff user: no more sign-ins, every refresh token revoked, and the access
         tokens they hold refused for their remaining lifetime (deny-list by subject). Operator-

@@ -194,6 +194,20 @@ def identity_router() -> APIRouter:
         return JSONResponse(created.model_dump(), status_code=201, headers=NO_CACHE)
 
     @router.post(
+        "/password",
+        status_code=204,
+        summary="Change your own password (staff); every sign-in of yours ends, sign in again",
+    )
+    async def change_password(
+        body: schemas.PasswordChange,
+        request: Request,
+        identity: IdentityDep,
+        principal: Annotated[Principal, requires("auth:password:change")],
+    ) -> Response:
+        await identity.change_password(principal, body.current_password, body.new_password, ip=client_ip(request))
+        return Response(status_code=204)
+
+    @router.post(
         "/users/{username}/disable",
         status_code=204,
         summary="Disable a staff user (no sign-in; their tokens are refused at once)",

@@ -58,6 +58,11 @@ class RefreshRequest(Request):
     refresh_token: str = Field(min_length=1, max_length=512)
 
 
+class PasswordChange(Request):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=1, max_length=256)
+
+
 class LogoutRequest(Request):
     refresh_token: str | None = Field(default=None, max_length=512)
 

@@ -27,13 +27,11 @@ import uvicorn
 from gateway.db import migrate, verify_audit
 from gateway.identity.adapters.audit import AuditLog
 from gateway.identity.adapters.clients import UnconfiguredCodeSender, UnconfiguredRealNameVerifier
-from gateway.identity.adapters.crypto import SecretHasher
 from gateway.identity.domain.errors import Refused
 from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser
-from gateway.identity.keys import SigningKeys
 from gateway.identity.revocation import RevocationList
 from gateway.identity.service import Actor, IdentityService
-from gateway.main import create_app, identity_config, utc_now
+from gateway.main import build_identity, create_app, utc_now
 from gateway.settings import Settings
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.errors import DomainError
@@ -98,23 +96,14 @@ async def _with_identity(settings: Settings, action: Callable[[IdentityService],
     database = Database.from_url(_database_url(settings))
     try:
         ring = settings.key_ring()
-        keys = SigningKeys(
-            database, ring, clock=utc_now, access_ttl_seconds=settings.access_token_ttl_seconds, cache_seconds=0
-        )
-        service = IdentityService(
-            database=database,
-            ring=ring,
-            keys=keys,
-            hasher=SecretHasher(
-                time_cost=settings.argon2_time_cost,
-                memory_cost_kib=settings.argon2_memory_cost_kib,
-                parallelism=settings.argon2_parallelism,
-            ),
+        service = build_identity(
+            settings,
+            database,
+            ring,
             audit=AuditLog(database, clock=utc_now),
             revocations=RevocationList(database, ring, clock=utc_now),
             code_sender=UnconfiguredCodeSender(),
             real_name=UnconfiguredRealNameVerifier(),
-            config=identity_config(settings),
             clock=utc_now,
         )
         return await action(service)

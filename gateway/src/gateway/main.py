@@ -106,6 +106,45 @@ class AppKeySource:
         return None if keys is None else await keys.get_key(kid)
 
 
+def build_identity(
+    config: Settings,
+    database: Database,
+    ring: KeyRing,
+    *,
+    audit: AuditLog,
+    revocations: RevocationList,
+    code_sender: CodeSender,
+    real_name: RealNameVerifier,
+    clock: Clock,
+) -> IdentityService:
+    """The identity service as the settings describe it: the server and the command line build
+    it here alike (the signing keys' publish margin, for one, must be the same in both)."""
+    keys = SigningKeys(
+        database,
+        ring,
+        clock=clock,
+        access_ttl_seconds=config.access_token_ttl_seconds,
+        cache_seconds=config.signing_key_cache_seconds,
+        leeway_seconds=config.token_leeway_seconds,
+    )
+    return IdentityService(
+        database=database,
+        ring=ring,
+        keys=keys,
+        hasher=SecretHasher(
+            time_cost=config.argon2_time_cost,
+            memory_cost_kib=config.argon2_memory_cost_kib,
+            parallelism=config.argon2_parallelism,
+        ),
+        audit=audit,
+        revocations=revocations,
+        code_sender=code_sender,
+        real_name=real_name,
+        config=identity_config(config),
+        clock=clock,
+    )
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -195,35 +234,22 @@ def create_app(
             if config.auth_mode == "issuer":
                 assert database is not None
                 assert ring is not None
-                keys = SigningKeys(
-                    database,
-                    ring,
-                    clock=now,
-                    access_ttl_seconds=config.access_token_ttl_seconds,
-                    cache_seconds=config.signing_key_cache_seconds,
-                    leeway_seconds=config.token_leeway_seconds,
-                )
-                await keys.bootstrap()
-                key_source = keys
-                app.state.keys = keys
                 assert audit is not None
                 assert revocations is not None
-                identity = IdentityService(
-                    database=database,
-                    ring=ring,
-                    keys=keys,
-                    hasher=SecretHasher(
-                        time_cost=config.argon2_time_cost,
-                        memory_cost_kib=config.argon2_memory_cost_kib,
-                        parallelism=config.argon2_parallelism,
-                    ),
+                identity = build_identity(
+                    config,
+                    database,
+                    ring,
                     audit=audit,
                     revocations=revocations,
                     code_sender=sender,
                     real_name=real_name,
-                    config=identity_config(config),
                     clock=now,
                 )
+                keys = identity.keys
+                await keys.bootstrap()
+                key_source = keys
+                app.state.keys = keys
                 app.state.identity = identity
                 purge = asyncio.create_task(_purge_loop(identity, config))
                 stack.push_async_callback(_cancel, purge)

@@ -86,21 +86,18 @@ class TestRolesAndRegions:
 class TestLockout:
     policy = rules.LockoutPolicy(max_failures=3, lock_for=timedelta(minutes=15))
 
-    def test_locks_after_max_consecutive_failures_then_unlocks(self) -> None:
-        state = LockoutState()
-        for _ in range(2):
-            state = rules.after_failure(state, NOW, self.policy)
-            assert rules.locked_for(state, NOW) is None
-        state = rules.after_failure(state, NOW, self.policy)
-        assert rules.locked_for(state, NOW) == timedelta(minutes=15)
-        assert rules.locked_for(state, NOW + timedelta(minutes=14)) == timedelta(minutes=1)
-        assert rules.locked_for(state, NOW + timedelta(minutes=15)) is None
-        assert state.failures == 0  # a lock that ran out gives max_failures more tries
+    def test_attempts_beyond_the_limit_are_refused_and_the_lock_runs_out(self) -> None:
+        # the service counts each attempt before checking it (`reserve_attempt`)
+        for counted in range(1, 4):
+            assert not rules.over_limit(LockoutState(failures=counted), self.policy)
+        assert rules.over_limit(LockoutState(failures=4), self.policy)
+        locked = LockoutState(failures=0, locked_until=NOW + self.policy.lock_for)
+        assert rules.locked_for(locked, NOW) == timedelta(minutes=15)
+        assert rules.locked_for(locked, NOW + timedelta(minutes=14)) == timedelta(minutes=1)
+        assert rules.locked_for(locked, NOW + timedelta(minutes=15)) is None
 
     def test_success_resets(self) -> None:
-        state = rules.after_failure(LockoutState(), NOW, self.policy)
         assert rules.after_success() == LockoutState()
-        assert state.failures == 1
 
 
 class TestOneTimeCodes:

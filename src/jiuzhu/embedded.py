@@ -138,13 +138,14 @@ def create_embedded_app(
     first_gateway_start = not (data_dir / "gateway.db").exists()
     first_service_start = not (data_dir / f"{ELIGIBILITY.name}.db").exists()
     settings = {d.name: embedded_settings(d, data_dir) for d in definitions}
-    service_apps: dict[str, FastAPI] = {}
     config = gateway_settings(data_dir, [d.name for d in definitions])
-    gateway = create_gateway_app(
-        config, transports={d.name: _LateASGITransport(service_apps, d.name) for d in definitions}
-    )
+    # The services need the gateway's keys and the gateway needs transports to the services: the
+    # gateway reads `transports` only when its lifespan starts, by which time they are filled in.
+    transports: dict[str, httpx.AsyncBaseTransport] = {}
+    gateway = create_gateway_app(config, transports=transports)
     keys = AppKeySource(gateway)
-    service_apps.update({d.name: d.create_app(settings[d.name], bus=bus, keys=keys) for d in definitions})
+    service_apps = {d.name: d.create_app(settings[d.name], bus=bus, keys=keys) for d in definitions}
+    transports.update({name: httpx.ASGITransport(app=app) for name, app in service_apps.items()})
     gateway_lifespan = gateway.router.lifespan_context
 
     @asynccontextmanager
@@ -179,21 +180,6 @@ def create_embedded_app(
     gateway.state.bus = bus
     gateway.state.service_apps = service_apps
     return gateway
-
-
-class _LateASGITransport(httpx.AsyncBaseTransport):
-    """An ASGI transport to a service app that is built after the gateway (the services need
-    the gateway's keys, the gateway needs transports to the services)."""
-
-    def __init__(self, apps: dict[str, FastAPI], name: str) -> None:
-        self._apps = apps
-        self._name = name
-        self._transport: httpx.ASGITransport | None = None
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._transport is None:
-            self._transport = httpx.ASGITransport(app=self._apps[self._name])
-        return await self._transport.handle_async_request(request)
 
 
 def _runtime(app: FastAPI) -> Runtime:

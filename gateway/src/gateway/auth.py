@@ -80,7 +80,7 @@ class TokenAuthenticator:
                 reason[:50],
                 actor=None if principal is None else principal.subject,
                 actor_kind="anonymous" if principal is None else principal.kind.value,
-                role=None if principal is None else " ".join(sorted(principal.roles)) or None,
+                role=None if principal is None else principal.role_label,
                 region_code=None if principal is None else principal.region_code,
                 route=route_label(service, template),
                 method=request.method,

@@ -163,9 +163,6 @@ class Settings(PiiKeySettings, BaseSettings):
         logger.warning("dev: no PII keys configured; using a per-process key ring (data will not survive a restart)")
         return KeyRing.generate("dev")
 
-    def refresh_ttl_seconds(self, kind: Literal["staff", "citizen"]) -> int:
-        return self.staff_refresh_token_ttl_seconds if kind == "staff" else self.citizen_refresh_token_ttl_seconds
-
 
 def _dev_key_ring(path: Path) -> KeyRing:
     """A key ring kept in a local file (dev only), made with fresh random keys on first use."""

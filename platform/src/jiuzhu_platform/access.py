@@ -44,6 +44,8 @@ __all__ = [
     "REFUSAL_RESPONSES",
     "AccessAudit",
     "AuditDep",
+    "AuditEntryRead",
+    "AuditPage",
     "PurposeQuery",
     "audit_page",
     "audit_router",
@@ -82,7 +84,7 @@ def _entry(
         actor, actor_kind, role, region = None, audit.ActorKind.ANONYMOUS, None, None
     else:
         actor, actor_kind = principal.client_id or principal.subject, audit.ActorKind(principal.kind.value)
-        role = ",".join(sorted(principal.roles))[:100] or None
+        role = principal.role_label[:100] if principal.role_label else None
         region = principal.region_code
     return audit.AuditEntry(
         kind=kind,
@@ -119,27 +121,19 @@ class AccessAudit:
         self, session: AsyncSession, *, target_id: str | UUID, details: Mapping[str, Any] | None = None
     ) -> None:
         """Record a successful change, in the request's transaction (call it last)."""
-        entry = _entry(
-            self.request,
-            kind=audit.AuditKind.STATE_CHANGE,
-            outcome="success",
-            target_id=str(target_id),
-            details=details,
-        )
-        await audit.append(session, self.table, entry, now=self.runtime.now())
+        await self._append(session, audit.AuditKind.STATE_CHANGE, target_id=str(target_id), details=details)
 
     async def pii_read(
         self, session: AsyncSession, *, target_id: str | UUID, purpose: str, fields: Sequence[str]
     ) -> None:
         """Record a full-value read of personal data (who, when, which record, why)."""
-        entry = _entry(
-            self.request,
-            kind=audit.AuditKind.PII_READ,
-            outcome="success",
-            target_id=str(target_id),
-            purpose=purpose,
-            details={"fields": sorted(fields)},
+        details = {"fields": sorted(fields)}
+        await self._append(
+            session, audit.AuditKind.PII_READ, target_id=str(target_id), purpose=purpose, details=details
         )
+
+    async def _append(self, session: AsyncSession, kind: str, **values: Any) -> None:
+        entry = _entry(self.request, kind=kind, outcome="success", **values)
         await audit.append(session, self.table, entry, now=self.runtime.now())
 
 
@@ -276,14 +270,7 @@ def audit_router(service: str) -> APIRouter:
     )
     async def verify_audit(request: Request, _auditor: Auditor, session: SessionDep) -> AuditVerifyRead:
         result = await audit.verify(session, _audit_table(request))
-        return AuditVerifyRead(
-            ok=result.ok,
-            count=result.count,
-            last_seq=result.last_seq,
-            last_hash=result.last_hash,
-            first_broken_seq=result.first_broken_seq,
-            reason=result.reason,
-        )
+        return AuditVerifyRead.model_validate(result, from_attributes=True)
 
     return router
 

@@ -1,7 +1,8 @@
 """Identity and access for every service: bearer-token verification, roles → scopes as data,
 region scoping and declared per-route requirements (deny by default).
 
-Nothing here is wired into a route yet; services adopt it route by route.
+Every service route declares its requirement with `requires(...)`; the gateway enforces the same
+requirements from the services' published OpenAPI.
 
 Tokens
 ======
@@ -142,7 +143,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute, Host, Mount, Route
 
 from jiuzhu_platform.errors import DomainError, Forbidden
-from shared.regions import is_county
+from shared.types import is_county_or_town_code
 
 __all__ = [
     "ALL_SCOPES",
@@ -256,10 +257,14 @@ def _scopes(*names: str) -> frozenset[str]:
     return frozenset(names)
 
 
+def _staff(*names: str) -> frozenset[str]:
+    """A staff role's scopes: every staff user may also change their own password."""
+    return frozenset((*names, "auth:password:change"))
+
+
 ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
-        "town_caseworker": _scopes(
-            "auth:password:change",
+        "town_caseworker": _staff(
             "eligibility:applications:read",
             "eligibility:applications:write",
             "eligibility:assessments:run",
@@ -268,8 +273,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "verification:consents:read",
             "verification:consents:write",
         ),
-        "county_approver": _scopes(
-            "auth:password:change",
+        "county_approver": _staff(
             "eligibility:applications:read",
             "eligibility:applications:approve",
             "eligibility:assessments:run",
@@ -279,8 +283,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "payment:payroll:read",
             "pii:read_full",
         ),
-        "city_admin": _scopes(
-            "auth:password:change",
+        "city_admin": _staff(
             "eligibility:applications:read",
             "eligibility:policies:read",
             "monitoring:households:read",
@@ -291,8 +294,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "auth:clients:write",
             "auth:keys:rotate",
         ),
-        "auditor": _scopes(
-            "auth:password:change",
+        "auditor": _staff(
             "audit:read",
             "eligibility:applications:read",
             "eligibility:policies:read",
@@ -301,14 +303,12 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             "payment:payroll:read",
             "procurement:providers:read",
         ),
-        "procurement_officer": _scopes(
-            "auth:password:change",
+        "procurement_officer": _staff(
             "procurement:providers:read",
             "procurement:providers:write",
             "eligibility:policies:read",
         ),
-        "payment_officer": _scopes(
-            "auth:password:change",
+        "payment_officer": _staff(
             "payment:payroll:read",
             "payment:payroll:write",
         ),
@@ -418,8 +418,10 @@ class Principal:
     session_id: str | None = None
     """The sign-in the token belongs to (`sid`): revoking it cuts every token of that sign-in."""
 
-    def has_scopes(self, *scopes: str) -> bool:
-        return set(scopes) <= self.scopes
+    @property
+    def role_label(self) -> str | None:
+        """The roles as one space-separated string (audit entries, logs); None without roles."""
+        return " ".join(sorted(self.roles)) or None
 
     def missing_scopes(self, scopes: Iterable[str]) -> list[str]:
         return sorted(set(scopes) - self.scopes)
@@ -440,13 +442,6 @@ def require_scopes(principal: Principal, *scopes: str) -> None:
 
 _COUNTY_CODE = re.compile(r"^\d{6}$")
 _TOWN_CODE = re.compile(r"^\d{12}$")
-
-
-def _valid_region_claim(code: str) -> bool:
-    """A Guiyang county code, or a 12-digit town code inside a Guiyang county."""
-    if _COUNTY_CODE.fullmatch(code):
-        return is_county(code)
-    return bool(_TOWN_CODE.fullmatch(code)) and is_county(code[:6]) and code[6:] != "000000"
 
 
 class AccessLevel(StrEnum):
@@ -809,7 +804,7 @@ class TokenVerifier:
         if not isinstance(roles, list) or not all(_short_str(role) for role in roles):
             raise invalid("claim 'roles' must be a list of strings")
         region = claims.get("region")
-        if region is not None and not (isinstance(region, str) and _valid_region_claim(region)):
+        if region is not None and not (isinstance(region, str) and is_county_or_town_code(region)):
             raise invalid("claim 'region' must be a Guiyang county or town code")
         household_id = claims.get("household_id")
         if household_id is not None and not _short_str(household_id):

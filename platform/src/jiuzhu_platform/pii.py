@@ -79,7 +79,7 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.operators import OperatorType
 
-from shared.types import InvalidValueError
+from shared.types import FULLWIDTH_TO_ASCII, InvalidValueError
 
 __all__ = [
     "BLIND_INDEX_LENGTH",
@@ -397,13 +397,12 @@ def rotate(ring: KeyRing, token: str, *, context: str) -> str:
 # --------------------------------------------------------------------------------------
 
 # Full-width ASCII variants (U+FF01..U+FF5E) → ASCII, plus the ideographic space (as in shared.types).
-_FULLWIDTH_TO_ASCII: Final[Mapping[int, int]] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _NOT_ASCII_DIGIT = re.compile(r"[^0-9]")
 _WHITESPACE = re.compile(r"\s+")
 
 
 def _ascii(value: str) -> str:
-    return value.translate(_FULLWIDTH_TO_ASCII)
+    return value.translate(FULLWIDTH_TO_ASCII)
 
 
 def _phone_digits(value: str) -> str:

@@ -59,10 +59,10 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from jiuzhu_platform.pii import mask_bank_account, mask_phone, mask_resident_id
+from shared.types import FULLWIDTH_TO_ASCII
 
 __all__ = ["PII_PATTERN", "RedactionFilter", "redact", "redact_value"]
 
-_FULLWIDTH_TO_ASCII: Final[Mapping[int, int]] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 _START = r"(?<![0-9])(?<![0-9]\.)"  # not inside a digit run, not the fraction of a decimal
 _END = r"(?![0-9])(?!\.[0-9])"  # not inside a digit run, not the integer part of a decimal
@@ -99,7 +99,7 @@ def redact(text: str) -> str:
     """`text` with every resident ID, bank card and mobile number masked (see the module doc)."""
     # Match on an ASCII copy (full-width digits → ASCII, same length, so spans line up) and
     # splice the masks into the original.
-    scan = text.translate(_FULLWIDTH_TO_ASCII)
+    scan = text.translate(FULLWIDTH_TO_ASCII)
     pieces: list[str] = []
     last = 0
     for match in PII_PATTERN.finditer(scan):

@@ -154,11 +154,11 @@ def _pydantic_error(code: str, message_en: str, message_zh: str) -> PydanticCust
 
 # Full-width ASCII variants (U+FF01..U+FF5E) → ASCII, plus the ideographic space. Chinese
 # input methods produce these; they are never meaningful inside a code.
-_FULLWIDTH_TO_ASCII: Mapping[int, int] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
+FULLWIDTH_TO_ASCII: Mapping[int, int] = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 
 
 def _normalise_code(value: str) -> str:
-    return value.translate(_FULLWIDTH_TO_ASCII).strip()
+    return value.translate(FULLWIDTH_TO_ASCII).strip()
 
 
 # --------------------------------------------------------------------------------------
@@ -809,6 +809,14 @@ def check_town_code(value: str) -> str:
         )
     _check_region_code(code[:6], county_only=True)
     return code
+
+
+def is_county_or_town_code(code: str) -> bool:
+    """A Guiyang county code (6 digits) or a town code inside one (12 digits, town part not all
+    zeros), exactly as given (no normalising: for codes inside tokens and stored records)."""
+    if _REGION_RE.fullmatch(code):
+        return _regions.is_county(code)
+    return bool(_TOWN_RE.fullmatch(code)) and code[6:] != "000000" and _regions.is_county(code[:6])
 
 
 def check_town_in_county(town_code: str | None, county_code: str) -> None:

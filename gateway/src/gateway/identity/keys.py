@@ -123,7 +123,8 @@ class SigningKeys:
         await self._ensure_fresh()
         if kid not in self._public:
             await self._ensure_fresh(max_age=UNKNOWN_KID_REFRESH_SECONDS)
-        if any(r.kid == kid for r in self._published()):
+        record = next((r for r in self._records if r.kid == kid), None)  # on every request: no sorting
+        if record is not None and rules.is_published(record, self.clock()):
             return self._public.get(kid)
         return None
 

@@ -33,12 +33,17 @@ def session_key(session_id: object) -> str:
     return f"session:{session_id}"
 
 
+def account_deny_key(kind: str, account: str) -> str:
+    """The deny-list key of an account: `kind` is `client` for OAuth2 clients, else the token's
+    `kind` (it shares the `jti` column: the prefix keeps them apart)."""
+    return f"subject:{kind}:{account}"
+
+
 def subject_key(principal: Principal) -> str:
-    """The deny-list key of a principal's account: `client:<id>` for OAuth2 clients,
-    `<kind>:<subject>` otherwise (it shares the `jti` column: the prefix keeps them apart)."""
+    """The deny-list key of the account a token belongs to."""
     if principal.client_id is not None:
-        return f"subject:client:{principal.client_id}"
-    return f"subject:{principal.kind.value}:{principal.subject}"
+        return account_deny_key("client", principal.client_id)
+    return account_deny_key(principal.kind.value, principal.subject)
 
 
 class RevocationList:

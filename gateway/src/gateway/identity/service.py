@@ -67,7 +67,7 @@ from gateway.identity.domain.model import (
     TokenSubject,
 )
 from gateway.identity.keys import Signer, SigningKeys
-from gateway.identity.revocation import RevocationList, session_key
+from gateway.identity.revocation import RevocationList, account_deny_key, session_key
 from gateway.limits import TokenBucketLimiter
 from jiuzhu_platform.audit import AuditEntry
 from jiuzhu_platform.auth import Principal
@@ -139,9 +139,7 @@ class Actor:
 
     @classmethod
     def of(cls, principal: Principal) -> Actor:
-        return cls(
-            principal.subject, principal.kind.value, " ".join(sorted(principal.roles)) or None, principal.region_code
-        )
+        return cls(principal.subject, principal.kind.value, principal.role_label, principal.region_code)
 
     @classmethod
     def cli(cls) -> Actor:
@@ -284,7 +282,7 @@ class IdentityService:
         usable = user if user is not None and not user.disabled else None
         password_ok = await self.hasher.verify(usable.password_hash if usable else None, password)
         if usable is None or not password_ok:
-            await self._staff_failure(account_key, canonical, "invalid_credentials")
+            await self._failure(account_key, canonical, "staff", "invalid_credentials")
             raise InvalidCredentials()
         if usable.totp_secret is not None:
             if not totp:
@@ -296,7 +294,7 @@ class IdentityService:
                 raise TotpRequired()
             step = rules.totp_step(usable.totp_secret, totp.strip(), now, last_step=usable.totp_last_step)
             if step is None:
-                await self._staff_failure(account_key, canonical, "totp_invalid")
+                await self._failure(account_key, canonical, "staff", "totp_invalid")
                 raise TotpInvalid()
         else:
             step = None
@@ -328,7 +326,7 @@ class IdentityService:
                     ),
                 )
         if replayed:
-            await self._staff_failure(account_key, canonical, "totp_invalid")
+            await self._failure(account_key, canonical, "staff", "totp_invalid")
             raise TotpInvalid()
         return pair
 
@@ -378,10 +376,11 @@ class IdentityService:
         for item in entries:
             await self.audit.append(session, item)
 
-    async def _staff_failure(self, account_key: str, actor: str, outcome: str) -> None:
+    async def _failure(self, account_key: str, actor: str, actor_kind: str, outcome: str) -> None:
+        """A checked sign-in attempt failed: audited, and counted towards the lock-out."""
         async with self.database.transaction() as session:
-            pending = [entry("authentication", outcome, actor=actor, actor_kind="staff")]
-            await self._register_failure(self._repository(session), pending, account_key, actor, "staff")
+            pending = [entry("authentication", outcome, actor=actor, actor_kind=actor_kind)]
+            await self._register_failure(self._repository(session), pending, account_key, actor, actor_kind)
             await self._append_all(session, pending)
 
     # ------------------------------------------------------------------ citizen sign-in
@@ -432,11 +431,11 @@ class IdentityService:
             await self.audit.record(entry("authentication", "locked", actor=masked, actor_kind="citizen"))
             raise AccountLocked(remaining.total_seconds())
         if stored is None or not tried:
-            await self._citizen_failure(account_key, masked, "code_expired")
+            await self._failure(account_key, masked, "citizen", "code_expired")
             raise CodeExpired()
         matches = rules.is_code_format(code) and await self.hasher.verify(stored.code_hash, code)
         if not matches:
-            await self._citizen_failure(account_key, masked, "code_invalid")
+            await self._failure(account_key, masked, "citizen", "code_invalid")
             raise CodeInvalid()
         async with self.database.transaction() as session:
             repository = self._repository(session)
@@ -465,12 +464,6 @@ class IdentityService:
         if not consumed:  # used concurrently by another request
             raise CodeExpired()
         return pair
-
-    async def _citizen_failure(self, account_key: str, masked: str, outcome: str) -> None:
-        async with self.database.transaction() as session:
-            pending = [entry("authentication", outcome, actor=masked, actor_kind="citizen")]
-            await self._register_failure(self._repository(session), pending, account_key, masked, "citizen")
-            await self._append_all(session, pending)
 
     async def bind_citizen(self, principal: Principal, name: str, resident_id: ResidentId) -> TokenPair:
         """Real-name binding: verify the name against the resident ID (port), then give the
@@ -709,10 +702,6 @@ class IdentityService:
         )
         return ClientToken(token, self.config.access_ttl_seconds, " ".join(sorted(granted)))
 
-    async def client(self, client_id: str) -> OAuthClient | None:
-        async with self.database.transaction() as session:
-            return await self._repository(session).client(client_id)
-
     # ------------------------------------------------------------------ administration
 
     async def create_user(self, new: NewStaffUser, *, actor: Actor) -> StaffUserView:
@@ -834,21 +823,21 @@ class IdentityService:
             raise AccountLocked(remaining.total_seconds())
         usable = user if user is not None and not user.disabled else None
         if usable is None or not await self.hasher.verify(usable.password_hash, current):
-            await self._staff_failure(account_key, canonical, "password_change_refused")
+            await self._failure(account_key, canonical, "staff", "password_change_refused")
             raise InvalidCredentials()
         new_hash = await self.hasher.hash(new)
-        key = f"subject:staff:{canonical}"
+        key, deny_until = account_deny_key("staff", canonical), self._deny_until(now)
         async with self.database.transaction() as session:
             repository = self._repository(session)
             await repository.set_password_hash(usable.user_id, new_hash, now)
             await repository.save_lockout(account_key, rules.after_success(), now)
             await repository.revoke_subject_refresh(SubjectKind.STAFF.value, str(usable.user_id), now)
-            await repository.revoke_jti(key, expires_at=self._deny_until(now), now=now)
+            await repository.revoke_jti(key, expires_at=deny_until, now=now)
             await self.audit.append(
                 session,
                 entry("state_change", "password_changed", actor=canonical, actor_kind="staff", target_id=canonical),
             )
-        self.revocations.add(key, self._deny_until(now))
+        self.revocations.add(key, deny_until)
 
     async def disable_user(self, username: str, *, actor: Actor) -> None:
         """Disable a staff user: no more sign-ins, every refresh token revoked, and the access
@@ -857,7 +846,7 @@ class IdentityService:
         canonical = rules.normalise_username(username)[:64]
         now = self.clock()
         deny_until = self._deny_until(now)
-        key = f"subject:staff:{canonical}"
+        key = account_deny_key("staff", canonical)
         async with self.database.transaction() as session:
             repository = self._repository(session)
             user = await repository.staff_by_username(canonical)
@@ -876,7 +865,7 @@ class IdentityService:
         are refused for their remaining lifetime."""
         now = self.clock()
         deny_until = self._deny_until(now)
-        key = f"subject:client:{client_id}"
+        key = account_deny_key("client", client_id)
         async with self.database.transaction() as session:
             repository = self._repository(session)
             if await repository.client(client_id) is None:

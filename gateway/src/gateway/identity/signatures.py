@@ -79,7 +79,7 @@ class RequestSignatures:
                         refused.reason,
                         actor=principal.subject,
                         actor_kind=principal.kind.value,
-                        role=" ".join(sorted(principal.roles)) or None,
+                        role=principal.role_label,
                         region_code=principal.region_code,
                         route=route,
                         method=request.method,

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.adapters import orm
-from jiuzhu_platform.audit import AuditEntry, AuditRecord, VerifyResult, append, query, verify
+from jiuzhu_platform.audit import AuditEntry, AuditRecord, append, query
 from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.redaction import redact
@@ -73,7 +73,3 @@ class AuditLog:
     async def page(self, *, limit: int, after_seq: int | None = None, **filters: Any) -> list[AuditRecord]:
         async with self.database.transaction() as session:
             return await query(session, self.table, limit=limit, after_seq=after_seq, **filters)
-
-    async def verify(self) -> VerifyResult:
-        async with self.database.transaction() as session:
-            return await verify(session, self.table)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -525,14 +525,6 @@ class IdentityRepository:
     async def revoked_jtis(self, now: datetime) -> set[str]:
         rows = await self._execute(select(orm.revoked_token.c.jti).where(orm.revoked_token.c.expires_at > now))
         return {str(jti) for jti in rows.scalars()}
-
-    async def is_jti_revoked(self, jti: str) -> bool:
-        count = (
-            await self._execute(
-                select(func.count()).select_from(orm.revoked_token).where(orm.revoked_token.c.jti == jti)
-            )
-        ).scalar_one()
-        return bool(count)
 
     # ------------------------------------------------------------------ nonces
 

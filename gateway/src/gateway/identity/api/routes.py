@@ -267,7 +267,7 @@ def audit_router() -> APIRouter:
                 "success",
                 actor=principal.subject,
                 actor_kind=principal.kind.value,
-                role=" ".join(sorted(principal.roles)) or None,
+                role=principal.role_label,
                 region_code=principal.region_code,
                 route="/v1/auth/audit",
                 method="GET",

@@ -28,7 +28,7 @@ import pyotp
 from gateway.identity.domain.errors import InvalidInput, RoleNotGrantable, SignatureRefused
 from gateway.identity.domain.model import LockoutState, OtpCode, RefreshRecord, SigningKeyRecord, TokenSubject
 from jiuzhu_platform.auth import ALL_SCOPES, CITY_WIDE_ROLES, PRIVILEGED_SCOPES, ROLE_SCOPES
-from shared.regions import is_county
+from shared.types import is_county_or_town_code
 
 # --------------------------------------------------------------------------- staff users
 
@@ -94,18 +94,11 @@ def check_password(password: str, *, username: str) -> None:
         )
 
 
-def is_region_code(code: str) -> bool:
-    """A Guiyang county code (6 digits) or a town code inside one (12 digits)."""
-    if re.fullmatch(r"\d{6}", code):
-        return is_county(code)
-    return bool(re.fullmatch(r"\d{12}", code)) and is_county(code[:6]) and code[6:] != "000000"
-
-
 def check_region(region: str | None) -> str | None:
     if region is None:
         return None
     region = region.strip()
-    if not is_region_code(region):
+    if not is_county_or_town_code(region):
         raise InvalidInput(
             "region_invalid",
             "the region must be a Guiyang county code (6 digits) or a town code in one (12 digits)",
@@ -150,15 +143,6 @@ def locked_for(state: LockoutState, now: datetime) -> timedelta | None:
     if state.locked_until is not None and state.locked_until > now:
         return state.locked_until - now
     return None
-
-
-def after_failure(state: LockoutState, now: datetime, policy: LockoutPolicy) -> LockoutState:
-    """One more consecutive failure; at `max_failures` the account locks for `lock_for` and
-    the count starts again (so a lock that ran out gives another `max_failures` tries)."""
-    failures = state.failures + 1
-    if failures >= policy.max_failures:
-        return LockoutState(failures=0, locked_until=now + policy.lock_for)
-    return LockoutState(failures=failures, locked_until=state.locked_until)
 
 
 def after_success() -> LockoutState:

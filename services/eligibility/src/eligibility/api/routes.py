@@ -28,7 +28,7 @@ from eligibility.domain.calendar import due_date
 from eligibility.domain.model import Application
 from eligibility.domain.policy import VERSION_PATTERN
 from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
-from jiuzhu_platform.auth import Principal, PrincipalKind, can_access, default_town, require_region, requires
+from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope, default_town, require_region, requires
 from jiuzhu_platform.errors import Forbidden
 from shared.errors import ErrorBody
 
@@ -43,10 +43,6 @@ PolicyReader = Annotated[Principal, requires("eligibility:policies:read")]
 
 def _read(application: Application) -> ApplicationRead:
     return ApplicationRead.model_validate(application, from_attributes=True)
-
-
-def _visible(caller: Principal, application: Application) -> bool:
-    return can_access(caller, region_code=application.area_code, household_id=str(application.household_id))
 
 
 def _require_access(caller: Principal, application: Application) -> None:
@@ -149,7 +145,12 @@ async def search_applications(
     body: ApplicantSearch, caller: ApplicationReader, session: SessionDep
 ) -> list[ApplicationRead]:
     found = await eligibility_service.applications_of_applicant(session, body.resident_id)
-    return [_read(application) for application in found if _visible(caller, application)]
+    scope = RegionScope.for_principal(caller)  # once, not per application
+    return [
+        _read(application)
+        for application in found
+        if scope.allows(region_code=application.area_code, household_id=str(application.household_id))
+    ]
 
 
 @router.post(

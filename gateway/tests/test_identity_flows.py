@@ -383,11 +383,13 @@ async def test_phones_and_resident_ids_never_reach_logs_or_the_database_in_clear
     caplog.set_level(logging.DEBUG)
     tokens = await gw.citizen_tokens(PHONE)
     code = gw.outbox.latest_code(PHONE)
-    await gw.client.post(
+    bound = await gw.client.post(
         "/v1/auth/citizen/bind",
         json={"name": "张三丰", "resident_id": resident_id()},
         headers=bearer(tokens["access_token"]),
     )
+    assert bound.status_code == 200, bound.text  # the values below were really stored and logged about
+    assert claims_of(bound.json()["access_token"])["household_id"]
     await gw.client.post("/v1/auth/citizen/login", json={"phone": PHONE, "code": "123456"})
     assert "code sent to 138****5678" in caplog.text
     for secret in (PHONE, resident_id(), "张三丰"):

@@ -232,7 +232,8 @@ class TestAuditorsApi:
         assert [item["correlation_id"] for item in by_id["items"]] == ["anon-1"]
         assert [item["seq"] for item in page_1["items"]] == [1, 2]
         assert page_1["next_after_seq"] == 2
-        assert [item["seq"] for item in page_2["items"]][:1] == [3]
+        assert [item["seq"] for item in page_2["items"]] == [3, 4]  # seq 4: the first audit_read
+        assert page_2["next_after_seq"] == 4
         assert [item["kind"] for item in reads["items"]] == ["audit_read"] * 3
 
     async def test_verify_reports_an_intact_chain(self, open_harness: OpenHarness, issuer: TestIssuer) -> None:

@@ -75,6 +75,7 @@ class Backend:
             now=self.monitoring.now,
             max_attempts=3,
             backoff_seconds=0.01,
+            metrics=self.monitoring.metrics,
         )
 
     async def submit(self, count: int, *, correlation_id: str = "delivery-test") -> list[uuid.UUID]:
@@ -304,6 +305,7 @@ class TestIdempotentConsumer:
 
         with pytest.raises(ConnectionRefusedError):
             await backend.consumer({ApplicationSubmitted.event_type: unreachable}).process(message)
+        assert consumed(backend.monitoring, "dead-lettered") == 0  # counted at the moment of parking
         assert await backend.read_topic(dlq_topic(ELIGIBILITY_EVENTS), 0) == []
         assert await backend.consumer().process(message) == "applied"  # once the outage ends
 
@@ -317,6 +319,7 @@ class TestIdempotentConsumer:
 
         consumer = backend.consumer({ApplicationSubmitted.event_type: broken})
         assert await consumer.process(message) == "dead-lettered"
+        assert consumed(backend.monitoring, "dead-lettered") == 1  # the counter the outage test relies on
         assert await backend.register_rows() == []
         [parked] = await backend.read_topic(dlq_topic(ELIGIBILITY_EVENTS), 1)
         assert parked.value == message.value

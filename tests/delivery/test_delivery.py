@@ -330,6 +330,78 @@ class TestIdempotentConsumer:
             assert await session.scalar(select(func.count()).select_from(MONITORING.inbox)) == 0
 
 
+class TestBatches:
+    """The consumer applies what one fetch returns in one transaction (`process_batch`); the
+    guarantees are the same as one message at a time."""
+
+    async def test_a_batch_is_applied_once_with_duplicates_and_poison_in_it(self, backend: Backend) -> None:
+        households = await backend.submit(4)
+        await backend.relay().run_once()
+        messages = await backend.read_topic(ELIGIBILITY_EVENTS, 4)
+        poison = Message(ELIGIBILITY_EVENTS, 0, 10_000, b"poison", b"{not json", ())
+        batch = [messages[0], poison, *messages[1:], messages[0]]  # the first one twice
+        consumer = backend.consumer()
+
+        assert await consumer.process_batch(batch) == [
+            "applied",
+            "dead-lettered",
+            "applied",
+            "applied",
+            "applied",
+            "duplicate",
+        ]
+        assert await consumer.process_batch(messages) == ["duplicate"] * 4  # redelivered: nothing new
+        rows = await backend.register_rows()
+        assert sorted((r["household_id"], r["version"]) for r in rows) == sorted((h, 1) for h in households)
+        assert consumed(backend.monitoring, "applied") == 4
+        assert consumed(backend.monitoring, "duplicate") == 5
+        [parked] = await backend.read_topic(dlq_topic(ELIGIBILITY_EVENTS), 1)
+        assert parked.value == b"{not json"
+
+    async def test_a_failing_event_costs_its_batch_a_slower_pass_not_the_others(self, backend: Backend) -> None:
+        households = await backend.submit(5)
+        await backend.relay().run_once()
+        messages = await backend.read_topic(ELIGIBILITY_EVENTS, 5)
+        real = REGISTER.handlers[ApplicationSubmitted.event_type]
+        bad = households[2]
+
+        async def fails_for_one(session: Any, event: Event, now: Any) -> None:
+            assert isinstance(event, ApplicationSubmitted)
+            if event.data.household_id == bad:
+                raise RuntimeError("handler bug for one household")
+            await real(session, event, now)
+
+        outcomes = await backend.consumer({ApplicationSubmitted.event_type: fails_for_one}).process_batch(messages)
+        expected = ["dead-lettered" if m.key == str(bad).encode() else "applied" for m in messages]
+        assert outcomes == expected
+        rows = await backend.register_rows()
+        assert sorted(r["household_id"] for r in rows) == sorted(h for h in households if h != bad)
+        [parked] = await backend.read_topic(dlq_topic(ELIGIBILITY_EVENTS), 1)
+        assert parked.key == str(bad).encode()
+        assert b"handler bug for one household" in (parked.header("dlq_error") or b"")
+
+    async def test_crash_after_a_batch_commit_redelivers_the_batch_as_duplicates(self, backend: Backend) -> None:
+        households = await backend.submit(6)
+        await backend.relay().run_once()
+        backend.monitoring_faults.arm(CONSUMER_AFTER_DB_COMMIT)
+        with pytest.raises(SimulatedCrash):
+            await asyncio.wait_for(backend.consumer().run(asyncio.Event(), poll_seconds=0.2), WAIT_SECONDS)
+        applied_before_crash = len(await backend.register_rows())
+        assert applied_before_crash >= 1  # the effects were committed, the offsets were not
+
+        async def all_seen() -> bool:
+            return consumed(backend.monitoring, "duplicate") >= applied_before_crash and len(
+                await backend.register_rows()
+            ) == len(households)
+
+        await run_consumer_until(backend.consumer(), all_seen)
+        rows = await backend.register_rows()
+        assert sorted((r["household_id"], r["version"]) for r in rows) == sorted((h, 1) for h in households)
+        assert consumed(backend.monitoring, "duplicate") == applied_before_crash
+        async with backend.monitoring.database.transaction() as session:
+            assert await session.scalar(select(func.count()).select_from(MONITORING.inbox)) == len(households)
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize("backend", ["distributed"], indirect=True)
 class TestOnTheRealServers:

@@ -159,6 +159,9 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
             f"{upper}_KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
             f"{upper}_KAFKA_TOPIC_PREFIX": prefix,
             f"{upper}_RELAY_IDLE_SECONDS": "0.1",
+            # DEBUG: consumers log each event there (at INFO only problems), and the tests follow
+            # a request's correlation id into the workers' logs.
+            f"{upper}_LOG_LEVEL": "DEBUG",
             f"{upper}_AUTH_JWKS_URL": f"{gateway_url}/.well-known/jwks.json",
         }
         if service in PII_SERVICES:

@@ -26,6 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
+from jiuzhu_platform import auth as auth_module
 from jiuzhu_platform.auth import (
     ALL_SCOPES,
     CITY_WIDE_ROLES,
@@ -404,6 +405,58 @@ class TestVerify:
     async def test_arbitrary_strings_only_ever_raise_unauthorized(self, es_key: SigningKey, token: str) -> None:
         with pytest.raises(Unauthorized):
             await verifier(es_key).verify(token)
+
+
+class TestVerifiedTokenCache:
+    """A token verified once skips its signature check next time, and nothing else."""
+
+    async def test_a_remembered_token_still_expires(self, es_key: SigningKey) -> None:
+        now = {"t": NOW}
+        v = verifier(es_key, clock=lambda: now["t"], leeway_seconds=0)
+        token = sign(es_key, claims(exp=int(NOW) + 60))
+        assert (await v.verify(token)).subject == "staff-0001"
+        now["t"] = NOW + 61
+        assert await failure(v, token) is AuthFailure.EXPIRED
+
+    async def test_a_remembered_token_is_asked_about_revocation_every_time(self, es_key: SigningKey) -> None:
+        revoked: set[str] = set()
+
+        async def is_revoked(principal: Principal) -> bool:
+            return principal.token_id in revoked
+
+        v = verifier(es_key, is_revoked=is_revoked)
+        token = sign(es_key, claims(jti="jti-1"))
+        assert (await v.verify(token)).token_id == "jti-1"
+        revoked.add("jti-1")  # logout: the gateway's deny-list learns of it
+        assert await failure(v, token) is AuthFailure.REVOKED
+
+    async def test_a_withdrawn_key_stops_its_remembered_tokens(self, es_key: SigningKey, es_key_2: SigningKey) -> None:
+        issuer, clock = FakeIssuer(jwks(es_key, es_key_2)), FakeClock()
+        v, _ = remote(issuer, clock, ttl_seconds=300)
+        token = sign(es_key)
+        await v.verify(token)
+        issuer.document = jwks(es_key_2)
+        clock.now += 301
+        assert await failure(v, token) is AuthFailure.UNKNOWN_KEY
+
+    async def test_another_signature_on_the_same_claims_is_checked(self, es_key: SigningKey) -> None:
+        v = verifier(es_key)
+        token = sign(es_key)
+        await v.verify(token)
+        header_and_payload = token.rsplit(".", 1)[0]
+        forged = f"{header_and_payload}.{b64(b'x' * 64)}"
+        assert await failure(v, forged) is AuthFailure.BAD_SIGNATURE
+        assert (await v.verify(token)).subject == "staff-0001"
+
+    async def test_the_memory_is_bounded(self, es_key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(auth_module, "VERIFIED_CACHE_SIZE", 3)
+        v = verifier(es_key)
+        tokens = [sign(es_key) for _ in range(5)]
+        for token in tokens:
+            await v.verify(token)
+        assert list(v._verified) == tokens[2:]  # the oldest are forgotten
+        for token in tokens:  # and still verify (the slow way)
+            assert (await v.verify(token)).subject == "staff-0001"
 
 
 class TestKeySets:

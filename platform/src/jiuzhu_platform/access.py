@@ -137,7 +137,7 @@ class AccessAudit:
         await audit.append(session, self.table, entry, now=self.runtime.now())
 
 
-def get_access_audit(request: Request, runtime: RuntimeDep) -> AccessAudit:
+async def get_access_audit(request: Request, runtime: RuntimeDep) -> AccessAudit:
     return AccessAudit(request, runtime)
 
 

@@ -387,7 +387,7 @@ async def append(
         "prev_hash": prev_hash,
     }
     values["hash"] = entry_hash(values)
-    await session.execute(table.insert().values(**values))
+    await session.execute(table.insert(), values)  # parameters, not .values(): no statement built per call
     return AuditRecord(**values)
 
 

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 Headers = tuple[tuple[str, bytes], ...]
 
+FETCH_MAX_RECORDS = 500
+"""The most messages one `fetch` returns (a consumer's batch)."""
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:
@@ -52,6 +55,15 @@ class Message:
         return None
 
 
+def next_offsets(messages: Sequence[Message]) -> dict[tuple[str, int], int]:
+    """The offset to commit per (topic, partition) once `messages` are done: one past the highest."""
+    offsets: dict[tuple[str, int], int] = {}
+    for message in messages:
+        key = (message.topic, message.partition)
+        offsets[key] = max(offsets.get(key, 0), message.offset + 1)
+    return offsets
+
+
 class BusUnavailable(Exception):
     """The bus could not take or deliver messages now; the caller retries later."""
 
@@ -61,8 +73,9 @@ class Subscription(Protocol):
         """Next messages after the current position (waits up to `timeout` seconds)."""
         ...
 
-    async def commit(self, message: Message) -> None:
-        """Record that `message` and everything before it in its partition is done."""
+    async def commit(self, messages: Sequence[Message]) -> None:
+        """Record that `messages` and everything before each in its partition are done (one
+        offset commit for a whole batch: the highest offset per partition)."""
         ...
 
     async def close(self) -> None: ...
@@ -149,13 +162,15 @@ class _InProcessSubscription:
                 except TimeoutError:
                     return []
                 pending = self._pending()
+        pending = pending[:FETCH_MAX_RECORDS]
         for message in pending:
             self._position[message.topic] = max(self._position[message.topic], message.offset + 1)
         return pending
 
-    async def commit(self, message: Message) -> None:
-        key = (self._group, message.topic)
-        self._bus._committed[key] = max(self._bus._committed.get(key, 0), message.offset + 1)
+    async def commit(self, messages: Sequence[Message]) -> None:
+        for (topic, _partition), offset in next_offsets(messages).items():
+            key = (self._group, topic)
+            self._bus._committed[key] = max(self._bus._committed.get(key, 0), offset)
 
     async def close(self) -> None:
         return None
@@ -260,17 +275,22 @@ class _KafkaSubscription:
         self._prefix = prefix
 
     async def fetch(self, timeout: float) -> Sequence[Message]:
-        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=500)
+        batches = await self._consumer.getmany(timeout_ms=int(timeout * 1000), max_records=FETCH_MAX_RECORDS)
         return [
             Message(r.topic.removeprefix(self._prefix), r.partition, r.offset, r.key, r.value or b"", tuple(r.headers))
             for records in batches.values()
             for r in records
         ]
 
-    async def commit(self, message: Message) -> None:
-        await self._consumer.commit(
-            {TopicPartition(self._prefix + message.topic, message.partition): message.offset + 1}
-        )
+    async def commit(self, messages: Sequence[Message]) -> None:
+        offsets = next_offsets(messages)
+        if offsets:
+            await self._consumer.commit(
+                {
+                    TopicPartition(self._prefix + topic, partition): offset
+                    for (topic, partition), offset in offsets.items()
+                }
+            )
 
     async def close(self) -> None:
         await self._consumer.stop()

@@ -8,6 +8,7 @@ bootstrap, never at import.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -48,24 +50,87 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(connection: Any) -> None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not connection.get_execution_options().get(READ_ONLY_OPTION):
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
+    idle_ping_seconds = kwargs.pop("idle_ping_seconds", IDLE_PING_SECONDS)
     kwargs.setdefault("pool_size", 5)
     kwargs.setdefault("max_overflow", 10)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    ping_after_idle(engine, idle_ping_seconds)
+    return engine
+
+
+IDLE_PING_SECONDS = 5.0
+"""A pooled connection idle longer than this is pinged before use."""
+
+
+def ping_after_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Check a pooled connection before use only if it sat idle for `idle_seconds`.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout: on asyncpg that is BEGIN, a query and
+    ROLLBACK, three round trips before every request's own work. A connection in steady use
+    was just proven alive by its last statement; the one that may have died (a database
+    restart, a firewall dropping idle sockets) is the one left idle. A failed ping raises
+    `DisconnectionError`, which makes the pool discard that connection and connect afresh
+    (SQLAlchemy's documented pessimistic-disconnect hook). A connection that dies in the
+    middle of a busy spell fails its one request; SQLAlchemy then invalidates the whole pool.
+    """
+    pool = engine.sync_engine.pool
+    dialect = engine.sync_engine.dialect
+
+    @event.listens_for(pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_seconds:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError("the pooled connection did not answer a ping") from exc
+
+
+READ_ONLY_OPTION = "jiuzhu_read_only"
+"""Execution option of the read-only sessions' connections."""
+
+
+class ReadOnlySession(Exception):
+    """A write was attempted through a read-only session (`Database.read`): a programming error."""
+
+
+def _refuse_writes(
+    _conn: Any, _cursor: Any, statement: str, _parameters: Any, context: Any, _executemany: bool
+) -> None:
+    if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+        raise ReadOnlySession(f"a read-only session cannot write: {statement.split(maxsplit=1)[0]}")
 
 
 @dataclass
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
         engine = create_engine(url, **kwargs)
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        # The same pool, outside a transaction: a read needs no BEGIN and COMMIT (two round trips
+        # on PostgreSQL, where the driver's autocommit does it; on SQLite the driver already
+        # runs in autocommit and the BEGIN IMMEDIATE hook, which would take the write lock,
+        # stands aside). Writes through it are refused.
+        autocommit = {"isolation_level": "AUTOCOMMIT"} if engine.dialect.name == "postgresql" else {}
+        reader = engine.execution_options(**autocommit, **{READ_ONLY_OPTION: True})
+        event.listen(reader.sync_engine, "before_cursor_execute", _refuse_writes)
+        return cls(
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False),
+            async_sessionmaker(reader, expire_on_commit=False, autoflush=False),
+        )
 
     @property
     def dialect(self) -> str:
@@ -82,6 +147,14 @@ class Database:
                 raise
             else:
                 await session.commit()
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit of work outside a transaction: each statement sees what is committed
+        when it runs (no snapshot across statements). For requests that only read; a write
+        raises `ReadOnlySession`."""
+        async with self.read_sessionmaker() as session:
+            yield session
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:

@@ -24,7 +24,7 @@ from jiuzhu_platform.app import create_service_app
 from jiuzhu_platform.audit import verify_database
 from jiuzhu_platform.auth import KeySource, RemoteJwks, StaticKeySet
 from jiuzhu_platform.bus import Bus
-from jiuzhu_platform.consumer import EventConsumer, Handler
+from jiuzhu_platform.consumer import BatchHandler, EventConsumer, Handler
 from jiuzhu_platform.faults import NO_FAULTS, Faults
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.migrations import upgrade
@@ -44,6 +44,8 @@ class ConsumerDefinition:
     name: str
     topics: Sequence[str]
     handlers: Mapping[str, Handler]
+    batch_handlers: Mapping[str, BatchHandler] = field(default_factory=dict)
+    """Optional handlers for runs of one type in the batched path (`jiuzhu_platform.consumer`)."""
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class ServiceDefinition:
                 f"{self.name}.{c.name}",
                 c.topics,
                 dict(c.handlers),
+                batch_handlers=dict(c.batch_handlers),
                 database=runtime.database,
                 bus=runtime.bus,
                 inbox=self.inbox,

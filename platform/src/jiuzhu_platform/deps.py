@@ -13,7 +13,7 @@ from jiuzhu_platform.context import get_correlation_id, new_correlation_id
 from jiuzhu_platform.runtime import Runtime
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime = request.app.state.runtime
     assert isinstance(runtime, Runtime)
     return runtime
@@ -33,7 +33,18 @@ async def get_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_request_correlation_id() -> str:
+async def get_read_session(runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
+    """A request that only reads: no transaction (no BEGIN/COMMIT round trips), writes refused."""
+    async with runtime.database.read() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+"""For routes that only read. Each statement sees what is committed when it runs; a route
+that writes anything (an audit entry included) takes `SessionDep`."""
+
+
+async def get_request_correlation_id() -> str:
     return get_correlation_id() or new_correlation_id()
 
 

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,17 +44,27 @@ TYPE_HEADER = "event_type"
 
 async def add_event(session: AsyncSession, outbox: Table, event: Event, *, now: datetime) -> None:
     """Stage `event` for publication in the caller's transaction (no commit, no flush)."""
-    await session.execute(
-        insert(outbox).values(
-            event_id=event.id,
-            event_type=event.type,
-            topic=events_topic(event.source),
-            key=event.subject,
-            payload=event.to_json_bytes(),
-            correlation_id=event.correlation_id,
-            created_at=now,
-        )
-    )
+    await add_events(session, outbox, [event], now=now)
+
+
+async def add_events(session: AsyncSession, outbox: Table, events: Sequence[Event], *, now: datetime) -> None:
+    """Stage `events` for publication, in this order, in the caller's transaction (one
+    statement for all of them)."""
+    if not events:
+        return
+    rows = [
+        {
+            "event_id": event.id,
+            "event_type": event.type,
+            "topic": events_topic(event.source),
+            "key": event.subject,
+            "payload": event.to_json_bytes(),
+            "correlation_id": event.correlation_id,
+            "created_at": now,
+        }
+        for event in events
+    ]
+    await session.execute(insert(outbox), rows)
 
 
 class OutboxRelay:

@@ -181,6 +181,20 @@ class ThrowawayDatabases:
         url = os.environ.get("JIUZHU_PG_ADMIN_URL")
         return cls(url) if url else None
 
+    @classmethod
+    def required(cls) -> ThrowawayDatabases:
+        """For a test's PostgreSQL tier: the local server's databases, or the test is skipped
+        (failed under `JIUZHU_REQUIRE_SERVERS=1`, as in `make test`) when it is not running."""
+        import pytest  # a test helper: pytest is there whenever this runs
+
+        databases = cls.from_env()
+        if databases is None:
+            message = "JIUZHU_PG_ADMIN_URL is not set: start the servers with `make servers` (deploy/local/*.sh)"
+            if os.environ.get("JIUZHU_REQUIRE_SERVERS") == "1":
+                pytest.fail(message)
+            pytest.skip(message)
+        return databases
+
     async def create(self, label: str = "db") -> str:
         """A new empty database; its SQLAlchemy URL."""
         name = f"jz_test_{label}_{uuid.uuid4().hex[:10]}"

@@ -17,8 +17,8 @@ from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import select
 
 from jiuzhu_platform.bus import Message, OutgoingMessage
-from jiuzhu_platform.testing import ServiceHarness, service_harness
-from monitoring.adapters.orm import outbox
+from jiuzhu_platform.testing import ServiceHarness, ThrowawayDatabases, service_harness
+from monitoring.adapters.orm import outbox, register_entry
 from monitoring.main import DEFINITION
 from shared.events import (
     ApplicationSubmitted,
@@ -377,3 +377,51 @@ class TestOperationalEndpoints:
         )
         assert "outbox_pending_messages 1.0" in text
         assert 'events_consumed_total{consumer="monitoring.register",outcome="applied"} 1.0' in text
+
+
+class TestBatchedConsumption:
+    """The worker hands the consumer what one fetch returns; the register batch handler must
+    leave the same register, versions and outbox as the events applied one by one."""
+
+    async def register_state(self, h: ServiceHarness) -> tuple[list[tuple[Any, ...]], list[tuple[str, str]]]:
+        async with h.runtime.database.transaction() as session:
+            rows = (await session.execute(select(register_entry).order_by(register_entry.c.household_id))).all()
+        register = [(r.household_id, r.assistance_types, r.region_code, r.town_code, r.version) for r in rows]
+        events = [(row["event_type"], row["key"]) for row in await outbox_rows(h)]
+        return register, events
+
+    @pytest.mark.parametrize("tier", ["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
+    async def test_a_batch_equals_the_events_one_by_one(self, tmp_path: Any, tier: str) -> None:
+        known, fresh = uuid4(), uuid4()
+        events = [
+            application_event(fresh, assistance_type=AssistanceType.DIBAO),
+            application_event(known, assistance_type=AssistanceType.TEKUN),
+            application_event(fresh, assistance_type=AssistanceType.TEMPORARY, region_code="520103"),
+            application_event(fresh, assistance_type=AssistanceType.TEMPORARY, region_code="520103"),
+            application_event(uuid4()),
+            application_event(known, assistance_type=AssistanceType.MARGINAL, region_code="520103"),
+        ]
+        states = []
+        databases = None if tier == "embedded" else ThrowawayDatabases.required()
+        for batched in (False, True):
+            database: dict[str, str] = {}
+            if databases is not None:  # PostgreSQL: the bulk statements really run there
+                database["database_url"] = await databases.create("monitoring")
+                await DEFINITION.migrate(database["database_url"])
+            async with service_harness(DEFINITION, tmp_path / str(batched), **database) as harness:
+                await deliver(harness, application_event(known))  # already in the register
+                messages = [await publish(harness, e.to_json_bytes(), key=e.subject.encode()) for e in events]
+                (consumer,) = harness.definition.worker_components(harness.runtime).consumers
+                if batched:
+                    assert await consumer.process_batch(messages) == ["applied"] * 6
+                else:
+                    assert [await consumer.process(m) for m in messages] == ["applied"] * 6
+                states.append(await self.register_state(harness))
+        if databases is not None:
+            await databases.drop_all()
+        one_by_one, batch = states
+        assert batch == one_by_one
+        register, outbox_events = batch
+        assert {row[0]: row[4] for row in register}[fresh] == 3  # created, then changed twice
+        assert {row[0]: row[4] for row in register}[known] == 3  # changed twice in the batch
+        assert [key for _, key in outbox_events] == [str(known), str(fresh), str(events[4].subject)]

@@ -48,8 +48,17 @@ def _audit(request: Request) -> AuditLog:
     return audit
 
 
-IdentityDep = Annotated[IdentityService, Depends(_identity)]
-AuditDep = Annotated[AuditLog, Depends(_audit)]
+async def _identity_dependency(request: Request) -> IdentityService:
+    return _identity(request)
+
+
+async def _audit_dependency(request: Request) -> AuditLog:
+    return _audit(request)
+
+
+# Async dependencies: FastAPI runs a plain `def` dependency in the thread pool on every request.
+IdentityDep = Annotated[IdentityService, Depends(_identity_dependency)]
+AuditDep = Annotated[AuditLog, Depends(_audit_dependency)]
 
 
 def client_ip(request: Request) -> str:

@@ -24,7 +24,7 @@ class ApplicationRepository:
 
     async def add(self, application: Application) -> None:
         values = asdict(application) | APPLICANT_RESIDENT_ID.values(application.applicant_resident_id)
-        await self.session.execute(insert(application_table).values(**values))
+        await self.session.execute(insert(application_table), values)
 
     async def by_applicant(self, resident_id: str, limit: int = 200) -> list[Application]:
         """Applications of one applicant, newest first, found by the blind index."""

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from jiuzhu_platform.deps import CorrelationIdDep, RuntimeDep, SessionDep
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 
-__all__ = ["CorrelationIdDep", "RuntimeDep", "SessionDep"]
+__all__ = ["CorrelationIdDep", "ReadSessionDep", "RuntimeDep", "SessionDep"]

@@ -21,7 +21,7 @@ from eligibility.api.assessment_read import (
     policy_version_read,
 )
 from eligibility.api.assessment_schemas import AssessmentCreate
-from eligibility.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
+from eligibility.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from eligibility.api.schemas import ApplicantSearch, ApplicationCreate, ApplicationPersonalData, ApplicationRead
 from eligibility.domain.calendar import Step as ProcedureStep
 from eligibility.domain.calendar import due_date
@@ -106,7 +106,7 @@ async def create_application(
     summary="Read an application (personal data masked)",
     responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_application(application_id: UUID, caller: ApplicationReader, session: SessionDep) -> ApplicationRead:
+async def get_application(application_id: UUID, caller: ApplicationReader, session: ReadSessionDep) -> ApplicationRead:
     application = await eligibility_service.get_application(session, application_id)
     _require_access(caller, application)
     return _read(application)
@@ -142,7 +142,7 @@ async def get_application_personal_data(
     responses={**REFUSAL_RESPONSES, 422: {"model": ErrorBody}},
 )
 async def search_applications(
-    body: ApplicantSearch, caller: ApplicationReader, session: SessionDep
+    body: ApplicantSearch, caller: ApplicationReader, session: ReadSessionDep
 ) -> list[ApplicationRead]:
     found = await eligibility_service.applications_of_applicant(session, body.resident_id)
     scope = RegionScope.for_principal(caller)  # once, not per application

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from monitoring.adapters.orm import register_entry as table
@@ -18,20 +18,43 @@ class RegisterRepository:
         self.session = session
 
     async def get(self, household_id: UUID, *, for_update: bool = False) -> RegisterEntry | None:
-        query = select(table).where(table.c.household_id == household_id)
+        return (await self.get_many({household_id}, for_update=for_update)).get(household_id)
+
+    async def get_many(self, household_ids: Collection[UUID], *, for_update: bool = False) -> dict[UUID, RegisterEntry]:
+        query = select(table).where(table.c.household_id.in_(sorted(household_ids)))
         if for_update:
             query = query.with_for_update()
-        row = (await self.session.execute(query)).mappings().first()
-        return None if row is None else _to_model(row)
+        rows = (await self.session.execute(query)).mappings()
+        return {row["household_id"]: _to_model(row) for row in rows}
 
     async def add(self, entry: RegisterEntry) -> None:
-        await self.session.execute(insert(table).values(**_to_row(entry)))
+        await self.add_many([(entry, 0)])
+
+    async def add_many(self, entries: Sequence[tuple[RegisterEntry, int]]) -> None:
+        """Insert new entries; the number with each is how many changes followed its creation
+        (its version starts past them)."""
+        if entries:
+            await self.session.execute(insert(table), [_to_row(e) | {"version": 1 + bumps} for e, bumps in entries])
 
     async def update(self, entry: RegisterEntry) -> None:
+        await self.update_many([(entry, 1)])
+
+    async def update_many(self, entries: Sequence[tuple[RegisterEntry, int]]) -> None:
+        """Store changed entries; the number with each is how many changes it went through
+        (its version grows by that much)."""
+        if not entries:
+            return
+        rows = []
+        for entry, bumps in entries:
+            row = _to_row(entry)
+            row["key"] = row.pop("household_id")
+            rows.append(row | {"bumps": bumps})
+        # The SET clause takes the columns named in the parameters, plus the version bump.
         await self.session.execute(
             update(table)
-            .where(table.c.household_id == entry.household_id)
-            .values(**_to_row(entry), version=table.c.version + 1)
+            .where(table.c.household_id == bindparam("key"))
+            .values(version=table.c.version + bindparam("bumps")),
+            rows,
         )
 
     async def page(

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from jiuzhu_platform.deps import RuntimeDep, SessionDep
+from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
 
-__all__ = ["RuntimeDep", "SessionDep"]
+__all__ = ["ReadSessionDep", "RuntimeDep", "SessionDep"]

@@ -11,7 +11,7 @@ from jiuzhu_platform.access import REFUSAL_RESPONSES
 from jiuzhu_platform.auth import AccessLevel, Principal, RegionScope, require_region, requires
 from jiuzhu_platform.errors import Forbidden
 from monitoring import service as monitoring_service
-from monitoring.api.deps import SessionDep
+from monitoring.api.deps import ReadSessionDep
 from monitoring.api.schemas import HouseholdPage, HouseholdRead
 from monitoring.domain.model import RegisterEntry
 from shared.errors import ErrorBody
@@ -41,7 +41,7 @@ def _read(entry: RegisterEntry) -> HouseholdRead:
 )
 async def list_households(
     caller: RegisterReader,
-    session: SessionDep,
+    session: ReadSessionDep,
     region_code: Annotated[RegionCode | None, Query(description="Filter by county-level area")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
@@ -70,7 +70,7 @@ async def list_households(
     summary="One household in the monitoring register",
     responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_household(household_id: UUID, caller: RegisterReader, session: SessionDep) -> HouseholdRead:
+async def get_household(household_id: UUID, caller: RegisterReader, session: ReadSessionDep) -> HouseholdRead:
     entry = await monitoring_service.get_household(session, household_id)
     require_region(caller, region_code=entry.area_code, household_id=str(entry.household_id))
     return _read(entry)

@@ -19,14 +19,15 @@ class PayrollRunRepository:
 
     async def add(self, run: PayrollRun) -> None:
         await self.session.execute(
-            insert(table).values(
-                id=run.id,
-                period=str(run.period),
-                county_code=run.county_code,
-                status=run.status.value,
-                created_at=run.created_at,
-                correlation_id=run.correlation_id,
-            )
+            insert(table),
+            {
+                "id": run.id,
+                "period": str(run.period),
+                "county_code": run.county_code,
+                "status": run.status.value,
+                "created_at": run.created_at,
+                "correlation_id": run.correlation_id,
+            },
         )
 
     async def get(self, run_id: UUID) -> PayrollRun | None:

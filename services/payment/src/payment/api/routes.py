@@ -11,7 +11,7 @@ from jiuzhu_platform.access import REFUSAL_RESPONSES as REFUSALS
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import Principal, require_region, requires
 from payment import service as payment_service
-from payment.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
+from payment.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from payment.api.schemas import PayrollRunCreate, PayrollRunRead
 from shared.errors import ErrorBody
 
@@ -48,7 +48,7 @@ async def create_payroll_run(
     summary="Read a payroll run",
     responses={**REFUSALS, 404: {"model": ErrorBody}},
 )
-async def get_payroll_run(payroll_run_id: UUID, caller: PayrollReader, session: SessionDep) -> PayrollRunRead:
+async def get_payroll_run(payroll_run_id: UUID, caller: PayrollReader, session: ReadSessionDep) -> PayrollRunRead:
     run = await payment_service.get_payroll_run(session, payroll_run_id)
     require_region(caller, region_code=run.county_code)
     return PayrollRunRead.model_validate(run, from_attributes=True)

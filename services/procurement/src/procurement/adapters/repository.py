@@ -18,7 +18,7 @@ class ProviderRepository:
         self.session = session
 
     async def add(self, provider: Provider) -> None:
-        await self.session.execute(insert(table).values(**asdict(provider)))
+        await self.session.execute(insert(table), asdict(provider))
 
     async def get(self, provider_id: UUID) -> Provider | None:
         return await self._one(table.c.id == provider_id)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, status
 from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep
 from jiuzhu_platform.auth import Principal, requires
 from procurement import service as procurement_service
-from procurement.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
+from procurement.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from procurement.api.schemas import ProviderCreate, ProviderRead
 from shared.errors import ErrorBody
 
@@ -47,6 +47,6 @@ async def create_provider(
     summary="Read a provider",
     responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_provider(provider_id: UUID, _caller: ProviderReader, session: SessionDep) -> ProviderRead:
+async def get_provider(provider_id: UUID, _caller: ProviderReader, session: ReadSessionDep) -> ProviderRead:
     provider = await procurement_service.get_provider(session, provider_id)
     return ProviderRead.model_validate(provider, from_attributes=True)

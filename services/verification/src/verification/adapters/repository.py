@@ -21,7 +21,7 @@ class ConsentRepository:
 
     async def add(self, consent: Consent) -> None:
         values = asdict(consent) | SUBJECT_RESIDENT_ID.values(consent.subject_resident_id)
-        await self.session.execute(insert(table).values(**values))
+        await self.session.execute(insert(table), values)
 
     async def get(self, consent_id: UUID) -> Consent | None:
         row = (await self.session.execute(select(table).where(table.c.id == consent_id))).mappings().first()

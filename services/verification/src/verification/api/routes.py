@@ -11,7 +11,7 @@ from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
 from jiuzhu_platform.auth import Principal, default_town, require_region, requires
 from shared.errors import ErrorBody
 from verification import service as verification_service
-from verification.api.deps import CorrelationIdDep, RuntimeDep, SessionDep
+from verification.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead
 from verification.domain.model import Consent
 
@@ -63,7 +63,7 @@ async def create_consent(
     summary="Read a check authorisation (personal data masked)",
     responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
 )
-async def get_consent(consent_id: UUID, caller: ConsentReader, session: SessionDep) -> ConsentRead:
+async def get_consent(consent_id: UUID, caller: ConsentReader, session: ReadSessionDep) -> ConsentRead:
     consent = await verification_service.get_consent(session, consent_id)
     _require_access(caller, consent)
     return ConsentRead.model_validate(consent, from_attributes=True)

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run bench bench-access test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench bench-access bench-events bench-gateway bench-service test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -46,6 +46,15 @@ bench: sync ## Policy-engine benchmark: COUNT households (default 1,000,000) vs 
 
 bench-access: sync ## Identity/privacy costs (token check, protected read, PII crypto, argon2) vs same-run baselines
 	$(UV) run python platform/bench/bench_access.py --count $(or $(COUNT),20000)
+
+bench-events: sync ## Event pipeline (outbox relay → Kafka → monitoring), COUNT events (20,000) vs raw aiokafka
+	$(UV) run python platform/bench/bench_events.py --count $(or $(COUNT),20000)
+
+bench-gateway: sync ## A read through the gateway vs directly on the service (wrk, DURATION s each, default 10)
+	$(UV) run python platform/bench/bench_http.py gateway --seconds $(or $(DURATION),10)
+
+bench-service: sync ## Eligibility over HTTP: DB read vs /healthz, create vs bare inserts (wrk, DURATION s each)
+	$(UV) run python platform/bench/bench_http.py service --seconds $(or $(DURATION),10)
 
 schemas: ## Regenerate the committed event JSON Schemas and the AsyncAPI catalogue
 	$(UV) run python -m shared.schemas shared/schemas

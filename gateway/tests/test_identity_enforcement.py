@@ -20,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI, Request
 
+from gateway.proxy import HttpxUpstream
 from gateway.testing import DepartmentKey, Harness, migrated_sqlite, open_harness
 from jiuzhu_platform.auth import Principal, publish_requirements, requires
 from jiuzhu_platform.errors import register_exception_handlers
@@ -213,7 +214,7 @@ async def test_an_undeclared_path_needs_a_valid_token_and_the_service_answers(gw
 
 async def test_unreadable_requirements_are_503(database_url: str) -> None:
     async with open_harness(database_url) as gw:
-        gw.app.state.proxy.clients["svc"] = httpx.AsyncClient(base_url="http://svc.test", transport=DownTransport())
+        gw.app.state.proxy.upstreams["svc"] = HttpxUpstream("svc", "http://svc.test", DownTransport())
         response = await gw.client.get("/v1/svc/policies")
         assert_error(response, 503, "requirements_unavailable")
 

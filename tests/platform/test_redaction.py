@@ -322,3 +322,25 @@ class TestRedactionFilter:
         child.setLevel(logging.INFO)
         child.info("child logged %s", PHONE)
         assert stream.getvalue().strip() == f"child logged {PHONE_MASKED}"
+
+
+class TestQuickRejection:
+    """`redact` skips the full scan for text without a run of 11 digits; the skip must never
+    change an answer."""
+
+    pieces = st.sampled_from(
+        ["1", "3", "8", "0", "9", "X", "x", "１", "３", "８", " ", "-", "\u3000", "－", "+86", ".", "a", "f", "e"]
+    )
+
+    @given(st.lists(pieces, max_size=40).map("".join))
+    def test_the_quick_rejection_agrees_with_the_full_scan(self, text: str) -> None:
+        from jiuzhu_platform.redaction import _scan
+
+        assert redact(text) == _scan(text)
+
+    @pytest.mark.parametrize(
+        "text",
+        ["１３８１２３４５６７８", "138\u30001234\u30005678", "138－1234－5678", "110105 19491231 002X", "6222-0212-3456-7890"],
+    )
+    def test_full_width_and_grouped_numbers_still_reach_the_scan(self, text: str) -> None:
+        assert redact(text) != text

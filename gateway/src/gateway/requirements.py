@@ -126,6 +126,9 @@ class _Entry:
     table: RouteTable | None = None
     fetched_at: float | None = None
     attempted_at: float | None = None
+    attempts: int = 0
+    """Refreshes finished (successful or not): a caller that waited for the lock and finds
+    this changed had its answer fetched by the one before it."""
 
 
 class RequirementCatalog:
@@ -147,11 +150,17 @@ class RequirementCatalog:
     def _may_try(self, entry: _Entry, now: float) -> bool:
         return entry.attempted_at is None or now - entry.attempted_at >= self.min_refresh_seconds
 
+    def _joinable(self, service: str, entry: _Entry, now: float) -> bool:
+        """A refresh may start now, or one is in flight: wait for its answer (a cold start
+        under load must not answer 503 to everyone but the first caller)."""
+        lock = self._locks.get(service)
+        return (lock is not None and lock.locked()) or self._may_try(entry, now)
+
     async def _refresh(self, service: str, entry: _Entry, *, why: str) -> None:
         lock = self._locks.setdefault(service, asyncio.Lock())
-        attempted = entry.attempted_at
+        attempts = entry.attempts
         async with lock:
-            if entry.attempted_at != attempted:  # someone refreshed while we waited
+            if entry.attempts != attempts:  # someone refreshed while we waited
                 return
             now = self._clock()
             entry.attempted_at = now
@@ -161,6 +170,8 @@ class RequirementCatalog:
             except Exception as exc:  # the service being down must not become a 500
                 logger.warning("OpenAPI of %s could not be read (%s): %s", service, why, type(exc).__name__)
                 return
+            finally:
+                entry.attempts += 1
             entry.table = table
             entry.fetched_at = now
 
@@ -168,18 +179,18 @@ class RequirementCatalog:
         entry = self._entries.setdefault(service, _Entry())
         now = self._clock()
         if entry.table is None:
-            if self._may_try(entry, now):
+            if self._joinable(service, entry, now):
                 await self._refresh(service, entry, why="first use")
         elif (
             entry.fetched_at is not None
             and now - entry.fetched_at >= self.max_age_seconds
-            and self._may_try(entry, now)
+            and self._joinable(service, entry, now)
         ):
             await self._refresh(service, entry, why="expired")
         if entry.table is None:
             raise RequirementsUnavailable(service)
         found = entry.table.match(method, path)
-        if found.template is None and self._may_try(entry, self._clock()):
+        if found.template is None and self._joinable(service, entry, self._clock()):
             await self._refresh(service, entry, why="unknown route")
             found = entry.table.match(method, path)
         return found

@@ -83,6 +83,13 @@ PII_PATTERN: Final = re.compile(
 
 _SEPARATORS = re.compile(r"[ -]")
 
+# Every number the pattern masks has at least 11 digits, at most one separator between two of
+# them (digits and separators full-width too: the scan runs on the ASCII copy). Text without
+# such a run, most log lines, is returned as it is without the copy and the full scan.
+_DIGIT = "[0-9\uff10-\uff19]"
+_SEPARATOR = "[ \u3000\uff0d-]"
+_CANDIDATE: Final = re.compile(f"{_DIGIT}(?:{_SEPARATOR}?{_DIGIT}){{10}}")
+
 
 def _mask(match: re.Match[str]) -> str | None:
     """The replacement for a match, or None to keep the original text."""
@@ -97,6 +104,12 @@ def _mask(match: re.Match[str]) -> str | None:
 
 def redact(text: str) -> str:
     """`text` with every resident ID, bank card and mobile number masked (see the module doc)."""
+    if _CANDIDATE.search(text) is None:
+        return text
+    return _scan(text)
+
+
+def _scan(text: str) -> str:
     # Match on an ASCII copy (full-width digits → ASCII, same length, so spans line up) and
     # splice the masks into the original.
     scan = text.translate(FULLWIDTH_TO_ASCII)

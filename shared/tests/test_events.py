@@ -215,6 +215,17 @@ class TestContracts:
             if path.stem in registry().types:
                 assert event.type == path.stem
 
+    def test_the_one_pass_json_parse_agrees_with_decode_then_validate(self) -> None:
+        """`parse_event` validates JSON in one pass when it can; the answer must be the one the
+        careful path (decode, upcast, validate the object) gives."""
+        adapter = registry()._adapter
+        for path in FIXTURES.glob("*.json"):
+            if path.stem not in registry().types:
+                continue
+            raw = path.read_bytes()
+            assert adapter.validate_json(raw) == adapter.validate_python(json.loads(raw))
+            assert parse_event(raw) == adapter.validate_python(json.loads(raw))
+
 
 class TestApplicationSubmittedV1:
     def test_a_v1_event_reads_as_v2_without_a_town(self) -> None:

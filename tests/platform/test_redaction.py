@@ -340,7 +340,13 @@ class TestQuickRejection:
 
     @pytest.mark.parametrize(
         "text",
-        ["１３８１２３４５６７８", "138\u30001234\u30005678", "138－1234－5678", "110105 19491231 002X", "6222-0212-3456-7890"],
+        [
+            "１３８１２３４５６７８",
+            "138\u30001234\u30005678",
+            "138－1234－5678",
+            "110105 19491231 002X",
+            "6222-0212-3456-7890",
+        ],
     )
     def test_full_width_and_grouped_numbers_still_reach_the_scan(self, text: str) -> None:
         assert redact(text) != text

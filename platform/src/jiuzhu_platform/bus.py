@@ -207,6 +207,9 @@ class KafkaBus:
                     enable_idempotence=True,
                     request_timeout_ms=self._request_timeout_ms,
                     linger_ms=5,
+                    # the relay hands over hundreds of events at once: fewer, larger produce
+                    # requests (the default batch of 16 KiB holds ~25 events)
+                    max_batch_size=256 * 1024,
                 )
                 try:
                     await producer.start()

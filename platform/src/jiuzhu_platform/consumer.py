@@ -246,7 +246,9 @@ class EventConsumer:
             rows.setdefault(
                 event.id, {"consumer": self.name, "event_id": event.id, "event_type": event.type, "processed_at": now}
             )
-        result = await session.execute(self._record_statement.values(list(rows.values())))
+        # Parameters, not .values(rows): one compiled statement for every batch size, sent as
+        # multi-row VALUES by SQLAlchemy's insertmanyvalues.
+        result = await session.execute(self._record_statement, list(rows.values()))
         return set(result.scalars().all())
 
     def _count(self, outcomes: Sequence[str]) -> None:

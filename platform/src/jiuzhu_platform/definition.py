@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -185,6 +185,18 @@ def key_source_from_settings(runtime: Runtime) -> KeySource:
     )
 
 
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """Run a long-lived process's main coroutine on uvloop where it is installed (as uvicorn
+    does for the APIs): its C transports make a worker's socket I/O to the database and Kafka
+    several times cheaper than asyncio's selector loop."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover (Windows)
+        asyncio.run(main)
+        return
+    uvloop.run(main)
+
+
 def build_cli(definition: ServiceDefinition) -> typer.Typer:
     app = typer.Typer(help=f"Jiuzhu {definition.name} service", no_args_is_help=True, add_completion=False)
 
@@ -205,7 +217,7 @@ def build_cli(definition: ServiceDefinition) -> typer.Typer:
     @app.command()
     def worker() -> None:
         """Run the outbox relay and the event consumers."""
-        asyncio.run(definition.run_worker(_settings()))
+        run_event_loop(definition.run_worker(_settings()))
 
     @app.command("verify-audit")
     def verify_audit() -> None:

@@ -81,7 +81,7 @@ class ServiceSettings(PiiKeySettings, AuthSettings, BaseSettings):
     kafka_bootstrap_servers: str | None = None
     kafka_topic_prefix: str = Field(default="", pattern=r"^[a-zA-Z0-9._-]*$", description="Namespace for topics")
     log_level: str = "INFO"
-    relay_batch_size: int = Field(default=200, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_seconds: float = Field(default=0.2, gt=0, le=60)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, gt=0, le=60)

@@ -736,8 +736,8 @@ def _check_region_code(value: str, *, county_only: bool) -> str:
             "region code must be 6 digits (GB/T 2260)",
             "行政区划代码须为6位数字",
         )
-    allowed = [r.code for r in _regions.guiyang_counties()] if county_only else list(_regions.REGIONS)
     if not _regions.is_known_region(code):
+        allowed = [r.code for r in _regions.guiyang_counties()] if county_only else list(_regions.REGIONS)
         raise InvalidRegionCode(
             "region_code_unknown",
             f"unknown region code {code}: must be one of the Guiyang codes {', '.join(allowed)}",
@@ -745,6 +745,7 @@ def _check_region_code(value: str, *, county_only: bool) -> str:
         )
     if county_only and not _regions.is_county(code):
         region = _regions.get_region(code)
+        allowed = [r.code for r in _regions.guiyang_counties()]
         raise InvalidRegionCode(
             "region_not_county",
             f"region {code} ({region.name_en}) is not a county-level area: must be one of {', '.join(allowed)}",

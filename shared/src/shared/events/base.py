@@ -179,6 +179,10 @@ class EventRegistry:
 
     def parse(self, raw: bytes | str) -> Event:
         """Decode JSON, upcast to the latest version, validate against the union of known types."""
+        try:  # the common case, a valid event of a latest version: parsed and validated in one pass
+            return self._adapter.validate_json(raw)
+        except ValidationError:
+            pass  # a legacy version, an unknown type or a bad payload: the careful path says which
         try:
             obj = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:

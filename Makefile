@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 .PHONY: help tools sync run bench bench-access bench-events bench-gateway bench-service test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
 
 tools: ## Install uv (the workspace manager) if missing
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv

@@ -8,7 +8,6 @@ on a throwaway PostgreSQL database too (marked `integration`)."""
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -71,12 +70,7 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield await migrated_sqlite(tmp_path)
         return
-    databases = ThrowawayPostgres.from_env()
-    if databases is None:
-        message = "JIUZHU_PG_ADMIN_URL is not set: start PostgreSQL with deploy/local/postgres.sh"
-        if os.environ.get("JIUZHU_REQUIRE_SERVERS") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+    databases = ThrowawayPostgres.required()
     url = await databases.create("gateway")
     try:
         await migrate_async(url)

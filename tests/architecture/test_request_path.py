@@ -19,8 +19,9 @@ from fastapi.dependencies.models import Dependant
 from gateway.main import create_app as create_gateway
 from gateway.settings import Settings as GatewaySettings
 from jiuzhu_platform.definition import ServiceDefinition
-from jiuzhu_platform.testing import TestIssuer, test_pii_settings
+from jiuzhu_platform.testing import test_pii_settings
 from tests.access.support import DEFINITIONS
+from tests.access.test_declared_requirements import build_app
 
 
 def _runs_on_the_loop(call: Any) -> bool:
@@ -49,19 +50,9 @@ def thread_pool_dependencies(app: FastAPI) -> list[str]:
     return sorted(set(found))
 
 
-def service_app(definition: ServiceDefinition, tmp_path: Path) -> FastAPI:
-    settings = definition.settings_class(
-        env="test",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / f'{definition.name}.db'}",
-        bus="inprocess",
-        **test_pii_settings(),
-    )
-    return definition.create_app(settings, keys=TestIssuer().key_source())
-
-
 @pytest.mark.parametrize("definition", DEFINITIONS, ids=[d.name for d in DEFINITIONS])
 def test_no_service_route_depends_on_the_thread_pool(definition: ServiceDefinition, tmp_path: Path) -> None:
-    app = service_app(definition, tmp_path)
+    app = build_app(definition, tmp_path)
     assert sum(1 for _ in _walk_all(app)) > 0  # the walk sees the dependencies at all
     assert thread_pool_dependencies(app) == []
 

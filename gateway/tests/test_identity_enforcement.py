@@ -23,11 +23,11 @@ from fastapi import FastAPI, Request
 from gateway.proxy import HttpxUpstream
 from gateway.testing import DepartmentKey, Harness, migrated_sqlite, open_harness
 from jiuzhu_platform.auth import Principal, publish_requirements, requires
-from jiuzhu_platform.errors import register_exception_handlers
+from jiuzhu_platform.http_errors import register_exception_handlers
 
 pytestmark = pytest.mark.timeout(120)
 
-ERROR_KEYS = {"error", "detail", "message_zh", "correlation_id"}
+ERROR_KEYS = {"error", "reason", "detail", "message_zh", "correlation_id"}
 
 
 class Seen:
@@ -101,7 +101,7 @@ def assert_error(response: httpx.Response, status: int, reason: str | None = Non
     assert set(body) == ERROR_KEYS
     assert body["message_zh"]
     if reason is not None:
-        assert body["detail"].startswith(f"{reason}:"), body
+        assert body["reason"] == reason, body
     return body
 
 

@@ -30,7 +30,7 @@ from shared.types import resident_id_check_digit
 
 pytestmark = pytest.mark.timeout(120)
 
-ERROR_KEYS = {"error", "detail", "message_zh", "correlation_id"}
+ERROR_KEYS = {"error", "reason", "detail", "message_zh", "correlation_id"}
 PHONE = "13812345678"
 OTHER_PHONE = "13987654321"
 
@@ -52,7 +52,7 @@ def assert_error(response: httpx.Response, status: int, reason: str | None = Non
     assert body["message_zh"]
     if reason is not None:
         assert isinstance(body["detail"], str), body
-        assert body["detail"].startswith(f"{reason}:"), body
+        assert body["reason"] == reason, body
     return body
 
 

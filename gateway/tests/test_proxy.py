@@ -344,7 +344,7 @@ async def served_client(served_gateway: str) -> AsyncIterator[httpx.AsyncClient]
 
 # ----------------------------------------------------------------------------- helpers
 
-ERROR_KEYS = {"error", "detail", "message_zh", "correlation_id"}
+ERROR_KEYS = {"error", "reason", "detail", "message_zh", "correlation_id"}
 
 
 def assert_error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:

@@ -90,7 +90,7 @@ class TestLookups:
         assert not is_known_region(code)
         with pytest.raises(UnknownRegionError) as info:
             get_region(code)
-        assert info.value.code == "region_code_unknown"
+        assert info.value.reason == "region_code_unknown"
         assert "520102" in info.value.message_en
         assert info.value.message_zh
 

@@ -91,7 +91,7 @@ class TestResidentIdParsing:
     def test_wrong_check_digit_is_rejected_with_expected_digit(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(INVALID_CHECK_DIGIT)
-        assert info.value.code == "resident_id_check_digit"
+        assert info.value.reason == "resident_id_check_digit"
         assert "expected X, got 9" in info.value.message_en
         assert "校验码" in info.value.message_zh
         assert_bilingual(info.value)
@@ -116,7 +116,7 @@ class TestResidentIdParsing:
     def test_wrong_length(self, value: str) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(value)
-        assert info.value.code == "resident_id_length"
+        assert info.value.reason == "resident_id_length"
         assert_bilingual(info.value)
 
     @pytest.mark.parametrize(
@@ -131,29 +131,29 @@ class TestResidentIdParsing:
     def test_bad_characters_name_the_position(self, value: str, position: int) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(value)
-        assert info.value.code == "resident_id_chars"
+        assert info.value.reason == "resident_id_chars"
         assert f"character {position} " in info.value.message_en
 
     def test_non_ascii_digits_are_not_digits(self) -> None:
         arabic_indic = "١" + VALID_ID_FEMALE_1949[1:]
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(arabic_indic)
-        assert info.value.code == "resident_id_chars"
+        assert info.value.reason == "resident_id_chars"
 
     def test_impossible_birth_date(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(IMPOSSIBLE_DATE)
-        assert info.value.code == "resident_id_birth_date"
+        assert info.value.reason == "resident_id_birth_date"
 
     def test_birth_year_before_1850(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(TOO_EARLY_BIRTH)
-        assert info.value.code == "resident_id_birth_date_too_early"
+        assert info.value.reason == "resident_id_birth_date_too_early"
 
     def test_address_code_must_start_with_a_province(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(NO_PROVINCE)
-        assert info.value.code == "resident_id_province"
+        assert info.value.reason == "resident_id_province"
 
     def test_retired_county_codes_are_accepted(self) -> None:
         # 520114 (the former 小河区) is not a current code; the number is for life.
@@ -164,7 +164,7 @@ class TestResidentIdParsing:
     def test_future_birth_date_is_rejected_only_when_today_is_given(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(FUTURE_BIRTH, today=date(2026, 1, 1))
-        assert info.value.code == "resident_id_birth_date_future"
+        assert info.value.reason == "resident_id_birth_date_future"
         assert parse_resident_id(FUTURE_BIRTH).birth_date == date(2099, 1, 1)
 
     def test_born_today_is_not_future(self) -> None:
@@ -173,7 +173,7 @@ class TestResidentIdParsing:
     def test_non_string_input(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id(110105194912310020)  # type: ignore[arg-type]
-        assert info.value.code == "resident_id_type"
+        assert info.value.reason == "resident_id_type"
 
     def test_check_digit_function_needs_17_digits(self) -> None:
         assert resident_id_check_digit(VALID_ID_MALE_1920[:17]) == "X"
@@ -199,13 +199,13 @@ class TestLegacyResidentId:
     def test_legacy_is_rejected_unless_allowed(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             parse_resident_id("520102800101123")
-        assert info.value.code == "resident_id_legacy_not_allowed"
+        assert info.value.reason == "resident_id_legacy_not_allowed"
 
     @pytest.mark.parametrize("value", ["52010280010112", "52010280010112X", "5201028001011234"])
     def test_convert_needs_15_digits(self, value: str) -> None:
         with pytest.raises(InvalidResidentId) as info:
             convert_legacy_resident_id(value)
-        assert info.value.code == "resident_id_chars"
+        assert info.value.reason == "resident_id_chars"
 
 
 class TestResidentIdValue:
@@ -271,7 +271,7 @@ class TestAgeOn:
     def test_before_birth_is_an_error(self) -> None:
         with pytest.raises(InvalidResidentId) as info:
             ResidentId(VALID_ID_FEMALE_1949).age_on(date(1949, 12, 30))
-        assert info.value.code == "resident_id_before_birth"
+        assert info.value.reason == "resident_id_before_birth"
 
     def test_datetime_is_refused(self) -> None:
         with pytest.raises(TypeError):
@@ -396,27 +396,27 @@ class TestCreditCode:
     def test_strict_rejects_bad_check_character(self) -> None:
         with pytest.raises(InvalidCreditCode) as info:
             validate_credit_code(WHITELISTED_BAD_CODE)
-        assert info.value.code == "credit_code_check_char"
+        assert info.value.reason == "credit_code_check_char"
         assert "expected 9, got B" in info.value.message_en
         assert_bilingual(info.value)
 
     def test_flag_mode_reports_instead_of_raising(self) -> None:
         check = validate_credit_code(WHITELISTED_BAD_CODE, mode="flag")
         assert not check.valid
-        assert [p.code for p in check.problems] == ["credit_code_check_char"]
+        assert [p.reason for p in check.problems] == ["credit_code_check_char"]
         assert check.problems[0].severity == "error"
 
     def test_embedded_organisation_code_check(self) -> None:
         with pytest.raises(InvalidCreditCode) as info:
             validate_credit_code(BAD_ORG_CHECK)
-        assert info.value.code == "credit_code_org_check"
+        assert info.value.reason == "credit_code_org_check"
         assert "expected 0, got 1" in info.value.message_en
         assert not validate_credit_code(BAD_ORG_CHECK, mode="flag").valid
 
     def test_unknown_prefix_warns_but_is_valid(self) -> None:
         check = validate_credit_code(UNKNOWN_PREFIX)  # strict does not raise
         assert check.valid
-        assert [w.code for w in check.warnings] == ["credit_code_prefix_unknown"]
+        assert [w.reason for w in check.warnings] == ["credit_code_prefix_unknown"]
         assert check.category is None
 
     def test_letters_in_positions_1_and_2_are_allowed(self) -> None:
@@ -429,7 +429,7 @@ class TestCreditCode:
     def test_letters_in_the_division_code_warn(self) -> None:
         check = validate_credit_code(LETTERS_IN_DIVISION)
         assert check.valid
-        assert [w.code for w in check.warnings] == ["credit_code_division_format"]
+        assert [w.reason for w in check.warnings] == ["credit_code_division_format"]
 
     def test_lowercase_and_whitespace_are_normalised(self) -> None:
         assert validate_credit_code("  91512081ma62k0260e ").code == "91512081MA62K0260E"
@@ -437,7 +437,7 @@ class TestCreditCode:
     def test_letters_outside_the_charset_are_not_guessed(self) -> None:
         with pytest.raises(InvalidCreditCode) as info:
             validate_credit_code("91512081MA62K026OE")  # letter O instead of zero
-        assert info.value.code == "credit_code_chars"
+        assert info.value.reason == "credit_code_chars"
         assert "'O' at 17" in info.value.message_en
         assert "O is usually 0" in info.value.message_en
 
@@ -445,14 +445,14 @@ class TestCreditCode:
     def test_wrong_length_strict_and_flag(self, value: str) -> None:
         with pytest.raises(InvalidCreditCode) as info:
             validate_credit_code(value)
-        assert info.value.code == "credit_code_length"
+        assert info.value.reason == "credit_code_length"
         check = validate_credit_code(value, mode="flag")
         assert not check.valid
-        assert [p.code for p in check.problems] == ["credit_code_length"]
+        assert [p.reason for p in check.problems] == ["credit_code_length"]
 
     def test_flag_mode_reports_bad_characters_without_checksums(self) -> None:
         check = validate_credit_code("91512081MA62K02-0E", mode="flag")
-        assert [p.code for p in check.problems] == ["credit_code_chars"]
+        assert [p.reason for p in check.problems] == ["credit_code_chars"]
 
     def test_non_string_is_a_type_error_in_both_modes(self) -> None:
         with pytest.raises(TypeError):
@@ -561,7 +561,7 @@ class TestParseMoney:
     def test_rejected(self, value: Any, code: str) -> None:
         with pytest.raises(InvalidMoney) as info:
             parse_money(value)
-        assert info.value.code == code
+        assert info.value.reason == code
         assert_bilingual(info.value)
 
 
@@ -713,7 +713,7 @@ class TestFen:
     def test_to_fen_never_rounds(self) -> None:
         with pytest.raises(InvalidMoney) as info:
             to_fen(Decimal("1.234"))
-        assert info.value.code == "money_precision"
+        assert info.value.reason == "money_precision"
 
     @pytest.mark.parametrize("value", [1.5, True, "1.00"])
     def test_to_fen_type_errors(self, value: Any) -> None:
@@ -762,7 +762,7 @@ class TestPeriod:
     def test_parse_rejects(self, value: str, code: str) -> None:
         with pytest.raises(InvalidPeriod) as info:
             Period.parse(value)
-        assert info.value.code == code
+        assert info.value.reason == code
         assert_bilingual(info.value)
 
     @pytest.mark.parametrize(("year", "month"), [(2026, 13), (2026, 0), (0, 1), (10000, 1)])
@@ -773,7 +773,7 @@ class TestPeriod:
     def test_constructor_rejects_non_int(self) -> None:
         with pytest.raises(InvalidPeriod) as info:
             Period(True, 1)
-        assert info.value.code == "period_type"
+        assert info.value.reason == "period_type"
         with pytest.raises(InvalidPeriod):
             Period.parse(202601)  # type: ignore[arg-type]
 
@@ -835,7 +835,7 @@ class TestPeriod:
     def test_containing_rejects_naive(self) -> None:
         with pytest.raises(NaiveDatetimeError) as info:
             Period.containing(datetime(2026, 1, 31, 16, 30))
-        assert info.value.code == "datetime_naive"
+        assert info.value.reason == "datetime_naive"
 
     @given(st.integers(1900, 2100), st.integers(1, 12), st.integers(-600, 600))
     def test_shift_inverse(self, year: int, month: int, months: int) -> None:

@@ -234,17 +234,17 @@ async def dummy_request(client: httpx.AsyncClient, operation: Operation, headers
 
 
 def assert_error_shape(response: httpx.Response, status: int, reason: str | None = None) -> dict[str, Any]:
-    """The common error body (`error`, `detail`, `message_zh`, `correlation_id`) with `status`;
-    `detail` starts with `reason` when given."""
+    """The common error body (`error`, `reason`, `detail`, `message_zh`, `correlation_id`) with
+    `status`, and the given `reason` code."""
     assert response.status_code == status, (response.status_code, response.text)
     body = response.json()
     assert isinstance(body, dict), body
-    assert {"error", "detail", "message_zh", "correlation_id"} <= set(body), body
+    assert {"error", "reason", "detail", "message_zh", "correlation_id"} <= set(body), body
     assert body["correlation_id"] == response.headers["x-request-id"], body
     assert body["message_zh"], body
     if reason is not None:
         assert isinstance(body["detail"], str), body
-        assert body["detail"].startswith(f"{reason}:"), body
+        assert body["reason"] == reason, body
     return body
 
 

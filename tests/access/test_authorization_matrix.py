@@ -260,7 +260,8 @@ async def test_the_service_decides_as_declared(
         if missing and not operation.requirement.public:
             body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
             detail = body.get("detail") if isinstance(body, dict) else None
-            if response.status_code != 403 or not isinstance(detail, str) or not detail.startswith("scope_missing"):
+            reason = body.get("reason") if isinstance(body, dict) else None
+            if response.status_code != 403 or not isinstance(detail, str) or reason != "scope_missing":
                 mismatches.append(f"{operation.key}: expected 403 scope_missing, got {describe(response)}")
             elif not all(scope in detail for scope in missing):
                 mismatches.append(f"{operation.key}: the refusal does not name the missing {missing}: {detail}")

@@ -174,7 +174,7 @@ async def test_valid_token_without_the_scope_is_a_403_and_is_audited(
     response = await send(h, operation, "Bearer " + issuer.token(roles=["staff_without_a_known_role"]), request_id)
 
     body = assert_error_shape(response, 403, "scope_missing")
-    assert body["error"] == "Forbidden"
+    assert body["error"] == "ScopeMissing"
     for scope in operation.requirement.scopes:
         assert scope in body["detail"]
     (entry,) = await audit_rows(h, correlation_id=request_id)

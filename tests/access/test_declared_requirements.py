@@ -214,6 +214,28 @@ class TestPublishedRequirements:
                 problems.append(f"{key}: no bearer security requirement")
         assert problems == []
 
+    async def test_every_error_status_documents_its_reason_codes(
+        self, definition: ServiceDefinition, tmp_path: Path
+    ) -> None:
+        """Clients branch on `reason`: each 4xx/5xx an operation declares names its codes and
+        uses the common error body; protected operations name `scope_missing` and a token one."""
+        published = await openapi_operations(build_app(definition, tmp_path))
+        problems = []
+        for key, operation in published.items():
+            for status, response in operation.get("responses", {}).items():
+                if not status.startswith(("4", "5")):
+                    continue
+                description = response.get("description", "")
+                schema = response.get("content", {}).get("application/json", {}).get("schema", {})
+                if "`reason`: `" not in description or schema.get("$ref") != "#/components/schemas/ErrorBody":
+                    problems.append(f"{key} {status}: {description!r}")
+            responses = operation.get("responses", {})
+            if "`scope_missing`" not in responses.get("403", {}).get("description", ""):
+                problems.append(f"{key}: 403 scope_missing not documented")
+            if "`token_expired`" not in responses.get("401", {}).get("description", ""):
+                problems.append(f"{key}: 401 token reasons not documented")
+        assert problems == []
+
     async def test_the_audit_routes_document_their_refusals(
         self, definition: ServiceDefinition, tmp_path: Path
     ) -> None:

@@ -219,6 +219,7 @@ class TestNoFullValuesInLogsOrErrors:
         assert response.status_code == 500
         assert response.json() == {
             "error": "InternalError",
+            "reason": "internal_error",
             "detail": "internal error",
             "message_zh": "系统内部错误",
             "correlation_id": "boom-1",

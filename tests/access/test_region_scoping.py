@@ -82,7 +82,7 @@ async def post_as(h: ServiceHarness, issuer: TestIssuer, who: Caller, path: str,
 def outcome(response: httpx.Response) -> int | str:
     """200, or the refusal reason of a 403 (anything else is returned as the status code)."""
     if response.status_code == 403:
-        return str(assert_error_shape(response, 403)["detail"]).split(":", 1)[0]
+        return str(assert_error_shape(response, 403)["reason"])
     return response.status_code
 
 

@@ -54,7 +54,7 @@ async def until_registered(client: httpx.AsyncClient, household_id: str, seconds
 
 
 def reason(response: httpx.Response) -> str:
-    return str(response.json()["detail"]).split(":", 1)[0]
+    return str(response.json()["reason"])
 
 
 async def client_token(cluster: Cluster, client_id: str, secret: str, scope: str | None = None) -> dict[str, str]:

@@ -407,7 +407,7 @@ class TestValidation:
     def test_invalid_phones(self, value: str) -> None:
         with pytest.raises(InvalidPhoneNumber) as caught:
             validate_phone(value)
-        assert caught.value.code == "phone_format"
+        assert caught.value.reason == "phone_format"
         assert caught.value.to_pydantic().type == "phone_format"
         assert not is_valid_phone(value)
         if value:
@@ -416,7 +416,7 @@ class TestValidation:
     def test_phone_type(self) -> None:
         with pytest.raises(InvalidPhoneNumber) as caught:
             validate_phone(13812345678)  # type: ignore[arg-type]
-        assert caught.value.code == "phone_type"
+        assert caught.value.reason == "phone_type"
         assert "13812345678" not in str(caught.value)
 
     @pytest.mark.parametrize("value", ["622202123456", CARD, "6222 0212 3456 7890 123", "6222-0212-3456-7890"])
@@ -437,7 +437,7 @@ class TestValidation:
     def test_invalid_bank_accounts(self, value: str, code: str) -> None:
         with pytest.raises(InvalidBankAccount) as caught:
             validate_bank_account(value)
-        assert caught.value.code == code
+        assert caught.value.reason == code
         assert not is_valid_bank_account(value)
         if value:
             assert value not in str(caught.value)
@@ -449,7 +449,7 @@ class TestValidation:
         assert validate_bank_account(card, luhn=True) == card
         with pytest.raises(InvalidBankAccount) as caught:
             validate_bank_account(wrong, luhn=True)
-        assert caught.value.code == "bank_account_luhn"
+        assert caught.value.reason == "bank_account_luhn"
         assert not is_valid_bank_account(wrong, luhn=True)
 
     @pytest.mark.parametrize(

@@ -17,8 +17,9 @@ from pydantic_settings import SettingsConfigDict
 from jiuzhu_platform.app import RequestContextMiddleware, clean_request_id
 from jiuzhu_platform.bus import InProcessBus, OutgoingMessage
 from jiuzhu_platform.context import correlation_scope
-from jiuzhu_platform.errors import Conflict, NotFound, register_exception_handlers
+from jiuzhu_platform.errors import Conflict, NotFound
 from jiuzhu_platform.faults import Faults, SimulatedCrash
+from jiuzhu_platform.http_errors import register_exception_handlers
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.settings import ServiceSettings
 
@@ -147,7 +148,7 @@ class TestErrorShape:
         body = response.json()
         assert body["error"] == error
         assert body["correlation_id"] == "rid-1"
-        assert set(body) == {"error", "detail", "message_zh", "correlation_id"}
+        assert set(body) == {"error", "reason", "detail", "message_zh", "correlation_id"}
 
     async def test_validation_errors_are_field_level_without_the_input(self) -> None:
         response = await self.request("POST", "/things", json={"count": "11010519491231002X"})
@@ -175,3 +176,53 @@ class TestRequestIds:
 
     def test_a_good_id_is_kept(self) -> None:
         assert clean_request_id("abc-123") == "abc-123"
+
+
+class TestReasonCodes:
+    """A refusal's machine-readable reason is a field of the error and of the body, never a
+    prefix of the English text to parse back."""
+
+    def test_a_class_reason_is_its_name_unless_it_states_one(self) -> None:
+        class WidgetNotFound(NotFound):
+            pass
+
+        class WidgetLocked(Conflict):
+            reason = "widget_locked_by_another_user"
+
+        assert WidgetNotFound("no widget").reason == "widget_not_found"
+        assert WidgetLocked("locked").reason == "widget_locked_by_another_user"
+        assert Conflict("x", reason="per_instance").reason == "per_instance"
+        assert Conflict("x").reason == "conflict"
+
+    async def test_the_body_carries_the_reason_and_the_plain_message(self) -> None:
+        app = FastAPI()
+        register_exception_handlers(app)
+
+        class WidgetLocked(Conflict):
+            reason = "widget_locked"
+
+        @app.get("/w")
+        async def widget() -> None:
+            raise WidgetLocked("the widget is being edited", message_zh="正在编辑")
+
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+            response = await client.get("/w")
+        assert response.status_code == 409
+        assert response.json() == {
+            "error": "WidgetLocked",
+            "reason": "widget_locked",
+            "detail": "the widget is being edited",
+            "message_zh": "正在编辑",
+            "correlation_id": None,
+        }
+
+    def test_refusals_document_each_status_with_its_reasons(self) -> None:
+        from jiuzhu_platform.auth import PROTECTED, AuthFailure, RegionNotAllowed
+        from jiuzhu_platform.errors import RequestInvalid
+        from jiuzhu_platform.http_errors import refusals
+
+        documented = refusals(*PROTECTED, RegionNotAllowed, NotFound, RequestInvalid)
+        assert sorted(documented) == [401, 403, 404, 422]
+        assert all(f"`{failure.value}`" in documented[401]["description"] for failure in AuthFailure)
+        assert documented[403]["description"] == "`reason`: `region_not_allowed`, `scope_missing`"
+        assert documented[422]["description"] == "`reason`: `request_invalid`"

@@ -115,7 +115,7 @@ def _run(settings: Settings, action: Callable[[IdentityService], Awaitable[T]]) 
     try:
         return asyncio.run(_with_identity(settings, action))
     except (Refused, DomainError) as refused:
-        typer.echo(f"refused: {refused.detail} / {refused.message_zh or ''}", err=True)
+        typer.echo(f"refused ({refused.reason}): {refused.detail} / {refused.message_zh or ''}", err=True)
         raise typer.Exit(1) from None
 
 

@@ -73,11 +73,10 @@ class TokenAuthenticator:
     ) -> None:
         if self.audit is None:
             return
-        reason = refused.detail.split(":", 1)[0] if ":" in refused.detail else type(refused).__name__
         await self.audit.record(
             entry(
                 "authorization_refused",
-                reason[:50],
+                refused.reason[:50],
                 actor=None if principal is None else principal.subject,
                 actor_kind="anonymous" if principal is None else principal.kind.value,
                 role=None if principal is None else principal.role_label,

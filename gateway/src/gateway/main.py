@@ -62,7 +62,8 @@ from jiuzhu_platform.app import RequestContextMiddleware, health_router
 from jiuzhu_platform.auth import AuthenticationUnavailable, KeySource, RemoteJwks, TokenVerifier
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.definition import JWKS_REFRESH_SECONDS, fetch_json
-from jiuzhu_platform.errors import DomainError, domain_error_response, register_exception_handlers
+from jiuzhu_platform.errors import DomainError
+from jiuzhu_platform.http_errors import domain_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.pii import KeyRing
 

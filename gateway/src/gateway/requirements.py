@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jiuzhu_platform.auth import Requirement, published_requirement
-from jiuzhu_platform.errors import DomainError
+from jiuzhu_platform.errors import Unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,12 @@ HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "pa
 _PARAM = re.compile(r"\{[^{}/]+\}")
 
 
-class RequirementsUnavailable(DomainError):
-    status_code = 503
+class RequirementsUnavailable(Unavailable):
+    reason = "requirements_unavailable"
 
     def __init__(self, service: str) -> None:
         super().__init__(
-            f"requirements_unavailable: the access rules of the {service} service cannot be read now",
+            f"the access rules of the {service} service cannot be read now",
             message_zh=f"暂时无法获取 {service} 服务的访问控制规则，请稍后重试",
         )
 

@@ -31,17 +31,16 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform import audit
-from jiuzhu_platform.auth import Principal, Unauthorized, requires
+from jiuzhu_platform.auth import PROTECTED, Principal, Unauthorized, requires
 from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.deps import RuntimeDep, SessionDep
-from jiuzhu_platform.errors import DomainError, Forbidden, domain_error_response
+from jiuzhu_platform.errors import DomainError, Forbidden, RequestInvalid
+from jiuzhu_platform.http_errors import domain_error_response, refusals
 from jiuzhu_platform.runtime import Runtime
-from shared.errors import ErrorBody
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "REFUSAL_RESPONSES",
     "AccessAudit",
     "AuditDep",
     "AuditEntryRead",
@@ -51,13 +50,6 @@ __all__ = [
     "audit_router",
     "install_refusal_audit",
 ]
-
-
-REFUSAL_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorBody, "description": "No valid token (the reason code starts the detail)"},
-    403: {"model": ErrorBody, "description": "Scope missing, or the record is outside the caller's region"},
-}
-"""OpenAPI `responses` every protected route shares."""
 
 
 def _route_template(request: Request) -> str:
@@ -154,7 +146,7 @@ def install_refusal_audit(app: FastAPI) -> None:
         runtime = getattr(request.app.state, "runtime", None)
         table = getattr(request.app.state, "audit_table", None)
         if isinstance(runtime, Runtime) and isinstance(table, Table):
-            reason = exc.detail.split(":", 1)[0][:100]
+            reason = exc.reason[:100]
             outcome = "unauthenticated" if exc.status_code == 401 else "forbidden"
             entry = _entry(
                 request, kind=audit.AuditKind.AUTHORIZATION_REFUSED, outcome=outcome, details={"reason": reason}
@@ -228,7 +220,11 @@ def audit_router(service: str) -> APIRouter:
     """`GET /v1/<service>/audit` and `/audit/verify`, for auditors only."""
     router = APIRouter(prefix=f"/v1/{service}", tags=["audit"])
 
-    @router.get("/audit", summary="The access audit trail (审计日志), auditors only", responses=REFUSAL_RESPONSES)
+    @router.get(
+        "/audit",
+        summary="The access audit trail (审计日志), auditors only",
+        responses=refusals(*PROTECTED, RequestInvalid),
+    )
     async def list_audit(
         request: Request,
         _auditor: Auditor,
@@ -266,7 +262,7 @@ def audit_router(service: str) -> APIRouter:
         return audit_page(records, limit)
 
     @router.get(
-        "/audit/verify", summary="Check the audit trail's hash chain now, auditors only", responses=REFUSAL_RESPONSES
+        "/audit/verify", summary="Check the audit trail's hash chain now, auditors only", responses=refusals(*PROTECTED)
     )
     async def verify_audit(request: Request, _auditor: Auditor, session: SessionDep) -> AuditVerifyRead:
         result = await audit.verify(session, _audit_table(request))

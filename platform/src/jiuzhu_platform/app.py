@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jiuzhu_platform.access import audit_router, install_refusal_audit
 from jiuzhu_platform.auth import KeySource, TokenVerifier, assert_all_declared, publish_requirements
 from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
-from jiuzhu_platform.errors import internal_error_response, register_exception_handlers
+from jiuzhu_platform.http_errors import internal_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
 from jiuzhu_platform.redaction import redact

@@ -36,7 +36,7 @@ applies to `exp`, `nbf` and `iat`. An external provider must be configured (clai
 emit `kind`, `roles` and `region`.
 
 Every failure is `Unauthorized` (401) with a stable `reason` (`AuthFailure`); the rendered
-body is the common error shape with `detail` = `"<reason>: <English message>"` and a zh-CN
+body is the common error shape with that `reason`, an English `detail` and a zh-CN
 `message_zh`. No PyJWT exception escapes. When the verifier cannot decide (revocation store
 down, no verifier configured) the answer is `AuthenticationUnavailable` (503), never a 500.
 
@@ -103,7 +103,7 @@ Region scoping
 - a record without a region code is visible to city-wide principals only.
 
 Callers pass `household_id` whenever the record belongs to a household. `require_region`
-raises `Forbidden` with reason `region_not_allowed`. `RegionScope.region_prefix` gives the
+raises `RegionNotAllowed` (403, reason `region_not_allowed`). `RegionScope.region_prefix` gives the
 prefix to filter lists by (`region_code LIKE prefix || '%'`).
 
 Declared requirements (deny by default)
@@ -112,7 +112,7 @@ Declared requirements (deny by default)
 `requires(*scopes)` is a FastAPI dependency (a `Depends`, usable as `Annotated[Principal,
 requires(...)]` or in `dependencies=[...]`). It reads `Authorization: Bearer <token>`, verifies
 it with the `TokenVerifier` found on `request.app.state.token_verifier`, checks every scope
-(`Forbidden`, reason `scope_missing`, listing the missing ones), stores the principal on
+(`ScopeMissing`, 403, reason `scope_missing`, listing the missing ones), stores the principal on
 `request.state.principal` and returns it. `requires(public=True)` declares an open route
 (returns `None` without a token; a token that is sent is still verified).
 
@@ -133,7 +133,7 @@ from collections.abc import Awaitable, Callable, Collection, Iterable, Iterator,
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 import jwt
 from fastapi import Depends, FastAPI, Request, params
@@ -142,7 +142,7 @@ from fastapi.routing import APIRoute, APIWebSocketRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.routing import BaseRoute, Host, Mount, Route
 
-from jiuzhu_platform.errors import DomainError, Forbidden
+from jiuzhu_platform.errors import DomainError, Forbidden, Unauthenticated, Unavailable
 from shared.types import is_county_or_town_code
 
 __all__ = [
@@ -155,6 +155,7 @@ __all__ = [
     "OPENAPI_PUBLIC_KEY",
     "OPENAPI_SCOPES_KEY",
     "PRIVILEGED_SCOPES",
+    "PROTECTED",
     "ROLE_SCOPES",
     "SCOPE_PATTERN",
     "AccessLevel",
@@ -163,9 +164,11 @@ __all__ = [
     "KeySource",
     "Principal",
     "PrincipalKind",
+    "RegionNotAllowed",
     "RegionScope",
     "RemoteJwks",
     "Requirement",
+    "ScopeMissing",
     "StaticKeySet",
     "TokenVerifier",
     "Unauthorized",
@@ -190,7 +193,7 @@ logger = logging.getLogger(__name__)
 
 
 class AuthFailure(StrEnum):
-    """Stable reason codes of a 401 (the prefix of the error body's `detail`)."""
+    """Stable reason codes of a 401 (the error body's `reason`)."""
 
     MISSING = "token_missing"
     MALFORMED = "token_malformed"
@@ -220,31 +223,56 @@ _FAILURE_MESSAGES: Mapping[AuthFailure, tuple[str, str]] = MappingProxyType(
 )
 
 
-class Unauthorized(DomainError):
-    """401: no usable credentials. `reason` is a stable `AuthFailure` code; `detail` starts
-    with it (`"token_expired: the token has expired"`)."""
+class Unauthorized(Unauthenticated):
+    """401: no usable credentials. `reason` is the `AuthFailure` code (`token_expired`, …)."""
 
-    status_code = 401
+    reasons: ClassVar[tuple[str, ...]] = tuple(AuthFailure)
 
     def __init__(self, reason: AuthFailure | str, detail: str | None = None) -> None:
         reason = AuthFailure(reason)
         message_en, message_zh = _FAILURE_MESSAGES[reason]
         challenge = 'Bearer realm="jiuzhu"' if reason is AuthFailure.MISSING else 'Bearer error="invalid_token"'
         super().__init__(
-            f"{reason.value}: {detail or message_en}", message_zh=message_zh, headers={"WWW-Authenticate": challenge}
+            detail or message_en,
+            message_zh=message_zh,
+            reason=reason,
+            headers={"WWW-Authenticate": challenge},
         )
-        self.reason = reason
 
 
-class AuthenticationUnavailable(DomainError):
+class AuthenticationUnavailable(Unavailable):
     """503: the token could not be judged (no verifier configured, revocation store down).
     Fails closed, and is not the caller's fault, so neither a 401 nor a 500."""
 
-    status_code = 503
-
     def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}", message_zh="身份认证服务暂不可用，请稍后重试")
-        self.reason = reason
+        super().__init__(detail, message_zh="身份认证服务暂不可用，请稍后重试", reason=reason)
+
+
+class ScopeMissing(Forbidden):
+    """403: the token lacks a scope the operation needs."""
+
+    reason = "scope_missing"
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        listed = ", ".join(missing)
+        super().__init__(f"this operation needs {listed}", message_zh=f"缺少执行此操作所需的权限范围：{listed}")
+
+
+class RegionNotAllowed(Forbidden):
+    """403: the record (or the area asked for) is outside the caller's region or household."""
+
+    reason = "region_not_allowed"
+
+    def __init__(
+        self,
+        detail: str = "the record is outside the caller's region or household",
+        message_zh: str = "无权访问辖区或家庭范围以外的记录",
+    ) -> None:
+        super().__init__(detail, message_zh=message_zh)
+
+
+PROTECTED: tuple[type[DomainError], ...] = (Unauthorized, ScopeMissing)
+"""What every route that declares scopes can answer (`refusals(*PROTECTED, ...)`)."""
 
 
 # --------------------------------------------------------------------------- roles and scopes
@@ -428,14 +456,10 @@ class Principal:
 
 
 def require_scopes(principal: Principal, *scopes: str) -> None:
-    """Raise `Forbidden` (reason `scope_missing`) unless the principal holds every scope."""
+    """Raise `ScopeMissing` unless the principal holds every scope."""
     missing = principal.missing_scopes(scopes)
     if missing:
-        listed = ", ".join(missing)
-        raise Forbidden(
-            f"scope_missing: this operation needs {listed}",
-            message_zh=f"缺少执行此操作所需的权限范围：{listed}",
-        )
+        raise ScopeMissing(missing)
 
 
 # --------------------------------------------------------------------------- region scoping
@@ -515,12 +539,9 @@ def can_access(principal: Principal, *, region_code: str | None = None, househol
 
 
 def require_region(principal: Principal, region_code: str | None = None, household_id: str | None = None) -> None:
-    """Raise `Forbidden` (reason `region_not_allowed`) unless `can_access`."""
+    """Raise `RegionNotAllowed` unless `can_access`."""
     if not can_access(principal, region_code=region_code, household_id=household_id):
-        raise Forbidden(
-            "region_not_allowed: the record is outside the caller's region or household",
-            message_zh="无权访问辖区或家庭范围以外的记录",
-        )
+        raise RegionNotAllowed()
 
 
 # --------------------------------------------------------------------------- keys

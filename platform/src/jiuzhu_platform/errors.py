@@ -1,34 +1,49 @@
-"""Domain error bases, rendered once as `shared.errors.ErrorBody` with real status codes.
+"""Domain errors: the refusals and failures a use case can answer with, as data.
 
-Services raise subclasses (`ApplicationNotFound(NotFound)`); routes never raise
-`HTTPException`. Each error carries an English and a zh-CN message.
+Pure (no web framework): `domain/` modules of every service import these bases, and
+`jiuzhu_platform.http_errors` renders them once as `shared.errors.ErrorBody` with real
+status codes. Services raise typed subclasses (`ApplicationNotFound(NotFound)`); routes never
+raise `HTTPException`.
+
+Every error carries
+- `reason`: a stable machine-readable code (`region_not_allowed`, `token_expired`, …): what a
+  client branches on and what tests assert. A class states its own (`reason = "…"`); a class
+  that does not gets its name in snake_case (`ApplicationNotFound` → `application_not_found`).
+  One class may carry several reasons (`Unauthorized` has one per `AuthFailure`): pass
+  `reason=` to the constructor;
+- `detail`: the English message for people, never parsed;
+- `message_zh`: the same for people in zh-CN.
 """
 
 from __future__ import annotations
 
-import logging
+import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
-from jiuzhu_platform.context import get_correlation_id
-from shared.errors import ErrorBody
 
-logger = logging.getLogger(__name__)
+def snake_case(name: str) -> str:
+    return _CAMEL.sub("_", name).lower()
 
 
 class DomainError(Exception):
-    status_code = 400
+    status_code: ClassVar[int] = 400
+    reason: str = "bad_request"
+    """The stable code; the class's own unless the constructor was given one."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "reason" not in cls.__dict__:
+            cls.reason = snake_case(cls.__name__)
 
     def __init__(
         self,
         detail: str,
         *,
         message_zh: str | None = None,
+        reason: str | None = None,
         errors: list[dict[str, Any]] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
@@ -37,87 +52,49 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.message_zh = message_zh
+        if reason is not None:
+            self.reason = reason
         self.errors = errors
         self.headers = headers
 
 
 class BadRequest(DomainError):
     status_code = 400
+    reason = "bad_request"
+
+
+class Unauthenticated(DomainError):
+    """401: no usable credentials."""
+
+    status_code = 401
+    reason = "unauthenticated"
 
 
 class Forbidden(DomainError):
     status_code = 403
+    reason = "forbidden"
 
 
 class NotFound(DomainError):
     status_code = 404
+    reason = "not_found"
 
 
 class Conflict(DomainError):
     status_code = 409
+    reason = "conflict"
 
 
-def error_response(
-    status_code: int,
-    error: str,
-    detail: str | list[dict[str, Any]],
-    *,
-    message_zh: str | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> JSONResponse:
-    body = ErrorBody(error=error, detail=detail, message_zh=message_zh, correlation_id=get_correlation_id())
-    return JSONResponse(
-        body.model_dump(mode="json"), status_code=status_code, headers=dict(headers) if headers else None
-    )
+class RequestInvalid(DomainError):
+    """422: the request does not fit the operation's schema (field errors in `detail`). Raised
+    by the framework's request validation; named here so routes can document it."""
+
+    status_code = 422
+    reason = "request_invalid"
 
 
-def internal_error_response() -> JSONResponse:
-    """A 500 that says nothing about the internals (they are in the log, with the same id)."""
-    return error_response(500, "InternalError", "internal error", message_zh="系统内部错误")
+class Unavailable(DomainError):
+    """503: a dependency the answer needs cannot be reached now; try again later."""
 
-
-def _jsonable_errors(errors: Any) -> list[dict[str, Any]]:
-    out = []
-    for err in errors:
-        item = {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": str(err.get("type", ""))}
-        out.append(item)  # `input` is left out on purpose: it may hold personal data
-    return out
-
-
-def domain_error_response(exc: DomainError) -> JSONResponse:
-    """A domain error in the common error shape, with its status code and headers."""
-    return error_response(
-        exc.status_code,
-        type(exc).__name__,
-        exc.errors or exc.detail,
-        message_zh=exc.message_zh,
-        headers=exc.headers,
-    )
-
-
-def register_exception_handlers(app: FastAPI) -> None:
-    async def domain_error(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, DomainError)
-        return domain_error_response(exc)
-
-    async def validation_error(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        return error_response(
-            422, "RequestValidationError", _jsonable_errors(exc.errors()), message_zh="请求参数校验失败"
-        )
-
-    async def http_error(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        names = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
-        return error_response(
-            exc.status_code, names.get(exc.status_code, "HTTPError"), str(exc.detail), headers=exc.headers
-        )
-
-    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", exc_info=exc)
-        return internal_error_response()
-
-    app.add_exception_handler(DomainError, domain_error)
-    app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(StarletteHTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)
+    status_code = 503
+    reason = "unavailable"

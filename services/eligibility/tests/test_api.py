@@ -320,7 +320,7 @@ class TestRejectInvalidApplication:
 
         assert response.status_code == 422
         body = response.json()
-        assert set(body) == {"error", "detail", "message_zh", "correlation_id"}
+        assert set(body) == {"error", "reason", "detail", "message_zh", "correlation_id"}
         assert body["error"] == "RequestValidationError"
         assert body["message_zh"] == "请求参数校验失败"
         assert body["correlation_id"] == "req-422"

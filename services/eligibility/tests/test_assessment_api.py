@@ -24,7 +24,7 @@ from shared.types import resident_id_check_digit
 
 ASSESSMENTS = "/v1/eligibility/assessments"
 POLICIES = "/v1/eligibility/policies"
-ERROR_KEYS = {"error", "detail", "message_zh", "correlation_id"}
+ERROR_KEYS = {"error", "reason", "detail", "message_zh", "correlation_id"}
 
 
 def resident_id(born: str, sequence: str = "001", area: str = "520102") -> str:

@@ -87,10 +87,10 @@ class Region:
 
 
 class UnknownRegionError(LookupError):
-    """A code that is not in the region table. Carries a stable ``code`` and a bilingual
+    """A code that is not in the region table. Carries a stable ``reason`` and a bilingual
     message, like ``shared.types.InvalidValueError``."""
 
-    code = "region_code_unknown"
+    reason = "region_code_unknown"
 
     def __init__(self, region_code: str) -> None:
         known = ", ".join(REGIONS)

@@ -3,7 +3,7 @@
 Each type has two layers:
 
 - a **pure** layer (functions and frozen classes) that takes no clock, reads no settings
-  and raises ``InvalidValueError`` subclasses with a stable ``code`` and a bilingual
+  and raises ``InvalidValueError`` subclasses with a stable ``reason`` and a bilingual
   (English / zh-CN) message;
 - a **Pydantic edge** layer (``Annotated`` aliases or ``__get_pydantic_core_schema__``) that
   turns those failures into ``PydanticCustomError`` whose ``type`` is the same stable code,
@@ -105,12 +105,12 @@ __all__ = [
 class InvalidValueError(ValueError):
     """A value that breaks a rule of its type.
 
-    ``code`` is stable and machine-readable; ``message_en`` / ``message_zh`` are for people.
+    ``reason`` is stable and machine-readable; ``message_en`` / ``message_zh`` are for people.
     ``str(error)`` is ``"<en> / <zh>"``.
     """
 
-    def __init__(self, code: str, message_en: str, message_zh: str) -> None:
-        self.code = code
+    def __init__(self, reason: str, message_en: str, message_zh: str) -> None:
+        self.reason = reason
         self.message_en = message_en
         self.message_zh = message_zh
         super().__init__(self.message)
@@ -120,8 +120,8 @@ class InvalidValueError(ValueError):
         return f"{self.message_en} / {self.message_zh}"
 
     def to_pydantic(self) -> PydanticCustomError:
-        """The same failure as a Pydantic error: ``type`` is ``code``."""
-        return _pydantic_error(self.code, self.message_en, self.message_zh)
+        """The same failure as a Pydantic error: ``type`` is ``reason``."""
+        return _pydantic_error(self.reason, self.message_en, self.message_zh)
 
 
 class InvalidResidentId(InvalidValueError):
@@ -540,9 +540,10 @@ def registration_category(code: str) -> RegistrationCategory | None:
 
 @dataclass(frozen=True, slots=True)
 class CodeProblem:
-    """One finding about a code: an ``error`` makes it invalid, a ``warning`` does not."""
+    """One finding about a code: an ``error`` makes it invalid, a ``warning`` does not;
+    ``reason`` is its stable machine-readable name."""
 
-    code: str
+    reason: str
     severity: Literal["error", "warning"]
     message_en: str
     message_zh: str
@@ -694,7 +695,7 @@ def validate_credit_code(value: str, *, mode: Literal["strict", "flag"] = "stric
     result = CreditCodeCheck(code, tuple(_credit_code_problems(code)))
     if mode == "strict" and not result.valid:
         first = result.errors[0]
-        raise InvalidCreditCode(first.code, first.message_en, first.message_zh)
+        raise InvalidCreditCode(first.reason, first.message_en, first.message_zh)
     return result
 
 

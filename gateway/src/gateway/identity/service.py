@@ -96,13 +96,21 @@ TOTP_ISSUER = "Jiuzhu"
 
 
 class OAuthError(DomainError):
-    """An RFC 6749 §5.2 error of the token endpoint: `code` is `invalid_request`,
-    `invalid_client`, `invalid_grant`, `unsupported_grant_type` or `invalid_scope`."""
+    """An RFC 6749 §5.2 error of the token endpoint (400): `reason` is the OAuth2 error code
+    (`invalid_request`, `invalid_grant`, `unsupported_grant_type`, `invalid_scope`)."""
 
-    def __init__(self, code: str, status: int, message_en: str, message_zh: str) -> None:
-        super().__init__(message_en, message_zh=message_zh)
-        self.code = code
-        self.status_code = status
+    def __init__(self, reason: str, message_en: str, message_zh: str) -> None:
+        super().__init__(message_en, message_zh=message_zh, reason=reason)
+
+
+class InvalidClient(OAuthError):
+    """401 `invalid_client`: the client could not be authenticated."""
+
+    status_code = 401
+    reason = "invalid_client"
+
+    def __init__(self, message_en: str, message_zh: str) -> None:
+        super().__init__(self.reason, message_en, message_zh)
 
 
 @dataclass(frozen=True, slots=True)
@@ -671,12 +679,11 @@ class IdentityService:
             await self.audit.record(
                 entry("authentication", "invalid_client", actor=audit_text(client_id) or None, actor_kind="third_party")
             )
-            raise OAuthError("invalid_client", 401, "client authentication failed", "客户端认证失败")
+            raise InvalidClient("client authentication failed", "客户端认证失败")
         granted = rules.requested_scopes(scope, usable.scopes)
         if granted is None:
             raise OAuthError(
                 "invalid_scope",
-                400,
                 "the requested scope is not granted to this client",
                 "请求的权限范围超出该客户端的授权",
             )
@@ -917,4 +924,4 @@ def audit_text(value: str, limit: int = 200) -> str:
 
 def validation_problem(exc: InvalidValueError, name: str) -> InvalidInput:
     """A value-type failure (phone, resident ID) as a 422 naming the field (no value echoed)."""
-    return InvalidInput(exc.code, f"{name}: {exc.message_en}", exc.message_zh)
+    return InvalidInput(exc.reason, f"{name}: {exc.message_en}", exc.message_zh)

@@ -18,11 +18,12 @@ from gateway.identity.api import schemas
 from gateway.identity.domain.errors import RefreshTokenInvalid, RefreshTokenReused
 from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser
 from gateway.identity.keys import SigningKeys
-from gateway.identity.service import BIND_SCOPE, Actor, IdentityService, OAuthError
+from gateway.identity.service import BIND_SCOPE, Actor, IdentityService, InvalidClient, OAuthError
 from gateway.settings import Settings
 from jiuzhu_platform.access import AuditPage, audit_page
 from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, TokenVerifier, Unauthorized, requires
-from jiuzhu_platform.errors import BadRequest, error_response
+from jiuzhu_platform.errors import BadRequest
+from jiuzhu_platform.http_errors import error_response
 
 TOKEN_FORM_LIMIT = 8192
 
@@ -145,9 +146,15 @@ def identity_router() -> APIRouter:
         try:
             return await _token(request, identity)
         except OAuthError as exc:
+            # RFC 6749 §5.2: the body's `error` is the OAuth2 code (and so is our `reason`)
             headers = {"WWW-Authenticate": 'Basic realm="jiuzhu"'} if exc.status_code == 401 else {}
             return error_response(
-                exc.status_code, exc.code, exc.detail, message_zh=exc.message_zh, headers={**headers, **NO_CACHE}
+                exc.status_code,
+                exc.reason,
+                exc.detail,
+                reason=exc.reason,
+                message_zh=exc.message_zh,
+                headers={**headers, **NO_CACHE},
             )
 
     @router.post("/users", status_code=201, response_model=schemas.UserRead, summary="Create a staff user")
@@ -308,8 +315,10 @@ async def _optional_principal(request: Request) -> Principal | None:
 # --------------------------------------------------------------------------- the token endpoint
 
 
-def _oauth(code: str, message_en: str, message_zh: str, status: int = 400) -> OAuthError:
-    return OAuthError(code, status, message_en, message_zh)
+def _oauth(code: str, message_en: str, message_zh: str) -> OAuthError:
+    if code == InvalidClient.reason:
+        return InvalidClient(message_en, message_zh)
+    return OAuthError(code, message_en, message_zh)
 
 
 async def _form(request: Request) -> dict[str, str]:
@@ -339,14 +348,14 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
         return None
     scheme, _, encoded = header.strip().partition(" ")
     if scheme.lower() != "basic":
-        raise _oauth("invalid_client", "client authentication must use HTTP Basic", "客户端认证须使用HTTP Basic", 401)
+        raise _oauth("invalid_client", "client authentication must use HTTP Basic", "客户端认证须使用HTTP Basic")
     try:
         decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _oauth("invalid_client", "malformed Basic credentials", "Basic认证信息格式错误", 401) from None
+        raise _oauth("invalid_client", "malformed Basic credentials", "Basic认证信息格式错误") from None
     client_id, sep, secret = decoded.partition(":")
     if not sep:
-        raise _oauth("invalid_client", "malformed Basic credentials", "Basic认证信息格式错误", 401)
+        raise _oauth("invalid_client", "malformed Basic credentials", "Basic认证信息格式错误")
     return unquote_plus(client_id), unquote_plus(secret)  # RFC 6749 §2.3.1: form-urlencoded first
 
 
@@ -375,7 +384,7 @@ async def _token(request: Request, identity: IdentityService) -> JSONResponse:
         raise _oauth("invalid_request", "use one client authentication method", "只能使用一种客户端认证方式")
     client_id, client_secret = basic if basic is not None else posted
     if not client_id or not client_secret:
-        raise _oauth("invalid_client", "client authentication is required", "缺少客户端认证信息", 401)
+        raise _oauth("invalid_client", "client authentication is required", "缺少客户端认证信息")
     issued = await identity.client_credentials(client_id, client_secret, form.get("scope"))
     body = schemas.ClientTokenResponse(
         access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope

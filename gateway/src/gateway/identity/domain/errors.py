@@ -1,5 +1,6 @@
-"""Refusals of the identity use cases, each with a stable reason code (the prefix of `detail`)
-and a zh-CN message. They render in the common error shape (`jiuzhu_platform.errors`)."""
+"""Refusals of the identity use cases, each with a stable reason code (the error body's
+`reason`) and a zh-CN message. They render in the common error shape
+(`jiuzhu_platform.http_errors`)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from jiuzhu_platform.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class Refused(DomainError):
-    """Base: `reason` is the stable code; `detail` is `"<reason>: <English message>"`."""
+    """Base: `reason` is the stable code, `detail` the English message."""
 
     reason = "refused"
 
-    def __init__(self, message_en: str, message_zh: str, *, headers: dict[str, str] | None = None) -> None:
-        super().__init__(f"{self.reason}: {message_en}", message_zh=message_zh, headers=headers)
+    def __init__(
+        self, message_en: str, message_zh: str, *, headers: dict[str, str] | None = None, reason: str | None = None
+    ) -> None:
+        super().__init__(message_en, message_zh=message_zh, headers=headers, reason=reason)
 
 
 class InvalidCredentials(Refused):
@@ -103,30 +106,36 @@ class InvalidInput(Refused):
     status_code = 422
 
     def __init__(self, reason: str, message_en: str, message_zh: str) -> None:
-        self.reason = reason
-        super().__init__(message_en, message_zh)
+        super().__init__(message_en, message_zh, reason=reason)
 
 
 class UserExists(Conflict):
+    reason = "user_exists"
+
     def __init__(self) -> None:
-        super().__init__("user_exists: a user with this username already exists", message_zh="该用户名已存在")
+        super().__init__("a user with this username already exists", message_zh="该用户名已存在")
 
 
 class UserNotFound(NotFound):
+    reason = "user_not_found"
+
     def __init__(self) -> None:
-        super().__init__("user_not_found: no such user", message_zh="用户不存在")
+        super().__init__("no such user", message_zh="用户不存在")
 
 
 class ClientNotFound(NotFound):
+    reason = "client_not_found"
+
     def __init__(self) -> None:
-        super().__init__("client_not_found: no such client", message_zh="客户端不存在")
+        super().__init__("no such client", message_zh="客户端不存在")
 
 
 class AlreadyBound(Conflict):
+    reason = "already_bound"
+
     def __init__(self) -> None:
         super().__init__(
-            "already_bound: this account is already bound to another resident ID",
-            message_zh="该账号已绑定其他身份证号码",
+            "this account is already bound to another resident ID", message_zh="该账号已绑定其他身份证号码"
         )
 
 
@@ -162,16 +171,17 @@ class SignatureRefused(Refused):
     }
 
     def __init__(self, reason: str) -> None:
-        self.reason = reason
         message_en, message_zh = self._MESSAGES[reason]
-        super().__init__(message_en, message_zh)
+        super().__init__(message_en, message_zh, reason=reason)
 
 
 class RoleNotGrantable(Forbidden):
+    reason = "role_not_grantable"
+
     def __init__(self, roles: list[str]) -> None:
         listed = ", ".join(roles)
         super().__init__(
-            f"role_not_grantable: {listed} can be granted by the operator's command line only "
+            f"{listed} can be granted by the operator's command line only "
             "(python -m gateway create-admin / create-user)",
             message_zh=f"角色 {listed} 只能由运维人员通过命令行授予（三员分立）",
         )

@@ -23,14 +23,25 @@ from eligibility.api.assessment_read import (
 from eligibility.api.assessment_schemas import AssessmentCreate
 from eligibility.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from eligibility.api.schemas import ApplicantSearch, ApplicationCreate, ApplicationPersonalData, ApplicationRead
+from eligibility.domain.assessment import InconsistentHousehold
+from eligibility.domain.calendar import CalendarOutOfRange, due_date
 from eligibility.domain.calendar import Step as ProcedureStep
-from eligibility.domain.calendar import due_date
+from eligibility.domain.errors import ApplicationNotFound, HouseholdNotBound
 from eligibility.domain.model import Application
-from eligibility.domain.policy import VERSION_PATTERN
-from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
-from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope, default_town, require_region, requires
-from jiuzhu_platform.errors import Forbidden
-from shared.errors import ErrorBody
+from eligibility.domain.policy import VERSION_PATTERN, PolicyNotInForce, PolicyVersionNotFound, RegionNotCovered
+from jiuzhu_platform.access import AuditDep, PurposeQuery
+from jiuzhu_platform.auth import (
+    PROTECTED,
+    Principal,
+    PrincipalKind,
+    RegionNotAllowed,
+    RegionScope,
+    default_town,
+    require_region,
+    requires,
+)
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
 
 router = APIRouter(prefix="/v1/eligibility", tags=["eligibility"])
 
@@ -54,16 +65,10 @@ def _household_of(caller: Principal, body: ApplicationCreate) -> UUID | None:
     if caller.kind is not PrincipalKind.CITIZEN:
         return body.household_id
     if caller.household_id is None:
-        raise Forbidden(
-            "household_not_bound: bind your real name before applying",
-            message_zh="请先完成实名认证并绑定家庭后再提出申请",
-        )
+        raise HouseholdNotBound()
     own = UUID(caller.household_id)
     if body.household_id is not None and body.household_id != own:
-        raise Forbidden(
-            "region_not_allowed: a citizen applies for their own household only",
-            message_zh="居民只能为本人家庭提出申请",
-        )
+        raise RegionNotAllowed("a citizen applies for their own household only", "居民只能为本人家庭提出申请")
     return own
 
 
@@ -71,7 +76,7 @@ def _household_of(caller: Principal, body: ApplicationCreate) -> UUID | None:
     "/applications",
     status_code=status.HTTP_201_CREATED,
     summary="Submit an application (申请)",
-    responses={**REFUSAL_RESPONSES, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, HouseholdNotBound, RegionNotAllowed, RequestInvalid),
 )
 async def create_application(
     body: ApplicationCreate,
@@ -104,7 +109,7 @@ async def create_application(
 @router.get(
     "/applications/{application_id}",
     summary="Read an application (personal data masked)",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, ApplicationNotFound, RequestInvalid),
 )
 async def get_application(application_id: UUID, caller: ApplicationReader, session: ReadSessionDep) -> ApplicationRead:
     application = await eligibility_service.get_application(session, application_id)
@@ -115,7 +120,7 @@ async def get_application(application_id: UUID, caller: ApplicationReader, sessi
 @router.get(
     "/applications/{application_id}/personal-data",
     summary="The unmasked personal data of an application (full-value read, audited with its purpose)",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, ApplicationNotFound, RequestInvalid),
 )
 async def get_application_personal_data(
     application_id: UUID,
@@ -139,7 +144,7 @@ async def get_application_personal_data(
     summary="Applications of one applicant, by resident ID (only those in the caller's area)",
     description="The resident ID travels in the body, so it never lands in URLs or access logs; the "
     "look-up uses the blind index, never a scan of decrypted values.",
-    responses={**REFUSAL_RESPONSES, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RequestInvalid),
 )
 async def search_applications(
     body: ApplicantSearch, caller: ApplicationReader, session: ReadSessionDep
@@ -158,7 +163,7 @@ async def search_applications(
     summary="Assess a household (what-if; nothing is stored)",
     description="Classifies the household (特困 per person, 低保, 渐退, 低保边缘, 刚性支出困难 or not eligible), "
     "computes every amount and explains each step with the policy parameters it used.",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, PolicyNotInForce, RegionNotCovered, InconsistentHousehold, RequestInvalid),
 )
 async def create_assessment(body: AssessmentCreate, _caller: Assessor) -> AssessmentRead:
     book = policy_book()
@@ -167,7 +172,7 @@ async def create_assessment(body: AssessmentCreate, _caller: Assessor) -> Assess
     return assessment_read(result, version.effective_from, triggers)
 
 
-@router.get("/policies", summary="Policy versions (effective-dated)", responses=REFUSAL_RESPONSES)
+@router.get("/policies", summary="Policy versions (effective-dated)", responses=refusals(*PROTECTED))
 async def list_policies(_caller: PolicyReader) -> list[PolicyVersionSummary]:
     policy_set = policy_book().policy_set
     return [policy_version_read(policy_set.name, v, full=False) for v in policy_set.versions]
@@ -176,7 +181,7 @@ async def list_policies(_caller: PolicyReader) -> list[PolicyVersionSummary]:
 @router.get(
     "/policies/{version}",
     summary="One policy version with every parameter",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, PolicyVersionNotFound, RequestInvalid),
 )
 async def get_policy(
     version: Annotated[str, Path(pattern=VERSION_PATTERN, max_length=40, description="e.g. 2024-07")],
@@ -193,7 +198,7 @@ async def get_policy(
     summary="When a procedural step is due (办理时限), counted in working or calendar days",
     description="Working days follow the State Council holiday notices with 调休 make-up days; the start "
     "day is not counted. Dates outside the calendar's years are refused (400), never guessed.",
-    responses={**REFUSAL_RESPONSES, 400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, CalendarOutOfRange, RequestInvalid),
 )
 async def get_deadline(
     _caller: PolicyReader,

@@ -7,14 +7,22 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from jiuzhu_platform.access import REFUSAL_RESPONSES
-from jiuzhu_platform.auth import AccessLevel, Principal, RegionScope, require_region, requires
-from jiuzhu_platform.errors import Forbidden
+from jiuzhu_platform.auth import (
+    PROTECTED,
+    AccessLevel,
+    Principal,
+    RegionNotAllowed,
+    RegionScope,
+    require_region,
+    requires,
+)
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
 from monitoring import service as monitoring_service
 from monitoring.api.deps import ReadSessionDep
 from monitoring.api.schemas import HouseholdPage, HouseholdRead
+from monitoring.domain.errors import HouseholdNotInRegister
 from monitoring.domain.model import RegisterEntry
-from shared.errors import ErrorBody
 from shared.types import RegionCode
 
 router = APIRouter(prefix="/v1/monitoring", tags=["monitoring"])
@@ -37,7 +45,7 @@ def _read(entry: RegisterEntry) -> HouseholdRead:
 @router.get(
     "/households",
     summary="The monitoring register (低收入人口监测名册), paged; only the caller's area",
-    responses=REFUSAL_RESPONSES,
+    responses=refusals(*PROTECTED, RegionNotAllowed, RequestInvalid),
 )
 async def list_households(
     caller: RegisterReader,
@@ -53,7 +61,7 @@ async def list_households(
     household_id = UUID(scope.household_id) if scope.level is AccessLevel.HOUSEHOLD and scope.household_id else None
     prefix = scope.region_prefix
     if prefix is None and household_id is None:
-        raise Forbidden("region_not_allowed: the caller has no area to list", message_zh="调用方没有可查看的辖区")
+        raise RegionNotAllowed("the caller has no area to list", "调用方没有可查看的辖区")
     entries, total = await monitoring_service.list_households(
         session,
         region_code=region_code,
@@ -68,7 +76,7 @@ async def list_households(
 @router.get(
     "/households/{household_id}",
     summary="One household in the monitoring register",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, HouseholdNotInRegister, RequestInvalid),
 )
 async def get_household(household_id: UUID, caller: RegisterReader, session: ReadSessionDep) -> HouseholdRead:
     entry = await monitoring_service.get_household(session, household_id)

@@ -7,13 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from jiuzhu_platform.access import REFUSAL_RESPONSES as REFUSALS
 from jiuzhu_platform.access import AuditDep
-from jiuzhu_platform.auth import Principal, require_region, requires
+from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, require_region, requires
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
 from payment import service as payment_service
 from payment.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from payment.api.schemas import PayrollRunCreate, PayrollRunRead
-from shared.errors import ErrorBody
+from payment.domain.errors import PayrollPeriodTooFarAhead, PayrollRunExists, PayrollRunNotFound
 
 router = APIRouter(prefix="/v1/payment", tags=["payment"])
 
@@ -25,7 +26,7 @@ PayrollReader = Annotated[Principal, requires("payment:payroll:read")]
     "/payroll-runs",
     status_code=status.HTTP_201_CREATED,
     summary="Open a monthly payroll run (月度发放批次) for a county",
-    responses={**REFUSALS, 400: {"model": ErrorBody}, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, PayrollPeriodTooFarAhead, PayrollRunExists, RequestInvalid),
 )
 async def create_payroll_run(
     body: PayrollRunCreate,
@@ -46,7 +47,7 @@ async def create_payroll_run(
 @router.get(
     "/payroll-runs/{payroll_run_id}",
     summary="Read a payroll run",
-    responses={**REFUSALS, 404: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, PayrollRunNotFound, RequestInvalid),
 )
 async def get_payroll_run(payroll_run_id: UUID, caller: PayrollReader, session: ReadSessionDep) -> PayrollRunRead:
     run = await payment_service.get_payroll_run(session, payroll_run_id)

@@ -8,12 +8,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep
-from jiuzhu_platform.auth import Principal, requires
+from jiuzhu_platform.access import AuditDep
+from jiuzhu_platform.auth import PROTECTED, Principal, requires
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
 from procurement import service as procurement_service
 from procurement.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from procurement.api.schemas import ProviderCreate, ProviderRead
-from shared.errors import ErrorBody
+from procurement.domain.errors import ProviderExists, ProviderNotFound
 
 router = APIRouter(prefix="/v1/procurement", tags=["procurement"])
 
@@ -25,7 +27,7 @@ ProviderReader = Annotated[Principal, requires("procurement:providers:read")]
     "/providers",
     status_code=status.HTTP_201_CREATED,
     summary="Register a service provider (承接主体登记)",
-    responses={**REFUSAL_RESPONSES, 409: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, ProviderExists, RequestInvalid),
 )
 async def create_provider(
     body: ProviderCreate,
@@ -45,7 +47,7 @@ async def create_provider(
 @router.get(
     "/providers/{provider_id}",
     summary="Read a provider",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, ProviderNotFound, RequestInvalid),
 )
 async def get_provider(provider_id: UUID, _caller: ProviderReader, session: ReadSessionDep) -> ProviderRead:
     provider = await procurement_service.get_provider(session, provider_id)

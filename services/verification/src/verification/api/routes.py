@@ -7,12 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from jiuzhu_platform.access import REFUSAL_RESPONSES, AuditDep, PurposeQuery
-from jiuzhu_platform.auth import Principal, default_town, require_region, requires
-from shared.errors import ErrorBody
+from jiuzhu_platform.access import AuditDep, PurposeQuery
+from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, default_town, require_region, requires
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
 from verification import service as verification_service
 from verification.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead
+from verification.domain.errors import ConsentNotFound, ConsentSignedInFuture
 from verification.domain.model import Consent
 
 router = APIRouter(prefix="/v1/verification", tags=["verification"])
@@ -30,7 +32,7 @@ def _require_access(caller: Principal, consent: Consent) -> None:
     "/consents",
     status_code=status.HTTP_201_CREATED,
     summary="Record a check authorisation (核对授权书)",
-    responses={**REFUSAL_RESPONSES, 400: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, ConsentSignedInFuture, RequestInvalid),
 )
 async def create_consent(
     body: ConsentCreate,
@@ -61,7 +63,7 @@ async def create_consent(
 @router.get(
     "/consents/{consent_id}",
     summary="Read a check authorisation (personal data masked)",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, ConsentNotFound, RequestInvalid),
 )
 async def get_consent(consent_id: UUID, caller: ConsentReader, session: ReadSessionDep) -> ConsentRead:
     consent = await verification_service.get_consent(session, consent_id)
@@ -72,7 +74,7 @@ async def get_consent(consent_id: UUID, caller: ConsentReader, session: ReadSess
 @router.get(
     "/consents/{consent_id}/personal-data",
     summary="The unmasked personal data of a consent (full-value read, audited with its purpose)",
-    responses={**REFUSAL_RESPONSES, 404: {"model": ErrorBody}, 422: {"model": ErrorBody}},
+    responses=refusals(*PROTECTED, RegionNotAllowed, ConsentNotFound, RequestInvalid),
 )
 async def get_consent_personal_data(
     consent_id: UUID,

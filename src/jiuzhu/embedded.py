@@ -35,6 +35,7 @@ from gateway.main import AppKeySource
 from gateway.main import create_app as create_gateway_app
 from gateway.settings import Settings as GatewaySettings
 from jiuzhu.demo import caseworker_of, demo_counties, load_demo_households
+from jiuzhu_platform.auth import Role
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
 from jiuzhu_platform.pii_keys import dev_key_settings
@@ -101,8 +102,8 @@ def random_password() -> str:
 async def create_first_accounts(identity: IdentityService, data_dir: Path) -> dict[str, Account]:
     """The first administrator and one demo caseworker (区县经办人) per county of the demo slice,
     with random passwords, written to `credentials.json` (0600). Returns them by username."""
-    accounts = [Account(ADMIN_USERNAME, random_password(), ("city_admin",))] + [
-        Account(caseworker_of(county), random_password(), ("town_caseworker",), county) for county in demo_counties()
+    accounts = [Account(ADMIN_USERNAME, random_password(), (Role.CITY_ADMIN,))] + [
+        Account(caseworker_of(county), random_password(), (Role.TOWN_CASEWORKER,), county) for county in demo_counties()
     ]
     for account in accounts:
         await identity.create_user(

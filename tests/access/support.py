@@ -144,7 +144,7 @@ def _role_caller(role: str) -> Caller | None:
 
 def role_callers() -> dict[str, Caller]:
     """One caller per key of `ROLE_SCOPES` that this suite knows (see `_role_caller`)."""
-    callers = {role: _role_caller(role) for role in ROLE_SCOPES}
+    callers = {str(role): _role_caller(str(role)) for role in ROLE_SCOPES}
     return {role: c for role, c in callers.items() if c is not None}
 
 

@@ -26,7 +26,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-from jiuzhu_platform import auth as auth_module
 from jiuzhu_platform.auth import (
     ALL_SCOPES,
     CITY_WIDE_ROLES,
@@ -54,6 +53,7 @@ from jiuzhu_platform.auth import (
     scopes_for_roles,
     undeclared_routes,
 )
+from jiuzhu_platform.auth import verifier as verifier_module
 from jiuzhu_platform.errors import Forbidden
 from jiuzhu_platform.http_errors import register_exception_handlers
 
@@ -452,7 +452,7 @@ class TestVerifiedTokenCache:
         assert (await v.verify(token)).subject == "staff-0001"
 
     async def test_the_memory_is_bounded(self, es_key: SigningKey, monkeypatch: pytest.MonkeyPatch) -> None:
-        monkeypatch.setattr(auth_module, "VERIFIED_CACHE_SIZE", 3)
+        monkeypatch.setattr(verifier_module, "VERIFIED_CACHE_SIZE", 3)
         v = verifier(es_key)
         tokens = [sign(es_key) for _ in range(5)]
         for token in tokens:

@@ -33,6 +33,7 @@ from gateway.identity.revocation import RevocationList
 from gateway.identity.service import Actor, IdentityService
 from gateway.main import build_identity, create_app, utc_now
 from gateway.settings import Settings
+from jiuzhu_platform.auth import Role
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.errors import DomainError
 from jiuzhu_platform.logging import configure_logging
@@ -141,7 +142,7 @@ def create_admin(
     password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin")] = False,
 ) -> None:
     """Create a city_admin (refuses an existing username)."""
-    _create_user(username, display_name, ["city_admin"], None, password_stdin)
+    _create_user(username, display_name, [Role.CITY_ADMIN], None, password_stdin)
 
 
 @cli.command("create-user")

@@ -21,7 +21,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 
-from jiuzhu_platform.auth import ALL_SCOPES, StaticKeySet
+from jiuzhu_platform.auth import ALL_SCOPES, Role, StaticKeySet
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
 from jiuzhu_platform.pii import KeyRing, generate_key
@@ -88,7 +88,7 @@ class TestIssuer:
 
     def superuser_headers(self) -> dict[str, str]:
         """A city-wide staff token holding every scope: for tests about something else."""
-        return self.headers(subject="test-superuser", roles=("city_admin", "auditor"), scopes=ALL_SCOPES)
+        return self.headers(subject="test-superuser", roles=(Role.CITY_ADMIN, Role.AUDITOR), scopes=ALL_SCOPES)
 
 
 def test_key_ring() -> KeyRing:

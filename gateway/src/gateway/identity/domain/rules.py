@@ -27,16 +27,11 @@ import pyotp
 
 from gateway.identity.domain.errors import InvalidInput, RoleNotGrantable, SignatureRefused
 from gateway.identity.domain.model import LockoutState, OtpCode, RefreshRecord, SigningKeyRecord, TokenSubject
-from jiuzhu_platform.auth import ALL_SCOPES, CITY_WIDE_ROLES, PRIVILEGED_SCOPES, ROLE_SCOPES
+from jiuzhu_platform.auth.roles import ALL_SCOPES, CITY_WIDE_ROLES, PRIVILEGED_SCOPES, STAFF_ROLES, Role
 from shared.types import is_county_or_town_code
 
 # --------------------------------------------------------------------------- staff users
 
-STAFF_ROLES: frozenset[str] = frozenset(
-    {"town_caseworker", "county_approver", "city_admin", "auditor", "procurement_officer", "payment_officer"}
-) & frozenset(ROLE_SCOPES)
-"""Roles a staff user may hold: the staff keys of `jiuzhu_platform.auth.ROLE_SCOPES` (the others
-belong to citizens, departments and third parties and are never given to a staff user)."""
 
 USERNAME_PATTERN = re.compile(r"[a-z][a-z0-9._-]{1,63}")
 PASSWORD_MIN_LENGTH = 12
@@ -378,7 +373,7 @@ def active_key(keys: Iterable[SigningKeyRecord]) -> SigningKeyRecord | None:
     return max(candidates, key=lambda k: k.created_at, default=None)
 
 
-OPERATOR_ONLY_ROLES: frozenset[str] = frozenset({"city_admin", "auditor"})
+OPERATOR_ONLY_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR})
 """Roles granted by the operator's command line only, never through the API (三员分立: an
 administrator cannot create another administrator, nor the auditors who watch them)."""
 

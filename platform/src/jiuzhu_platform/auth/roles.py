@@ -1,0 +1,180 @@
+"""Roles and scopes, named once (pure).
+
+`Scope` and `Role` are the only places their names are written; every table below is built from
+them, and so are the gateway's rules on what a staff user or a client may be granted.
+
+Scopes are `<service>:<resource>:<action>`, or `<area>:<action>` for cross-cutting ones
+(`audit:read`, `pii:read_full`). A principal's effective scopes are the union of its token's
+`scope` claim and the scopes its roles map to in `ROLE_SCOPES` (unknown roles grant nothing).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+SCOPE_PATTERN = re.compile(r"^[a-z][a-z_]*(?::[a-z][a-z_]*){1,2}$")
+"""`<service>:<resource>:<action>`, or `<area>:<action>` for cross-cutting scopes."""
+
+
+class Scope(StrEnum):
+    """Every scope the platform defines (agreements may grant any of them in a token's `scope`)."""
+
+    ELIGIBILITY_APPLICATIONS_READ = "eligibility:applications:read"
+    ELIGIBILITY_APPLICATIONS_WRITE = "eligibility:applications:write"
+    ELIGIBILITY_APPLICATIONS_APPROVE = "eligibility:applications:approve"
+    ELIGIBILITY_ASSESSMENTS_RUN = "eligibility:assessments:run"
+    ELIGIBILITY_POLICIES_READ = "eligibility:policies:read"
+    MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
+    VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
+    VERIFICATION_CONSENTS_READ = "verification:consents:read"
+    PAYMENT_PAYROLL_WRITE = "payment:payroll:write"
+    PAYMENT_PAYROLL_READ = "payment:payroll:read"
+    PROCUREMENT_PROVIDERS_WRITE = "procurement:providers:write"
+    PROCUREMENT_PROVIDERS_READ = "procurement:providers:read"
+    AUDIT_READ = "audit:read"
+    PII_READ_FULL = "pii:read_full"
+    AUTH_USERS_WRITE = "auth:users:write"
+    AUTH_CLIENTS_WRITE = "auth:clients:write"
+    AUTH_KEYS_ROTATE = "auth:keys:rotate"
+    AUTH_IDENTITY_BIND = "auth:identity:bind"
+    AUTH_PASSWORD_CHANGE = "auth:password:change"  # noqa: S105 (a scope name, not a password)
+
+
+class Role(StrEnum):
+    """The roles a token may carry. Staff roles are held by staff users (`STAFF_ROLES`); the
+    others are given by the gateway to citizens and to OAuth2 clients by their kind."""
+
+    TOWN_CASEWORKER = "town_caseworker"  # 乡镇（街道）经办人
+    COUNTY_APPROVER = "county_approver"  # 县级审核确认人
+    CITY_ADMIN = "city_admin"  # 市级系统管理员
+    AUDITOR = "auditor"  # 审计员
+    PROCUREMENT_OFFICER = "procurement_officer"  # 政府购买服务经办人（市局）
+    PAYMENT_OFFICER = "payment_officer"  # 资金发放经办人
+    CITIZEN = "citizen"  # 已实名绑定的居民
+    CITIZEN_UNBOUND = "citizen_unbound"  # 仅以手机号登录、尚未实名绑定的居民
+    DEPARTMENT = "department"  # 部门（数据共享协议）
+    THIRD_PARTY = "third_party"  # 第三方（银行、社会组织、省级平台）
+
+
+S = Scope
+
+STAFF_ROLES: frozenset[Role] = frozenset(
+    {
+        Role.TOWN_CASEWORKER,
+        Role.COUNTY_APPROVER,
+        Role.CITY_ADMIN,
+        Role.AUDITOR,
+        Role.PROCUREMENT_OFFICER,
+        Role.PAYMENT_OFFICER,
+    }
+)
+"""Roles a staff user may hold (the others belong to citizens, departments and third parties)."""
+
+
+def _staff(*scopes: Scope) -> frozenset[str]:
+    """A staff role's scopes: every staff user may also change their own password."""
+    return frozenset((*scopes, S.AUTH_PASSWORD_CHANGE))
+
+
+ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        Role.TOWN_CASEWORKER: _staff(
+            S.ELIGIBILITY_APPLICATIONS_READ,
+            S.ELIGIBILITY_APPLICATIONS_WRITE,
+            S.ELIGIBILITY_ASSESSMENTS_RUN,
+            S.ELIGIBILITY_POLICIES_READ,
+            S.MONITORING_HOUSEHOLDS_READ,
+            S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_CONSENTS_WRITE,
+        ),
+        Role.COUNTY_APPROVER: _staff(
+            S.ELIGIBILITY_APPLICATIONS_READ,
+            S.ELIGIBILITY_APPLICATIONS_APPROVE,
+            S.ELIGIBILITY_ASSESSMENTS_RUN,
+            S.ELIGIBILITY_POLICIES_READ,
+            S.MONITORING_HOUSEHOLDS_READ,
+            S.VERIFICATION_CONSENTS_READ,
+            S.PAYMENT_PAYROLL_READ,
+            S.PII_READ_FULL,
+        ),
+        Role.CITY_ADMIN: _staff(
+            S.ELIGIBILITY_APPLICATIONS_READ,
+            S.ELIGIBILITY_POLICIES_READ,
+            S.MONITORING_HOUSEHOLDS_READ,
+            S.VERIFICATION_CONSENTS_READ,
+            S.PAYMENT_PAYROLL_READ,
+            S.PROCUREMENT_PROVIDERS_READ,
+            S.AUTH_USERS_WRITE,
+            S.AUTH_CLIENTS_WRITE,
+            S.AUTH_KEYS_ROTATE,
+        ),
+        Role.AUDITOR: _staff(
+            S.AUDIT_READ,
+            S.ELIGIBILITY_APPLICATIONS_READ,
+            S.ELIGIBILITY_POLICIES_READ,
+            S.MONITORING_HOUSEHOLDS_READ,
+            S.VERIFICATION_CONSENTS_READ,
+            S.PAYMENT_PAYROLL_READ,
+            S.PROCUREMENT_PROVIDERS_READ,
+        ),
+        Role.PROCUREMENT_OFFICER: _staff(
+            S.PROCUREMENT_PROVIDERS_READ,
+            S.PROCUREMENT_PROVIDERS_WRITE,
+            S.ELIGIBILITY_POLICIES_READ,
+        ),
+        Role.PAYMENT_OFFICER: _staff(
+            S.PAYMENT_PAYROLL_READ,
+            S.PAYMENT_PAYROLL_WRITE,
+        ),
+        Role.CITIZEN: frozenset(
+            {
+                S.ELIGIBILITY_APPLICATIONS_READ,
+                S.ELIGIBILITY_APPLICATIONS_WRITE,
+                S.ELIGIBILITY_POLICIES_READ,
+                S.VERIFICATION_CONSENTS_READ,
+                S.VERIFICATION_CONSENTS_WRITE,
+            }
+        ),
+        Role.CITIZEN_UNBOUND: frozenset({S.AUTH_IDENTITY_BIND}),
+        Role.DEPARTMENT: frozenset({S.ELIGIBILITY_POLICIES_READ}),
+        Role.THIRD_PARTY: frozenset({S.ELIGIBILITY_POLICIES_READ}),
+    }
+)
+"""Role → scopes, for every `Role`. Read-only."""
+
+ALL_SCOPES: frozenset[str] = frozenset(Scope)
+"""Every scope the platform defines."""
+
+PRIVILEGED_SCOPES: frozenset[str] = frozenset(
+    {
+        S.AUDIT_READ,
+        S.PII_READ_FULL,
+        S.AUTH_USERS_WRITE,
+        S.AUTH_CLIENTS_WRITE,
+        S.AUTH_KEYS_ROTATE,
+        S.AUTH_IDENTITY_BIND,
+        S.AUTH_PASSWORD_CHANGE,
+    }
+)
+"""Scopes never granted to a department or third-party client: staff roles carry them, and an
+unbound citizen's token carries `auth:identity:bind` only."""
+
+CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})
+"""Staff roles that see the whole city when the token carries no region. Procurement officers
+work at the city bureau (the provider registry is city-wide) and hold no household scope."""
+
+HOUSEHOLD_DATA_SCOPES: frozenset[str] = frozenset({S.MONITORING_HOUSEHOLDS_READ, S.ELIGIBILITY_APPLICATIONS_READ})
+"""Scopes that let a department or third party touch household records at all."""
+
+
+def scopes_for_roles(roles: Iterable[str], table: Mapping[str, frozenset[str]] = ROLE_SCOPES) -> frozenset[str]:
+    """The union of the scopes of `roles`; unknown roles grant nothing (deny by default)."""
+    if isinstance(roles, str):
+        raise TypeError("roles must be a collection of role names, not one string")
+    granted: set[str] = set()
+    for role in roles:
+        granted |= table.get(role, frozenset())
+    return frozenset(granted)

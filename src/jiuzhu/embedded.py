@@ -55,7 +55,7 @@ ADMIN_USERNAME = "admin"
 
 
 def embedded_settings(definition: ServiceDefinition, data_dir: Path) -> ServiceSettings:
-    keys = dev_key_settings(data_dir / "keys" / f"{definition.name}.json") if definition.pii_keys else {}
+    keys = dev_key_settings(data_dir / "keys" / f"{definition.name}.json") if definition.keeps_pii else {}
     return definition.settings_class(
         env="dev",
         database_url=f"sqlite+aiosqlite:///{data_dir / f'{definition.name}.db'}",

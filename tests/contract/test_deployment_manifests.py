@@ -52,7 +52,7 @@ JWKS_URL = "http://gateway:8000/.well-known/jwks.json"
 def keeps_personal_data(svc: str) -> bool:
     """Whether the service's definition has encrypted columns (then it needs PII keys)."""
     module = importlib.import_module(f"{svc}.main")
-    return module.DEFINITION.pii_keys is not None
+    return bool(module.DEFINITION.keeps_pii)
 
 
 # --- helpers ------------------------------------------------------------------------------------

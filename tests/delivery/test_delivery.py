@@ -130,7 +130,7 @@ class Backend:
 def open_runtime(
     definition: ServiceDefinition, url: str, shared_bus: Bus | None, faults: Faults, **settings: Any
 ) -> Runtime:
-    keys = test_pii_settings() if definition.pii_keys is not None else {}
+    keys = test_pii_settings() if definition.keeps_pii else {}
     config = definition.settings_class(
         env="test", database_url=url, consumer_backoff_seconds=0.01, consumer_max_attempts=3, **settings, **keys
     )

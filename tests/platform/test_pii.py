@@ -22,7 +22,6 @@ from jiuzhu_platform.pii import (
     InvalidBankAccount,
     InvalidPhoneNumber,
     KeyRing,
-    KeyRingHolder,
     PiiConfigError,
     PiiDecryptionError,
     PiiField,
@@ -31,8 +30,10 @@ from jiuzhu_platform.pii import (
     decrypt,
     encrypt,
     generate_key,
+    install_key_ring,
     is_valid_bank_account,
     is_valid_phone,
+    key_ring_of,
     luhn_valid,
     mask_bank_account,
     mask_phone,
@@ -145,17 +146,19 @@ class TestKeyRing:
         with pytest.raises(PiiConfigError, match="not in the key ring"):
             active.without_key("k9")
 
-    def test_holder_is_resolved_at_call_time_and_has_no_default(self, ring: KeyRing) -> None:
-        holder = KeyRingHolder("eligibility")
-        assert not holder.is_set
-        with pytest.raises(PiiConfigError, match="'eligibility' key ring is not configured"):
-            holder()
-        holder.set(ring)
-        assert holder() is ring
-        assert "set=True" in repr(holder)
-        holder.set(None)
-        with pytest.raises(PiiConfigError):
-            holder()
+    def test_a_ring_belongs_to_its_engine_and_there_is_no_default(self, ring: KeyRing, tmp_path: Path) -> None:
+        """Two runtimes in one process (the embedded mode, tests) keep their own rings."""
+        first = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'one.db'}")
+        second = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'two.db'}")
+        with pytest.raises(PiiConfigError, match="no key ring is installed"):
+            key_ring_of(first.sync_engine.dialect)
+        other = KeyRing.generate("k2")
+        install_key_ring(first, ring)
+        install_key_ring(second, other)
+        assert key_ring_of(first.sync_engine.dialect) is ring
+        assert key_ring_of(second.sync_engine.dialect) is other
+        reader = first.execution_options(isolation_level="AUTOCOMMIT")
+        assert key_ring_of(reader.sync_engine.dialect) is ring  # engines made from it share it
 
 
 class TestEncryption:
@@ -464,14 +467,8 @@ class TestValidation:
 # SQLAlchemy, through a real SQLite database (aiosqlite)
 # --------------------------------------------------------------------------------------
 
-KEYS = KeyRingHolder("test")
-APPLICANT_ID = PiiField(
-    "applicant_resident_id",
-    kind="resident_id",
-    context="test.applicant.applicant_resident_id",
-    ring_provider=KEYS,
-)
-PHONE_FIELD = PiiField("phone", kind="phone", context="test.applicant.phone", ring_provider=KEYS)
+APPLICANT_ID = PiiField("applicant_resident_id", kind="resident_id", context="test.applicant.applicant_resident_id")
+PHONE_FIELD = PiiField("phone", kind="phone", context="test.applicant.phone")
 metadata = MetaData()
 applicant = Table(
     "applicant",
@@ -479,7 +476,7 @@ applicant = Table(
     Column("id", Integer, primary_key=True),
     *APPLICANT_ID.columns(),
     *PHONE_FIELD.columns(nullable=True),
-    Column("note", EncryptedString("test.applicant.note", KEYS), nullable=True),
+    Column("note", EncryptedString("test.applicant.note"), nullable=True),
     Column("plain", String(50), nullable=True),
 )
 
@@ -491,14 +488,17 @@ class Base(DeclarativeBase):
 class Contact(Base):
     __tablename__ = "contact"
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(EncryptedString("test.contact.phone", KEYS))
+    phone: Mapped[str] = mapped_column(EncryptedString("test.contact.phone"))
     phone_bidx: Mapped[str] = mapped_column(String(BLIND_INDEX_LENGTH), index=True)
+
+
+KEYS = KeyRing.generate("k1")
 
 
 @pytest.fixture
 async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    KEYS.set(KeyRing.generate("k1"))
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'pii.db'}")
+    install_key_ring(engine, KEYS)
     async with engine.begin() as conn:
         await conn.run_sync(metadata.create_all)
         await conn.run_sync(Base.metadata.create_all)
@@ -506,14 +506,14 @@ async def engine(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
-        KEYS.set(None)
 
 
-async def add(engine: AsyncEngine, row_id: int, rid: str, phone: str | None, note: str | None = None) -> None:
+async def add(
+    engine: AsyncEngine, row_id: int, rid: str, phone: str | None, note: str | None = None, ring: KeyRing = KEYS
+) -> None:
+    indexed = APPLICANT_ID.values(ring, rid) | PHONE_FIELD.values(ring, phone)
     async with engine.begin() as conn:
-        await conn.execute(
-            insert(applicant).values(id=row_id, note=note, **APPLICANT_ID.values(rid), **PHONE_FIELD.values(phone))
-        )
+        await conn.execute(insert(applicant).values(id=row_id, note=note, **indexed))
 
 
 class TestEncryptedString:
@@ -529,19 +529,19 @@ class TestEncryptedString:
             assert stored != plain
             assert stored.startswith("v1.k1.")
             assert plain not in stored
-        assert row.applicant_resident_id_bidx == blind_index(KEYS(), RID, kind="resident_id")
-        assert row.phone_bidx == blind_index(KEYS(), PHONE, kind="phone")
+        assert row.applicant_resident_id_bidx == blind_index(KEYS, RID, kind="resident_id")
+        assert row.phone_bidx == blind_index(KEYS, PHONE, kind="phone")
 
     async def test_lookup_by_blind_index(self, engine: AsyncEngine) -> None:
         await add(engine, 1, RID, PHONE)
         await add(engine, 2, "11010519491231003X", "13912345678")
         async with engine.connect() as conn:
             by_phone = select(applicant.c.id).where(
-                applicant.c[PHONE_FIELD.index_name] == PHONE_FIELD.index("+86 138 1234 5678")
+                applicant.c[PHONE_FIELD.index_name] == PHONE_FIELD.index(KEYS, "+86 138 1234 5678")
             )
             assert (await conn.execute(by_phone)).scalars().all() == [1]
             by_rid = select(applicant.c.id).where(
-                applicant.c.applicant_resident_id_bidx == APPLICANT_ID.index("11010519491231003x")
+                applicant.c.applicant_resident_id_bidx == APPLICANT_ID.index(KEYS, "11010519491231003x")
             )
             assert (await conn.execute(by_rid)).scalars().all() == [2]
 
@@ -571,10 +571,11 @@ class TestEncryptedString:
             with pytest.raises(PiiDecryptionError):
                 (await conn.execute(select(applicant.c.phone))).all()
 
-    async def test_key_rotation_through_the_provider(self, engine: AsyncEngine) -> None:
+    async def test_key_rotation_on_a_running_engine(self, engine: AsyncEngine) -> None:
         await add(engine, 1, RID, PHONE)
-        KEYS.set(KEYS().with_key("k2", key()))  # the provider is read at use time
-        await add(engine, 2, "11010519491231003X", "13912345678")
+        rotated = KEYS.with_key("k2", key())
+        install_key_ring(engine, rotated)  # the ring is read at use time
+        await add(engine, 2, "11010519491231003X", "13912345678", ring=rotated)
         async with engine.connect() as conn:
             raw = {r.id: r.phone for r in (await conn.execute(text("SELECT id, phone FROM applicant"))).all()}
             assert token_key_id(raw[1]) == "k1"
@@ -584,24 +585,25 @@ class TestEncryptedString:
         # A rotation job: re-encrypt what is under an old key, then retire that key.
         async with engine.begin() as conn:
             for row_id, token in raw.items():
-                if needs_rotation(KEYS(), token):
+                if needs_rotation(rotated, token):
                     await conn.execute(
                         text("UPDATE applicant SET phone = :v WHERE id = :id"),
-                        {"v": rotate(KEYS(), token, context=PHONE_FIELD.context), "id": row_id},
+                        {"v": rotate(rotated, token, context=PHONE_FIELD.context), "id": row_id},
                     )
-        KEYS.set(KEYS().without_key("k1"))
+        retired = rotated.without_key("k1")
+        install_key_ring(engine, retired)
         async with engine.connect() as conn:
             phones = (await conn.execute(select(applicant.c.phone).order_by(applicant.c.id))).scalars().all()
             assert phones == [PHONE, "13912345678"]
-            by_phone = select(applicant.c.id).where(applicant.c.phone_bidx == PHONE_FIELD.index(PHONE))
+            by_phone = select(applicant.c.id).where(applicant.c.phone_bidx == PHONE_FIELD.index(retired, PHONE))
             assert (await conn.execute(by_phone)).scalars().all() == [1]
 
     async def test_orm_mapping(self, engine: AsyncEngine) -> None:
         async with AsyncSession(engine, expire_on_commit=True) as session:
-            session.add(Contact(id=1, phone=PHONE, phone_bidx=blind_index(KEYS(), PHONE, kind="phone")))
+            session.add(Contact(id=1, phone=PHONE, phone_bidx=blind_index(KEYS, PHONE, kind="phone")))
             await session.commit()
             found = await session.scalar(
-                select(Contact).where(Contact.phone_bidx == blind_index(KEYS(), "+8613812345678", kind="phone"))
+                select(Contact).where(Contact.phone_bidx == blind_index(KEYS, "+8613812345678", kind="phone"))
             )
             assert found is not None
             assert found.phone == PHONE
@@ -612,12 +614,16 @@ class TestEncryptedString:
     async def test_only_strings_are_stored(self, engine: AsyncEngine) -> None:
         async with engine.begin() as conn:
             with pytest.raises(StatementError, match="takes str"):
-                await conn.execute(insert(applicant).values(id=1, note=ResidentId(RID), **APPLICANT_ID.values(RID)))
+                await conn.execute(
+                    insert(applicant).values(id=1, note=ResidentId(RID), **APPLICANT_ID.values(KEYS, RID))
+                )
 
-    async def test_unset_provider_fails_at_use_not_at_definition(self, engine: AsyncEngine) -> None:
-        KEYS.set(None)
+    async def test_an_engine_without_a_ring_fails_at_use_not_at_definition(self, tmp_path: Path) -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'no-ring.db'}")
         async with engine.begin() as conn:
-            with pytest.raises(StatementError, match="key ring is not configured"):
+            await conn.run_sync(metadata.create_all)
+        async with engine.begin() as conn:
+            with pytest.raises(StatementError, match="no key ring is installed"):
                 await conn.execute(
                     insert(applicant).values(id=1, applicant_resident_id=RID, applicant_resident_id_bidx="x")
                 )
@@ -648,9 +654,9 @@ class TestEncryptedString:
         assert index.unique
         assert not applicant.c.applicant_resident_id.nullable
         assert applicant.c.applicant_resident_id_bidx.index
-        assert PHONE_FIELD.values(None) == {"phone": None, "phone_bidx": None}
+        assert PHONE_FIELD.values(KEYS, None) == {"phone": None, "phone_bidx": None}
         with pytest.raises(ValueError, match="unknown PII kind"):
-            PiiField("x", kind="email", context="c", ring_provider=KEYS)  # type: ignore[arg-type]
+            PiiField("x", kind="email", context="c")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="context"):
-            EncryptedString("", KEYS)
+            EncryptedString("")
         assert repr(encrypted.type) == "EncryptedString('test.applicant.phone')"

@@ -29,7 +29,7 @@ from jiuzhu_platform.faults import NO_FAULTS, Faults
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.migrations import upgrade
 from jiuzhu_platform.outbox import OutboxRelay
-from jiuzhu_platform.pii import KeyRing, KeyRingHolder
+from jiuzhu_platform.pii import KeyRing, install_key_ring
 from jiuzhu_platform.runtime import Runtime
 from jiuzhu_platform.settings import ServiceSettings
 from jiuzhu_platform.worker import WorkerComponents, run_components, stop_on_signals
@@ -60,8 +60,9 @@ class ServiceDefinition:
     alembic_ini: Path
     audit: Table | None = None
     """The service's `audit_entry` table (`jiuzhu_platform.audit.define_audit_table`)."""
-    pii_keys: KeyRingHolder | None = None
-    """The holder its encrypted columns read their key ring from (services that keep PII)."""
+    keeps_pii: bool = False
+    """The service stores personal data encrypted: its runtime needs a key ring (`<SVC>_PII_*`),
+    installed on its database engine for the encrypted columns and blind indexes."""
     consumers: Sequence[ConsumerDefinition] = field(default_factory=tuple)
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
     """Runs in the API's lifespan after the runtime opens (e.g. load reference data)."""
@@ -75,8 +76,8 @@ class ServiceDefinition:
         """The service's runtime (API, worker, tests alike). A service that keeps personal data
         installs its key ring from the settings here; without one it stops with a clear message."""
         runtime = Runtime.open(self.name, settings or self.load_settings(), bus=bus, faults=faults, outbox=self.outbox)
-        if self.pii_keys is not None:
-            self.pii_keys.set(require_key_ring(runtime))
+        if self.keeps_pii:
+            install_key_ring(runtime.database.engine, require_key_ring(runtime))
         return runtime
 
     def create_app(

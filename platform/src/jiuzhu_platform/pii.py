@@ -9,8 +9,10 @@ Keys (`KeyRing`)
     blind-index key is a separate 32-byte HMAC-SHA256 key. `KeyRing.from_config` builds a ring
     from settings strings (base64url, with or without padding); `KeyRing.generate` makes a
     random ring for dev and tests and is never called implicitly. Nothing here reads settings or
-    the environment: a service builds its ring at start-up and hands it over through a provider
-    callable (`KeyRingHolder` is one), which the column types call at *use* time.
+    the environment: a service's runtime builds its ring from its settings and installs it on
+    its database engine (`install_key_ring`); the column types and repositories read it from
+    there at *use* time (`key_ring_of`, `session_key_ring`). No module-level state: several
+    runtimes in one process (the embedded mode, tests) each keep their own ring.
 
 Ciphertext (`encrypt` / `decrypt` / `rotate`)
     A token is text: ``v1.<kid>.<base64url(nonce ‖ ciphertext ‖ tag)>`` (no padding), with a
@@ -37,13 +39,14 @@ Blind index (`blind_index`)
     (there is no index key id: the ring has exactly one index key at a time).
 
 SQLAlchemy (`EncryptedString`, `PiiField`)
-    `EncryptedString(context, ring_provider)` is a ``Text`` column that encrypts on bind and
-    decrypts on read, on PostgreSQL (asyncpg) and SQLite (aiosqlite) alike. It takes ``str``
+    `EncryptedString(context)` is a ``Text`` column that encrypts on bind and decrypts on read
+    with the ring of the engine it runs on, on PostgreSQL (asyncpg) and SQLite (aiosqlite)
+    alike. It takes ``str``
     only (a `shared.types.ResidentId` must be stored as ``.value``: its ``str()`` is masked), and
     it refuses SQL comparisons (``==``, ``in_``, ``like``, ordering…) because a randomised
     ciphertext never equals anything: query the blind-index column instead (``is_(None)`` and
     ``is_not(None)`` are allowed). `PiiField` bundles one encrypted column with its blind-index
-    column and computes the values of both.
+    column and computes the values of both with the ring it is given.
 
 Masking and validation
     `mask_resident_id` → ``1101**********002X`` (first 4, last 4; the same as
@@ -66,7 +69,7 @@ import hashlib
 import hmac
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Final, Literal, Protocol, get_args
@@ -74,7 +77,8 @@ from typing import Any, Final, Literal, Protocol, get_args
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Column, String, Text, TypeDecorator
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.operators import OperatorType
@@ -89,7 +93,6 @@ __all__ = [
     "InvalidBankAccount",
     "InvalidPhoneNumber",
     "KeyRing",
-    "KeyRingHolder",
     "PiiConfigError",
     "PiiDecryptionError",
     "PiiError",
@@ -100,8 +103,10 @@ __all__ = [
     "decrypt",
     "encrypt",
     "generate_key",
+    "install_key_ring",
     "is_valid_bank_account",
     "is_valid_phone",
+    "key_ring_of",
     "luhn_valid",
     "mask_bank_account",
     "mask_phone",
@@ -109,6 +114,7 @@ __all__ = [
     "needs_rotation",
     "normalise",
     "rotate",
+    "session_key_ring",
     "token_key_id",
     "validate_bank_account",
     "validate_phone",
@@ -281,34 +287,27 @@ class KeyRing:
         return self._ciphers.get(kid)
 
 
-class KeyRingHolder:
-    """A late-bound `ring_provider`: module-level column definitions name the holder, the
-    service's start-up `set`s the ring built from its settings, and calls read it at use time.
+_ENGINE_RING: Final = "jiuzhu_pii_key_ring"
 
-    Calling it before `set` raises `PiiConfigError` (there is deliberately no default ring).
-    """
 
-    __slots__ = ("_name", "_ring")
+def install_key_ring(engine: AsyncEngine | Engine, ring: KeyRing) -> None:
+    """Make `ring` the key ring of everything that runs on `engine` (and on the engines made from
+    it with ``execution_options``, which share its dialect)."""
+    sync_engine = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    setattr(sync_engine.dialect, _ENGINE_RING, ring)
 
-    def __init__(self, name: str = "pii") -> None:
-        self._name = name
-        self._ring: KeyRing | None = None
 
-    def set(self, ring: KeyRing | None) -> None:
-        """Install (or, with None, clear) the ring."""
-        self._ring = ring
+def key_ring_of(dialect: Dialect) -> KeyRing:
+    """The key ring installed on the engine of `dialect`; `PiiConfigError` when none is."""
+    ring = getattr(dialect, _ENGINE_RING, None)
+    if not isinstance(ring, KeyRing):
+        raise PiiConfigError("no key ring is installed on this database engine (install_key_ring at start-up)")
+    return ring
 
-    @property
-    def is_set(self) -> bool:
-        return self._ring is not None
 
-    def __call__(self) -> KeyRing:
-        if self._ring is None:
-            raise PiiConfigError(f"the {self._name!r} key ring is not configured (KeyRingHolder.set at start-up)")
-        return self._ring
-
-    def __repr__(self) -> str:
-        return f"KeyRingHolder({self._name!r}, set={self.is_set})"
+def session_key_ring(session: AsyncSession) -> KeyRing:
+    """The key ring of the engine `session` works on (for blind indexes in repositories)."""
+    return key_ring_of(session.get_bind().dialect)
 
 
 # --------------------------------------------------------------------------------------
@@ -559,7 +558,6 @@ def is_valid_bank_account(value: str, *, luhn: bool = False) -> bool:
 # SQLAlchemy
 # --------------------------------------------------------------------------------------
 
-RingProvider = Callable[[], KeyRing]
 
 _ALLOWED_OPERATORS: Final = (operators.is_, operators.is_not)
 
@@ -589,8 +587,8 @@ class _EncryptedComparator(TypeDecorator.Comparator[str]):
 class EncryptedString(TypeDecorator[str]):
     """A ``Text`` column holding `encrypt(ring, value, context=context)` tokens.
 
-    `ring_provider` is called on every bind and every read (never at import or definition), so
-    the ring can be installed at start-up and rotated at run time. NULL stays NULL. Values must
+    The ring is the one installed on the engine (`install_key_ring`), looked up on every bind
+    and every read (never at import or definition), so it can be rotated at run time. NULL stays NULL. Values must
     be ``str``. SQL comparisons other than IS [NOT] NULL raise `PiiQueryError`.
 
     The type exists on the Python side only: in Alembic migrations declare the column as
@@ -601,14 +599,11 @@ class EncryptedString(TypeDecorator[str]):
     cache_ok = True
     comparator_factory = _EncryptedComparator
 
-    def __init__(self, context: str, ring_provider: RingProvider) -> None:
+    def __init__(self, context: str) -> None:
         _check_context(context)
-        if not callable(ring_provider):
-            raise TypeError("ring_provider must be a callable returning the KeyRing")
         super().__init__()
-        # Attribute names match the parameters: SQLAlchemy's statement cache key reads them.
+        # The attribute name matches the parameter: SQLAlchemy's statement cache key reads it.
         self.context = context
-        self.ring_provider = ring_provider
 
     @property
     def python_type(self) -> type[str]:
@@ -622,12 +617,12 @@ class EncryptedString(TypeDecorator[str]):
                 f"EncryptedString({self.context!r}) takes str, got {type(value).__name__} "
                 "(store a ResidentId as .value: its str() is masked)"
             )
-        return encrypt(self.ring_provider(), value, context=self.context)
+        return encrypt(key_ring_of(dialect), value, context=self.context)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
         if value is None:
             return None
-        return decrypt(self.ring_provider(), value, context=self.context)
+        return decrypt(key_ring_of(dialect), value, context=self.context)
 
     def __repr__(self) -> str:
         return f"EncryptedString({self.context!r})"
@@ -639,11 +634,11 @@ class PiiField:
     ``<name>_bidx`` (indexed ``String(64)``).
 
         APPLICANT_ID = PiiField("applicant_resident_id", kind="resident_id",
-                                context="eligibility.application.applicant_resident_id",
-                                ring_provider=PII_KEYS)
+                                context="eligibility.application.applicant_resident_id")
         application = Table("application", metadata, ..., *APPLICANT_ID.columns())
-        insert(application).values(..., **APPLICANT_ID.values(resident_id.value))
-        select(application).where(application.c[APPLICANT_ID.index_name] == APPLICANT_ID.index(raw))
+        ring = session_key_ring(session)
+        session.execute(insert(application), {..., **APPLICANT_ID.values(ring, resident_id.value)})
+        select(application).where(application.c[APPLICANT_ID.index_name] == APPLICANT_ID.index(ring, raw))
 
     The stored value is encrypted as given, so pass the canonical form (e.g. ``ResidentId.value``
     or `validate_phone`'s result); the index is computed from the normalised value.
@@ -652,7 +647,6 @@ class PiiField:
     name: str
     kind: PiiKind
     context: str
-    ring_provider: RingProvider
 
     def __post_init__(self) -> None:
         if self.kind not in PII_KINDS:
@@ -664,7 +658,7 @@ class PiiField:
         return f"{self.name}_bidx"
 
     def column_type(self) -> EncryptedString:
-        return EncryptedString(self.context, self.ring_provider)
+        return EncryptedString(self.context)
 
     def columns(
         self, *, nullable: bool = False, index: bool = True, unique: bool = False
@@ -681,12 +675,12 @@ class PiiField:
             ),
         )
 
-    def index(self, value: str) -> str:
+    def index(self, ring: KeyRing, value: str) -> str:
         """The blind index of `value`, for writes and for ``WHERE <index column> = …``."""
-        return blind_index(self.ring_provider(), value, kind=self.kind)
+        return blind_index(ring, value, kind=self.kind)
 
-    def values(self, value: str | None) -> dict[str, str | None]:
+    def values(self, ring: KeyRing, value: str | None) -> dict[str, str | None]:
         """``{name: value, index_name: blind index}`` (both None for None), for insert/update."""
         if value is None:
             return {self.name: None, self.index_name: None}
-        return {self.name: value, self.index_name: self.index(value)}
+        return {self.name: value, self.index_name: self.index(ring, value)}

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from eligibility import service as eligibility_service
-from eligibility.adapters.orm import PII_KEYS, audit_log, inbox, metadata, outbox
+from eligibility.adapters.orm import audit_log, inbox, metadata, outbox
 from eligibility.adapters.policy_files import policy_book
 from eligibility.api.routes import router
 from eligibility.settings import Settings
@@ -36,7 +36,7 @@ DEFINITION = ServiceDefinition(
     outbox=outbox,
     inbox=inbox,
     audit=audit_log,
-    pii_keys=PII_KEYS,
+    keeps_pii=True,
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_platform.definition import ServiceDefinition
-from verification.adapters.orm import PII_KEYS, audit_log, inbox, metadata, outbox
+from verification.adapters.orm import audit_log, inbox, metadata, outbox
 from verification.api.routes import router
 from verification.settings import Settings
 
@@ -21,7 +21,7 @@ DEFINITION = ServiceDefinition(
     outbox=outbox,
     inbox=inbox,
     audit=audit_log,
-    pii_keys=PII_KEYS,
+    keeps_pii=True,
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),

@@ -15,6 +15,7 @@ from eligibility.adapters.orm import application as application_table
 from eligibility.adapters.orm import policy_version as policy_version_table
 from eligibility.domain.model import Application, ApplicationStatus
 from eligibility.domain.policy import PolicyVersion
+from jiuzhu_platform.pii import session_key_ring
 from shared.events import AssistanceType
 
 
@@ -23,7 +24,8 @@ class ApplicationRepository:
         self.session = session
 
     async def add(self, application: Application) -> None:
-        values = asdict(application) | APPLICANT_RESIDENT_ID.values(application.applicant_resident_id)
+        ring = session_key_ring(self.session)
+        values = asdict(application) | APPLICANT_RESIDENT_ID.values(ring, application.applicant_resident_id)
         await self.session.execute(insert(application_table), values)
 
     async def by_applicant(self, resident_id: str, limit: int = 200) -> list[Application]:
@@ -31,7 +33,7 @@ class ApplicationRepository:
         index = application_table.c[APPLICANT_RESIDENT_ID.index_name]
         statement = (
             select(application_table)
-            .where(index == APPLICANT_RESIDENT_ID.index(resident_id))
+            .where(index == APPLICANT_RESIDENT_ID.index(session_key_ring(self.session), resident_id))
             .order_by(application_table.c.submitted_at.desc())
             .limit(limit)
         )

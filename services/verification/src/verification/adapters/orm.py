@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, Integer, String, Table, Uuid
 
 from jiuzhu_platform.audit import define_audit_table
-from jiuzhu_platform.pii import KeyRingHolder, PiiField
+from jiuzhu_platform.pii import PiiField
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
@@ -13,14 +13,12 @@ outbox = define_outbox_table(metadata)
 inbox = define_inbox_table(metadata)
 audit_log = define_audit_table(metadata)
 
-PII_KEYS = KeyRingHolder("verification")
 """Installed at start-up from VERIFICATION_PII_* settings."""
 
 SUBJECT_RESIDENT_ID = PiiField(
     "subject_resident_id",
     kind="resident_id",
     context="verification.consent.subject_resident_id",
-    ring_provider=PII_KEYS,
 )
 
 consent = Table(

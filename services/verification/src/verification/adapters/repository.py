@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.pii import session_key_ring
 from verification.adapters.orm import SUBJECT_RESIDENT_ID
 from verification.adapters.orm import consent as table
 from verification.domain.model import Consent
@@ -20,7 +21,9 @@ class ConsentRepository:
         self.session = session
 
     async def add(self, consent: Consent) -> None:
-        values = asdict(consent) | SUBJECT_RESIDENT_ID.values(consent.subject_resident_id)
+        values = asdict(consent) | SUBJECT_RESIDENT_ID.values(
+            session_key_ring(self.session), consent.subject_resident_id
+        )
         await self.session.execute(insert(table), values)
 
     async def get(self, consent_id: UUID) -> Consent | None:

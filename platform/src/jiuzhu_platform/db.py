@@ -4,21 +4,26 @@ bootstrap, never at import.
 - API: `session_dependency` commits when the endpoint returns and rolls back on error.
 - Workers: `async with database.transaction() as session:` with the same semantics.
 - Services only `flush()`.
+- `insert_unique`: an insert that may lose a race on a unique key becomes the domain's
+  `Conflict`, and the caller's transaction goes on.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Executable, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from jiuzhu_platform.errors import Conflict
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
@@ -162,3 +167,48 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# --------------------------------------------------------------------------- unique keys
+
+_UNIQUE_VIOLATION_SQLSTATE = "23505"
+_SQLITE_UNIQUE_VIOLATIONS = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+def is_unique_violation(error: IntegrityError) -> bool:
+    """Whether the database refused the statement because a unique key (or the primary key) is
+    taken: SQLSTATE 23505 on PostgreSQL, `SQLITE_CONSTRAINT_UNIQUE`/`_PRIMARYKEY` on SQLite. Not
+    a NOT NULL, foreign key or check violation."""
+    driver_error = error.orig
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if sqlstate is not None:
+        return bool(sqlstate == _UNIQUE_VIOLATION_SQLSTATE)
+    return getattr(driver_error, "sqlite_errorname", None) in _SQLITE_UNIQUE_VIOLATIONS
+
+
+async def insert_unique(
+    session: AsyncSession,
+    statement: Executable,
+    parameters: Mapping[str, Any],
+    *,
+    conflict: Callable[[], Awaitable[Conflict]],
+) -> None:
+    """Run an insert in a savepoint; if a unique key is taken, raise `await conflict()`.
+
+    For a row that must be unique (one payroll run per county and month, one provider per
+    credit code). The use case looks first and refuses a duplicate it can see; this covers the
+    duplicate it cannot see yet: a concurrent request that committed after the look-up. On
+    PostgreSQL both inserts reach the unique index and the later one fails there; only the
+    savepoint is rolled back, so the caller's transaction goes on and `conflict()` can read the
+    row that won (it is committed by then) to name it in the domain's `Conflict`. On SQLite,
+    `BEGIN IMMEDIATE` queues writers before their look-up, so the look-up answers instead.
+
+    Any other integrity error (NOT NULL, foreign key, check) propagates unchanged: it is a bug,
+    not a conflict."""
+    try:
+        async with session.begin_nested():
+            await session.execute(statement, dict(parameters))
+    except IntegrityError as error:
+        if not is_unique_violation(error):
+            raise
+        raise await conflict() from None

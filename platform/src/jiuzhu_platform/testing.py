@@ -1,16 +1,22 @@
 """Test helpers for services: a migrated SQLite database, the app on the in-process bus, an
 async HTTP client, a token issuer, and a way to drain the outbox into the bus. For unit and API
 tests; the integration and e2e tiers use the real PostgreSQL and Kafka (and the real gateway
-as issuer)."""
+as issuer).
+
+`tier_harness` runs the same harness on a throwaway PostgreSQL database (the `distributed`
+tier of a two-tier fixture), and the race helpers at the end (`uncommitted_insert`,
+`wait_for_lock_waiters`, `recorded_unique_violations`) stage and observe a real race on a
+unique key."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,9 +26,13 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
+from sqlalchemy import Table, event, insert, text
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.exc import IntegrityError
 
 from jiuzhu_platform.auth import ALL_SCOPES, Role, StaticKeySet
 from jiuzhu_platform.bus import InProcessBus
+from jiuzhu_platform.db import Database, is_unique_violation
 from jiuzhu_platform.definition import ServiceDefinition
 from jiuzhu_platform.pii import KeyRing, generate_key
 from jiuzhu_platform.runtime import Runtime
@@ -148,9 +158,10 @@ async def service_harness(
     issuer: TestIssuer | None = None,
     **settings_values: Any,
 ) -> AsyncIterator[ServiceHarness]:
-    """The service's app on a freshly migrated SQLite file in `directory`, trusting `issuer`
-    (a fresh `TestIssuer` by default) and with a random PII key ring."""
-    url = f"sqlite+aiosqlite:///{directory / f'{definition.name}.db'}"
+    """The service's app on a freshly migrated SQLite file in `directory` (or on the database of
+    `database_url=`, migrated here), trusting `issuer` (a fresh `TestIssuer` by default) and
+    with a random PII key ring."""
+    url = settings_values.pop("database_url", None) or f"sqlite+aiosqlite:///{directory / f'{definition.name}.db'}"
     await definition.migrate(url)
     bus = bus or InProcessBus()
     issuer = issuer or TestIssuer()
@@ -213,3 +224,93 @@ class ThrowawayDatabases:
                 await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await connection.close()
+
+
+TIERS = ("embedded", "distributed")
+"""The two database tiers of a two-tier fixture:
+`@pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])`."""
+
+
+@asynccontextmanager
+async def tier_harness(
+    tier: str, definition: ServiceDefinition, directory: Path, **settings_values: Any
+) -> AsyncIterator[ServiceHarness]:
+    """`service_harness` on the tier's database: `embedded`, a SQLite file in `directory`;
+    `distributed`, a throwaway PostgreSQL database of the local test server (skipped, or failed
+    under `JIUZHU_REQUIRE_SERVERS=1`, when it is not running), dropped at the end. The bus is
+    the in-process one on both tiers."""
+    if tier not in TIERS:
+        raise ValueError(f"unknown tier {tier!r}: one of {', '.join(TIERS)}")
+    if tier == "embedded":
+        async with service_harness(definition, directory, **settings_values) as harness:
+            yield harness
+        return
+    databases = ThrowawayDatabases.required()
+    try:
+        url = await databases.create(definition.name)
+        async with service_harness(definition, directory, database_url=url, **settings_values) as harness:
+            yield harness
+    finally:
+        await databases.drop_all()
+
+
+# --------------------------------------------------------------------------- races on unique keys
+
+
+@asynccontextmanager
+async def uncommitted_insert(database: Database, table: Table, row: Mapping[str, Any]) -> AsyncIterator[None]:
+    """Insert `row` in a transaction of its own and roll it back on exit.
+
+    While it is open the row's keys are taken but the row is invisible to other transactions.
+    On PostgreSQL a concurrent use case passes its look-up and then waits in its INSERT of the
+    same key; on the rollback the waiting inserts race each other on the unique index. On
+    SQLite every writer waits for this transaction's write lock (`BEGIN IMMEDIATE`), before its
+    look-up."""
+    async with database.engine.connect() as connection:
+        transaction = await connection.begin()
+        try:
+            await connection.execute(insert(table), dict(row))
+            yield
+        finally:
+            await transaction.rollback()
+
+
+async def wait_for_lock_waiters(database: Database, count: int, *, timeout: float = 30.0) -> None:
+    """PostgreSQL: return once `count` sessions of this database wait on a lock (an INSERT
+    queued behind an uncommitted row with the same unique key); `TimeoutError` otherwise.
+    SQLite shows no waiting writers: this only yields briefly so they can queue (what they then
+    do does not depend on it, SQLite runs them one after the other)."""
+    if database.dialect != "postgresql":
+        await asyncio.sleep(0.1)
+        return
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+
+    async def poll() -> None:
+        while True:
+            async with database.read() as session:
+                if (await session.scalar(query) or 0) >= count:
+                    return
+            await asyncio.sleep(0.02)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+@contextmanager
+def recorded_unique_violations(database: Database) -> Iterator[list[IntegrityError]]:
+    """Every unique-key violation the database reports to `database`'s engine while open (the
+    errors `insert_unique` turns into conflicts): proof that a conflict came from the database
+    and not from the use case's look-up."""
+    found: list[IntegrityError] = []
+
+    def record(context: ExceptionContext) -> None:
+        error = context.sqlalchemy_exception
+        if isinstance(error, IntegrityError) and is_unique_violation(error):
+            found.append(error)
+
+    event.listen(database.engine.sync_engine, "handle_error", record)
+    try:
+        yield found
+    finally:
+        event.remove(database.engine.sync_engine, "handle_error", record)

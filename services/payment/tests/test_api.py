@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import select
 
-from jiuzhu_platform.testing import ServiceHarness, service_harness
+from jiuzhu_platform.testing import (
+    ServiceHarness,
+    recorded_unique_violations,
+    service_harness,
+    tier_harness,
+    uncommitted_insert,
+    wait_for_lock_waiters,
+)
 from payment import service as payment_service
-from payment.adapters.orm import outbox
+from payment.adapters.orm import outbox, payroll_run
 from payment.main import DEFINITION
 from shared.events import PayrollRunCreated, parse_event
 from shared.types import Period
@@ -32,9 +40,24 @@ async def outbox_rows(h: ServiceHarness) -> list[Any]:
         return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
 
 
+def assert_one_opened_and_the_rest_name_it(responses: list[httpx.Response]) -> None:
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+    (opened,) = [r.json()["id"] for r in responses if r.status_code == 201]
+    for refused in (r.json() for r in responses if r.status_code == 409):
+        assert refused["error"] == "PayrollRunExists"
+        assert refused["detail"] == f"a payroll run for 520102 2026-03 already exists: {opened}"
+
+
 @pytest.fixture
 async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
     async with service_harness(DEFINITION, tmp_path) as harness:
+        yield harness
+
+
+@pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
+async def tier_h(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[ServiceHarness]:
+    """The harness on SQLite (`embedded`) and on a throwaway PostgreSQL database (`distributed`)."""
+    async with tier_harness(request.param, DEFINITION, tmp_path) as harness:
         yield harness
 
 
@@ -99,11 +122,48 @@ class TestOpenPayrollRun:
         assert body["message_zh"] == "发放批次最多只能提前一个月建立，不能为 2099-01"
         assert await outbox_rows(h) == []
 
-    async def test_concurrent_identical_requests_open_exactly_one_run(self, h: ServiceHarness) -> None:
-        responses = await asyncio.gather(*(h.client.post(RUNS, json=run_body(period="2026-03")) for _ in range(5)))
 
-        assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
-        assert await h.relay() == 1
+class TestConcurrentOpening:
+    """One run per county and month under concurrent requests, on SQLite and on PostgreSQL.
+
+    On SQLite `BEGIN IMMEDIATE` queues the writers before the service looks for an existing
+    run, so the look-up refuses every duplicate and the unique key is never reached. On
+    PostgreSQL requests really race: a duplicate that passed the look-up is refused by the
+    unique key (`insert_unique` in the repository), which only this tier exercises."""
+
+    async def test_concurrent_identical_requests_open_exactly_one_run(self, tier_h: ServiceHarness) -> None:
+        responses = await asyncio.gather(*(tier_h.client.post(RUNS, json=run_body(period="2026-03")) for _ in range(5)))
+
+        assert_one_opened_and_the_rest_name_it(responses)
+        assert await tier_h.relay() == 1
+
+    async def test_requests_past_the_look_up_together_are_decided_by_the_unique_key(
+        self, tier_h: ServiceHarness
+    ) -> None:
+        """The race staged: a transaction of the test holds the same county and month
+        uncommitted, so every request finds nothing and queues; its rollback releases them
+        together. On PostgreSQL all five wait inside their INSERT (seen in pg_stat_activity)
+        and four are refused by the database; on SQLite they queued before the look-up."""
+        database = tier_h.runtime.database
+        held = {
+            "id": uuid4(),
+            "period": "2026-03",
+            "county_code": "520102",
+            "status": "draft",
+            "created_at": datetime.now(UTC),
+            "correlation_id": "held-by-the-test",
+        }
+        with recorded_unique_violations(database) as violations:
+            async with uncommitted_insert(database, payroll_run, held):
+                requests = [
+                    asyncio.create_task(tier_h.client.post(RUNS, json=run_body(period="2026-03"))) for _ in range(5)
+                ]
+                await wait_for_lock_waiters(database, 5)
+            responses = await asyncio.gather(*requests)
+
+        assert_one_opened_and_the_rest_name_it(responses)
+        assert await tier_h.relay() == 1
+        assert len(violations) == (4 if database.dialect == "postgresql" else 0)
 
 
 class TestRejectInvalidPayrollRun:

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
+import httpx
 import pytest
 from sqlalchemy import select
 
-from jiuzhu_platform.testing import ServiceHarness, service_harness
+from jiuzhu_platform.testing import (
+    ServiceHarness,
+    recorded_unique_violations,
+    service_harness,
+    tier_harness,
+    uncommitted_insert,
+    wait_for_lock_waiters,
+)
 from procurement import service as procurement_service
-from procurement.adapters.orm import outbox
+from procurement.adapters.orm import outbox, provider
 from procurement.main import DEFINITION
 from shared.events import ProviderRegistered, parse_event
 from shared.types import credit_code_check_char, org_code_check_char
@@ -38,9 +47,24 @@ async def outbox_rows(h: ServiceHarness) -> list[Any]:
         return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
 
 
+def assert_one_registered_and_the_rest_name_it(responses: list[httpx.Response]) -> None:
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
+    (registered,) = [r.json()["id"] for r in responses if r.status_code == 201]
+    for refused in (r.json() for r in responses if r.status_code == 409):
+        assert refused["error"] == "ProviderExists"
+        assert refused["detail"] == f"a provider with credit code {VALID_CODES[0]} is already registered: {registered}"
+
+
 @pytest.fixture
 async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
     async with service_harness(DEFINITION, tmp_path) as harness:
+        yield harness
+
+
+@pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
+async def tier_h(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[ServiceHarness]:
+    """The harness on SQLite (`embedded`) and on a throwaway PostgreSQL database (`distributed`)."""
+    async with tier_harness(request.param, DEFINITION, tmp_path) as harness:
         yield harness
 
 
@@ -123,11 +147,46 @@ class TestRejectDuplicateProvider:
 
         assert len(await outbox_rows(h)) == 1
 
-    async def test_concurrent_identical_registrations_register_exactly_one(self, h: ServiceHarness) -> None:
-        responses = await asyncio.gather(*(h.client.post(PROVIDERS, json=provider_body()) for _ in range(5)))
 
-        assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
-        assert await h.relay() == 1
+class TestConcurrentRegistration:
+    """One provider per credit code under concurrent requests, on SQLite and on PostgreSQL.
+
+    On SQLite `BEGIN IMMEDIATE` queues the writers before the service looks the code up, so the
+    look-up refuses every duplicate and the unique key is never reached. On PostgreSQL requests
+    really race: a duplicate that passed the look-up is refused by the unique key
+    (`insert_unique` in the repository), which only this tier exercises."""
+
+    async def test_concurrent_identical_registrations_register_exactly_one(self, tier_h: ServiceHarness) -> None:
+        responses = await asyncio.gather(*(tier_h.client.post(PROVIDERS, json=provider_body()) for _ in range(5)))
+
+        assert_one_registered_and_the_rest_name_it(responses)
+        assert await tier_h.relay() == 1
+
+    async def test_registrations_past_the_look_up_together_are_decided_by_the_unique_key(
+        self, tier_h: ServiceHarness
+    ) -> None:
+        """The race staged: a transaction of the test holds the same credit code uncommitted,
+        so every request finds nothing and queues; its rollback releases them together. On
+        PostgreSQL all five wait inside their INSERT (seen in pg_stat_activity) and four are
+        refused by the database; on SQLite they queued before the look-up."""
+        database = tier_h.runtime.database
+        held = {
+            "id": uuid4(),
+            "credit_code": VALID_CODES[0],
+            "name": "held by the test",
+            "registration_category": "91",
+            "registered_at": datetime.now(UTC),
+            "correlation_id": "held-by-the-test",
+        }
+        with recorded_unique_violations(database) as violations:
+            async with uncommitted_insert(database, provider, held):
+                requests = [asyncio.create_task(tier_h.client.post(PROVIDERS, json=provider_body())) for _ in range(5)]
+                await wait_for_lock_waiters(database, 5)
+            responses = await asyncio.gather(*requests)
+
+        assert_one_registered_and_the_rest_name_it(responses)
+        assert await tier_h.relay() == 1
+        assert len(violations) == (4 if database.dialect == "postgresql" else 0)
 
 
 class TestRejectInvalidProvider:

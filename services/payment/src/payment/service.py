@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.outbox import add_event
@@ -28,12 +27,7 @@ async def open_payroll_run(
     run, event = rules.open_payroll_run(
         period=period, county_code=county_code, correlation_id=correlation_id, now=now()
     )
-    try:
-        async with session.begin_nested():  # a concurrent create loses on the unique key
-            await repository.add(run)
-    except IntegrityError:
-        raced = await repository.find(period, county_code)
-        raise PayrollRunExists(period, county_code, raced.id if raced else run.id) from None
+    await repository.add(run)  # PayrollRunExists too if a concurrent request won the unique key
     await add_event(session, outbox, event, now=run.created_at)
     return run
 

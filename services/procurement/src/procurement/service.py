@@ -6,7 +6,6 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.outbox import add_event
@@ -27,12 +26,7 @@ async def register_provider(
     provider, event = rules.register_provider(
         credit_code=credit_code, name=name, correlation_id=correlation_id, now=now()
     )
-    try:
-        async with session.begin_nested():  # a concurrent registration loses on the unique key
-            await repository.add(provider)
-    except IntegrityError:
-        raced = await repository.find_by_credit_code(credit_code)
-        raise ProviderExists(credit_code, raced.id if raced else provider.id) from None
+    await repository.add(provider)  # ProviderExists too if a concurrent registration won the unique key
     await add_event(session, outbox, event, now=provider.registered_at)
     return provider
 

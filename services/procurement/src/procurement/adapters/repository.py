@@ -9,7 +9,9 @@ from uuid import UUID
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.db import insert_unique
 from procurement.adapters.orm import provider as table
+from procurement.domain.errors import ProviderExists
 from procurement.domain.model import Provider
 
 
@@ -18,7 +20,13 @@ class ProviderRepository:
         self.session = session
 
     async def add(self, provider: Provider) -> None:
-        await self.session.execute(insert(table), asdict(provider))
+        """Store a new provider. `ProviderExists`, naming the provider that won, when a
+        concurrent registration stored the same credit code first (the unique key)."""
+        await insert_unique(self.session, insert(table), asdict(provider), conflict=lambda: self._taken(provider))
+
+    async def _taken(self, provider: Provider) -> ProviderExists:
+        winner = await self.find_by_credit_code(provider.credit_code)
+        return ProviderExists(provider.credit_code, winner.id if winner else provider.id)
 
     async def get(self, provider_id: UUID) -> Provider | None:
         return await self._one(table.c.id == provider_id)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import hashlib
 import hmac
 import json
@@ -395,13 +394,39 @@ class TestVerify:
     @settings(max_examples=200, deadline=None)
     @given(data=st.data())
     async def test_mutated_tokens_only_ever_raise_unauthorized(self, es_key: SigningKey, data: st.DataObject) -> None:
+        """A token changed anywhere is refused with a 401 (never another error, never another
+        principal). A change the signature does not cover (the same character, or base64url
+        bits and characters the decoder ignores) may still verify: then it is the same token's
+        principal."""
         key = es_key
         token = sign(key)
+        original = await verifier(key).verify(token)
         index = data.draw(st.integers(0, len(token) - 1))
         replacement = data.draw(st.text(min_size=0, max_size=3))
         mutated = token[:index] + replacement + token[index + 1 :]
-        with contextlib.suppress(Unauthorized):
-            await verifier(key).verify(mutated)
+        outcome: Principal | Unauthorized
+        try:
+            outcome = await verifier(key).verify(mutated)
+        except Unauthorized as refused:  # anything else fails the test
+            outcome = refused
+        if isinstance(outcome, Unauthorized):
+            assert outcome.status_code == 401
+            assert isinstance(outcome.reason, AuthFailure)
+        else:
+            assert outcome == original
+
+    @pytest.mark.parametrize("part", [0, 1, 2], ids=["header", "payload", "signature"])
+    async def test_a_changed_character_in_any_part_is_refused(self, es_key: SigningKey, part: int) -> None:
+        token = sign(es_key)
+        parts = token.split(".")
+        middle = len(parts[part]) // 2  # not the last character, whose low bits base64url may ignore
+        flipped = "B" if parts[part][middle] == "A" else "A"
+        parts[part] = parts[part][:middle] + flipped + parts[part][middle + 1 :]
+
+        with pytest.raises(Unauthorized) as refused:
+            await verifier(es_key).verify(".".join(parts))
+
+        assert refused.value.status_code == 401
 
     @settings(max_examples=200, deadline=None)
     @given(token=st.text(max_size=300))

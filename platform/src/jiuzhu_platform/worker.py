@@ -1,5 +1,6 @@
 """Running a service's background work: its outbox relay and its event consumers, until a
-stop signal. Used by each service's `worker.py` (own process) and by the embedded mode."""
+stop signal. Used by `python -m <service> worker` (`ServiceDefinition.run_worker`, its own
+process) and by the embedded mode."""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""FastAPI dependencies every service shares. Services expose them as `Annotated` aliases in
-their own `api/deps.py` (`SessionDep`, `RuntimeDep`)."""
+"""FastAPI dependencies every service shares, as `Annotated` aliases that routes import from
+here: `SessionDep`, `ReadSessionDep`, `RuntimeDep`, `CorrelationIdDep` (the caller's
+`Principal` comes from `jiuzhu_platform.auth.requires`, the audit trail from
+`jiuzhu_platform.access.AuditDep`). A service adds its own `api/deps.py` only for aliases of its
+own (`<Port>Dep`), not to re-export these."""
 
 from __future__ import annotations
 

@@ -21,7 +21,6 @@ from eligibility.api.assessment_read import (
     policy_version_read,
 )
 from eligibility.api.assessment_schemas import AssessmentCreate
-from eligibility.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from eligibility.api.schemas import ApplicantSearch, ApplicationCreate, ApplicationPersonalData, ApplicationRead
 from eligibility.domain.assessment import InconsistentHousehold
 from eligibility.domain.calendar import CalendarOutOfRange, due_date
@@ -40,6 +39,7 @@ from jiuzhu_platform.auth import (
     require_region,
     requires,
 )
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 

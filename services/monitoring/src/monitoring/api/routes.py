@@ -16,10 +16,10 @@ from jiuzhu_platform.auth import (
     require_region,
     requires,
 )
+from jiuzhu_platform.deps import ReadSessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from monitoring import service as monitoring_service
-from monitoring.api.deps import ReadSessionDep
 from monitoring.api.schemas import HouseholdPage, HouseholdRead
 from monitoring.domain.errors import HouseholdNotInRegister
 from monitoring.domain.model import RegisterEntry

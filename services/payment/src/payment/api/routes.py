@@ -9,10 +9,10 @@ from fastapi import APIRouter, status
 
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, require_region, requires
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from payment import service as payment_service
-from payment.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from payment.api.schemas import PayrollRunCreate, PayrollRunRead
 from payment.domain.errors import PayrollPeriodTooFarAhead, PayrollRunExists, PayrollRunNotFound
 

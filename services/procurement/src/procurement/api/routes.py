@@ -10,10 +10,10 @@ from fastapi import APIRouter, status
 
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, requires
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from procurement import service as procurement_service
-from procurement.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from procurement.api.schemas import ProviderCreate, ProviderRead
 from procurement.domain.errors import ProviderExists, ProviderNotFound
 

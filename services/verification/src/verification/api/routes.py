@@ -9,10 +9,10 @@ from fastapi import APIRouter, status
 
 from jiuzhu_platform.access import AuditDep, PurposeQuery
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, default_town, require_region, requires
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from verification import service as verification_service
-from verification.api.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead
 from verification.domain.errors import ConsentNotFound, ConsentSignedInFuture
 from verification.domain.model import Consent

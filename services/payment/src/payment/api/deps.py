@@ -1,7 +1,0 @@
-"""Dependency aliases for the payment routes."""
-
-from __future__ import annotations
-
-from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
-
-__all__ = ["CorrelationIdDep", "ReadSessionDep", "RuntimeDep", "SessionDep"]

@@ -1,8 +1,9 @@
 """The deployment manifests stay in step with the code.
 
 Services are discovered from the file system (every `services/<name>/` with a pyproject.toml):
-adding a service folder makes these tests fail until docker-compose.yml, deploy/k8s and the
-service's Dockerfile know it, and removing one makes them fail while a manifest still names it.
+adding a service folder makes these tests fail until docker-compose.yml and deploy/k8s know it,
+and removing one makes them fail while a manifest still names it. Every image (the five services
+and the gateway) is the one `deploy/docker/Dockerfile` built with its name as `SERVICE`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 K8S_DIR = ROOT / "deploy" / "k8s"
 POSTGRES_INIT = ROOT / "deploy" / "docker" / "postgres-init.sh"
+DOCKERFILE = "deploy/docker/Dockerfile"
+"""The one image recipe, relative to the build context (the repository root)."""
 
 API_ARGS = ["api", "--host", "0.0.0.0", "--port", "8000"]
 GATEWAY_ARGS = ["--host", "0.0.0.0", "--port", "8000"]
@@ -76,6 +80,11 @@ def as_env_dict(environment: Any) -> dict[str, str]:
 
 def as_args(command: Any) -> list[str]:
     return command.split() if isinstance(command, str) else [str(part) for part in command]
+
+
+def build_args(build: dict[str, Any]) -> dict[str, str]:
+    """Compose `build.args` in either form (mapping or list of KEY=VALUE) as a dict of strings."""
+    return as_env_dict(build.get("args"))
 
 
 def image_name(image: str) -> str:
@@ -235,7 +244,8 @@ def test_compose_service_processes(svc: str) -> None:
     for name, args in roles.items():
         spec = compose_service(name)
         assert spec["build"]["context"] == "."
-        assert spec["build"]["dockerfile"] == f"services/{svc}/Dockerfile"
+        assert spec["build"]["dockerfile"] == DOCKERFILE
+        assert build_args(spec["build"]) == {"SERVICE": svc}, name
         assert image_name(spec["image"]) == f"jiuzhu/{svc}"
         assert "entrypoint" not in spec, f"{name}: the image's ENTRYPOINT python -m {svc} is used"
         assert as_args(spec["command"]) == args, name
@@ -337,7 +347,10 @@ def test_compose_kafka() -> None:
 
 def test_compose_gateway() -> None:
     gateway = compose_service("gateway")
-    assert gateway["build"] == {"context": ".", "dockerfile": "gateway/Dockerfile"}
+    for name in ("gateway", "gateway-migrate"):
+        build = compose_service(name)["build"]
+        assert (build["context"], build["dockerfile"]) == (".", DOCKERFILE), name
+        assert build_args(build) == {"SERVICE": "gateway"}, name
     assert image_name(gateway["image"]) == "jiuzhu/gateway"
     assert as_args(gateway["command"]) == GATEWAY_ARGS
     env = as_env_dict(gateway.get("environment"))
@@ -367,6 +380,14 @@ def test_every_compose_dockerfile_exists() -> None:
 # --- Dockerfiles --------------------------------------------------------------------------------
 
 DOCKER_IMAGES = [(svc, f"services/{svc}") for svc in SERVICES] + [("gateway", "gateway")]
+"""(package, workspace folder) of every image: the name given as `SERVICE` is both."""
+
+
+@functools.cache
+def dockerfile_text() -> str:
+    path = ROOT / DOCKERFILE
+    assert path.is_file(), f"{DOCKERFILE} is missing"
+    return path.read_text(encoding="utf-8")
 
 
 def dockerfile_json_instruction(text: str, instruction: str) -> list[str]:
@@ -377,13 +398,45 @@ def dockerfile_json_instruction(text: str, instruction: str) -> list[str]:
     return [str(v) for v in value]
 
 
+def build_stages(text: str) -> list[str]:
+    """The Dockerfile's stages, each from its FROM line to the next."""
+    return ["FROM" + stage for stage in re.split(r"^FROM", text, flags=re.MULTILINE)[1:]]
+
+
+def rendered(text: str, service: str) -> str:
+    """The Dockerfile as the build sees it with `--build-arg SERVICE=<service>`."""
+    return text.replace("${SERVICE}", service).replace("$SERVICE", service)
+
+
+def test_one_dockerfile_builds_every_image() -> None:
+    recipes = sorted(p.relative_to(ROOT).as_posix() for p in ROOT.glob("**/Dockerfile") if ".venv" not in p.parts)
+    assert recipes == [DOCKERFILE], "one image recipe for all: build it with --build-arg SERVICE=<name>"
+    built = {
+        build_args(spec["build"])["SERVICE"]
+        for spec in compose()["services"].values()
+        if spec.get("build") and spec["build"].get("dockerfile") == DOCKERFILE
+    }
+    assert built == {package for package, _ in DOCKER_IMAGES}
+
+
+def test_dockerfile_takes_service_in_every_stage_that_uses_it() -> None:
+    """A build argument is scoped to its stage: each stage that uses SERVICE declares it, and
+    the build refuses to start without it."""
+    text = dockerfile_text()
+    stages = build_stages(text)
+    assert len(stages) == 2, "a build stage and a runtime stage"
+    for stage in stages:
+        if "SERVICE}" in stage or "$SERVICE" in stage:
+            assert re.search(r"^ARG SERVICE$", stage, re.MULTILINE), stage.splitlines()[0]
+    assert re.search(r'test -n "\$SERVICE" \|\|', stages[0]), "an empty SERVICE must fail the build"
+
+
 @pytest.mark.parametrize(("package", "folder"), DOCKER_IMAGES)
-def test_dockerfile_builds_its_own_package(package: str, folder: str) -> None:
-    dockerfile = ROOT / folder / "Dockerfile"
-    assert dockerfile.is_file(), f"{dockerfile} is missing"
-    text = dockerfile.read_text(encoding="utf-8")
+def test_dockerfile_builds_and_runs_the_package_named_by_service(package: str, folder: str) -> None:
+    text = rendered(dockerfile_text(), package)
     project = member_project_name(ROOT / folder)
     assert project == f"jiuzhu-{package}"
+    assert (ROOT / folder / "src" / package / "__main__.py").is_file(), f"`python -m {package}` needs a __main__"
 
     assert re.search(r"^FROM python:3\.11-slim\b", text, re.MULTILINE)
     syncs = re.findall(r"uv sync\b[^\n]*", text)
@@ -391,13 +444,28 @@ def test_dockerfile_builds_its_own_package(package: str, folder: str) -> None:
     for sync in syncs:
         assert "--frozen" in sync
         assert "--no-dev" in sync
-        assert f"--package {project}" in sync, sync
-    other_packages = set(re.findall(r"--package\s+(\S+)", text)) - {project}
-    assert not other_packages, f"{dockerfile} installs {other_packages}"
+        assert re.search(rf'--package "?{project}"?(\s|$)', sync), sync
+    other_packages = {p.strip('"') for p in re.findall(r"--package\s+(\S+)", text)} - {project}
+    assert not other_packages, f"{DOCKERFILE} installs {other_packages}"
 
-    assert dockerfile_json_instruction(text, "ENTRYPOINT") == ["python", "-m", package]
-    expected_cmd = GATEWAY_ARGS if package == "gateway" else API_ARGS
-    assert dockerfile_json_instruction(text, "CMD") == expected_cmd
+    runtime = build_stages(text)[-1]
+    assert re.search(rf"^\s*JIUZHU_SERVICE={package}$", runtime, re.MULTILINE), "the runtime knows what to run"
+    entrypoint = dockerfile_json_instruction(text, "ENTRYPOINT")
+    assert entrypoint == ["/bin/sh", "-c", 'exec python -m "$JIUZHU_SERVICE" "$@"', "python"]
+    assert dockerfile_json_instruction(text, "CMD") == API_ARGS
+
+    # The entry point as the container runs it (python from the workspace's venv): the default
+    # command's verb is one the package's command line knows.
+    venv_bin = Path(sys.executable).parent
+    result = subprocess.run(
+        [*entrypoint, API_ARGS[0], "--help"],
+        env={"JIUZHU_SERVICE": package, "PATH": f"{venv_bin}:/usr/bin:/bin", "NO_COLOR": "1", "TERM": "dumb"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"python -m {package} {API_ARGS[0]}" in result.stdout
 
     users = re.findall(r"^USER\s+(\S+)", text, re.MULTILINE)
     assert users, "no USER: the image would run as root"

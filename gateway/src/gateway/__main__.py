@@ -1,6 +1,6 @@
 """The gateway's command line (settings from the `GATEWAY_` environment):
 
-    python -m gateway [serve] --host 0.0.0.0 --port 8000
+    python -m gateway [serve|api] --host 0.0.0.0 --port 8000
     python -m gateway migrate
     python -m gateway create-admin --username admin --display-name 管理员 [--password-stdin]
     python -m gateway create-user --username u --role town_caseworker --region 520102001000 [--password-stdin]
@@ -75,6 +75,11 @@ def serve(
 ) -> None:
     """Serve the Jiuzhu API gateway."""
     _serve(host, port)
+
+
+# The services' word for it (`python -m <service> api`), so the one image recipe
+# (deploy/docker/Dockerfile) starts every process's API with the same default command.
+cli.command("api", help="Serve the Jiuzhu API gateway (the same as `serve`).")(serve)
 
 
 def _database_url(settings: Settings) -> str:

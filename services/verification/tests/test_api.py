@@ -166,37 +166,3 @@ class TestConsentRecordedEvent:
 
         (row,) = await outbox_rows(h)
         assert VALID_ID.encode() not in bytes(row["payload"])
-
-
-class TestRequestId:
-    async def test_sent_request_id_is_echoed(self, h: ServiceHarness) -> None:
-        response = await h.client.post(CONSENTS, json=consent_body(), headers={"X-Request-ID": "abc-123"})
-
-        assert response.headers["X-Request-ID"] == "abc-123"
-
-    async def test_request_id_is_generated_when_absent(self, h: ServiceHarness) -> None:
-        response = await h.client.get("/healthz")
-
-        assert len(response.headers["X-Request-ID"]) == 32
-
-
-class TestOperationalEndpoints:
-    async def test_healthz_answers_ok(self, h: ServiceHarness) -> None:
-        response = await h.client.get("/healthz")
-
-        assert response.status_code == 200
-        assert response.json() == {"status": "ok"}
-
-    async def test_readyz_reports_database_and_bus_ok(self, h: ServiceHarness) -> None:
-        response = await h.client.get("/readyz")
-
-        assert response.status_code == 200
-        assert response.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
-
-    async def test_metrics_expose_latency_and_outbox_backlog(self, h: ServiceHarness) -> None:
-        await h.client.get("/readyz")
-
-        text = (await h.client.get("/metrics")).text
-
-        assert 'http_request_duration_seconds_count{method="GET",route="/readyz",status="200"} 1.0' in text
-        assert "outbox_pending_messages 0.0" in text

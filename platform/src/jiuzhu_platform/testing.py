@@ -26,7 +26,7 @@ import httpx
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
-from sqlalchemy import Table, event, insert, text
+from sqlalchemy import Table, event, insert, select, text
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import IntegrityError
 
@@ -139,6 +139,13 @@ class ServiceHarness:
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=self.app), base_url=str(self.client.base_url), headers=headers
         )
+
+    async def outbox_rows(self) -> list[dict[str, Any]]:
+        """Every row of the service's outbox (all columns), in `seq` order: what it staged."""
+        table = self.definition.outbox
+        async with self.runtime.database.read() as session:
+            rows = (await session.execute(select(table).order_by(table.c.seq))).mappings().all()
+        return [dict(row) for row in rows]
 
     async def relay(self) -> int:
         """Publish everything in the outbox to the in-process bus; returns how many."""

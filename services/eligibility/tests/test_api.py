@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import select
 
 from eligibility import service as eligibility_service
-from eligibility.adapters.orm import outbox
-from eligibility.main import DEFINITION
-from jiuzhu_platform.testing import ServiceHarness, service_harness
+from jiuzhu_platform.testing import ServiceHarness
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event
 from shared.types import ResidentId, resident_id_check_digit
 
@@ -54,17 +50,6 @@ def parse_instant(text: str) -> Any:
     return TypeAdapter(AwareDatetime).validate_python(text)
 
 
-async def outbox_rows(h: ServiceHarness) -> list[Any]:
-    async with h.runtime.database.transaction() as session:
-        return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
-
-
-@pytest.fixture
-async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
-
-
 class TestSubmitApplication:
     async def test_valid_application_is_stored_with_the_resident_id_masked(self, h: ServiceHarness) -> None:
         response = await h.client.post(APPLICATIONS, json=application_body(), headers={"X-Request-ID": "req-1"})
@@ -85,7 +70,7 @@ class TestSubmitApplication:
         response = await h.client.post(APPLICATIONS, json=application_body())
         assert response.status_code == 201
 
-        rows = await outbox_rows(h)
+        rows = await h.outbox_rows()
         assert len(rows) == 1
         assert VALID_ID.encode() not in bytes(rows[0]["payload"])
         assert VALID_ID_MASKED.encode() in bytes(rows[0]["payload"])
@@ -210,12 +195,12 @@ class TestApplicationSubmittedEvent:
 
     async def test_outbox_row_is_marked_published_after_relay(self, h: ServiceHarness) -> None:
         await h.client.post(APPLICATIONS, json=application_body())
-        (before,) = await outbox_rows(h)
+        (before,) = await h.outbox_rows()
         assert before["published_at"] is None
 
         await h.relay()
 
-        (after,) = await outbox_rows(h)
+        (after,) = await h.outbox_rows()
         assert after["published_at"] is not None
         assert after["attempts"] == 1
         assert after["topic"] == TOPIC
@@ -224,7 +209,7 @@ class TestApplicationSubmittedEvent:
         response = await h.client.post(APPLICATIONS, json=application_body(member_count=0))
         assert response.status_code == 422
 
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
         assert await h.relay() == 0
         assert h.bus.messages(TOPIC) == []
 
@@ -253,7 +238,7 @@ class TestFailedUnitOfWork:
             await submit_then_crash()
 
         assert (await h.client.get(f"{APPLICATIONS}/{stored[0]}")).status_code == 404
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
 
 
 INVALID_APPLICATIONS = [

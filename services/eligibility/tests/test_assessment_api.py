@@ -7,8 +7,6 @@ lists the effective-dated versions. Amounts come back as yuan strings with two p
 from __future__ import annotations
 
 import copy
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +16,7 @@ from sqlalchemy import func, select
 from eligibility.adapters.orm import application, outbox
 from eligibility.adapters.policy_files import POLICY_DIR
 from eligibility.domain.policy import REQUIRED_PARAMETERS
-from eligibility.main import DEFINITION
-from jiuzhu_platform.testing import ServiceHarness, service_harness
+from jiuzhu_platform.testing import ServiceHarness
 from shared.types import resident_id_check_digit
 
 ASSESSMENTS = "/v1/eligibility/assessments"
@@ -74,13 +71,6 @@ def changed(path: tuple[str | int, ...], value: Any, body: dict[str, Any] | None
     return out
 
 
-@pytest.fixture(scope="module")
-async def h(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[ServiceHarness]:
-    directory: Path = tmp_path_factory.mktemp("eligibility-assessment-api")
-    async with service_harness(DEFINITION, directory) as harness:
-        yield harness
-
-
 def assert_no_resident_id(text: str) -> None:
     for number in ALL_IDS:
         assert number not in text
@@ -107,8 +97,8 @@ def field_errors(body: dict[str, Any]) -> list[tuple[list[Any], str]]:
 
 
 class TestAssessDibaoHousehold:
-    async def test_amounts_category_and_policy(self, h: ServiceHarness) -> None:
-        response = await h.client.post(ASSESSMENTS, json=dibao_body())
+    async def test_amounts_category_and_policy(self, module_h: ServiceHarness) -> None:
+        response = await module_h.client.post(ASSESSMENTS, json=dibao_body())
 
         assert response.status_code == 200, response.text
         body = response.json()
@@ -136,8 +126,8 @@ class TestAssessDibaoHousehold:
         assert body["termination"] == []
         assert_no_resident_id(response.text)
 
-    async def test_every_step_and_reason_is_explained_and_cited(self, h: ServiceHarness) -> None:
-        body = (await h.client.post(ASSESSMENTS, json=dibao_body())).json()
+    async def test_every_step_and_reason_is_explained_and_cited(self, module_h: ServiceHarness) -> None:
+        body = (await module_h.client.post(ASSESSMENTS, json=dibao_body())).json()
 
         assert body["steps"]
         assert body["reasons"]
@@ -167,8 +157,8 @@ class TestAssessDibaoHousehold:
         assert income["passed"] is True
         assert (income["actual"], income["limit"]) == ("800.00", "2550.00")
 
-    async def test_summary_in_both_languages(self, h: ServiceHarness) -> None:
-        body = (await h.client.post(ASSESSMENTS, json=dibao_body())).json()
+    async def test_summary_in_both_languages(self, module_h: ServiceHarness) -> None:
+        body = (await module_h.client.post(ASSESSMENTS, json=dibao_body())).json()
 
         assert "最低生活保障" in body["summary_zh"]
         assert "1835.00" in body["summary_zh"]
@@ -178,10 +168,10 @@ class TestAssessDibaoHousehold:
         assert "2024-07" in body["summary_en"]
         assert "illustrative" in body["summary_en"]
 
-    async def test_a_refusal_summary_names_the_failed_tests(self, h: ServiceHarness) -> None:
+    async def test_a_refusal_summary_names_the_failed_tests(self, module_h: ServiceHarness) -> None:
         body = changed(("assets", "company_shareholding"), True)
 
-        result = (await h.client.post(ASSESSMENTS, json=body)).json()
+        result = (await module_h.client.post(ASSESSMENTS, json=body)).json()
 
         assert result["category"] == "not_eligible"
         assert result["monthly_total"] == "0.00"
@@ -189,18 +179,18 @@ class TestAssessDibaoHousehold:
         assert "not met" in result["summary_en"]
         assert "2024-07" in result["summary_en"]
 
-    async def test_nothing_is_stored(self, h: ServiceHarness) -> None:
+    async def test_nothing_is_stored(self, module_h: ServiceHarness) -> None:
         for _ in range(3):
-            assert (await h.client.post(ASSESSMENTS, json=dibao_body())).status_code == 200
+            assert (await module_h.client.post(ASSESSMENTS, json=dibao_body())).status_code == 200
 
-        assert await h.relay() == 0
-        async with h.runtime.database.transaction() as session:
+        assert await module_h.relay() == 0
+        async with module_h.runtime.database.transaction() as session:
             assert (await session.execute(select(func.count()).select_from(outbox))).scalar_one() == 0
             assert (await session.execute(select(func.count()).select_from(application))).scalar_one() == 0
 
-    async def test_the_june_benefit_month_uses_the_2023_version(self, h: ServiceHarness) -> None:
+    async def test_the_june_benefit_month_uses_the_2023_version(self, module_h: ServiceHarness) -> None:
         # 2024-06 → version 2023-07, standard 800: 3 × 800 − 800 = 1600 + minor 10% × 800 = 80 → 1680
-        body = (await h.client.post(ASSESSMENTS, json=changed(("benefit_month",), "2024-06"))).json()
+        body = (await module_h.client.post(ASSESSMENTS, json=changed(("benefit_month",), "2024-06"))).json()
 
         assert body["policy"]["version"] == "2023-07"
         assert body["policy"]["effective_from"] == "2023-07-01"
@@ -210,7 +200,7 @@ class TestAssessDibaoHousehold:
 class TestAssessEdgeConversions:
     """What `facts_from_request` turns into the engine's facts."""
 
-    async def test_self_care_tekun_and_prices(self, h: ServiceHarness) -> None:
+    async def test_self_care_tekun_and_prices(self, module_h: ServiceHarness) -> None:
         # 75, alone, no able supporter: 特困. Four self-care indicators failed → 全护理 1890;
         # basic ⌈1.3 × 850⌉ = 1105 → 2995. CPI 3.6%: ⌈850 × 3.6%⌉ = 31 for 1 person.
         body = {
@@ -230,7 +220,7 @@ class TestAssessEdgeConversions:
             "prices": {"cpi_yoy_percent": "3.6", "food_cpi_yoy_percent": "2"},
         }
 
-        response = await h.client.post(ASSESSMENTS, json=body)
+        response = await module_h.client.post(ASSESSMENTS, json=body)
 
         assert response.status_code == 200, response.text
         result = response.json()
@@ -244,36 +234,36 @@ class TestAssessEdgeConversions:
         assert result["next_review"] == "2025-07"
         assert "特困人员" in result["summary_zh"]
 
-    async def test_phase_out_from_a_current_case(self, h: ServiceHarness) -> None:
+    async def test_phase_out_from_a_current_case(self, module_h: ServiceHarness) -> None:
         # wage 1500 × 0.8 = 1200 ≥ 850 for one person: 渐退 at the current 500 until 2024-12
         body = changed(("members",), [dibao_body()["members"][0]])
         body["members"][0]["incomes"] = [{"category": "wage", "monthly": six_months("1500")}]
         body["current_case"] = {"monthly_benefit": "500.00", "income_rise_from_employment": True}
 
-        result = (await h.client.post(ASSESSMENTS, json=body)).json()
+        result = (await module_h.client.post(ASSESSMENTS, json=body)).json()
 
         assert result["category"] == "dibao_phase_out"
         assert result["phase_out_amount"] == "500.00"
         assert result["phase_out_until"] == "2024-12"
         assert result["monthly_total"] == "500.00"
 
-    async def test_temporary_emergency(self, h: ServiceHarness) -> None:
+    async def test_temporary_emergency(self, module_h: ServiceHarness) -> None:
         body = changed(("temporary",), {"kind": "emergency", "cause": "火灾", "requested": "3000"})
 
-        result = (await h.client.post(ASSESSMENTS, json=body)).json()
+        result = (await module_h.client.post(ASSESSMENTS, json=body)).json()
 
         assert result["temporary"]["granted"] == "2550.00"  # 3 × 850
         assert result["temporary"]["case_by_case"] is True
         assert result["temporary"]["approval_level"] == "town"
         assert result["temporary"]["reasons"][0]["message_en"]
 
-    async def test_dwellings_area_and_excluded_members(self, h: ServiceHarness) -> None:
+    async def test_dwellings_area_and_excluded_members(self, module_h: ServiceHarness) -> None:
         # The imprisoned spouse leaves the unit: 2 members, so 2 dwellings may total 30 × 2 = 60 m²;
         # 2 × 850 − 800 = 900 + the child's 85 = 985
         body = changed(("assets",), {"financial": "0", "dwellings": 2, "floor_area_m2": "60.00"})
         body["members"][1]["status"] = "imprisoned"
 
-        result = (await h.client.post(ASSESSMENTS, json=body)).json()
+        result = (await module_h.client.post(ASSESSMENTS, json=body)).json()
 
         assert result["excluded_members"] == [{"member_id": "spouse", "reason": "imprisoned"}]
         assert result["dibao_total"] == "985.00"
@@ -283,33 +273,33 @@ class TestAssessEdgeConversions:
         assert (dwellings["actual"], dwellings["limit"]) == ("60", "60")
 
         body["assets"]["floor_area_m2"] = "60.01"
-        result = (await h.client.post(ASSESSMENTS, json=body)).json()
+        result = (await module_h.client.post(ASSESSMENTS, json=body)).json()
         assert result["category"] != "dibao"
 
-    async def test_integer_json_amounts_are_accepted(self, h: ServiceHarness) -> None:
+    async def test_integer_json_amounts_are_accepted(self, module_h: ServiceHarness) -> None:
         body = changed(("members", 0, "incomes", 0, "monthly"), [1000] * 6)
 
-        result = (await h.client.post(ASSESSMENTS, json=body)).json()
+        result = (await module_h.client.post(ASSESSMENTS, json=body)).json()
 
         assert result["dibao_total"] == "1835.00"
 
 
 class TestAssessInvalidInput:
-    async def test_invalid_resident_id_check_digit(self, h: ServiceHarness) -> None:
+    async def test_invalid_resident_id_check_digit(self, module_h: ServiceHarness) -> None:
         wrong = SPOUSE_ID[:17] + ("0" if SPOUSE_ID[17] != "0" else "1")
 
-        response = await h.client.post(ASSESSMENTS, json=changed(("members", 1, "resident_id"), wrong))
+        response = await module_h.client.post(ASSESSMENTS, json=changed(("members", 1, "resident_id"), wrong))
 
         body = assert_error_shape(response, 422, "RequestValidationError")
         assert field_errors(body) == [(["body", "members", 1, "resident_id"], "resident_id_check_digit")]
         assert wrong not in response.text
 
-    async def test_negative_income(self, h: ServiceHarness) -> None:
+    async def test_negative_income(self, module_h: ServiceHarness) -> None:
         body = changed(
             ("members", 1, "incomes"), [{"category": "transfer", "monthly": ["-1.00", *six_months("0")[1:]]}]
         )
 
-        response = await h.client.post(ASSESSMENTS, json=body)
+        response = await module_h.client.post(ASSESSMENTS, json=body)
 
         body = assert_error_shape(response, 422, "RequestValidationError")
         assert (["body", "members", 1, "incomes", 0, "monthly", 0], "money_negative") in field_errors(body)
@@ -321,15 +311,17 @@ class TestAssessInvalidInput:
             (("assets", "financial"), ["body", "assets", "financial"]),
         ],
     )
-    async def test_float_money_is_refused(self, h: ServiceHarness, path: tuple[Any, ...], loc: list[Any]) -> None:
+    async def test_float_money_is_refused(
+        self, module_h: ServiceHarness, path: tuple[Any, ...], loc: list[Any]
+    ) -> None:
         # JSON number 1000.5 parses to a float: Money refuses floats (money_float), never rounds them
-        response = await h.client.post(ASSESSMENTS, json=changed(path, 1000.5))
+        response = await module_h.client.post(ASSESSMENTS, json=changed(path, 1000.5))
 
         body = assert_error_shape(response, 422, "RequestValidationError")
         assert field_errors(body) == [(loc, "money_float")]
 
-    async def test_more_than_two_decimals_is_refused(self, h: ServiceHarness) -> None:
-        response = await h.client.post(ASSESSMENTS, json=changed(("assets", "financial"), "1.234"))
+    async def test_more_than_two_decimals_is_refused(self, module_h: ServiceHarness) -> None:
+        response = await module_h.client.post(ASSESSMENTS, json=changed(("assets", "financial"), "1.234"))
 
         body = assert_error_shape(response, 422, "RequestValidationError")
         assert field_errors(body) == [(["body", "assets", "financial"], "money_precision")]
@@ -338,8 +330,8 @@ class TestAssessInvalidInput:
         ("code", "kind"),
         [("999999", "region_code_unknown"), ("520100", "region_not_county"), ("110105", "region_code_unknown")],
     )
-    async def test_region_must_be_a_guiyang_county(self, h: ServiceHarness, code: str, kind: str) -> None:
-        response = await h.client.post(ASSESSMENTS, json=changed(("region_code",), code))
+    async def test_region_must_be_a_guiyang_county(self, module_h: ServiceHarness, code: str, kind: str) -> None:
+        response = await module_h.client.post(ASSESSMENTS, json=changed(("region_code",), code))
 
         body = assert_error_shape(response, 422, "RequestValidationError")
         assert field_errors(body) == [(["body", "region_code"], kind)]
@@ -371,38 +363,38 @@ class TestAssessInvalidInput:
         ],
     )
     async def test_inconsistent_household(
-        self, h: ServiceHarness, mutate: Any, expected: list[tuple[list[Any], str]]
+        self, module_h: ServiceHarness, mutate: Any, expected: list[tuple[list[Any], str]]
     ) -> None:
         body = dibao_body()
         mutate(body)
 
-        response = await h.client.post(ASSESSMENTS, json=body)
+        response = await module_h.client.post(ASSESSMENTS, json=body)
 
         error = assert_error_shape(response, 422, "InconsistentHousehold")
         assert field_errors(error) == expected
         assert all(e["msg"] for e in error["detail"])
 
-    async def test_excluded_income_may_cover_fewer_months(self, h: ServiceHarness) -> None:
+    async def test_excluded_income_may_cover_fewer_months(self, module_h: ServiceHarness) -> None:
         body = changed(("members", 1, "incomes"), [{"category": "excluded_reward", "monthly": ["500"]}])
 
-        assert (await h.client.post(ASSESSMENTS, json=body)).status_code == 200
+        assert (await module_h.client.post(ASSESSMENTS, json=body)).status_code == 200
 
     @pytest.mark.parametrize("month", ["2020-01", "2023-06"])
-    async def test_a_month_before_any_policy_version(self, h: ServiceHarness, month: str) -> None:
-        response = await h.client.post(ASSESSMENTS, json=changed(("benefit_month",), month))
+    async def test_a_month_before_any_policy_version(self, module_h: ServiceHarness, month: str) -> None:
+        response = await module_h.client.post(ASSESSMENTS, json=changed(("benefit_month",), month))
 
         assert 400 <= response.status_code < 500
         body = assert_error_shape(response, 404, "PolicyNotInForce")
         assert "没有生效的政策参数版本" in body["message_zh"]
 
     @pytest.mark.parametrize("month", ["2024-13", "2024-7", "July"])
-    async def test_a_malformed_month(self, h: ServiceHarness, month: str) -> None:
-        response = await h.client.post(ASSESSMENTS, json=changed(("benefit_month",), month))
+    async def test_a_malformed_month(self, module_h: ServiceHarness, month: str) -> None:
+        response = await module_h.client.post(ASSESSMENTS, json=changed(("benefit_month",), month))
 
         body = assert_error_shape(response, 422, "RequestValidationError")
         assert [loc for loc, _ in field_errors(body)] == [["body", "benefit_month"]]
 
-    async def test_no_resident_id_in_any_response(self, h: ServiceHarness) -> None:
+    async def test_no_resident_id_in_any_response(self, module_h: ServiceHarness) -> None:
         bodies = [
             dibao_body(),
             changed(("members", 0, "relationship"), "spouse"),
@@ -412,7 +404,7 @@ class TestAssessInvalidInput:
             changed(("members", 2, "sanwu"), "not-a-bool"),
         ]
         for body in bodies:
-            response = await h.client.post(ASSESSMENTS, json=body)
+            response = await module_h.client.post(ASSESSMENTS, json=body)
             assert response.status_code != 500
             assert_no_resident_id(response.text)
 
@@ -428,8 +420,8 @@ def demo_yaml() -> dict[str, Any]:
 
 
 class TestPolicies:
-    async def test_list_both_versions_with_effective_dates(self, h: ServiceHarness) -> None:
-        response = await h.client.get(POLICIES)
+    async def test_list_both_versions_with_effective_dates(self, module_h: ServiceHarness) -> None:
+        response = await module_h.client.get(POLICIES)
 
         assert response.status_code == 200
         assert [(v["version"], v["effective_from"], v["illustrative"]) for v in response.json()] == [
@@ -438,8 +430,8 @@ class TestPolicies:
         ]
         assert all(v["policy_set"] == "guiyang-demo" and v["title"] for v in response.json())
 
-    async def test_one_version_has_every_parameter_with_its_source(self, h: ServiceHarness) -> None:
-        response = await h.client.get(f"{POLICIES}/2024-07")
+    async def test_one_version_has_every_parameter_with_its_source(self, module_h: ServiceHarness) -> None:
+        response = await module_h.client.get(f"{POLICIES}/2024-07")
 
         assert response.status_code == 200
         body = response.json()
@@ -458,23 +450,25 @@ class TestPolicies:
         assert parameters["dibao_standard.three_counties_one_city.rural"]["value"] == "525"
         assert parameters["marginal.income_multiple"]["source"] == "national"
 
-    async def test_the_older_version_keeps_its_values(self, h: ServiceHarness) -> None:
-        parameters = (await h.client.get(f"{POLICIES}/2023-07")).json()["parameters"]
+    async def test_the_older_version_keeps_its_values(self, module_h: ServiceHarness) -> None:
+        parameters = (await module_h.client.get(f"{POLICIES}/2023-07")).json()["parameters"]
 
         assert parameters["dibao_standard.six_districts.urban"]["value"] == "800"
         assert parameters["dibao_standard.three_counties_one_city.urban"]["value"] == "760"
         assert parameters["dibao_standard.three_counties_one_city.rural"]["value"] == "500"
 
     @pytest.mark.parametrize("version", ["2099-01", "2024-06"])
-    async def test_unknown_version(self, h: ServiceHarness, version: str) -> None:
-        response = await h.client.get(f"{POLICIES}/{version}")
+    async def test_unknown_version(self, module_h: ServiceHarness, version: str) -> None:
+        response = await module_h.client.get(f"{POLICIES}/{version}")
 
         body = assert_error_shape(response, 404, "PolicyVersionNotFound")
         assert version in body["detail"]
 
     @pytest.mark.parametrize("version", ["nope", "11010519491231002X"])
-    async def test_a_malformed_version_is_a_422_that_does_not_echo_it(self, h: ServiceHarness, version: str) -> None:
-        response = await h.client.get(f"{POLICIES}/{version}")
+    async def test_a_malformed_version_is_a_422_that_does_not_echo_it(
+        self, module_h: ServiceHarness, version: str
+    ) -> None:
+        response = await module_h.client.get(f"{POLICIES}/{version}")
 
         assert_error_shape(response, 422, "RequestValidationError")
         assert version not in response.text

@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
-from eligibility.main import DEFINITION
-from jiuzhu_platform.testing import ServiceHarness, service_harness
-
-
-@pytest.fixture
-async def h(tmp_path: Path) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
+from jiuzhu_platform.testing import ServiceHarness
 
 
 class TestDeadlines:

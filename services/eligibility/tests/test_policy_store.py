@@ -3,9 +3,7 @@ version is immutable once stored."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -14,14 +12,7 @@ from eligibility import service as eligibility_service
 from eligibility.adapters.orm import policy_version
 from eligibility.adapters.policy_files import policy_book
 from eligibility.domain.errors import PolicyVersionChanged
-from eligibility.main import DEFINITION
-from jiuzhu_platform.testing import ServiceHarness, service_harness
-
-
-@pytest.fixture
-async def h(tmp_path: Path) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
+from jiuzhu_platform.testing import ServiceHarness
 
 
 class TestLoadPolicies:

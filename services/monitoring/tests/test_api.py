@@ -7,7 +7,6 @@ the same code the worker loop runs for every fetched message.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -17,8 +16,8 @@ from pydantic import AwareDatetime, TypeAdapter
 from sqlalchemy import select
 
 from jiuzhu_platform.bus import Message, OutgoingMessage
-from jiuzhu_platform.testing import ServiceHarness, ThrowawayDatabases, service_harness
-from monitoring.adapters.orm import outbox, register_entry
+from jiuzhu_platform.testing import ServiceHarness, tier_harness
+from monitoring.adapters.orm import register_entry
 from monitoring.main import DEFINITION
 from shared.events import (
     ApplicationSubmitted,
@@ -74,19 +73,8 @@ async def deliver(h: ServiceHarness, event: Event) -> str:
     return await process(h, await publish(h, event.to_json_bytes(), key=event.subject.encode()))
 
 
-async def outbox_rows(h: ServiceHarness) -> list[Any]:
-    async with h.runtime.database.transaction() as session:
-        return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
-
-
 def parse_instant(text: str) -> datetime:
     return TypeAdapter(AwareDatetime).validate_python(text)
-
-
-@pytest.fixture
-async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
 
 
 class TestEmptyRegister:
@@ -166,7 +154,7 @@ class TestRegisterApplicantHousehold:
         assert entry["registered_at"] == registered_at
         assert parse_instant(entry["updated_at"]) >= parse_instant(registered_at)
         assert (await h.client.get(HOUSEHOLDS)).json()["total"] == 1
-        assert len(await outbox_rows(h)) == 1
+        assert len(await h.outbox_rows()) == 1
         assert await h.relay() == 1
         (message,) = h.bus.messages(TOPIC)
         event = parse_event(message.value)
@@ -194,7 +182,7 @@ class TestIdempotentConsumption:
         listing = (await h.client.get(HOUSEHOLDS)).json()
         assert listing["total"] == 1
         assert len(listing["items"]) == 1
-        assert len(await outbox_rows(h)) == 1
+        assert len(await h.outbox_rows()) == 1
 
     async def test_redelivered_copy_of_an_event_does_not_change_the_entry(self, h: ServiceHarness) -> None:
         household_id = uuid4()
@@ -253,7 +241,7 @@ class TestUnprocessableMessages:
         assert outcome == "ignored"
         assert h.bus.messages(DLQ) == []
         assert (await h.client.get(HOUSEHOLDS)).json()["total"] == 0
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
 
     async def test_ignored_event_is_recorded_so_a_redelivery_is_a_duplicate(self, h: ServiceHarness) -> None:
         provider_event = ProviderRegistered.create(
@@ -357,7 +345,7 @@ class TestBatchedConsumption:
         async with h.runtime.database.transaction() as session:
             rows = (await session.execute(select(register_entry).order_by(register_entry.c.household_id))).all()
         register = [(r.household_id, r.assistance_types, r.region_code, r.town_code, r.version) for r in rows]
-        events = [(row["event_type"], row["key"]) for row in await outbox_rows(h)]
+        events = [(row["event_type"], row["key"]) for row in await h.outbox_rows()]
         return register, events
 
     @pytest.mark.parametrize("tier", ["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
@@ -372,13 +360,9 @@ class TestBatchedConsumption:
             application_event(known, assistance_type=AssistanceType.MARGINAL, region_code="520103"),
         ]
         states = []
-        databases = None if tier == "embedded" else ThrowawayDatabases.required()
+        # Each run on a fresh database of the tier: on PostgreSQL the bulk statements really run there.
         for batched in (False, True):
-            database: dict[str, str] = {}
-            if databases is not None:  # PostgreSQL: the bulk statements really run there
-                database["database_url"] = await databases.create("monitoring")
-                await DEFINITION.migrate(database["database_url"])
-            async with service_harness(DEFINITION, tmp_path / str(batched), **database) as harness:
+            async with tier_harness(tier, DEFINITION, tmp_path / str(batched)) as harness:
                 await deliver(harness, application_event(known))  # already in the register
                 messages = [await publish(harness, e.to_json_bytes(), key=e.subject.encode()) for e in events]
                 (consumer,) = harness.definition.worker_components(harness.runtime).consumers
@@ -387,8 +371,6 @@ class TestBatchedConsumption:
                 else:
                     assert [await consumer.process(m) for m in messages] == ["applied"] * 6
                 states.append(await self.register_state(harness))
-        if databases is not None:
-            await databases.drop_all()
         one_by_one, batch = states
         assert batch == one_by_one
         register, outbox_events = batch

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -11,19 +10,15 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import select
 
 from jiuzhu_platform.testing import (
     ServiceHarness,
     recorded_unique_violations,
-    service_harness,
-    tier_harness,
     uncommitted_insert,
     wait_for_lock_waiters,
 )
 from payment import service as payment_service
-from payment.adapters.orm import outbox, payroll_run
-from payment.main import DEFINITION
+from payment.adapters.orm import payroll_run
 from shared.events import PayrollRunCreated, parse_event
 from shared.types import Period
 
@@ -35,30 +30,12 @@ def run_body(period: str = "2026-01", county_code: str = "520102") -> dict[str, 
     return {"period": period, "county_code": county_code}
 
 
-async def outbox_rows(h: ServiceHarness) -> list[Any]:
-    async with h.runtime.database.transaction() as session:
-        return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
-
-
 def assert_one_opened_and_the_rest_name_it(responses: list[httpx.Response]) -> None:
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
     (opened,) = [r.json()["id"] for r in responses if r.status_code == 201]
     for refused in (r.json() for r in responses if r.status_code == 409):
         assert refused["error"] == "PayrollRunExists"
         assert refused["detail"] == f"a payroll run for 520102 2026-03 already exists: {opened}"
-
-
-@pytest.fixture
-async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
-
-
-@pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
-async def tier_h(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    """The harness on SQLite (`embedded`) and on a throwaway PostgreSQL database (`distributed`)."""
-    async with tier_harness(request.param, DEFINITION, tmp_path) as harness:
-        yield harness
 
 
 class TestOpenPayrollRun:
@@ -90,7 +67,7 @@ class TestOpenPayrollRun:
         await h.client.post(RUNS, json=run_body())
         await h.client.post(RUNS, json=run_body())
 
-        assert len(await outbox_rows(h)) == 1
+        assert len(await h.outbox_rows()) == 1
 
     async def test_same_month_in_another_county_is_a_separate_run(self, h: ServiceHarness) -> None:
         first = await h.client.post(RUNS, json=run_body(county_code="520102"))
@@ -120,7 +97,7 @@ class TestOpenPayrollRun:
         assert body["error"] == "PayrollPeriodTooFarAhead"
         assert body["detail"] == "a payroll run can be opened at most for next month, not 2099-01"
         assert body["message_zh"] == "发放批次最多只能提前一个月建立，不能为 2099-01"
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
 
 
 class TestConcurrentOpening:
@@ -260,6 +237,6 @@ class TestFailedUnitOfWork:
         with pytest.raises(RuntimeError, match="crash before commit"):
             await open_then_crash()
 
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
         response = await h.client.post(RUNS, json=run_body(period="2026-01", county_code="520102"))
         assert response.status_code == 201

@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
 import httpx
 import pytest
-from sqlalchemy import select
 
 from jiuzhu_platform.testing import (
     ServiceHarness,
     recorded_unique_violations,
-    service_harness,
-    tier_harness,
     uncommitted_insert,
     wait_for_lock_waiters,
 )
 from procurement import service as procurement_service
-from procurement.adapters.orm import outbox, provider
-from procurement.main import DEFINITION
+from procurement.adapters.orm import provider
 from shared.events import ProviderRegistered, parse_event
 from shared.types import credit_code_check_char, org_code_check_char
 
@@ -42,30 +37,12 @@ def provider_body(credit_code: str = VALID_CODES[0], name: str = "贵阳市南�
     return {"credit_code": credit_code, "name": name}
 
 
-async def outbox_rows(h: ServiceHarness) -> list[Any]:
-    async with h.runtime.database.transaction() as session:
-        return list((await session.execute(select(outbox).order_by(outbox.c.seq))).mappings().all())
-
-
 def assert_one_registered_and_the_rest_name_it(responses: list[httpx.Response]) -> None:
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
     (registered,) = [r.json()["id"] for r in responses if r.status_code == 201]
     for refused in (r.json() for r in responses if r.status_code == 409):
         assert refused["error"] == "ProviderExists"
         assert refused["detail"] == f"a provider with credit code {VALID_CODES[0]} is already registered: {registered}"
-
-
-@pytest.fixture
-async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
-
-
-@pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
-async def tier_h(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    """The harness on SQLite (`embedded`) and on a throwaway PostgreSQL database (`distributed`)."""
-    async with tier_harness(request.param, DEFINITION, tmp_path) as harness:
-        yield harness
 
 
 class TestRegisterProvider:
@@ -145,7 +122,7 @@ class TestRejectDuplicateProvider:
         await h.client.post(PROVIDERS, json=provider_body())
         await h.client.post(PROVIDERS, json=provider_body())
 
-        assert len(await outbox_rows(h)) == 1
+        assert len(await h.outbox_rows()) == 1
 
 
 class TestConcurrentRegistration:
@@ -197,7 +174,7 @@ class TestRejectInvalidProvider:
         body = response.json()
         assert body["error"] == "RequestValidationError"
         assert [(e["loc"], e["type"]) for e in body["detail"]] == [(["body", "credit_code"], "credit_code_check_char")]
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
 
     @pytest.mark.parametrize(
         ("field", "value", "error_type"),
@@ -281,6 +258,6 @@ class TestFailedUnitOfWork:
         with pytest.raises(RuntimeError, match="crash before commit"):
             await register_then_crash()
 
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
         response = await h.client.post(PROVIDERS, json=provider_body(VALID_CODES[0]))
         assert response.status_code == 201

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
-from sqlalchemy import select
 
-from jiuzhu_platform.testing import ServiceHarness, service_harness
+from jiuzhu_platform.testing import ServiceHarness
 from shared.events import ConsentRecorded, parse_event
-from verification.adapters.orm import outbox
-from verification.main import DEFINITION
 
 VALID_ID = "11010519491231002X"
 VALID_ID_MASKED = "1101**********002X"
@@ -35,17 +31,6 @@ def consent_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return body
-
-
-async def outbox_rows(h: ServiceHarness) -> list[Any]:
-    async with h.runtime.database.transaction() as session:
-        return list((await session.execute(select(outbox))).mappings().all())
-
-
-@pytest.fixture
-async def h(tmp_path: Any) -> AsyncIterator[ServiceHarness]:
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
 
 
 class TestRecordConsent:
@@ -79,7 +64,7 @@ class TestRecordConsent:
     async def test_refused_consent_is_neither_stored_nor_announced(self, h: ServiceHarness) -> None:
         await h.client.post(CONSENTS, json=consent_body(signed_on=FAR_FUTURE))
 
-        assert await outbox_rows(h) == []
+        assert await h.outbox_rows() == []
         assert await h.relay() == 0
 
     @pytest.mark.parametrize(
@@ -164,5 +149,5 @@ class TestConsentRecordedEvent:
     async def test_outbox_payload_holds_no_full_resident_id(self, h: ServiceHarness) -> None:
         await h.client.post(CONSENTS, json=consent_body())
 
-        (row,) = await outbox_rows(h)
+        (row,) = await h.outbox_rows()
         assert VALID_ID.encode() not in bytes(row["payload"])

@@ -18,6 +18,7 @@ from jiuzhu_platform.testing import (
 )
 from procurement import service as procurement_service
 from procurement.adapters.orm import provider
+from procurement.adapters.repository import SqlProviderRepository
 from shared.events import ProviderRegistered, parse_event
 from shared.types import credit_code_check_char, org_code_check_char
 
@@ -251,7 +252,11 @@ class TestFailedUnitOfWork:
         async def register_then_crash() -> None:
             async with h.runtime.database.transaction() as session:
                 await procurement_service.register_provider(
-                    session, credit_code=VALID_CODES[0], name="x", correlation_id="c-crash", now=h.runtime.now
+                    SqlProviderRepository(session),
+                    credit_code=VALID_CODES[0],
+                    name="x",
+                    correlation_id="c-crash",
+                    now=h.runtime.now,
                 )
                 raise RuntimeError("crash before commit")
 

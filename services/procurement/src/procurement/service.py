@@ -1,4 +1,7 @@
-"""Procurement use cases. Never commits."""
+"""Procurement use cases: look up through the repository, decide with the domain rules, store
+the result with its event. No SQL and no commit here (the caller's transaction commits), so
+the use cases run on `FakeProviderRepository` without a database (tests/test_service.py); the
+routes hand them a `SqlProviderRepository` on the request's session."""
 
 from __future__ import annotations
 
@@ -6,10 +9,6 @@ from collections.abc import Callable
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from jiuzhu_platform.outbox import add_event
-from procurement.adapters.orm import outbox
 from procurement.adapters.repository import ProviderRepository
 from procurement.domain import rules
 from procurement.domain.errors import ProviderExists, ProviderNotFound
@@ -17,22 +16,20 @@ from procurement.domain.model import Provider
 
 
 async def register_provider(
-    session: AsyncSession, *, credit_code: str, name: str, correlation_id: str, now: Callable[[], datetime]
+    providers: ProviderRepository, *, credit_code: str, name: str, correlation_id: str, now: Callable[[], datetime]
 ) -> Provider:
-    repository = ProviderRepository(session)
-    existing = await repository.find_by_credit_code(credit_code)
+    existing = await providers.find_by_credit_code(credit_code)
     if existing is not None:
         raise ProviderExists(credit_code, existing.id)
     provider, event = rules.register_provider(
         credit_code=credit_code, name=name, correlation_id=correlation_id, now=now()
     )
-    await repository.add(provider)  # ProviderExists too if a concurrent registration won the unique key
-    await add_event(session, outbox, event, now=provider.registered_at)
+    await providers.add(provider, event)  # ProviderExists too if a concurrent registration won the code
     return provider
 
 
-async def get_provider(session: AsyncSession, provider_id: UUID) -> Provider:
-    provider = await ProviderRepository(session).get(provider_id)
+async def get_provider(providers: ProviderRepository, provider_id: UUID) -> Provider:
+    provider = await providers.get(provider_id)
     if provider is None:
         raise ProviderNotFound(provider_id)
     return provider

@@ -14,6 +14,7 @@ from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, S
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from procurement import service as procurement_service
+from procurement.adapters.repository import SqlProviderRepository
 from procurement.api.schemas import ProviderCreate, ProviderRead
 from procurement.domain.errors import ProviderExists, ProviderNotFound
 
@@ -38,7 +39,11 @@ async def create_provider(
     correlation_id: CorrelationIdDep,
 ) -> ProviderRead:
     provider = await procurement_service.register_provider(
-        session, credit_code=body.credit_code, name=body.name, correlation_id=correlation_id, now=runtime.now
+        SqlProviderRepository(session),
+        credit_code=body.credit_code,
+        name=body.name,
+        correlation_id=correlation_id,
+        now=runtime.now,
     )
     await audit.state_change(session, target_id=provider.id)
     return ProviderRead.model_validate(provider, from_attributes=True)
@@ -50,5 +55,5 @@ async def create_provider(
     responses=refusals(*PROTECTED, ProviderNotFound, RequestInvalid),
 )
 async def get_provider(provider_id: UUID, _caller: ProviderReader, session: ReadSessionDep) -> ProviderRead:
-    provider = await procurement_service.get_provider(session, provider_id)
+    provider = await procurement_service.get_provider(SqlProviderRepository(session), provider_id)
     return ProviderRead.model_validate(provider, from_attributes=True)

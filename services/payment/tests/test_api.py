@@ -1,4 +1,6 @@
-"""The payment API over HTTP: a migrated SQLite database, the in-process bus, the real app."""
+"""The payment API over HTTP: the real app on a migrated SQLite database and the in-process bus
+(`h`); the concurrency tests also on a throwaway PostgreSQL database (`tier_h`, marker
+`integration`), where writers really race."""
 
 from __future__ import annotations
 

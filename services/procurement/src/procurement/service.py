@@ -1,6 +1,6 @@
 """Procurement use cases: look up through the repository, decide with the domain rules, store
 the result with its event. No SQL and no commit here (the caller's transaction commits), so
-the use cases run on `FakeProviderRepository` without a database (tests/test_service.py); the
+the use cases run on `FakeProviderRepository` without a database (services/procurement/tests/test_service.py); the
 routes hand them a `SqlProviderRepository` on the request's session."""
 
 from __future__ import annotations

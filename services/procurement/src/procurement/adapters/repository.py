@@ -1,5 +1,5 @@
 """Loading and storing providers: the port the use cases need (`ProviderRepository`) and its
-SQL adapter (`SqlProviderRepository`). Tests use `FakeProviderRepository` (tests/fakes.py)."""
+SQL adapter (`SqlProviderRepository`). Tests use `FakeProviderRepository` (services/procurement/tests/fakes.py)."""
 
 from __future__ import annotations
 

@@ -4,9 +4,9 @@ tests; the integration and e2e tiers use the real PostgreSQL and Kafka (and the 
 as issuer).
 
 `tier_harness` runs the same harness on a throwaway PostgreSQL database (the `distributed`
-tier of a two-tier fixture), and the race helpers at the end (`uncommitted_insert`,
-`wait_for_lock_waiters`, `recorded_unique_violations`) stage and observe a real race on a
-unique key."""
+tier of a two-tier fixture), and the race helpers at the end stage and observe a real race on a
+unique key (`staged_unique_race`, built from `uncommitted_insert`, `wait_for_lock_waiters` and
+`recorded_unique_violations`)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -321,3 +321,36 @@ def recorded_unique_violations(database: Database) -> Iterator[list[IntegrityErr
         yield found
     finally:
         event.remove(database.engine.sync_engine, "handle_error", record)
+
+
+@dataclass
+class RaceOutcome:
+    responses: list[httpx.Response]
+    """The racing requests' responses, in the order they were sent."""
+    unique_violations: list[IntegrityError]
+    """What the database refused on the unique key: on PostgreSQL one per loser (the conflicts
+    came from `insert_unique`), on SQLite none (the use case's look-up answered)."""
+
+
+async def staged_unique_race(
+    h: ServiceHarness,
+    table: Table,
+    held: Mapping[str, Any],
+    send: Callable[[], Coroutine[Any, Any, httpx.Response]],
+    *,
+    count: int = 5,
+) -> RaceOutcome:
+    """`count` identical requests made to race on a unique key past the use case's look-up.
+
+    A transaction of the test holds `held` (a row of `table` with the key the requests will
+    insert) uncommitted while the requests are sent, so each finds nothing and goes on to its
+    insert; on PostgreSQL the helper waits until all `count` wait on the unique index, then
+    rolls back: they race, one inserts, the others are refused by the database. On SQLite the
+    writers queue behind the held write lock before their look-up, so the look-up answers."""
+    database = h.runtime.database
+    with recorded_unique_violations(database) as violations:
+        async with uncommitted_insert(database, table, held):
+            requests = [asyncio.create_task(send()) for _ in range(count)]
+            await wait_for_lock_waiters(database, count)
+        responses = list(await asyncio.gather(*requests))
+    return RaceOutcome(responses, list(violations))

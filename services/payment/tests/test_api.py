@@ -13,12 +13,7 @@ import httpx
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
 
-from jiuzhu_platform.testing import (
-    ServiceHarness,
-    recorded_unique_violations,
-    uncommitted_insert,
-    wait_for_lock_waiters,
-)
+from jiuzhu_platform.testing import ServiceHarness, staged_unique_race
 from payment import service as payment_service
 from payment.adapters.orm import payroll_run
 from shared.events import PayrollRunCreated, parse_event
@@ -123,7 +118,6 @@ class TestConcurrentOpening:
         uncommitted, so every request finds nothing and queues; its rollback releases them
         together. On PostgreSQL all five wait inside their INSERT (seen in pg_stat_activity)
         and four are refused by the database; on SQLite they queued before the look-up."""
-        database = tier_h.runtime.database
         held = {
             "id": uuid4(),
             "period": "2026-03",
@@ -132,17 +126,14 @@ class TestConcurrentOpening:
             "created_at": datetime.now(UTC),
             "correlation_id": "held-by-the-test",
         }
-        with recorded_unique_violations(database) as violations:
-            async with uncommitted_insert(database, payroll_run, held):
-                requests = [
-                    asyncio.create_task(tier_h.client.post(RUNS, json=run_body(period="2026-03"))) for _ in range(5)
-                ]
-                await wait_for_lock_waiters(database, 5)
-            responses = await asyncio.gather(*requests)
 
-        assert_one_opened_and_the_rest_name_it(responses)
+        race = await staged_unique_race(
+            tier_h, payroll_run, held, lambda: tier_h.client.post(RUNS, json=run_body(period="2026-03"))
+        )
+
+        assert_one_opened_and_the_rest_name_it(race.responses)
         assert await tier_h.relay() == 1
-        assert len(violations) == (4 if database.dialect == "postgresql" else 0)
+        assert len(race.unique_violations) == (4 if tier_h.runtime.database.dialect == "postgresql" else 0)
 
 
 class TestRejectInvalidPayrollRun:

@@ -12,12 +12,7 @@ from uuid import UUID, uuid4
 import httpx
 import pytest
 
-from jiuzhu_platform.testing import (
-    ServiceHarness,
-    recorded_unique_violations,
-    uncommitted_insert,
-    wait_for_lock_waiters,
-)
+from jiuzhu_platform.testing import ServiceHarness, staged_unique_race
 from procurement import service as procurement_service
 from procurement.adapters.orm import provider
 from procurement.adapters.repository import SqlProviderRepository
@@ -149,7 +144,6 @@ class TestConcurrentRegistration:
         so every request finds nothing and queues; its rollback releases them together. On
         PostgreSQL all five wait inside their INSERT (seen in pg_stat_activity) and four are
         refused by the database; on SQLite they queued before the look-up."""
-        database = tier_h.runtime.database
         held = {
             "id": uuid4(),
             "credit_code": VALID_CODES[0],
@@ -158,15 +152,14 @@ class TestConcurrentRegistration:
             "registered_at": datetime.now(UTC),
             "correlation_id": "held-by-the-test",
         }
-        with recorded_unique_violations(database) as violations:
-            async with uncommitted_insert(database, provider, held):
-                requests = [asyncio.create_task(tier_h.client.post(PROVIDERS, json=provider_body())) for _ in range(5)]
-                await wait_for_lock_waiters(database, 5)
-            responses = await asyncio.gather(*requests)
 
-        assert_one_registered_and_the_rest_name_it(responses)
+        race = await staged_unique_race(
+            tier_h, provider, held, lambda: tier_h.client.post(PROVIDERS, json=provider_body())
+        )
+
+        assert_one_registered_and_the_rest_name_it(race.responses)
         assert await tier_h.relay() == 1
-        assert len(violations) == (4 if database.dialect == "postgresql" else 0)
+        assert len(race.unique_violations) == (4 if tier_h.runtime.database.dialect == "postgresql" else 0)
 
 
 class TestRejectInvalidProvider:

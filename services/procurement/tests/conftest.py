@@ -1,27 +1,13 @@
-"""Fixtures of the procurement tests."""
+"""Fixtures of the procurement tests (with `h` and `tier_h` from services/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from jiuzhu_platform.testing import ServiceHarness, service_harness, tier_harness
+from jiuzhu_platform.definition import ServiceDefinition
 from procurement.main import DEFINITION
 
 
-@pytest.fixture
-async def h(tmp_path: Path) -> AsyncIterator[ServiceHarness]:
-    """The procurement app on a freshly migrated SQLite file and the in-process bus. `h.client`
-    sends a city-wide token with every scope; `h.anonymous_client(**claims)` any other caller."""
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
-
-
-@pytest.fixture(params=["embedded", pytest.param("distributed", marks=pytest.mark.integration)])
-async def tier_h(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ServiceHarness]:
-    """`h` on SQLite (`embedded`) and on a throwaway PostgreSQL database (`distributed`): for
-    what only PostgreSQL really exercises, such as concurrent writers."""
-    async with tier_harness(request.param, DEFINITION, tmp_path) as harness:
-        yield harness
+@pytest.fixture(scope="session")
+def definition() -> ServiceDefinition:
+    return DEFINITION

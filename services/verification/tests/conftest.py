@@ -1,19 +1,13 @@
-"""Fixtures of the verification tests."""
+"""Fixtures of the verification tests (with `h` and `tier_h` from services/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
-from jiuzhu_platform.testing import ServiceHarness, service_harness
+from jiuzhu_platform.definition import ServiceDefinition
 from verification.main import DEFINITION
 
 
-@pytest.fixture
-async def h(tmp_path: Path) -> AsyncIterator[ServiceHarness]:
-    """The verification app on a freshly migrated SQLite file and the in-process bus. `h.client`
-    sends a city-wide token with every scope; `h.anonymous_client(**claims)` any other caller."""
-    async with service_harness(DEFINITION, tmp_path) as harness:
-        yield harness
+@pytest.fixture(scope="session")
+def definition() -> ServiceDefinition:
+    return DEFINITION

@@ -26,7 +26,7 @@ from shared.events import parse_event
 from shared.topics import events_topic
 from tests.access.support import COUNTY, DEFINITIONS, RESIDENT_ID, feed_register
 
-ERROR_KEYS = {"error", "detail", "message_zh", "correlation_id"}
+ERROR_KEYS = {"error", "reason", "detail", "message_zh", "correlation_id"}
 
 
 @dataclass(frozen=True)
@@ -106,11 +106,11 @@ async def writer(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         yield harness
 
 
-def assert_common_error(response: httpx.Response, status: int, error: str) -> dict[str, Any]:
+def assert_common_error(response: httpx.Response, status: int, error: str, reason: str) -> dict[str, Any]:
     assert response.status_code == status, response.text
     body = response.json()
     assert set(body) >= ERROR_KEYS, body
-    assert body["error"] == error
+    assert (body["error"], body["reason"]) == (error, reason)
     assert body["correlation_id"] == response.headers["X-Request-ID"]
     return dict(body)
 
@@ -182,7 +182,7 @@ class TestErrorShape:
     async def test_an_unknown_route_is_404_in_the_common_shape(self, h: ServiceHarness, path: str) -> None:
         response = await h.client.get(path.format(service=h.definition.name), headers={"X-Request-ID": "rid-404"})
 
-        body = assert_common_error(response, 404, "NotFound")
+        body = assert_common_error(response, 404, "NotFound", "not_found")
         assert body["correlation_id"] == "rid-404"
         metrics = (await h.client.get("/metrics")).text
         assert 'http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1.0' in metrics
@@ -190,13 +190,13 @@ class TestErrorShape:
     async def test_a_wrong_method_is_405_in_the_common_shape(self, h: ServiceHarness) -> None:
         response = await h.client.delete(CHANGES[h.definition.name].path)
 
-        assert_common_error(response, 405, "MethodNotAllowed")
+        assert_common_error(response, 405, "MethodNotAllowed", "method_not_allowed")
 
     async def test_a_malformed_json_body_is_a_422_in_the_common_shape(self, writer: ServiceHarness) -> None:
         path = CHANGES[writer.definition.name].path
 
         response = await writer.client.post(path, content=b"{", headers={"Content-Type": "application/json"})
 
-        body = assert_common_error(response, 422, "RequestValidationError")
+        body = assert_common_error(response, 422, "RequestValidationError", "request_invalid")
         assert body["message_zh"] == "请求参数校验失败"
         assert [e["type"] for e in body["detail"]] == ["json_invalid"]

@@ -31,7 +31,7 @@ def assert_one_opened_and_the_rest_name_it(responses: list[httpx.Response]) -> N
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
     (opened,) = [r.json()["id"] for r in responses if r.status_code == 201]
     for refused in (r.json() for r in responses if r.status_code == 409):
-        assert refused["error"] == "PayrollRunExists"
+        assert (refused["error"], refused["reason"]) == ("PayrollRunExists", "payroll_run_exists")
         assert refused["detail"] == f"a payroll run for 520102 2026-03 already exists: {opened}"
 
 

@@ -39,7 +39,7 @@ def assert_one_registered_and_the_rest_name_it(responses: list[httpx.Response]) 
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
     (registered,) = [r.json()["id"] for r in responses if r.status_code == 201]
     for refused in (r.json() for r in responses if r.status_code == 409):
-        assert refused["error"] == "ProviderExists"
+        assert (refused["error"], refused["reason"]) == ("ProviderExists", "provider_exists")
         assert refused["detail"] == f"a provider with credit code {VALID_CODES[0]} is already registered: {registered}"
 
 

@@ -13,9 +13,11 @@ import httpx
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
 
+from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness, staged_unique_race
 from payment import service as payment_service
 from payment.adapters.orm import payroll_run
+from payment.domain.commands import OpenPayrollRun
 from shared.events import PayrollRunCreated, parse_event
 from shared.types import Period
 
@@ -218,12 +220,15 @@ class TestPayrollRunCreatedEvent:
         assert len(h.bus.messages(TOPIC)) == 1
 
 
+CITY_WIDE = RegionScope(AccessLevel.CITY)
+
+
 class TestFailedUnitOfWork:
     async def test_rolled_back_opening_leaves_no_run_behind(self, h: ServiceHarness) -> None:
         async def open_then_crash() -> None:
             async with h.runtime.database.transaction() as session:
                 await payment_service.open_payroll_run(
-                    session, period=Period(2026, 1), county_code="520102", correlation_id="c-crash", now=h.runtime.now
+                    session, CITY_WIDE, OpenPayrollRun(Period(2026, 1), "520102", "c-crash"), now=h.runtime.now
                 )
                 raise RuntimeError("crash before commit")
 

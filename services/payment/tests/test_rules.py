@@ -8,6 +8,7 @@ from uuid import uuid4
 import pytest
 
 from payment.domain import rules
+from payment.domain.commands import OpenPayrollRun
 from payment.domain.errors import PayrollPeriodTooFarAhead
 from payment.domain.model import PayrollRunStatus
 from shared.events import PayrollRunCreated, parse_event
@@ -22,15 +23,13 @@ MID_DECEMBER = datetime(2026, 12, 15, 4, 0, tzinfo=UTC)
 
 
 def open_run(period: Period, now: datetime = MID_JANUARY) -> PayrollRunCreated:
-    _, event = rules.open_payroll_run(period=period, county_code="520102", correlation_id="corr-1", now=now)
+    _, event = rules.open_payroll_run(OpenPayrollRun(period, "520102", "corr-1"), now=now)
     return event
 
 
 class TestOpenPayrollRun:
     def test_run_is_a_draft_with_the_given_facts(self) -> None:
-        run, event = rules.open_payroll_run(
-            period=Period(2026, 1), county_code="520121", correlation_id="corr-1", now=MID_JANUARY
-        )
+        run, event = rules.open_payroll_run(OpenPayrollRun(Period(2026, 1), "520121", "corr-1"), now=MID_JANUARY)
 
         assert run.period == Period(2026, 1)
         assert run.county_code == "520121"
@@ -49,7 +48,7 @@ class TestOpenPayrollRun:
         run_id = uuid4()
 
         run, event = rules.open_payroll_run(
-            period=Period(2026, 1), county_code="520102", correlation_id="c", now=MID_JANUARY, run_id=run_id
+            OpenPayrollRun(Period(2026, 1), "520102", "c"), now=MID_JANUARY, run_id=run_id
         )
 
         assert run.id == run_id

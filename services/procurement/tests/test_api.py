@@ -16,6 +16,7 @@ from jiuzhu_platform.testing import ServiceHarness, staged_unique_race
 from procurement import service as procurement_service
 from procurement.adapters.orm import provider
 from procurement.adapters.repository import SqlProviderRepository
+from procurement.domain.commands import RegisterProvider
 from shared.events import ProviderRegistered, parse_event
 from shared.types import credit_code_check_char, org_code_check_char
 
@@ -247,11 +248,7 @@ class TestFailedUnitOfWork:
         async def register_then_crash() -> None:
             async with h.runtime.database.transaction() as session:
                 await procurement_service.register_provider(
-                    SqlProviderRepository(session),
-                    credit_code=VALID_CODES[0],
-                    name="x",
-                    correlation_id="c-crash",
-                    now=h.runtime.now,
+                    SqlProviderRepository(session), RegisterProvider(VALID_CODES[0], "x", "c-crash"), now=h.runtime.now
                 )
                 raise RuntimeError("crash before commit")
 

@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from procurement.domain import rules
+from procurement.domain.commands import RegisterProvider
 from shared.events import ProviderRegistered, parse_event
 from shared.types import credit_code_check_char, org_code_check_char, validate_credit_code
 
@@ -25,7 +26,7 @@ def make_credit_code(prefix: str, division: str = "520102", org_body: str = "123
 class TestRegisterProvider:
     def test_provider_and_event_carry_the_given_facts(self) -> None:
         provider, event = rules.register_provider(
-            credit_code="91512081MA62K0260E", name="某某服务有限公司", correlation_id="corr-1", now=NOW
+            RegisterProvider("91512081MA62K0260E", "某某服务有限公司", "corr-1"), now=NOW
         )
 
         assert provider.credit_code == "91512081MA62K0260E"
@@ -42,19 +43,19 @@ class TestRegisterProvider:
         assert event.data.name == "某某服务有限公司"
 
     def test_each_registration_gets_its_own_id(self) -> None:
-        first, _ = rules.register_provider(credit_code="91110000600037341L", name="a", correlation_id="c", now=NOW)
-        second, _ = rules.register_provider(credit_code="91110000600037341L", name="a", correlation_id="c", now=NOW)
+        first, _ = rules.register_provider(RegisterProvider("91110000600037341L", "a", "c"), now=NOW)
+        second, _ = rules.register_provider(RegisterProvider("91110000600037341L", "a", "c"), now=NOW)
 
         assert first.id != second.id
 
     def test_event_survives_a_round_trip_through_bytes(self) -> None:
-        _, event = rules.register_provider(credit_code="91350200MA2YJ1XR9G", name="a", correlation_id="c", now=NOW)
+        _, event = rules.register_provider(RegisterProvider("91350200MA2YJ1XR9G", "a", "c"), now=NOW)
 
         assert parse_event(event.to_json_bytes()) == event
 
     def test_code_that_fails_its_check_cannot_be_announced(self) -> None:
         with pytest.raises(ValidationError, match="credit_code_check_char"):
-            rules.register_provider(credit_code="91350203M0001QAY9B", name="a", correlation_id="c", now=NOW)
+            rules.register_provider(RegisterProvider("91350203M0001QAY9B", "a", "c"), now=NOW)
 
 
 class TestRegistrationCategory:
@@ -75,14 +76,12 @@ class TestRegistrationCategory:
         ],
     )
     def test_category_is_the_code_prefix_from_the_table(self, credit_code: str, category: str) -> None:
-        provider, _ = rules.register_provider(credit_code=credit_code, name="a", correlation_id="c", now=NOW)
+        provider, _ = rules.register_provider(RegisterProvider(credit_code, "a", "c"), now=NOW)
 
         assert provider.registration_category == category
 
     @pytest.mark.parametrize("prefix", ["A1", "99", "14"])
     def test_prefix_not_in_the_table_leaves_the_category_empty(self, prefix: str) -> None:
-        provider, _ = rules.register_provider(
-            credit_code=make_credit_code(prefix), name="a", correlation_id="c", now=NOW
-        )
+        provider, _ = rules.register_provider(RegisterProvider(make_credit_code(prefix), "a", "c"), now=NOW)
 
         assert provider.registration_category is None

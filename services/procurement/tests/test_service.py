@@ -12,6 +12,7 @@ from uuid import uuid4
 import pytest
 
 from procurement import service as procurement_service
+from procurement.domain.commands import RegisterProvider
 from procurement.domain.errors import ProviderExists, ProviderNotFound
 from procurement.domain.model import Provider
 from services.procurement.tests.fakes import FakeProviderRepository
@@ -38,7 +39,7 @@ def registered_provider(credit_code: str = CODE) -> Provider:
 
 async def register(providers: FakeProviderRepository, credit_code: str = CODE) -> Provider:
     return await procurement_service.register_provider(
-        providers, credit_code=credit_code, name="阳光社工", correlation_id="c-1", now=clock
+        providers, RegisterProvider(credit_code, "阳光社工", "c-1"), now=clock
     )
 
 

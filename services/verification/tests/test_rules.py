@@ -11,6 +11,7 @@ import pytest
 from shared.events import ConsentRecorded, parse_event
 from shared.types import NaiveDatetimeError, ResidentId
 from verification.domain import rules
+from verification.domain.commands import RecordConsent
 from verification.domain.errors import ConsentSignedInFuture
 from verification.domain.model import Consent
 
@@ -33,7 +34,8 @@ def record(**overrides: Any) -> tuple[Consent, ConsentRecorded]:
         "now": LATE_EVENING_SHANGHAI,
     }
     arguments.update(overrides)
-    return rules.record_consent(**arguments)
+    now = arguments.pop("now")
+    return rules.record_consent(RecordConsent(**arguments), now=now)
 
 
 class TestRecordConsent:

@@ -122,6 +122,20 @@ class RegionScope:
             )
         return region_code == self.region_code  # TOWN: the same 12-digit town code only
 
+    def default_town(self, county_code: str, town_code: str | None) -> str | None:
+        """The town a new record is placed in: the given one, else a town-level caller's own
+        town when they work in that county (a town caseworker's records belong to their town)."""
+        if town_code is not None:
+            return town_code
+        if self.level is AccessLevel.TOWN and self.region_code is not None and self.region_code[:6] == county_code:
+            return self.region_code
+        return None
+
+    def require(self, *, region_code: str | None = None, household_id: str | None = None) -> None:
+        """Raise `RegionNotAllowed` unless the record (its area, its household) is within."""
+        if not self.allows(region_code=region_code, household_id=household_id):
+            raise RegionNotAllowed()
+
 
 def can_access(principal: Principal, *, region_code: str | None = None, household_id: str | None = None) -> bool:
     """Whether `principal` may see or change a record of this region and household."""
@@ -135,11 +149,5 @@ def require_region(principal: Principal, region_code: str | None = None, househo
 
 
 def default_town(principal: Principal, county_code: str, town_code: str | None) -> str | None:
-    """The town a new record is placed in: the given one, else the town of a town-level caller
-    working in that county (a town caseworker's records belong to their town), else none."""
-    if town_code is not None:
-        return town_code
-    region = principal.region_code
-    if region is not None and _TOWN_CODE.fullmatch(region) and region[:6] == county_code:
-        return region
-    return None
+    """`RegionScope.default_town` for a principal."""
+    return RegionScope.for_principal(principal).default_town(county_code, town_code)

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.auth import AccessLevel, RegionNotAllowed, RegionScope
 from jiuzhu_platform.outbox import add_events
 from monitoring.adapters.orm import outbox
 from monitoring.adapters.repository import RegisterRepository
@@ -69,22 +70,24 @@ async def register_from_applications(
     return entries
 
 
-async def get_household(session: AsyncSession, household_id: UUID) -> RegisterEntry:
+async def get_household(session: AsyncSession, scope: RegionScope, household_id: UUID) -> RegisterEntry:
+    """One household, if it is within the caller's `scope`."""
     entry = await RegisterRepository(session).get(household_id)
     if entry is None:
         raise HouseholdNotInRegister(household_id)
+    scope.require(region_code=entry.area_code, household_id=str(entry.household_id))
     return entry
 
 
 async def list_households(
-    session: AsyncSession,
-    *,
-    region_code: str | None,
-    limit: int,
-    offset: int,
-    region_prefix: str = "",
-    household_id: UUID | None = None,
+    session: AsyncSession, scope: RegionScope, *, region_code: str | None, limit: int, offset: int
 ) -> tuple[Sequence[RegisterEntry], int]:
-    return await RegisterRepository(session).page(
-        region_code=region_code, limit=limit, offset=offset, region_prefix=region_prefix, household_id=household_id
-    )
+    """A page of the register within the caller's `scope` (filtered in the query), optionally
+    of one county: the caller's own, or one within their area (a town's staff may name their
+    county and see their town's part of it)."""
+    if scope.level is AccessLevel.NONE:
+        raise RegionNotAllowed("the caller has no area to list", "调用方没有可查看的辖区")
+    own_county = scope.region_code[:6] if scope.level is AccessLevel.TOWN and scope.region_code else None
+    if region_code is not None and region_code != own_county:
+        scope.require(region_code=region_code)
+    return await RegisterRepository(session).page(scope, region_code=region_code, limit=limit, offset=offset)

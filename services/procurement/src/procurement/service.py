@@ -11,19 +11,18 @@ from uuid import UUID
 
 from procurement.adapters.repository import ProviderRepository
 from procurement.domain import rules
+from procurement.domain.commands import RegisterProvider
 from procurement.domain.errors import ProviderExists, ProviderNotFound
 from procurement.domain.model import Provider
 
 
 async def register_provider(
-    providers: ProviderRepository, *, credit_code: str, name: str, correlation_id: str, now: Callable[[], datetime]
+    providers: ProviderRepository, cmd: RegisterProvider, *, now: Callable[[], datetime]
 ) -> Provider:
-    existing = await providers.find_by_credit_code(credit_code)
+    existing = await providers.find_by_credit_code(cmd.credit_code)
     if existing is not None:
-        raise ProviderExists(credit_code, existing.id)
-    provider, event = rules.register_provider(
-        credit_code=credit_code, name=name, correlation_id=correlation_id, now=now()
-    )
+        raise ProviderExists(cmd.credit_code, existing.id)
+    provider, event = rules.register_provider(cmd, now=now())
     await providers.add(provider, event)  # ProviderExists too if a concurrent registration won the code
     return provider
 

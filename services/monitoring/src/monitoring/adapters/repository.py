@@ -9,6 +9,8 @@ from uuid import UUID
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_platform.auth import RegionScope
+from jiuzhu_platform.scoping import region_clause
 from monitoring.adapters.orm import register_entry as table
 from monitoring.domain.model import RegisterEntry
 
@@ -58,26 +60,15 @@ class RegisterRepository:
         )
 
     async def page(
-        self,
-        *,
-        region_code: str | None,
-        limit: int,
-        offset: int,
-        region_prefix: str = "",
-        household_id: UUID | None = None,
+        self, scope: RegionScope, *, region_code: str | None, limit: int, offset: int
     ) -> tuple[Sequence[RegisterEntry], int]:
-        """A page of the register: `region_code` exact, `region_prefix` the caller's area
-        (`""` = the whole city, a 6-digit county, a 12-digit town), `household_id` one
-        household (a citizen's own)."""
-        where: list[Any] = []
+        """A page of the register within `scope` (its SQL form, `region_clause`), of one county
+        when `region_code` is given, with the total of that selection."""
+        where: list[Any] = [
+            region_clause(scope, county=table.c.region_code, town=table.c.town_code, household=table.c.household_id)
+        ]
         if region_code is not None:
             where.append(table.c.region_code == region_code)
-        if len(region_prefix) == 12:  # a town: entries placed in that town
-            where.append(table.c.town_code == region_prefix)
-        elif region_prefix:  # a county: every entry of the county, with or without a town
-            where.append(table.c.region_code == region_prefix)
-        if household_id is not None:
-            where.append(table.c.household_id == household_id)
         total = await self.session.scalar(select(func.count()).select_from(table).where(*where))
         rows = (
             await self.session.execute(

@@ -16,6 +16,7 @@ from jiuzhu_platform.http_errors import refusals
 from procurement import service as procurement_service
 from procurement.adapters.repository import SqlProviderRepository
 from procurement.api.schemas import ProviderCreate, ProviderRead
+from procurement.domain.commands import RegisterProvider
 from procurement.domain.errors import ProviderExists, ProviderNotFound
 
 router = APIRouter(prefix="/v1/procurement", tags=["procurement"])
@@ -38,13 +39,8 @@ async def create_provider(
     audit: AuditDep,
     correlation_id: CorrelationIdDep,
 ) -> ProviderRead:
-    provider = await procurement_service.register_provider(
-        SqlProviderRepository(session),
-        credit_code=body.credit_code,
-        name=body.name,
-        correlation_id=correlation_id,
-        now=runtime.now,
-    )
+    command = RegisterProvider(credit_code=body.credit_code, name=body.name, correlation_id=correlation_id)
+    provider = await procurement_service.register_provider(SqlProviderRepository(session), command, now=runtime.now)
     await audit.state_change(session, target_id=provider.id)
     return ProviderRead.model_validate(provider, from_attributes=True)
 

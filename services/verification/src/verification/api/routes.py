@@ -8,24 +8,20 @@ from uuid import UUID
 from fastapi import APIRouter, status
 
 from jiuzhu_platform.access import AuditDep, PurposeQuery
-from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, default_town, require_region, requires
+from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from verification import service as verification_service
 from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead
+from verification.domain.commands import RecordConsent
 from verification.domain.errors import ConsentNotFound, ConsentSignedInFuture
-from verification.domain.model import Consent
 
 router = APIRouter(prefix="/v1/verification", tags=["verification"])
 
 ConsentWriter = Annotated[Principal, requires("verification:consents:write")]
 ConsentReader = Annotated[Principal, requires("verification:consents:read")]
 FullValueReader = Annotated[Principal, requires("verification:consents:read", "pii:read_full")]
-
-
-def _require_access(caller: Principal, consent: Consent) -> None:
-    require_region(caller, region_code=consent.area_code, household_id=str(consent.household_id))
 
 
 @router.post(
@@ -42,19 +38,18 @@ async def create_consent(
     audit: AuditDep,
     correlation_id: CorrelationIdDep,
 ) -> ConsentRead:
-    town_code = default_town(caller, body.region_code, body.town_code)
-    require_region(caller, region_code=town_code or body.region_code, household_id=str(body.household_id))
-    consent = await verification_service.record_consent(
-        session,
+    command = RecordConsent(
         household_id=body.household_id,
         region_code=body.region_code,
-        town_code=town_code,
+        town_code=body.town_code,
         subject_name=body.subject_name,
         subject_resident_id=body.subject_resident_id,
         purpose=body.purpose,
         signed_on=body.signed_on,
         correlation_id=correlation_id,
-        now=runtime.now,
+    )
+    consent = await verification_service.record_consent(
+        session, RegionScope.for_principal(caller), command, now=runtime.now
     )
     await audit.state_change(session, target_id=consent.id)
     return ConsentRead.model_validate(consent, from_attributes=True)
@@ -66,8 +61,7 @@ async def create_consent(
     responses=refusals(*PROTECTED, RegionNotAllowed, ConsentNotFound, RequestInvalid),
 )
 async def get_consent(consent_id: UUID, caller: ConsentReader, session: ReadSessionDep) -> ConsentRead:
-    consent = await verification_service.get_consent(session, consent_id)
-    _require_access(caller, consent)
+    consent = await verification_service.get_consent(session, RegionScope.for_principal(caller), consent_id)
     return ConsentRead.model_validate(consent, from_attributes=True)
 
 
@@ -83,8 +77,7 @@ async def get_consent_personal_data(
     session: SessionDep,
     audit: AuditDep,
 ) -> ConsentPersonalData:
-    consent = await verification_service.get_consent(session, consent_id)
-    _require_access(caller, consent)
+    consent = await verification_service.get_consent(session, RegionScope.for_principal(caller), consent_id)
     await audit.pii_read(session, target_id=consent.id, purpose=purpose, fields=["subject_resident_id"])
     return ConsentPersonalData(
         id=consent.id, subject_name=consent.subject_name, subject_resident_id=consent.subject_resident_id

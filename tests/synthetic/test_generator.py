@@ -16,6 +16,7 @@ The test may import ``eligibility`` (the request model); the generator itself mu
 from __future__ import annotations
 
 import ast
+import hashlib
 import itertools
 import json
 import re
@@ -28,7 +29,15 @@ from typing import Any
 import pytest
 
 from eligibility.api.assessment_schemas import AssessmentCreate
-from jiuzhu_synthetic import Band, Labels, expected_band, generate, generate_with_labels, target_band_shares
+from jiuzhu_synthetic import (
+    GENERATOR_VERSION,
+    Band,
+    Labels,
+    expected_band,
+    generate,
+    generate_with_labels,
+    target_band_shares,
+)
 from jiuzhu_synthetic.__main__ import main as cli_main
 from shared.regions import AreaGroup, area_group_of
 from shared.types import ResidentId, Sex, resident_id_check_digit
@@ -187,6 +196,34 @@ def test_a_slice_regenerates_alone() -> None:
     single = list(generate_with_labels(SEED, 1, start=507))
     assert single[0][0] == long_run[507]
     assert single[0][1].index == 507
+
+
+# SHA-256 of the CLI's output (households, labels) for fixed arguments, recorded with
+# GENERATOR_VERSION 2. A change that is meant to leave the output alone (a refactoring, a rename)
+# must leave these as they are; a change to the output bumps GENERATOR_VERSION and re-records them.
+GOLDEN: dict[tuple[str, ...], tuple[str, str]] = {
+    ("--seed", "1", "--count", "3000"): (
+        "f2dfdc57b5325ef07d06ef463e2744229a0cf7b8f94acf39e5a7f7ec374b5745",
+        "2dabb5f82a20deb96223ff31003d2d8edf44de3e5f59cb381b5f4e178dc03b4e",
+    ),
+    ("--seed", "20260301", "--count", "1000", "--start", "5000", "--benefit-month", "2024-06", "--months", "6"): (
+        "e07bc7010ed44d3cf90f9f3095c2b23bb84a6bab5ab3c9ffdbdd4ae28405a0c5",
+        "77a971c2f4a2f7a47540ce0030ed44a540483977f4198df133a17915f5a29f79",
+    ),
+    ("--seed", "7", "--count", "500", "--benefit-month", "2023-07", "--months", "1"): (
+        "2fd9ad3027f0afe17d0f8cc0481a090b3e987d13e656b88cfffbaec26ffabbb6",
+        "cb5e26ee5f549bacedbe4b91a98a7db2e1634429df98b161c7bbaa2f6fe0547c",
+    ),
+}
+
+
+@pytest.mark.parametrize("arguments", list(GOLDEN), ids=lambda arguments: " ".join(arguments))
+def test_fixed_arguments_write_the_recorded_json_lines(arguments: tuple[str, ...], tmp_path: Path) -> None:
+    out, labels = tmp_path / "h.jsonl", tmp_path / "l.jsonl"
+    assert cli_main([*arguments, "--out", str(out), "--labels", str(labels)]) == 0
+    digests = (hashlib.sha256(out.read_bytes()).hexdigest(), hashlib.sha256(labels.read_bytes()).hexdigest())
+    assert GENERATOR_VERSION == 2, "the output changed on purpose: re-record GOLDEN"
+    assert digests == GOLDEN[arguments]
 
 
 def test_generate_is_lazy_and_checks_arguments_eagerly() -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,9 +20,11 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from shared.types import (
     AwareDatetime,
     CreditCode,
+    InvalidArea,
     InvalidCreditCode,
     InvalidMoney,
     InvalidPeriod,
+    InvalidRate,
     InvalidResidentId,
     InvalidValueError,
     Money,
@@ -33,13 +37,18 @@ from shared.types import (
     business_date,
     convert_legacy_resident_id,
     credit_code_check_char,
+    format_centi_m2,
+    format_fen,
     from_fen,
     org_code_check_char,
     parse_money,
     parse_resident_id,
+    per_mille,
     registration_category,
     resident_id_check_digit,
+    round_fen,
     round_money,
+    to_centi_m2,
     to_fen,
     validate_credit_code,
 )
@@ -728,6 +737,110 @@ class TestFen:
     @given(st.integers(min_value=-(10**16), max_value=10**16))
     def test_from_fen_to_fen_round_trip(self, fen: int) -> None:
         assert to_fen(from_fen(fen)) == fen
+
+    @given(st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False))
+    def test_agrees_with_truncation_on_every_money_value(self, yuan: Decimal) -> None:
+        # Money fields hold at most two places, so the strict conversion and the truncating one
+        # it replaced (eligibility's `int(amount * 100)`) give the same fen on every valid input.
+        assert to_fen(parse_money(yuan)) == int(yuan * 100)
+
+    @pytest.mark.parametrize(("fen", "text"), [(12345, "123.45"), (0, "0.00"), (5, "0.05"), (-150, "-1.50")])
+    def test_format_fen(self, fen: int, text: str) -> None:
+        assert format_fen(fen) == text
+
+    @given(st.integers(min_value=-(10**16), max_value=10**16))
+    def test_format_fen_is_the_json_form_of_from_fen(self, fen: int) -> None:
+        assert format_fen(fen) == format(from_fen(fen), "f")
+        assert to_fen(Decimal(format_fen(fen))) == fen
+
+
+def fraction_rounded(value: Fraction, mode: str) -> int:
+    """An independent oracle for the roundings, on exact fractions."""
+    if mode == "up":
+        return math.ceil(value)
+    if mode == "down":
+        return math.floor(value)
+    magnitude = math.floor(abs(value) + Fraction(1, 2))
+    return magnitude if value >= 0 else -magnitude
+
+
+class TestRoundFen:
+    @given(
+        st.integers(min_value=-(10**12), max_value=10**12),
+        st.integers(min_value=1, max_value=10**6),
+        st.sampled_from(["fen", "jiao", "yuan"]),
+        st.sampled_from(["half_up", "up", "down"]),
+    )
+    def test_matches_exact_fractions(self, numerator: int, denominator: int, unit: Any, mode: Any) -> None:
+        step = {"fen": 1, "jiao": 10, "yuan": 100}[unit]
+        expected = fraction_rounded(Fraction(numerator, denominator * step), mode) * step
+        assert round_fen(numerator, denominator, unit=unit, mode=mode) == expected
+
+    def test_the_policy_rounding_examples(self) -> None:
+        assert round_fen(7875, unit="yuan", mode="up") == 7900  # 78.75 → 79
+        assert round_fen(85_000 * 150, 1000, unit="yuan", mode="up") == 12_800  # 850 × 15% = 127.5 → 128
+        assert round_fen(-250, unit="yuan", mode="half_up") == -300
+        assert round_fen(125, 10, unit="fen", mode="half_up") == 13
+
+    def test_refuses_a_non_positive_denominator_and_unknown_names(self) -> None:
+        with pytest.raises(ValueError, match="denominator"):
+            round_fen(1, 0, unit="yuan", mode="up")
+        with pytest.raises(ValueError, match="unknown rounding"):
+            round_fen(1, unit="cent", mode="up")  # type: ignore[arg-type]
+        with pytest.raises(ValueError, match="unknown rounding"):
+            round_fen(1, unit="fen", mode="banker")  # type: ignore[arg-type]
+
+    @given(
+        st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False),
+        st.sampled_from(["fen", "jiao", "yuan"]),
+        st.sampled_from(["half_up", "up", "down"]),
+    )
+    def test_round_money_is_its_decimal_face(self, value: Decimal, unit: Any, mode: Any) -> None:
+        numerator, denominator = value.as_integer_ratio()
+        expected = round_fen(numerator * 100, denominator, unit=unit, mode=mode)
+        assert to_fen(round_money(value, unit=unit, mode=mode)) == expected
+
+
+class TestPerMille:
+    @pytest.mark.parametrize(
+        ("value", "expected"),
+        [("0.20", 200), ("1.3", 1300), ("0.125", 125), ("3.5", 3500), ("-0.5", -500), ("0", 0), (2, 2000)],
+    )
+    def test_examples(self, value: str | int, expected: int) -> None:
+        assert per_mille(Decimal(value)) == expected
+
+    @pytest.mark.parametrize("value", ["0.1525", "NaN", "Infinity"])
+    def test_refuses_what_it_would_have_to_truncate(self, value: str) -> None:
+        with pytest.raises(InvalidRate, match="three decimals") as info:
+            per_mille(Decimal(value))
+        assert info.value.reason == "rate_precision"
+
+    @given(st.decimals(min_value=-1000, max_value=1000, places=2, allow_nan=False, allow_infinity=False))
+    def test_agrees_with_truncation_on_every_money_value(self, percent: Decimal) -> None:
+        # eligibility's CPI rises are Money (two places): the truncating `int(percent * 1000)`
+        # this replaced gave the same result on every valid input.
+        assert per_mille(percent) == int(percent * 1000)
+
+    @pytest.mark.parametrize("value", [0.2, True, "0.2"])
+    def test_type_errors(self, value: Any) -> None:
+        with pytest.raises(TypeError):
+            per_mille(value)
+
+
+class TestFloorArea:
+    @pytest.mark.parametrize(("m2", "centi"), [("61.37", 6137), ("60", 6000), ("0.5", 50), ("30.00", 3000)])
+    def test_round_trip(self, m2: str, centi: int) -> None:
+        assert to_centi_m2(Decimal(m2)) == centi
+        assert Decimal(format_centi_m2(centi)) == Decimal(m2)
+
+    def test_format_has_two_places(self) -> None:
+        assert format_centi_m2(6000) == "60.00"
+        assert format_centi_m2(5) == "0.05"
+
+    def test_refuses_what_it_would_have_to_truncate(self) -> None:
+        with pytest.raises(InvalidArea) as info:
+            to_centi_m2(Decimal("60.005"))
+        assert info.value.reason == "area_precision"
 
 
 # --------------------------------------------------------------------------------------

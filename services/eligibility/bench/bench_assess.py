@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from tqdm import tqdm
@@ -27,16 +28,14 @@ from eligibility.adapters.policy_files import policy_book
 from eligibility.domain.assessment import assess, dibao_baseline
 from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
 from jiuzhu_synthetic import generate
+from shared.types import to_centi_m2, to_fen
 
 SELF_CARE = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")
 
 
 def fen(text: str) -> int:
-    """ "1234.5" / "1234.56" / "-3" → fen, exactly (the generator writes plain decimals)."""
-    negative = text.startswith("-")
-    whole, _, frac = text.lstrip("-").partition(".")
-    value = int(whole) * 100 + int((frac + "00")[:2])
-    return -value if negative else value
+    """A money string of the generator ("1234.56") → fen, exactly (`shared.types.to_fen`)."""
+    return to_fen(Decimal(text))
 
 
 def birth_date(resident_id: str) -> date:
@@ -82,7 +81,7 @@ def facts(d: dict[str, Any]) -> HouseholdFacts:
         fen(assets["financial"]),
         tuple((fen(v["value"]), v["purpose"]) for v in assets.get("vehicles", ())),
         assets.get("dwellings", 0),
-        fen(assets["floor_area_m2"]),
+        to_centi_m2(Decimal(assets["floor_area_m2"])),
         assets.get("company_shareholding", False),
         None
         if rigid is None

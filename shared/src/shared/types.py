@@ -22,6 +22,7 @@ Error codes (the ``code`` attribute / Pydantic error ``type``):
 - region: ``region_code_format``, ``region_code_unknown``, ``region_not_county``
 - money: ``money_type``, ``money_float``, ``money_format``, ``money_not_finite``,
   ``money_out_of_range``, ``money_precision``, ``money_negative``
+- rate (‰): ``rate_precision``; floor area (centi-m²): ``area_precision``
 - period: ``period_type``, ``period_format``, ``period_month``, ``period_year``
 - time: ``datetime_naive``
 - text: ``text_empty``, ``text_too_long``, ``text_control_char``
@@ -39,7 +40,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NoReturn, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,9 +68,11 @@ __all__ = [
     "CountyCode",
     "CreditCode",
     "CreditCodeCheck",
+    "InvalidArea",
     "InvalidCreditCode",
     "InvalidMoney",
     "InvalidPeriod",
+    "InvalidRate",
     "InvalidRegionCode",
     "InvalidResidentId",
     "InvalidValueError",
@@ -81,17 +84,24 @@ __all__ = [
     "RegionCode",
     "RegistrationCategory",
     "ResidentId",
+    "RoundingMode",
+    "RoundingUnit",
     "Sex",
     "business_date",
     "convert_legacy_resident_id",
     "credit_code_check_char",
+    "format_centi_m2",
+    "format_fen",
     "from_fen",
     "org_code_check_char",
     "parse_money",
     "parse_resident_id",
+    "per_mille",
     "registration_category",
     "resident_id_check_digit",
+    "round_fen",
     "round_money",
+    "to_centi_m2",
     "to_fen",
     "validate_credit_code",
 ]
@@ -138,6 +148,14 @@ class InvalidRegionCode(InvalidValueError):
 
 class InvalidMoney(InvalidValueError):
     """Invalid money amount."""
+
+
+class InvalidRate(InvalidValueError):
+    """A rate that is not a whole number of thousandths (‰)."""
+
+
+class InvalidArea(InvalidValueError):
+    """A floor area that is not a whole number of hundredths of a square metre."""
 
 
 class InvalidPeriod(InvalidValueError):
@@ -857,12 +875,10 @@ TownCode: TypeAlias = Annotated[
 # --------------------------------------------------------------------------------------
 
 FEN = Decimal("0.01")
-_QUANTA: Mapping[str, Decimal] = {"fen": FEN, "jiao": Decimal("0.1"), "yuan": Decimal(1)}
-_ROUNDINGS: Mapping[str, str] = {
-    "half_up": ROUND_HALF_UP,
-    "up": ROUND_CEILING,
-    "down": ROUND_FLOOR,
-}
+RoundingUnit: TypeAlias = Literal["fen", "jiao", "yuan"]
+RoundingMode: TypeAlias = Literal["half_up", "up", "down"]
+_UNIT_FEN: Mapping[str, int] = {"fen": 1, "jiao": 10, "yuan": 100}
+_ROUNDING_MODES = frozenset({"half_up", "up", "down"})
 _MONEY_LIMIT = Decimal(10) ** 15  # exclusive bound on |amount|: fits NUMERIC(17, 2)
 _MONEY_RE = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _MONEY_MAX_STR = 40
@@ -931,21 +947,18 @@ def parse_money(value: Decimal | int | str) -> Decimal:
     if q != d:
         raise InvalidMoney(
             "money_precision",
-            "amount has more than two decimal places; round it with round_money() first",
+            "amount has more than two decimal places (finer than a fen); round it with round_money() first",
             "金额最多保留两位小数（到分）",
         )
     return _clean_zero(q)
 
 
-def round_money(
-    value: Decimal | int,
-    *,
-    unit: Literal["fen", "jiao", "yuan"] = "fen",
-    mode: Literal["half_up", "up", "down"] = "half_up",
-) -> Decimal:
-    """The one rounding function of the project. Returns two decimal places.
+def round_fen(numerator: int, denominator: int = 1, *, unit: RoundingUnit, mode: RoundingMode) -> int:
+    """The one rounding function of the project: the exact amount ``numerator / denominator``
+    fen (分), rounded to a whole ``unit`` and returned in integer fen. Integers only, so it is
+    exact and cheap enough for the rules' hot path; ``round_money`` is its ``Decimal`` face.
 
-    ``unit`` is the step: fen 0.01, jiao 0.1 or yuan 1. ``mode``:
+    ``unit`` is the step: fen (1), jiao (10) or yuan (100 fen). ``mode``:
 
     - ``"half_up"``: to the nearest step, halves away from zero (``2.5 → 3``,
       ``-2.5 → -3``), i.e. the usual 四舍五入;
@@ -954,23 +967,50 @@ def round_money(
       (recoveries, corrections) it makes the magnitude *smaller*;
     - ``"down"``: floor, towards −∞ (``2.99 → 2``, ``-2.01 → -3``).
 
+    ``round_fen(7875, unit="yuan", mode="up") == 7900`` (78.75 元 → 79 元);
+    ``round_fen(85_000 * 150, 1000, unit="yuan", mode="up") == 12_800`` (850 元 × 15% → 128 元).
+    Raises ``ValueError`` for a denominator ≤ 0 or an unknown unit or mode.
+    """
+    step = _UNIT_FEN.get(unit)
+    if step is None or mode not in _ROUNDING_MODES:
+        raise ValueError(f"unknown rounding unit {unit!r} or mode {mode!r}")
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    divisor = denominator * step
+    if mode == "up":
+        return -(-numerator // divisor) * step
+    if mode == "down":
+        return numerator // divisor * step
+    steps, remainder = divmod(abs(numerator), divisor)
+    if 2 * remainder >= divisor:
+        steps += 1
+    return (steps if numerator >= 0 else -steps) * step
+
+
+def round_money(value: Decimal | int, *, unit: RoundingUnit = "fen", mode: RoundingMode = "half_up") -> Decimal:
+    """``round_fen`` for an amount in yuan (元) as a ``Decimal``: returns two decimal places.
+
+    Same units and modes (``round_money(Decimal("2.5"), unit="yuan") == Decimal("3.00")``).
     Idempotent: ``round_money(round_money(x, u, m), u, m) == round_money(x, u, m)``.
     Floats and booleans raise ``TypeError``.
     """
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"round_money() needs a Decimal or int, got {type(value).__name__}")
-    try:
-        quantum = _QUANTA[unit]
-        rounding = _ROUNDINGS[mode]
-    except KeyError:
-        raise ValueError(f"unknown rounding unit {unit!r} or mode {mode!r}") from None
+    if unit not in _UNIT_FEN or mode not in _ROUNDING_MODES:
+        raise ValueError(f"unknown rounding unit {unit!r} or mode {mode!r}")
     d = Decimal(value)
     _check_finite(d)
-    return _clean_zero(d.quantize(quantum, rounding=rounding).quantize(FEN))
+    numerator, denominator = d.as_integer_ratio()
+    return from_fen(round_fen(numerator * 100, denominator, unit=unit, mode=mode))
 
 
 def to_fen(value: Decimal) -> int:
-    """Yuan → integer fen (分). The amount must already be exact to the fen."""
+    """Yuan → integer fen (分), exactly: ``to_fen(Decimal("123.45")) == 12345``.
+
+    The one conversion from ``Decimal`` yuan to fen. Strict: an amount finer than a fen
+    (``"1.234"``) raises ``InvalidMoney`` (``money_precision``) instead of being truncated, as
+    do amounts ``parse_money`` refuses. ``Money`` fields already hold at most two places.
+    """
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"to_fen() needs a Decimal, got {type(value).__name__}")
     return int(parse_money(value).scaleb(2))
@@ -981,6 +1021,53 @@ def from_fen(fen: int) -> Decimal:
     if isinstance(fen, bool) or not isinstance(fen, int):
         raise TypeError(f"from_fen() needs an int, got {type(fen).__name__}")
     return Decimal(fen).scaleb(-2)
+
+
+def format_fen(fen: int) -> str:
+    """Integer fen as yuan with two places, the form amounts take in JSON and in explanations:
+    ``format_fen(12345) == "123.45"``, ``format_fen(-150) == "-1.50"``. Integer arithmetic only
+    (the synthetic generator formats millions of amounts)."""
+    return _hundredths_text(fen)
+
+
+def _hundredths_text(hundredths: int) -> str:
+    whole, part = divmod(abs(hundredths), 100)
+    return f"{'-' if hundredths < 0 else ''}{whole}.{part:02d}"
+
+
+def _scaled_exactly(value: Decimal | int, places: int) -> int | None:
+    """``value × 10^places`` as an int, or ``None`` when that is not a whole number (or not
+    finite). Never rounds."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"needs a Decimal or int, got {type(value).__name__}")
+    d = Decimal(value)
+    if not d.is_finite():
+        return None
+    try:
+        exact = d.quantize(Decimal(1).scaleb(-places))
+    except InvalidOperation:  # more digits than the context holds: not a plausible quantity
+        return None
+    if exact != d:
+        return None
+    return int(exact.scaleb(places))
+
+
+def per_mille(value: Decimal | int) -> int:
+    """A rate as an integer in thousandths (‰), exactly, so rules stay in integer arithmetic:
+    ``per_mille(Decimal("0.20")) == 200``. A percentage converts the same way into thousandths
+    of a percentage point (``per_mille(Decimal("3.8")) == 3800``, 3.8%).
+
+    Strict: more than three decimal places raise ``InvalidRate`` (``rate_precision``) instead
+    of being truncated.
+    """
+    scaled = _scaled_exactly(value, 3)
+    if scaled is None:
+        raise InvalidRate(
+            "rate_precision",
+            f"rate {value} has more than three decimals (or is not finite)",
+            "比率最多保留三位小数",
+        )
+    return scaled
 
 
 def _validate_money_field(value: Any) -> Decimal:
@@ -1028,6 +1115,31 @@ fraction) are rejected with ``money_float``."""
 
 NonNegativeMoney: TypeAlias = Annotated[Money, AfterValidator(_check_non_negative)]
 """``Money`` that is ≥ 0 (``money_negative`` otherwise)."""
+
+
+# --------------------------------------------------------------------------------------
+# Floor area: integer hundredths of a square metre (centi-m²)
+# --------------------------------------------------------------------------------------
+
+
+def to_centi_m2(area_m2: Decimal | int) -> int:
+    """Square metres → integer hundredths of a square metre (m² × 100), exactly:
+    ``to_centi_m2(Decimal("61.37")) == 6137``. Strict: an area finer than 0.01 m² raises
+    ``InvalidArea`` (``area_precision``) instead of being truncated."""
+    scaled = _scaled_exactly(area_m2, 2)
+    if scaled is None:
+        raise InvalidArea(
+            "area_precision",
+            f"floor area {area_m2} has more than two decimal places (or is not finite)",
+            "面积最多保留两位小数",
+        )
+    return scaled
+
+
+def format_centi_m2(centi_m2: int) -> str:
+    """Hundredths of a square metre as square metres with two places:
+    ``format_centi_m2(6137) == "61.37"``."""
+    return _hundredths_text(centi_m2)
 
 
 # --------------------------------------------------------------------------------------

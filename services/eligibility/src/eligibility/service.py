@@ -7,7 +7,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +23,7 @@ from eligibility.domain.policy import PolicyBook, PolicySet
 from eligibility.domain.termination import Trigger, dibao_triggers, tekun_triggers
 from jiuzhu_platform.outbox import add_event
 from shared.events import AssistanceType
-from shared.types import ResidentId
+from shared.types import ResidentId, per_mille, to_centi_m2, to_fen
 
 
 async def submit_application(
@@ -68,14 +67,6 @@ async def get_application(session: AsyncSession, application_id: UUID) -> Applic
     return application
 
 
-def fen(amount: Decimal) -> int:
-    return int(amount * 100)
-
-
-def per_mille(percent: Decimal) -> int:
-    return int(percent * 1000)
-
-
 def facts_from_request(body: AssessmentCreate) -> HouseholdFacts:
     members = tuple(
         MemberFacts(
@@ -94,7 +85,7 @@ def facts_from_request(body: AssessmentCreate) -> HouseholdFacts:
             sanwu=m.sanwu,
             self_care_failed=sum(not ok for ok in m.self_care.model_dump().values()),
             has_able_supporter=m.has_able_supporter,
-            incomes=tuple((i.category.value, tuple(fen(x) for x in i.monthly)) for i in m.incomes),
+            incomes=tuple((i.category.value, tuple(to_fen(x) for x in i.monthly)) for i in m.incomes),
         )
         for m in body.members
     )
@@ -105,15 +96,15 @@ def facts_from_request(body: AssessmentCreate) -> HouseholdFacts:
         hukou=body.hukou_type.value,
         benefit_month=body.benefit_month.first_day,
         members=members,
-        financial_assets=fen(body.assets.financial),
-        vehicles=tuple((fen(v.value), v.purpose) for v in body.assets.vehicles),
+        financial_assets=to_fen(body.assets.financial),
+        vehicles=tuple((to_fen(v.value), v.purpose) for v in body.assets.vehicles),
         dwellings=body.assets.dwellings,
-        floor_area_centi_m2=fen(body.assets.floor_area_m2),
+        floor_area_centi_m2=to_centi_m2(body.assets.floor_area_m2),
         company_shareholding=body.assets.company_shareholding,
         rigid_expenditure=(
             None
             if rigid is None
-            else (fen(rigid.medical), fen(rigid.education), fen(rigid.rehabilitation), fen(rigid.living))
+            else (to_fen(rigid.medical), to_fen(rigid.education), to_fen(rigid.rehabilitation), to_fen(rigid.living))
         ),
         irregular_income=body.irregular_income,
         single_person_member_id=body.single_person_member_id,
@@ -121,10 +112,10 @@ def facts_from_request(body: AssessmentCreate) -> HouseholdFacts:
             None
             if temporary is None
             else TemporaryFacts(
-                temporary.kind, temporary.cause, fen(temporary.requested), temporary.prior_grants_same_cause_12m
+                temporary.kind, temporary.cause, to_fen(temporary.requested), temporary.prior_grants_same_cause_12m
             )
         ),
-        current_benefit=None if body.current_case is None else fen(body.current_case.monthly_benefit),
+        current_benefit=None if body.current_case is None else to_fen(body.current_case.monthly_benefit),
         income_rise_from_employment=bool(body.current_case and body.current_case.income_rise_from_employment),
         cpi_rise=None if body.prices is None else per_mille(body.prices.cpi_yoy_percent),
         food_cpi_rise=None if body.prices is None else per_mille(body.prices.food_cpi_yoy_percent),

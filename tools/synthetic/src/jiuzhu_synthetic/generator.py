@@ -121,12 +121,13 @@ from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from itertools import accumulate
 from typing import Any
 
 from shared.regions import AreaGroup, area_group_of, guiyang_counties
-from shared.types import Period
+from shared.types import Period, format_centi_m2, format_fen, to_fen
 
 __all__ = [
     "GENERATOR_VERSION",
@@ -307,13 +308,6 @@ _MMDD_SUM = tuple(_digit_sum(md, 10) for md in _MMDD)
 _SEQ_SUM = tuple(_digit_sum(f"{s:03d}", 14) for s in range(1000))
 _YEAR_SUM = {y: _digit_sum(str(y), 6) for y in range(1850, 2200)}
 _AREA_SUM = {code: _digit_sum(code, 0) for code in (*_COUNTY_CODES, _OLD_XIAOHE, *_ELSEWHERE)}
-
-
-def _fmt(fen: int) -> str:
-    """Integer fen → "123.45" without Decimal."""
-    if fen < 0:
-        return "-" + _fmt(-fen)
-    return f"{fen // 100}.{fen % 100:02d}"
 
 
 # -------------------------------------------------------------------------------- config
@@ -635,15 +629,13 @@ def _lump(rng: random.Random, amount: int, months: int) -> list[int]:
 def _add_income(p: _P, category: str, values: list[int], window: int) -> None:
     p.recent += sum(values[-window:])
     p.total += sum(values)
-    # Inline formatting for the usual non-negative case (it is the hot loop).
-    monthly = [f"{v // 100}.{v % 100:02d}" for v in values] if min(values) >= 0 else [_fmt(v) for v in values]
-    p.incomes.append({"category": category, "monthly": monthly})
+    p.incomes.append({"category": category, "monthly": list(map(format_fen, values))})
 
 
 def _add_constant(p: _P, category: str, amount: int, cfg: _Config) -> None:
     p.recent += amount * cfg.window
     p.total += amount * cfg.months
-    p.incomes.append({"category": category, "monthly": [_fmt(amount)] * cfg.months})
+    p.incomes.append({"category": category, "monthly": [format_fen(amount)] * cfg.months})
 
 
 def _wage_gross(counted: int) -> int:
@@ -784,10 +776,10 @@ def _assets(rng: random.Random, band: Band, asset_fail: bool, n: int, standard: 
         if r() < (0.25 if rural else 0.4):
             work = r() < 0.15
             value = int(9_000_000 * math.exp(0.7 * rng.gauss(0.0, 1.0)))
-            vehicles.append({"value": _fmt(value - value % 100), "purpose": "work" if work else "private"})
+            vehicles.append({"value": format_fen(value - value % 100), "purpose": "work" if work else "private"})
             if r() < 0.08:
                 value = int(6_000_000 * math.exp(0.6 * rng.gauss(0.0, 1.0)))
-                vehicles.append({"value": _fmt(value - value % 100), "purpose": "private"})
+                vehicles.append({"value": format_fen(value - value % 100), "purpose": "private"})
         x = r()
         dwellings = 0 if x < 0.1 else (1 if x < 0.78 else (2 if x < 0.97 else 3))
         area = sum(5000 + int(r() * 11000) for _ in range(dwellings))
@@ -798,7 +790,7 @@ def _assets(rng: random.Random, band: Band, asset_fail: bool, n: int, standard: 
         financial = 0 if r() < 0.35 else int(r() * limit * standard * n)
         if r() < 0.06 and band is not _TEKUN:
             value = 300_000 + int(r() * 4_200_000)  # < 45,000 元
-            vehicles.append({"value": _fmt(value - value % 100), "purpose": "work"})
+            vehicles.append({"value": format_fen(value - value % 100), "purpose": "work"})
         dwellings = 1 if r() < (0.9 if rural else 0.62) else 0
         if band is _TEKUN:
             area = dwellings * (1500 + int(r() * 6500))
@@ -808,7 +800,7 @@ def _assets(rng: random.Random, band: Band, asset_fail: bool, n: int, standard: 
             x = r()
             if x < 0.4:
                 value = 6_000_000 + int(r() * 19_000_000)
-                vehicles = [{"value": _fmt(value - value % 100), "purpose": "private"}]
+                vehicles = [{"value": format_fen(value - value % 100), "purpose": "private"}]
             elif x < 0.7:
                 financial = (45 + int(r() * 105)) * standard * n + int(r() * 100_000)
             elif x < 0.8:
@@ -818,10 +810,10 @@ def _assets(rng: random.Random, band: Band, asset_fail: bool, n: int, standard: 
                 area = 9000 + int(r() * 15000) + 4000 * n
     financial -= financial % 100 if financial > 1_000_000 else 0
     return {
-        "financial": _fmt(financial),
+        "financial": format_fen(financial),
         "vehicles": vehicles,
         "dwellings": dwellings,
-        "floor_area_m2": _fmt(area),
+        "floor_area_m2": format_centi_m2(area),
         "company_shareholding": company,
     }
 
@@ -861,10 +853,10 @@ def _rigid(
         if medical + education + rehabilitation + living < total:
             medical = total - education - rehabilitation - living
         return {
-            "medical": _fmt(medical),
-            "education": _fmt(education),
-            "rehabilitation": _fmt(rehabilitation),
-            "living": _fmt(living),
+            "medical": format_fen(medical),
+            "education": format_fen(education),
+            "rehabilitation": format_fen(rehabilitation),
+            "living": format_fen(living),
         }
     present = 0.85 if band is _NONE else 0.95
     if r() >= present or (asset_fail and counted12 <= 0):
@@ -891,10 +883,10 @@ def _rigid(
             rehabilitation = rehabilitation * cap // total
             living = living * cap // total
     return {
-        "medical": _fmt(medical),
-        "education": _fmt(education),
-        "rehabilitation": _fmt(rehabilitation),
-        "living": _fmt(living),
+        "medical": format_fen(medical),
+        "education": format_fen(education),
+        "rehabilitation": format_fen(rehabilitation),
+        "living": format_fen(living),
     }
 
 
@@ -1000,15 +992,15 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
     if band is _DIBAO and r() < 0.55:
         gap = max(-(-(standard * n_unit - realised) // 100), 10 * n_unit)
         benefit = int(gap * (0.9 + 0.2 * r())) * 100
-        current = {"monthly_benefit": _fmt(benefit), "income_rise_from_employment": False}
+        current = {"monthly_benefit": format_fen(benefit), "income_rise_from_employment": False}
     elif band is _MARGINAL and r() < 0.2:
         phase_out = r() < 0.5
         benefit = (10 * n_unit + int(r() * 0.3 * standard * n_unit / 100)) * 100
-        current = {"monthly_benefit": _fmt(benefit), "income_rise_from_employment": phase_out}
+        current = {"monthly_benefit": format_fen(benefit), "income_rise_from_employment": phase_out}
     elif general and r() < 0.003:
         benefit = (10 + int(r() * 200)) * 100 * n_unit
         phase_out = r() < 0.5
-        current = {"monthly_benefit": _fmt(benefit), "income_rise_from_employment": phase_out}
+        current = {"monthly_benefit": format_fen(benefit), "income_rise_from_employment": phase_out}
     if benefit:
         _add_constant(applicant, "excluded_social_assistance", benefit, cfg)
     elif r() < 0.015:
@@ -1024,8 +1016,8 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
     assets = _assets(rng, band, asset_fail, n_unit, standard, rural)
     if general and applicant.supporter is False:
         floor_financial = 45 * standard + int(r() * 5_000_000)
-        if _fen(assets["financial"]) < floor_financial:
-            assets["financial"] = _fmt(floor_financial - floor_financial % 100)
+        if to_fen(Decimal(assets["financial"])) < floor_financial:
+            assets["financial"] = format_fen(floor_financial - floor_financial % 100)
 
     temporary: dict[str, Any] | None = None
     if r() < (0.024 if general else 0.08):
@@ -1039,7 +1031,7 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
         temporary = {
             "kind": kind,
             "cause": cause,
-            "requested": _fmt(requested),
+            "requested": format_fen(requested),
             "prior_grants_same_cause_12m": 0 if x < 0.8 else (1 if x < 0.95 else 2),
         }
 
@@ -1079,13 +1071,6 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
         phase_out=phase_out,
     )
     return household, labels
-
-
-def _fen(text: str) -> int:
-    negative = text[0] == "-"
-    whole, _, frac = text.lstrip("-").partition(".")
-    value = int(whole) * 100 + int(frac)
-    return -value if negative else value
 
 
 _MEMBER_IDS = tuple(f"m{k}" for k in range(1, 31))

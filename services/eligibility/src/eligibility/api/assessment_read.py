@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 from pydantic import BaseModel, Field
 
 from eligibility.domain.assessment import Assessment, Reason, Step
 from eligibility.domain.calendar import Deadline
-from eligibility.domain.explain import reason_text, step_text, summary, yuan
+from eligibility.domain.explain import reason_text, shown, step_text, summary, yuan
 from eligibility.domain.policy import ParamRef, PolicyVersion
 from eligibility.domain.termination import Trigger
 
@@ -117,14 +116,9 @@ def _unit(unit: str) -> str:
 
 def _step(step: Step) -> StepRead:
     zh, en = step_text(step)
-    value = (
-        yuan(step.value, step.scale)
-        if step.unit in ("fen", "fen_x") and isinstance(step.value, int)
-        else str(step.value)
-    )
     return StepRead(
         code=step.code,
-        value=value,
+        value=shown(step.unit, step.value, step.scale),
         unit=_unit(step.unit),
         subject=step.subject,
         message_zh=zh,
@@ -135,17 +129,11 @@ def _step(step: Step) -> StepRead:
 
 def _reason(reason: Reason) -> ReasonRead:
     zh, en = reason_text(reason)
-
-    def show(x: int) -> str:
-        if reason.unit == "fen":
-            return yuan(x)
-        return str(Decimal(x) / 100) if reason.unit == "m2_centi" else str(x)
-
     return ReasonRead(
         code=reason.code,
         passed=reason.passed,
-        actual=show(reason.actual),
-        limit=show(reason.limit),
+        actual=shown(reason.unit, reason.actual),
+        limit=shown(reason.unit, reason.limit),
         unit=_unit(reason.unit),
         rule=reason.rule,
         subject=reason.subject,

@@ -5,7 +5,8 @@ costs five times as much to build, and an assessment builds a dozen of them.)
 
 Sources: DOMAIN-RULES.md (national rules, cited as §) and POLICY-DEFAULTS.md (the demo values,
 which live in the policy data, never here). Arithmetic is exact and in integers: money in fen,
-rates in thousandths; an amount is rounded once, at the end, by `ceil_yuan`.
+rates in thousandths; an amount is rounded once, at the end, by `ceil_yuan` (the policy's ⌈⌉ through
+`shared.types.round_fen`).
 
 Decisions taken where the sources are silent (a careful caseworker's reading):
 - Household unit (§1.1): spouse, minor children and adult children who cannot live alone or are
@@ -48,6 +49,7 @@ from eligibility.domain.household import (
 )
 from eligibility.domain.policy import ParamRef, ResolvedPolicy
 from jiuzhu_platform.errors import DomainError
+from shared.types import round_fen
 
 CATEGORY_TEKUN = "tekun"
 CATEGORY_DIBAO = "dibao"
@@ -171,16 +173,10 @@ class Assessment:
 
 
 def ceil_yuan(numerator: int, denominator: int = 1) -> int:
-    """THE rounding of Jiuzhu's rules: `numerator / denominator` fen, rounded up to a whole
-    yuan, returned in fen. Exact (integers only); rounding up favours the household."""
-    if denominator <= 0:
-        raise ValueError("denominator must be positive")
-    return -((-numerator) // (denominator * 100)) * 100
-
-
-def nearest_fen(numerator: int, scale: int) -> int:
-    """`numerator / scale` to the nearest fen (half up), for display in a reason only."""
-    return (numerator * 2 + scale) // (2 * scale)
+    """The policy's ⌈⌉ (POLICY-DEFAULTS): `numerator / denominator` fen rounded up to a whole
+    yuan, in fen; rounding up favours the household. This is the project's one rounding
+    function, `shared.types.round_fen`, with the unit and direction the policy sets."""
+    return round_fen(numerator, denominator, unit="yuan", mode="up")
 
 
 def age_on(birth: date, day: date) -> int:
@@ -364,7 +360,7 @@ def asset_reasons(
             value < policy.vehicle_value_limit and purpose in ("work", "disabled_member")
             for value, purpose in facts.vehicles
         )
-    area_limit = policy.second_dwelling_area_per_person * 100 * n
+    area_limit = policy.second_dwelling_centi_m2_per_person * n
     dwellings_ok = facts.dwellings <= 1 or (facts.dwellings == 2 and facts.floor_area_centi_m2 <= area_limit)
     return [
         financial_reason(facts, n, policy, financial_months, name),
@@ -633,7 +629,7 @@ def _assess_dibao_and_low_income(
         Reason(
             "dibao.income",
             income_ok,
-            nearest_fen(total_x1000, scale),
+            round_fen(total_x1000, scale, unit="fen", mode="half_up"),  # shown in the reason
             policy.standard * n,
             "fen",
             "POLICY-DEFAULTS 低保 (per-capita income below the standard); DOMAIN-RULES §1.2",
@@ -677,7 +673,7 @@ def _assess_dibao_and_low_income(
         Reason(
             "marginal.income",
             marginal_income_ok,
-            nearest_fen(total_x1000, scale),
+            round_fen(total_x1000, scale, unit="fen", mode="half_up"),  # shown in the reason
             marginal_limit // scale,
             "fen",
             "POLICY-DEFAULTS 低保边缘 (per-capita income below 1.5 × the standard); DOMAIN-RULES §5.2",

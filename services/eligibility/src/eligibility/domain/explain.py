@@ -3,7 +3,7 @@ short summary a caseworker can read to the citizen (pure; values in, text out)."
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from eligibility.domain.assessment import (
     CATEGORY_DIBAO,
@@ -16,6 +16,7 @@ from eligibility.domain.assessment import (
     Reason,
     Step,
 )
+from shared.types import format_fen, round_fen
 
 CATEGORY_NAMES = {
     CATEGORY_TEKUN: ("特困人员救助供养", "support for destitute persons (特困)"),
@@ -95,30 +96,31 @@ REASON_TEXT: dict[str, tuple[str, str]] = {
 
 
 def yuan(fen: int, scale: int = 1) -> str:
-    """Fen (× scale) as a yuan string with two places, for display (half-up)."""
-    value = Decimal(fen) / Decimal(scale) / 100
-    return str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    """Fen (× scale) as a yuan string with two places, for display: `fen / scale` to the nearest
+    fen (half up), formatted (`shared.types.round_fen`, `format_fen`)."""
+    return format_fen(round_fen(fen, scale, unit="fen", mode="half_up"))
 
 
-def _value(unit: str, value: int | bool | str, scale: int) -> str:
+def shown(unit: str, value: int | bool | str, scale: int = 1) -> str:
+    """A step's or reason's value as people read it: money in yuan, floor area in m², else as is."""
     if unit in ("fen", "fen_x") and isinstance(value, int):
         return yuan(value, scale)
     if unit == "m2_centi" and isinstance(value, int):
-        return str(Decimal(value) / 100)
+        return str(Decimal(value) / 100)  # 6000 → "60", 6050 → "60.5"
     return str(value)
 
 
 def step_text(step: Step) -> tuple[str, str]:
     zh, en = STEP_TEXT.get(step.code, (step.code + ": {v}", step.code + ": {v}"))
-    v = _value(step.unit, step.value, step.scale)
+    v = shown(step.unit, step.value, step.scale)
     s = step.subject or ""
     return zh.format(v=v, s=s), en.format(v=v, s=s)
 
 
 def reason_text(reason: Reason) -> tuple[str, str]:
     zh, en = REASON_TEXT.get(reason.code, (reason.code, reason.code))
-    a = _value(reason.unit, reason.actual, 1)
-    limit = _value(reason.unit, reason.limit, 1)
+    a = shown(reason.unit, reason.actual)
+    limit = shown(reason.unit, reason.limit)
     s = reason.subject or ""
     zh, en = zh.format(a=a, l=limit, s=s), en.format(a=a, l=limit, s=s)
     if not reason.passed:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from jiuzhu_platform.errors import BadRequest, NotFound
 from shared.regions import area_group_of
+from shared.types import per_mille, to_centi_m2, to_fen
 
 SIX = "six_districts"
 THREE = "three_counties_one_city"
@@ -184,21 +185,6 @@ class ParamRef:
     source: str
 
 
-def _fen(value: Decimal) -> int:
-    fen = value * 100
-    if fen != fen.to_integral_value():
-        raise ValueError(f"{value} is not a whole number of fen")
-    return int(fen)
-
-
-def _per_mille(value: Decimal) -> int:
-    """A rate as an integer in thousandths (0.20 → 200), so rules stay in integer arithmetic."""
-    scaled = value * 1000
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"rate {value} has more than three decimals")
-    return int(scaled)
-
-
 class Citations(dict[tuple[str, ...], tuple[ParamRef, ...]]):
     """`cites[("a", "b")]` → the ParamRefs of parameters a and b, built once per policy and then
     shared by every explanation that cites them (the rules' hot path allocates nothing)."""
@@ -216,7 +202,8 @@ class Citations(dict[tuple[str, ...], tuple[ParamRef, ...]]):
 class ResolvedPolicy:
     """One version's values for one area and hukou type, ready for the rules.
 
-    Money in integer fen; rates in thousandths (‰); counts and ages as ints.
+    Money in integer fen; rates in thousandths (‰); floor areas in hundredths of a m²; counts
+    and ages as ints.
     """
 
     version: str
@@ -236,7 +223,7 @@ class ResolvedPolicy:
     financial_limit_months: int
     vehicle_value_limit: int
     exempt_vehicles_max: int
-    second_dwelling_area_per_person: int  # m²
+    second_dwelling_centi_m2_per_person: int  # floor area, m² × 100
     benefit_floor_per_member: int
     supplement_sanwu: int  # ‰
     supplement_severe_disability: int
@@ -294,7 +281,7 @@ def resolve(version: PolicyVersion, area_group: str, hukou: Literal["urban", "ru
     refs["dibao_standard"] = refs[standard_name]
     refs["dibao_standard.urban"] = refs[f"dibao_standard.{area_group}.urban"]
     refs["rigid.disposable_income"] = refs[f"rigid.disposable_income.{disposable_hukou}"]
-    min_wage = _fen(v("minimum_wage.tier1"))
+    min_wage = to_fen(v("minimum_wage.tier1"))
     return ResolvedPolicy(
         version=version.version,
         effective_from=version.effective_from,
@@ -303,46 +290,46 @@ def resolve(version: PolicyVersion, area_group: str, hukou: Literal["urban", "ru
         illustrative=version.is_illustrative,
         refs=refs,
         cites=Citations(refs),
-        standard=_fen(v(standard_name)),
-        urban_standard=_fen(v(f"dibao_standard.{area_group}.urban")),
-        six_district_standard=_fen(v("dibao_standard.six_districts.urban")),
+        standard=to_fen(v(standard_name)),
+        urban_standard=to_fen(v(f"dibao_standard.{area_group}.urban")),
+        six_district_standard=to_fen(v("dibao_standard.six_districts.urban")),
         min_wage_tier1=min_wage,
         lookback_months=int(v("income.lookback_months")),
-        employment_cost_rate=_per_mille(v("income.employment_cost_rate")),
-        employment_cost_cap=_fen(v("income.employment_cost_cap_min_wage_multiple") * v("minimum_wage.tier1")),
+        employment_cost_rate=per_mille(v("income.employment_cost_rate")),
+        employment_cost_cap=to_fen(v("income.employment_cost_cap_min_wage_multiple") * v("minimum_wage.tier1")),
         financial_limit_months=int(v("assets.financial_limit_months")),
-        vehicle_value_limit=_fen(v("assets.vehicle_value_limit")),
+        vehicle_value_limit=to_fen(v("assets.vehicle_value_limit")),
         exempt_vehicles_max=int(v("assets.exempt_vehicles_max")),
-        second_dwelling_area_per_person=int(v("assets.second_dwelling_area_per_person")),
-        benefit_floor_per_member=_fen(v("dibao.benefit_floor_per_member")),
-        supplement_sanwu=_per_mille(v("dibao.supplement.sanwu")),
-        supplement_severe_disability=_per_mille(v("dibao.supplement.severe_disability")),
-        supplement_serious_illness=_per_mille(v("dibao.supplement.serious_illness")),
-        supplement_aged=_per_mille(v("dibao.supplement.aged")),
+        second_dwelling_centi_m2_per_person=to_centi_m2(v("assets.second_dwelling_area_per_person")),
+        benefit_floor_per_member=to_fen(v("dibao.benefit_floor_per_member")),
+        supplement_sanwu=per_mille(v("dibao.supplement.sanwu")),
+        supplement_severe_disability=per_mille(v("dibao.supplement.severe_disability")),
+        supplement_serious_illness=per_mille(v("dibao.supplement.serious_illness")),
+        supplement_aged=per_mille(v("dibao.supplement.aged")),
         supplement_aged_from_age=int(v("dibao.supplement.aged_from_age")),
-        supplement_minor=_per_mille(v("dibao.supplement.minor")),
+        supplement_minor=per_mille(v("dibao.supplement.minor")),
         supplement_minor_below_age=int(v("dibao.supplement.minor_below_age")),
-        marginal_income_multiple=_per_mille(v("marginal.income_multiple")),
+        marginal_income_multiple=per_mille(v("marginal.income_multiple")),
         marginal_financial_limit_months=int(v("marginal.financial_limit_months")),
-        disposable_income_year=_fen(v(f"rigid.disposable_income.{disposable_hukou}")),
-        rigid_expense_ratio=_per_mille(v("rigid.expense_ratio")),
+        disposable_income_year=to_fen(v(f"rigid.disposable_income.{disposable_hukou}")),
+        rigid_expense_ratio=per_mille(v("rigid.expense_ratio")),
         rigid_lookback_months=int(v("rigid.lookback_months")),
         rigid_validity_months=int(v("rigid.validity_months")),
         tekun_elderly_age=int(v("tekun.elderly_age")),
         tekun_minor_age=int(v("tekun.minor_age")),
         tekun_minor_extended_age=int(v("tekun.minor_extended_age")),
-        tekun_basic_multiple=_per_mille(v("tekun.basic_multiple")),
-        tekun_care_self=_per_mille(v("tekun.care.self")),
-        tekun_care_partial=_per_mille(v("tekun.care.partial")),
-        tekun_care_full=_per_mille(v("tekun.care.full")),
+        tekun_basic_multiple=per_mille(v("tekun.basic_multiple")),
+        tekun_care_self=per_mille(v("tekun.care.self")),
+        tekun_care_partial=per_mille(v("tekun.care.partial")),
+        tekun_care_full=per_mille(v("tekun.care.full")),
         tekun_partial_from_failed=int(v("tekun.care.partial_from_failed")),
         tekun_full_from_failed=int(v("tekun.care.full_from_failed")),
         temporary_emergency_multiple=int(v("temporary.emergency_multiple")),
         temporary_cap_multiple=int(v("temporary.expenditure_cap_multiple")),
         temporary_town_multiple=int(v("temporary.town_approval_multiple")),
         temporary_max_grants=int(v("temporary.max_grants_same_cause_12m")),
-        cpi_trigger=_per_mille(v("price.cpi_trigger_percent")),
-        food_cpi_trigger=_per_mille(v("price.food_cpi_trigger_percent")),
+        cpi_trigger=per_mille(v("price.cpi_trigger_percent")),
+        food_cpi_trigger=per_mille(v("price.food_cpi_trigger_percent")),
         review_stable_months=int(v("review.stable_months")),
         review_variable_months=int(v("review.variable_months")),
         review_tekun_months=int(v("review.tekun_months")),

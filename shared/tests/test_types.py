@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import copy
 import json
 import math
@@ -34,6 +35,7 @@ from shared.types import (
     Period,
     ResidentId,
     Sex,
+    age_in_years,
     business_date,
     convert_legacy_resident_id,
     credit_code_check_char,
@@ -285,6 +287,20 @@ class TestAgeOn:
     def test_datetime_is_refused(self) -> None:
         with pytest.raises(TypeError):
             ResidentId(VALID_ID_FEMALE_1949).age_on(datetime(2020, 1, 1, tzinfo=UTC))
+
+    @given(st.dates(min_value=date(1900, 1, 1), max_value=date(2025, 12, 31)), st.integers(0, 40_000))
+    def test_age_in_years_counts_the_birthdays_passed(self, birth: date, days: int) -> None:
+        # the unchecked function the rules use (and age_on calls): the birthdays after `birth` up
+        # to and including `day`, a 29 February birthday falling on 1 March in common years
+        day = birth + timedelta(days=days)
+
+        def birthday(year: int) -> date:
+            if (birth.month, birth.day) == (2, 29) and not calendar.isleap(year):
+                return date(year, 3, 1)
+            return birth.replace(year=year)
+
+        passed = sum(birthday(year) <= day for year in range(birth.year + 1, day.year + 1))
+        assert age_in_years(birth, day) == passed
 
 
 class Applicant(BaseModel):

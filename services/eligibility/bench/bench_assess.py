@@ -18,7 +18,6 @@ import resource
 import sys
 import time
 from collections import Counter
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +27,7 @@ from eligibility.adapters.policy_files import policy_book
 from eligibility.domain.assessment import assess, dibao_baseline
 from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
 from jiuzhu_synthetic import generate
-from shared.types import to_centi_m2, to_fen
+from shared.types import Period, ResidentId, to_centi_m2, to_fen
 
 SELF_CARE = ("eating", "dressing", "bed_transfer", "toileting", "indoor_walking", "bathing")
 
@@ -38,21 +37,19 @@ def fen(text: str) -> int:
     return to_fen(Decimal(text))
 
 
-def birth_date(resident_id: str) -> date:
-    return date(int(resident_id[6:10]), int(resident_id[10:12]), int(resident_id[12:14]))
-
-
 def facts(d: dict[str, Any]) -> HouseholdFacts:
-    """The same conversion as the API's, from the generator's trusted dicts (no re-validation)."""
+    """The same conversion as the API's (the shared value types and unit helpers), from the generator's
+    dicts without building the request model."""
     members = []
     for m in d["members"]:
         disability = m.get("disability")
         care = m.get("self_care") or {}
+        resident_id = ResidentId(m["resident_id"])
         members.append(
             MemberFacts(
                 m["member_id"],
-                birth_date(m["resident_id"]),
-                m["resident_id"][:4] + "**********" + m["resident_id"][-4:],
+                resident_id.birth_date,
+                resident_id.masked(),
                 m["relationship"],
                 m.get("co_resident", True),
                 m.get("status", "none"),
@@ -72,11 +69,10 @@ def facts(d: dict[str, Any]) -> HouseholdFacts:
     rigid = d.get("rigid_expenditure_12m")
     temporary = d.get("temporary")
     current = d.get("current_case")
-    year, month = d["benefit_month"].split("-")
     return HouseholdFacts(
         d["region_code"],
         d["hukou_type"],
-        date(int(year), int(month), 1),
+        Period.parse(d["benefit_month"]).first_day,
         tuple(members),
         fen(assets["financial"]),
         tuple((fen(v["value"]), v["purpose"]) for v in assets.get("vehicles", ())),

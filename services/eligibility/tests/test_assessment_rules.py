@@ -23,12 +23,11 @@ from eligibility.domain.assessment import (
     InconsistentHousehold,
     Reason,
     add_months,
-    age_on,
     assess,
     ceil_yuan,
 )
 from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
-from shared.types import round_money
+from shared.types import age_in_years, round_money
 
 SIX = "520102"  # 南明区, six districts
 SIX_OTHER = "520115"  # 观山湖区, six districts
@@ -1363,7 +1362,7 @@ class TestAges:
         ],
     )
     def test_age_on(self, born: date, day: date, age: int) -> None:
-        assert age_on(born, day) == age
+        assert age_in_years(born, day) == age
 
     def test_add_months(self) -> None:
         assert add_months(date(2024, 7, 1), 5) == date(2024, 12, 1)

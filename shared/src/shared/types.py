@@ -87,6 +87,7 @@ __all__ = [
     "RoundingMode",
     "RoundingUnit",
     "Sex",
+    "age_in_years",
     "business_date",
     "convert_legacy_resident_id",
     "credit_code_check_char",
@@ -245,6 +246,14 @@ class Sex(StrEnum):
     FEMALE = "female"
 
 
+def age_in_years(birth_date: date, day: date) -> int:
+    """Age in full years (周岁) on ``day`` of someone born on ``birth_date``: one year older on
+    each birthday; a 29 February birthday turns on 1 March in common years. The one age
+    computation (``ResidentId.age_on`` adds its checks around it); no checks here, for the rules'
+    hot path, so a ``day`` before the birth gives a negative number."""
+    return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
+
+
 def resident_id_check_digit(body: str) -> str:
     """The GB 11643 check character (ISO 7064 MOD 11-2) for a 17-digit body."""
     if len(body) != 17 or not body.isascii() or not body.isdigit():
@@ -387,8 +396,7 @@ class ResidentId:
                 "reference date is before the birth date",
                 "参照日期早于出生日期",
             )
-        before_birthday = (ref_date.month, ref_date.day) < (birth.month, birth.day)
-        return ref_date.year - birth.year - int(before_birthday)
+        return age_in_years(birth, ref_date)
 
     def masked(self) -> str:
         """First 4 + 10 asterisks + last 4, e.g. ``5201**********123X``."""

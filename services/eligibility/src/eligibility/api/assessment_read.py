@@ -11,6 +11,7 @@ from eligibility.domain.calendar import Deadline
 from eligibility.domain.explain import reason_text, shown, step_text, summary, yuan
 from eligibility.domain.policy import ParamRef, PolicyVersion
 from eligibility.domain.termination import Trigger
+from shared.types import Period
 
 
 class ParameterRead(BaseModel):
@@ -144,7 +145,7 @@ def _reason(reason: Reason) -> ReasonRead:
 
 
 def _month(day: date | None) -> str | None:
-    return None if day is None else f"{day.year:04d}-{day.month:02d}"
+    return None if day is None else str(Period.from_date(day))
 
 
 def assessment_read(a: Assessment, effective_from: date, triggers: list[Trigger]) -> AssessmentRead:

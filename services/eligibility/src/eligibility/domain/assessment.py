@@ -49,7 +49,7 @@ from eligibility.domain.household import (
 )
 from eligibility.domain.policy import ParamRef, ResolvedPolicy
 from jiuzhu_platform.errors import DomainError
-from shared.types import round_fen
+from shared.types import Period, age_in_years, round_fen
 
 CATEGORY_TEKUN = "tekun"
 CATEGORY_DIBAO = "dibao"
@@ -179,14 +179,9 @@ def ceil_yuan(numerator: int, denominator: int = 1) -> int:
     return round_fen(numerator, denominator, unit="yuan", mode="up")
 
 
-def age_on(birth: date, day: date) -> int:
-    """Completed years on `day` (a 29 February birthday turns on 1 March in common years)."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
-
-
 def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
+    """The first day of the month `months` after `day`'s (`shared.types.Period.shift`)."""
+    return Period.from_date(day).shift(months).first_day
 
 
 # ------------------------------------------------------------------------------ rules
@@ -204,7 +199,7 @@ def household_unit(facts: HouseholdFacts, day: date) -> tuple[list[MemberFacts],
         if relation in ALWAYS_IN_UNIT:
             included.append(m)
         elif relation == "child":
-            minor = age_on(m.birth_date, day) < 18
+            minor = age_in_years(m.birth_date, day) < 18
             if minor or m.in_full_time_education or not m.able_to_live_independently or m.co_resident:
                 included.append(m)
             else:
@@ -409,7 +404,7 @@ def tekun_test(
     A person with an able supporter is not 特困 and gets no 特困 reasons listed."""
     if m.has_able_supporter:
         return False
-    age = age_on(m.birth_date, day)
+    age = age_in_years(m.birth_date, day)
     by_age = age >= policy.tekun_elderly_age or age < policy.tekun_minor_extended_age
     incapable = by_age or disability_means_no_labour_capacity(m)
     income_limit = policy.standard * policy.lookback_months * 1000
@@ -456,7 +451,7 @@ def tekun_test(
 def single_person_allowed(m: MemberFacts, day: date, months: int) -> bool:
     """单人户 (§2.2, S6): an adult without work (no wage in the look-back window) who is
     severely disabled."""
-    adult = age_on(m.birth_date, day) >= 18
+    adult = age_in_years(m.birth_date, day) >= 18
     has_wage = any(category == "wage" and any(monthly[-months:]) for category, monthly in m.incomes)
     return adult and not has_wage and is_severely_disabled(m)
 
@@ -464,7 +459,7 @@ def single_person_allowed(m: MemberFacts, day: date, months: int) -> bool:
 def _supplement(m: MemberFacts, policy: ResolvedPolicy, day: date) -> tuple[str, int, ParamRef] | None:
     """分类施保: the highest share among the groups the member is in."""
     best: tuple[str, int, ParamRef] | None = None
-    age = age_on(m.birth_date, day)
+    age = age_in_years(m.birth_date, day)
     candidates = (
         ("sanwu", m.sanwu, policy.supplement_sanwu, "dibao.supplement.sanwu"),
         (
@@ -848,7 +843,7 @@ def _review(facts: HouseholdFacts, unit: list[MemberFacts], result: Assessment, 
     if result.category in (CATEGORY_DIBAO, CATEGORY_PHASE_OUT):
         day = facts.benefit_month
         can_work = any(
-            policy.working_age_from <= age_on(m.birth_date, day) <= policy.working_age_to
+            policy.working_age_from <= age_in_years(m.birth_date, day) <= policy.working_age_to
             and m.has_labour_capacity
             and not disability_means_no_labour_capacity(m)
             for m in unit

@@ -42,6 +42,7 @@ from shared.types import (
     format_centi_m2,
     format_fen,
     from_fen,
+    mask_resident_id,
     org_code_check_char,
     parse_money,
     parse_resident_id,
@@ -233,6 +234,12 @@ class TestResidentIdValue:
     def test_masked(self) -> None:
         assert ResidentId(MASK_EXAMPLE).masked() == "5201**********123X"
         assert ResidentId(VALID_ID_FEMALE_1949).masked() == "1101**********002X"
+
+    def test_the_mask_of_raw_text(self) -> None:
+        assert mask_resident_id(VALID_ID_FEMALE_1949) == ResidentId(VALID_ID_FEMALE_1949).masked()
+        assert mask_resident_id("110105491231002") == "1101*******1002"  # a legacy number
+        assert mask_resident_id("12345678") == "********"
+        assert mask_resident_id("") == ""
 
     def test_repr_str_and_formatting_do_not_leak(self) -> None:
         rid = ResidentId(VALID_ID_FEMALE_1949)

@@ -83,7 +83,8 @@ from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.operators import OperatorType
 
-from shared.types import FULLWIDTH_TO_ASCII, InvalidValueError
+from shared import types as shared_types
+from shared.types import FULLWIDTH_TO_ASCII, InvalidValueError, mask_middle
 
 __all__ = [
     "BLIND_INDEX_LENGTH",
@@ -453,26 +454,21 @@ def blind_index(ring: KeyRing, value: str, *, kind: PiiKind) -> str:
 # --------------------------------------------------------------------------------------
 
 
-def _mask(value: str, head: int, tail: int) -> str:
-    if len(value) <= head + tail:
-        return "*" * len(value)
-    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
-
-
 def mask_resident_id(value: str) -> str:
     """First 4 and last 4 characters, the rest ``*``: ``1101**********002X`` (15-digit legacy
-    numbers: ``1101*******0021``). Normalised first; 8 characters or fewer are all ``*``."""
-    return _mask(normalise(value, kind="resident_id"), 4, 4)
+    numbers: ``1101*******0021``). Normalised first, then ``shared.types.mask_resident_id``
+    (the mask ``ResidentId.masked()`` uses); 8 characters or fewer are all ``*``."""
+    return shared_types.mask_resident_id(normalise(value, kind="resident_id"))
 
 
 def mask_phone(value: str) -> str:
     """First 3 and last 4 digits: ``138****5678`` (country prefix and separators dropped)."""
-    return _mask(_phone_digits(value), 3, 4)
+    return mask_middle(_phone_digits(value), 3, 4)
 
 
 def mask_bank_account(value: str) -> str:
     """First 4 and last 4 digits, one ``*`` per hidden digit, no spaces: ``6222***********0123``."""
-    return _mask(normalise(value, kind="bank_account"), 4, 4)
+    return mask_middle(normalise(value, kind="bank_account"), 4, 4)
 
 
 # --------------------------------------------------------------------------------------

@@ -94,6 +94,8 @@ __all__ = [
     "format_centi_m2",
     "format_fen",
     "from_fen",
+    "mask_middle",
+    "mask_resident_id",
     "org_code_check_char",
     "parse_money",
     "parse_resident_id",
@@ -244,6 +246,24 @@ class Sex(StrEnum):
 
     MALE = "male"
     FEMALE = "female"
+
+
+def mask_middle(value: str, head: int, tail: int) -> str:
+    """``value`` with every character but the first ``head`` and the last ``tail`` replaced by
+    one ``*`` (the length is kept); all ``*`` when it is no longer than ``head + tail``. The one
+    masking of personal data: resident IDs here, phones and bank accounts in
+    ``jiuzhu_platform.pii``."""
+    if len(value) <= head + tail:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def mask_resident_id(value: str) -> str:
+    """The one resident-ID mask: the first 4 and last 4 characters, one ``*`` for each character
+    between (``1101**********002X``; a 15-digit legacy number ``1101*******1002``), all ``*`` for
+    8 characters or fewer. Takes the characters as given: ``ResidentId.masked()`` passes its
+    canonical value, ``jiuzhu_platform.pii.mask_resident_id`` normalises raw text first."""
+    return mask_middle(value, 4, 4)
 
 
 def age_in_years(birth_date: date, day: date) -> int:
@@ -399,8 +419,8 @@ class ResidentId:
         return age_in_years(birth, ref_date)
 
     def masked(self) -> str:
-        """First 4 + 10 asterisks + last 4, e.g. ``5201**********123X``."""
-        return f"{self.value[:4]}{'*' * 10}{self.value[-4:]}"
+        """First 4 + 10 asterisks + last 4, e.g. ``5201**********123X`` (``mask_resident_id``)."""
+        return mask_resident_id(self.value)
 
     def __str__(self) -> str:
         return self.masked()

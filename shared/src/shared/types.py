@@ -1059,8 +1059,9 @@ def format_fen(fen: int) -> str:
 
 
 def _hundredths_text(hundredths: int) -> str:
-    whole, part = divmod(abs(hundredths), 100)
-    return f"{'-' if hundredths < 0 else ''}{whole}.{part:02d}"
+    if hundredths >= 0:
+        return f"{hundredths // 100}.{hundredths % 100:02d}"
+    return "-" + _hundredths_text(-hundredths)
 
 
 def _scaled_exactly(value: Decimal | int, places: int) -> int | None:

@@ -122,7 +122,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from itertools import accumulate
 from typing import Any
 
@@ -238,7 +238,16 @@ _WAGE_DEDUCTION_CAP = 94_500  # 0.5 × the tier-1 minimum wage (1,890 元)
 _WAGE_CAP_GROSS = 472_500  # the wage at which 20% reaches the cap
 
 # Bands per 10,000 households: tekun, dibao, marginal, rigid, asset-ineligible; the rest none.
-_BANDS = (_TEKUN, _DIBAO, _MARGINAL, _RIGID)
+# A draw picks a position in a row of weights, or the position after the last (the rest);
+# _BAND_DRAWS says what each position is: (band, fails both asset tests).
+_BAND_DRAWS: tuple[tuple[Band, bool], ...] = (
+    (_TEKUN, False),
+    (_DIBAO, False),
+    (_MARGINAL, False),
+    (_RIGID, False),
+    (_NONE, True),  # asset-ineligible: a low income and one asset that fails the 低保 and 边缘 tests
+    (_NONE, False),  # the rest
+)
 _BAND_WEIGHTS: dict[str, tuple[int, int, int, int, int]] = {
     "six": (80, 400, 260, 180, 250),
     "three_urban": (100, 450, 300, 200, 250),
@@ -347,57 +356,69 @@ def _config(benefit_month: str, months: int) -> _Config:
 # -------------------------------------------------------------------------------- people
 
 
-class _P:
+class _Membership(Enum):
+    """Where a person stands in the DOMAIN-RULES §1.1 household unit."""
+
+    IN = "in"
+    OUT = "out"
+    AMBIGUOUS = "ambiguous"  # a co-resident parent-in-law, child-in-law or sibling: readings differ
+
+
+# Module-level aliases, as for the bands (the hot loop).
+_IN, _OUT, _AMBIGUOUS = _Membership.IN, _Membership.OUT, _Membership.AMBIGUOUS
+
+
+class _Person:
     """One member under construction (latent)."""
 
     __slots__ = (
         "age",
         "allowance",
-        "co",
-        "dis_cat",
-        "dis_grade",
-        "edu",
-        "fails",
-        "ill",
+        "co_resident",
+        "disability_category",
+        "disability_grade",
+        "has_able_supporter",
+        "has_labour_capacity",
+        "in_education",
         "incomes",
-        "indep",
-        "labour",
+        "independent",
         "male",
+        "membership",
         "pension",
-        "recent",
-        "rel",
+        "recent_income",
+        "relationship",
         "sanwu",
+        "self_care_failures",
+        "seriously_ill",
         "status",
-        "supporter",
-        "total",
-        "unit",
+        "total_income",
     )
 
-    def __init__(self, rel: str, age: int, male: bool) -> None:
-        self.rel = rel
+    def __init__(self, relationship: str, age: int, male: bool) -> None:
+        self.relationship = relationship
         self.age = age
         self.male = male
-        self.co = True
+        self.co_resident = True
         self.status = "none"
-        self.edu = False
-        self.indep = True
-        self.labour = True
-        self.dis_cat = ""
-        self.dis_grade = 0
-        self.ill = False
+        self.in_education = False
+        self.independent = True  # able to live independently
+        self.has_labour_capacity = True
+        self.disability_category = ""
+        self.disability_grade = 0  # 0: no disability
+        self.seriously_ill = False
         self.sanwu = False
-        self.fails = 0
-        self.supporter = True
-        self.unit = 1  # 1 in the §1.1 unit, 0 out, 2 ambiguous
+        self.self_care_failures = 0  # how many of the six self-care indicators fail
+        self.has_able_supporter = True
+        self.membership = _IN
         self.pension = False  # a retirement pension (then no 基础养老金)
         self.allowance = 0  # 高龄津贴, fen a month
-        self.recent = 0  # sum of all income items over the look-back window, fen
-        self.total = 0  # sum of all income items over all months, fen
+        self.recent_income = 0  # sum of all income items over the look-back window, fen
+        self.total_income = 0  # sum of all income items over all months, fen
         self.incomes: list[dict[str, Any]] = []
 
-    def severe(self) -> bool:
-        g = self.dis_grade
-        return 0 < g <= 2 or (g == 3 and self.dis_cat in ("intellectual", "mental"))
+    def severely_disabled(self) -> bool:
+        grade = self.disability_grade
+        return 0 < grade <= 2 or (grade == 3 and self.disability_category in ("intellectual", "mental"))
 
 
 def _pick(cum: Sequence[int], r: float) -> int:
@@ -410,59 +431,59 @@ def _spouse_age(rng: random.Random, age: int, male: bool) -> int:
     return max(18, min(99, age + delta))
 
 
-def _children(rng: random.Random, parent_age: int, k: int, rel: str = "child") -> list[_P]:
-    out: list[_P] = []
+def _children(rng: random.Random, parent_age: int, count: int, relationship: str = "child") -> list[_Person]:
+    out: list[_Person] = []
     gap = 21 + int(rng.random() * 14)
     age = parent_age - gap
     if age < 0:
         age = int(rng.random() * 3)
     age = min(age, parent_age - 20)
-    for _ in range(k):
+    for _ in range(count):
         if age < 0 or parent_age - age > 42:
             break
-        out.append(_P(rel, age, rng.random() < 0.52))
+        out.append(_Person(relationship, age, rng.random() < 0.52))
         age -= 1 + int(rng.random() * 4)
     return out
 
 
-def _compose(rng: random.Random, htype: str, general: bool, rural: bool) -> list[_P]:
+def _compose(rng: random.Random, household_type: str, general: bool, rural: bool) -> list[_Person]:
     """The household's people: relationships, ages and sexes (the applicant first)."""
     r = rng.random
-    if htype == _SINGLE_ADULT:
-        people = [_P("self", 18 + int(42 * r() ** 1.3), r() < 0.55)]
+    if household_type == _SINGLE_ADULT:
+        people = [_Person("self", 18 + int(42 * r() ** 1.3), r() < 0.55)]
         if general and r() < 0.08:
-            people.append(_P("sibling", max(18, people[0].age + int(r() * 11) - 5), r() < 0.5))
+            people.append(_Person("sibling", max(18, people[0].age + int(r() * 11) - 5), r() < 0.5))
         return people
-    if htype == _SINGLE_ELDER:
-        return [_P("self", 60 + int(36 * r() ** 1.6), r() < 0.4)]
-    if htype == _SINGLE_DISABLED:
-        return [_P("self", 18 + int(42 * r()), r() < 0.55)]
-    if htype in (_COUPLE_ADULT, _COUPLE_ELDER):
-        age = 22 + int(38 * r()) if htype == _COUPLE_ADULT else 60 + int(33 * r() ** 1.4)
+    if household_type == _SINGLE_ELDER:
+        return [_Person("self", 60 + int(36 * r() ** 1.6), r() < 0.4)]
+    if household_type == _SINGLE_DISABLED:
+        return [_Person("self", 18 + int(42 * r()), r() < 0.55)]
+    if household_type in (_COUPLE_ADULT, _COUPLE_ELDER):
+        age = 22 + int(38 * r()) if household_type == _COUPLE_ADULT else 60 + int(33 * r() ** 1.4)
         male = r() < 0.6
-        return [_P("self", age, male), _P("spouse", _spouse_age(rng, age, male), not male)]
-    if htype in (_NUCLEAR, _SINGLE_PARENT):
+        return [_Person("self", age, male), _Person("spouse", _spouse_age(rng, age, male), not male)]
+    if household_type in (_NUCLEAR, _SINGLE_PARENT):
         age = 25 + int(31 * r())
-        male = r() < (0.6 if htype == _NUCLEAR else 0.25)
-        people = [_P("self", age, male)]
+        male = r() < (0.6 if household_type == _NUCLEAR else 0.25)
+        people = [_Person("self", age, male)]
         youngest_parent = age
-        if htype == _NUCLEAR and r() < 0.94:
-            spouse = _P("spouse", _spouse_age(rng, age, male), not male)
+        if household_type == _NUCLEAR and r() < 0.94:
+            spouse = _Person("spouse", _spouse_age(rng, age, male), not male)
             people.append(spouse)
             youngest_parent = min(age, spouse.age)
         x = r()
-        k = 1 if x < (0.45 if rural else 0.55) else (2 if x < (0.85 if rural else 0.92) else 3)
-        if htype == _SINGLE_PARENT:
-            k = min(k, 2)
-        people += _children(rng, youngest_parent, k)
+        n_children = 1 if x < (0.45 if rural else 0.55) else (2 if x < (0.85 if rural else 0.92) else 3)
+        if household_type == _SINGLE_PARENT:
+            n_children = min(n_children, 2)
+        people += _children(rng, youngest_parent, n_children)
         return people
-    if htype == _THREE_UP:
+    if household_type == _THREE_UP:
         age = 28 + int(28 * r())
         male = r() < 0.65
-        people = [_P("self", age, male)]
+        people = [_Person("self", age, male)]
         youngest_parent = age
         if r() < 0.88:
-            spouse = _P("spouse", _spouse_age(rng, age, male), not male)
+            spouse = _Person("spouse", _spouse_age(rng, age, male), not male)
             people.append(spouse)
             youngest_parent = min(age, spouse.age)
         people += _children(rng, youngest_parent, int(r() * 3))
@@ -471,35 +492,35 @@ def _compose(rng: random.Random, htype: str, general: bool, rural: bool) -> list
         for j in range(n_parents):
             a = parent_age + (0 if j == 0 else int(r() * 7) - 3)
             if a <= 98:
-                people.append(_P("parent", a, j == 1 if n_parents == 2 else r() < 0.35))
+                people.append(_Person("parent", a, j == 1 if n_parents == 2 else r() < 0.35))
         if general and len(people) < 6 and r() < 0.15:
-            people.append(_P("parent_in_law", min(98, parent_age + int(r() * 7) - 3), r() < 0.35))
+            people.append(_Person("parent_in_law", min(98, parent_age + int(r() * 7) - 3), r() < 0.35))
         return people
-    if htype == _THREE_DOWN:
+    if household_type == _THREE_DOWN:
         age = 55 + int(24 * r())
         male = r() < 0.6
-        people = [_P("self", age, male)]
+        people = [_Person("self", age, male)]
         if r() < 0.8:
-            people.append(_P("spouse", _spouse_age(rng, age, male), not male))
+            people.append(_Person("spouse", _spouse_age(rng, age, male), not male))
         child = _children(rng, min(p.age for p in people), 1)[0]
         child.age = max(child.age, 22)
         people.append(child)
-        people.append(_P("child_in_law", max(20, child.age + int(r() * 7) - 3), not child.male))
+        people.append(_Person("child_in_law", max(20, child.age + int(r() * 7) - 3), not child.male))
         people += _children(rng, child.age, 1 + int(r() * 2), "grandchild")
         return people
     # _SKIP: grandparents raising grandchildren; the parents work elsewhere (or are gone).
     age = 55 + int(26 * r())
     male = r() < 0.45
-    people = [_P("self", age, male)]
+    people = [_Person("self", age, male)]
     if r() < 0.6:
-        people.append(_P("spouse", _spouse_age(rng, age, male), not male))
-    k = 1 + int(r() * 3)
+        people.append(_Person("spouse", _spouse_age(rng, age, male), not male))
+    n_grandchildren = 1 + int(r() * 3)
     max_grandchild = min(15, age - 42)
-    ages = sorted((int(r() * (max_grandchild + 1)) for _ in range(k)), reverse=True)
-    people += [_P("grandchild", a, r() < 0.52) for a in ages]
+    ages = sorted((int(r() * (max_grandchild + 1)) for _ in range(n_grandchildren)), reverse=True)
+    people += [_Person("grandchild", a, r() < 0.52) for a in ages]
     if general and r() < 0.6:
-        migrant = _P("child", min(age - 20, max(age - 38, ages[0] + 20 + int(r() * 12))), r() < 0.5)
-        migrant.co = False
+        migrant = _Person("child", min(age - 20, max(age - 38, ages[0] + 20 + int(r() * 12))), r() < 0.5)
+        migrant.co_resident = False
         people.append(migrant)
     return people
 
@@ -532,7 +553,7 @@ _DISABILITY_BY_AGE = tuple(_disability_rate(a) for a in range(121))
 _ILLNESS_BY_AGE = tuple(_illness_rate(a) for a in range(121))
 
 
-def _attributes(rng: random.Random, people: list[_P], poor: bool, general: bool, rural: bool) -> None:
+def _attributes(rng: random.Random, people: list[_Person], poor: bool, general: bool, rural: bool) -> None:
     """Education, disability, illness, labour capacity, self-care, status, co-residence, unit."""
     r = rng.random
     dis_mult = 2.5 if poor else 1.0
@@ -540,60 +561,67 @@ def _attributes(rng: random.Random, people: list[_P], poor: bool, general: bool,
     for p in people:
         age = p.age
         if 6 <= age <= 17:
-            p.edu = r() < 0.97
-        elif 18 <= age <= 22 and p.rel in ("child", "grandchild", "sibling"):
-            p.edu = r() < 0.45
-            if p.edu and p.rel != "self" and r() < 0.5:
-                p.co = False  # at university elsewhere: still in the unit (§1.1 item 3)
+            p.in_education = r() < 0.97
+        elif 18 <= age <= 22 and p.relationship in ("child", "grandchild", "sibling"):
+            p.in_education = r() < 0.45
+            if p.in_education and p.relationship != "self" and r() < 0.5:
+                p.co_resident = False  # at university elsewhere: still in the unit (§1.1 item 3)
         if r() < _DISABILITY_BY_AGE[age] * dis_mult:
-            p.dis_cat = _DISABILITY_CATEGORIES[_pick(_DISABILITY_CUM, r())]
-            p.dis_grade = 1 + _pick(_GRADE_CUM, r())
+            p.disability_category = _DISABILITY_CATEGORIES[_pick(_DISABILITY_CUM, r())]
+            p.disability_grade = 1 + _pick(_GRADE_CUM, r())
         if r() < _ILLNESS_BY_AGE[age] * ill_mult:
-            p.ill = True
-        severe = p.severe()
+            p.seriously_ill = True
+        severe = p.severely_disabled()
         if severe and age >= 18 and r() < 0.7:
-            p.indep = False
-        if 16 <= age < 60 and ((p.ill and r() < 0.6) or r() < 0.015):
-            p.labour = False
+            p.independent = False
+        if 16 <= age < 60 and ((p.seriously_ill and r() < 0.6) or r() < 0.015):
+            p.has_labour_capacity = False
         if severe or age >= 75:
             x = r()
             threshold = 0.45 if severe else (0.12 if age < 85 else 0.3)
             if x < threshold:
-                p.fails = 1 + int(r() * 3) if r() < 0.7 else 4 + int(r() * 3)
-        if p.rel == "self":
+                p.self_care_failures = 1 + int(r() * 3) if r() < 0.7 else 4 + int(r() * 3)
+        if p.relationship == "self":
             continue
         if age >= 18 and r() < 0.004:
             p.status = _STATUS_EXCLUSIONS[int(r() * len(_STATUS_EXCLUSIONS))]
-            p.co = False
+            p.co_resident = False
             continue
-        if p.rel == "spouse" and rural and 18 <= age < 60 and r() < 0.08:
-            p.co = False  # working away (外出务工): a spouse stays in the unit
-        elif p.rel == "child" and age >= 18 and not p.edu and p.indep and p.co and r() < 0.22:
-            p.co = False  # an independent adult child living elsewhere: out of the unit
+        if p.relationship == "spouse" and rural and 18 <= age < 60 and r() < 0.08:
+            p.co_resident = False  # working away (外出务工): a spouse stays in the unit
+        elif (
+            p.relationship == "child"
+            and age >= 18
+            and not p.in_education
+            and p.independent
+            and p.co_resident
+            and r() < 0.22
+        ):
+            p.co_resident = False  # an independent adult child living elsewhere: out of the unit
     if general and r() < 0.005 and len(people) < 6:
-        lodger = _P("other", 18 + int(r() * 42), r() < 0.5)
-        lodger.unit = 0
+        lodger = _Person("other", 18 + int(r() * 42), r() < 0.5)
+        lodger.membership = _OUT
         people.append(lodger)
     for p in people:
-        p.unit = _unit(p)
+        p.membership = _membership(p)
 
 
-def _unit(p: _P) -> int:
-    """DOMAIN-RULES §1.1: 1 = in the household unit, 0 = out, 2 = ambiguous."""
+def _membership(p: _Person) -> _Membership:
+    """DOMAIN-RULES §1.1: in the household unit, out of it, or ambiguous."""
     if p.status != "none":
-        return 0
-    rel = p.rel
-    if rel in ("self", "spouse"):
-        return 1
-    if rel == "child":
-        if p.age < 18 or p.edu or not p.indep:
-            return 1
-        return 1 if p.co else 0
-    if rel in ("parent", "grandparent", "grandchild"):
-        return 1 if p.co else 0
-    if rel in ("parent_in_law", "child_in_law", "sibling"):
-        return 2 if p.co else 0
-    return 0
+        return _OUT
+    relationship = p.relationship
+    if relationship in ("self", "spouse"):
+        return _IN
+    if relationship == "child":
+        if p.age < 18 or p.in_education or not p.independent:
+            return _IN
+        return _IN if p.co_resident else _OUT
+    if relationship in ("parent", "grandparent", "grandchild"):
+        return _IN if p.co_resident else _OUT
+    if relationship in ("parent_in_law", "child_in_law", "sibling"):
+        return _AMBIGUOUS if p.co_resident else _OUT
+    return _OUT
 
 
 # ------------------------------------------------------------------------------- incomes
@@ -626,15 +654,15 @@ def _lump(rng: random.Random, amount: int, months: int) -> list[int]:
     return values
 
 
-def _add_income(p: _P, category: str, values: list[int], window: int) -> None:
-    p.recent += sum(values[-window:])
-    p.total += sum(values)
+def _add_income(p: _Person, category: str, values: list[int], window: int) -> None:
+    p.recent_income += sum(values[-window:])
+    p.total_income += sum(values)
     p.incomes.append({"category": category, "monthly": list(map(format_fen, values))})
 
 
-def _add_constant(p: _P, category: str, amount: int, cfg: _Config) -> None:
-    p.recent += amount * cfg.window
-    p.total += amount * cfg.months
+def _add_constant(p: _Person, category: str, amount: int, cfg: _Config) -> None:
+    p.recent_income += amount * cfg.window
+    p.total_income += amount * cfg.months
     p.incomes.append({"category": category, "monthly": [format_fen(amount)] * cfg.months})
 
 
@@ -656,29 +684,29 @@ def _wage_series(rng: random.Random, gross: int, amp: float, cfg: _Config) -> li
     return values
 
 
-_Slot = tuple[_P, str, float, float]  # person, category, weight, relative monthly spread
+_Slot = tuple[_Person, str, float, float]  # person, category, weight, relative monthly spread
 
 
 def _counted_incomes(
-    rng: random.Random, cfg: _Config, people: list[_P], band: Band, target: int, urban: bool
+    rng: random.Random, cfg: _Config, people: list[_Person], band: Band, target: int, urban: bool
 ) -> tuple[int, bool]:
     """Give the unit's members counted incomes whose monthly means add up to ``target`` fen
     (the 高龄津贴 of ``p.allowance`` comes on top, see ``_build``).
 
     Returns (realised counted total, whether some counted income is irregular). Only members
-    in the unit (``unit == 1``) receive counted income here.
+    in the unit (``membership is _IN``) receive counted income here.
     """
     r = rng.random
     general = band is _NONE
     low = band in (_DIBAO, _MARGINAL, _TEKUN)
     employ_p = 0.86 if general else (0.72 if band is _RIGID else 0.5)
     slots: list[_Slot] = []
-    fixed: list[tuple[_P, str, int]] = []
+    fixed: list[tuple[_Person, str, int]] = []
     for p in people:
-        if p.unit != 1 or p.status != "none":
+        if p.membership is not _IN or p.status != "none":
             continue
         age = p.age
-        if 16 <= age < 60 and not p.edu and p.labour and not p.severe():
+        if 16 <= age < 60 and not p.in_education and p.has_labour_capacity and not p.severely_disabled():
             if r() < employ_p:
                 if r() < (0.35 if not urban else 0.15):
                     slots.append((p, "business", 0.9, 0.25 + 0.5 * r() if r() < 0.75 else 0.0))
@@ -737,7 +765,7 @@ def _counted_incomes(
     return realised, irregular
 
 
-def _other_incomes(rng: random.Random, cfg: _Config, people: list[_P], urban: bool) -> None:
+def _other_incomes(rng: random.Random, cfg: _Config, people: list[_Person], urban: bool) -> None:
     """Incomes that never count (the national exclusions) and the incomes of members outside
     the unit or of ambiguous status (only present in `none` households)."""
     r = rng.random
@@ -746,7 +774,7 @@ def _other_incomes(rng: random.Random, cfg: _Config, people: list[_P], urban: bo
         if p.status != "none":
             continue
         age = p.age
-        if p.unit == 1:
+        if p.membership is _IN:
             if age >= 60:
                 if not p.pension and r() < 0.9:
                     _add_constant(p, "excluded_basic_pension", 15000 + 100 * int(r() * 110), cfg)
@@ -754,9 +782,9 @@ def _other_incomes(rng: random.Random, cfg: _Config, people: list[_P], urban: bo
                     _add_constant(p, "excluded_family_planning", 8000 + 1000 * int(r() * 3), cfg)
                 if p.male and r() < 0.01:
                     _add_constant(p, "excluded_preferential_care", 60000 + 1000 * int(r() * 90), cfg)
-            elif p.edu and age >= 18 and r() < 0.06:
+            elif p.in_education and age >= 18 and r() < 0.06:
                 _add_income(p, "excluded_reward", _lump(rng, 200000 + 10000 * int(r() * 31), months), cfg.window)
-        elif age >= 18 and not p.edu and p.rel != "other" and r() < 0.75:
+        elif age >= 18 and not p.in_education and p.relationship != "other" and r() < 0.75:
             gross = 250000 + 1000 * int(r() * 450)
             if r() < 0.7:
                 _add_constant(p, "wage", gross, cfg)
@@ -833,16 +861,23 @@ def _education_cost(rng: random.Random, age: int) -> int:
 
 
 def _rigid(
-    rng: random.Random, people: list[_P], band: Band, asset_fail: bool, counted12: int, all12: int, pc: int, disp: int
+    rng: random.Random,
+    people: list[_Person],
+    band: Band,
+    asset_fail: bool,
+    counted12: int,
+    all12: int,
+    per_capita: int,
+    disposable: int,
 ) -> dict[str, str] | None:
     r = rng.random
-    in_unit = [p for p in people if p.unit == 1]
+    in_unit = [p for p in people if p.membership is _IN]
     if band is _RIGID:
         total = int(all12 * (0.8 + r()))
         living = int(all12 * (0.3 + 0.15 * r()))
         rest = max(0, total - living)
-        students = [p for p in in_unit if p.edu or 3 <= p.age <= 5]
-        disabled = [p for p in in_unit if p.dis_grade]
+        students = [p for p in in_unit if p.in_education or 3 <= p.age <= 5]
+        disabled = [p for p in in_unit if p.disability_grade]
         x = r()
         education = rehabilitation = 0
         if students and x < 0.3:
@@ -864,18 +899,18 @@ def _rigid(
     medical = education = rehabilitation = 0
     for p in in_unit:
         medical += int(r() * (300_000 if p.age >= 60 else 80_000))
-        if p.ill:
+        if p.seriously_ill:
             medical += 800_000 + int(r() * 7_000_000)
-        if p.edu or 3 <= p.age <= 5:
+        if p.in_education or 3 <= p.age <= 5:
             education += _education_cost(rng, p.age)
-        if p.dis_grade and r() < 0.3:
+        if p.disability_grade and r() < 0.3:
             rehabilitation += 50_000 + int(r() * 550_000)
     if band is _NONE or asset_fail:
         living = int(counted12 * (0.15 + 0.2 * r()))
     else:
         living = max(int(counted12 * (0.6 + 0.4 * r())), len(in_unit) * (240_000 + int(r() * 240_000)))
     total = medical + education + rehabilitation + living
-    if (band is _NONE or asset_fail) and pc * 100 < disp * 105:
+    if (band is _NONE or asset_fail) and per_capita * 100 < disposable * 105:
         cap = counted12 // 2
         if total > cap:
             medical = medical * cap // total
@@ -910,78 +945,76 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
         standard, band_key = cfg.standards[1], "three_urban"
     else:
         standard, band_key = cfg.standards[2], "three_rural"
-    disp = _DISPOSABLE_URBAN_MONTHLY if (six or urban) else _DISPOSABLE_RURAL_MONTHLY
+    disposable = _DISPOSABLE_URBAN_MONTHLY if (six or urban) else _DISPOSABLE_RURAL_MONTHLY
 
     # The latent band, first.
     cum = _BAND_CUM[band_key]
-    k = _pick(cum, r() * 10_000 / cum[-1])
-    asset_fail = k == 4
-    band = _BANDS[k] if k < 4 else _NONE
+    band, asset_fail = _BAND_DRAWS[_pick(cum, r() * 10_000 / cum[-1])]
     general = band is _NONE and not asset_fail
     poor = not general
 
     # People.
     if band is _TEKUN:
-        htype = _SINGLE_ELDER if r() < 0.85 else _SINGLE_DISABLED
+        household_type = _SINGLE_ELDER if r() < 0.85 else _SINGLE_DISABLED
     else:
-        htype = _TYPES[_pick(_TYPE_CUM[(poor, urban)], r())]
-    people = _compose(rng, htype, general, rural)
+        household_type = _TYPES[_pick(_TYPE_CUM[(poor, urban)], r())]
+    people = _compose(rng, household_type, general, rural)
     del people[6:]
     _attributes(rng, people, poor, general, rural)
     applicant = people[0]
-    units = [p.unit for p in people]
-    n_unit = units.count(1)
-    n_denominator = n_unit + units.count(2)
+    memberships = [p.membership for p in people]
+    n_unit = memberships.count(_IN)
+    n_denominator = n_unit + memberships.count(_AMBIGUOUS)
 
     if band is _TEKUN:
-        applicant.supporter = False
-        applicant.labour = False
+        applicant.has_able_supporter = False
+        applicant.has_labour_capacity = False
         applicant.sanwu = r() < 0.3
-        if htype == _SINGLE_DISABLED:
+        if household_type == _SINGLE_DISABLED:
             x = r()
             if x < 0.5:
-                applicant.dis_cat = "intellectual" if r() < 0.5 else "mental"
-                applicant.dis_grade = 1 + int(r() * 3)
+                applicant.disability_category = "intellectual" if r() < 0.5 else "mental"
+                applicant.disability_grade = 1 + int(r() * 3)
             elif x < 0.9:
-                applicant.dis_cat, applicant.dis_grade = "physical", 1 + int(r() * 2)
+                applicant.disability_category, applicant.disability_grade = "physical", 1 + int(r() * 2)
             else:
-                applicant.dis_cat, applicant.dis_grade = "visual", 1
-            applicant.indep = r() < 0.3
-            if applicant.fails == 0 and r() < 0.45:
-                applicant.fails = 1 + int(r() * 6)
-        elif applicant.fails == 0 and r() < 0.3:
-            applicant.fails = 1 + int(r() * 3) if r() < 0.6 else 4 + int(r() * 3)
-    elif general and len(people) == 1 and (applicant.age >= 60 or applicant.severe()) and r() < 0.3:
-        applicant.supporter = False  # lives alone with no able supporter, but has means
+                applicant.disability_category, applicant.disability_grade = "visual", 1
+            applicant.independent = r() < 0.3
+            if applicant.self_care_failures == 0 and r() < 0.45:
+                applicant.self_care_failures = 1 + int(r() * 6)
+        elif applicant.self_care_failures == 0 and r() < 0.3:
+            applicant.self_care_failures = 1 + int(r() * 3) if r() < 0.6 else 4 + int(r() * 3)
+    elif general and len(people) == 1 and (applicant.age >= 60 or applicant.severely_disabled()) and r() < 0.3:
+        applicant.has_able_supporter = False  # lives alone with no able supporter, but has means
 
     # 高龄津贴 (aged ≥ 80). The schema calls it excluded for 特困 only, a rules engine may also
     # leave it out for 低保: each band's interval is drawn so that the band holds either way.
     allowance = 0
     for p in people:
-        if p.age >= 80 and p.unit == 1 and p.status == "none" and r() < 0.6:
+        if p.age >= 80 and p.membership is _IN and p.status == "none" and r() < 0.6:
             p.allowance = 5000 + 1000 * int(r() * 6)
             allowance += p.allowance
-    a = allowance / n_unit if band is not _TEKUN else 0.0  # per capita; excluded for 特困 anyway
+    allowance_per_capita = allowance / n_unit if band is not _TEKUN else 0.0  # excluded for 特困 anyway
 
     # Income: the latent per-capita target (without the allowance) for the band.
     if band is _TEKUN:
-        pc = 0 if r() < 0.55 else int(standard * (0.05 + 0.75 * r()))
+        per_capita = 0 if r() < 0.55 else int(standard * (0.05 + 0.75 * r()))
     elif band is _DIBAO:
-        pc = 0 if r() < 0.12 else int((standard * 0.88 - a) * (0.034 + 0.966 * r()))
+        per_capita = 0 if r() < 0.12 else int((standard * 0.88 - allowance_per_capita) * (0.034 + 0.966 * r()))
     elif band is _MARGINAL:
-        pc = int(standard * 1.08 + (standard * 0.34 - a) * r())
+        per_capita = int(standard * 1.08 + (standard * 0.34 - allowance_per_capita) * r())
     elif band is _RIGID:
-        lo, hi = standard * 1.6, disp * 0.92 - a
-        pc = int(lo + (hi - lo) * r() ** 2)
+        lo, hi = standard * 1.6, disposable * 0.92 - allowance_per_capita
+        per_capita = int(lo + (hi - lo) * r() ** 2)
     elif asset_fail:
-        pc = 0 if r() < 0.1 else int((standard * 1.42 - a) * r())
+        per_capita = 0 if r() < 0.1 else int((standard * 1.42 - allowance_per_capita) * r())
     else:
         median = 330_000 if urban else (200_000 if six else 150_000)
         floor = standard * 1.62
         extra = max(median - floor, 30_000.0)
-        pc = int(floor + extra * math.exp(0.75 * rng.gauss(0.0, 1.0)))
+        per_capita = int(floor + extra * math.exp(0.75 * rng.gauss(0.0, 1.0)))
     denominator = n_denominator if general else n_unit
-    target = pc * denominator
+    target = per_capita * denominator
     realised, irregular = _counted_incomes(rng, cfg, people, band, target, urban)
     _other_incomes(rng, cfg, people, urban)
 
@@ -1010,11 +1043,14 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
 
     # Rigid expenditure over 12 months: counted income (pessimistic, for the `none` cap) and
     # all in-unit income including the excluded items (pessimistic, for the `rigid` floor).
-    in_unit = [p for p in people if p.unit == 1]
-    all12 = max(sum(p.recent for p in in_unit) * 12 // cfg.window, sum(p.total for p in in_unit) * 12 // cfg.months)
-    rigid = _rigid(rng, people, band, asset_fail, realised * 12, all12, pc, disp)
+    in_unit = [p for p in people if p.membership is _IN]
+    all12 = max(
+        sum(p.recent_income for p in in_unit) * 12 // cfg.window,
+        sum(p.total_income for p in in_unit) * 12 // cfg.months,
+    )
+    rigid = _rigid(rng, people, band, asset_fail, realised * 12, all12, per_capita, disposable)
     assets = _assets(rng, band, asset_fail, n_unit, standard, rural)
-    if general and applicant.supporter is False:
+    if general and applicant.has_able_supporter is False:
         floor_financial = 45 * standard + int(r() * 5_000_000)
         if to_fen(Decimal(assets["financial"])) < floor_financial:
             assets["financial"] = format_fen(floor_financial - floor_financial % 100)
@@ -1052,21 +1088,21 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
     if current is not None:
         household["current_case"] = current
 
-    if pc < standard:
+    if per_capita < standard:
         income_band = "below_standard"
-    elif pc * 2 < standard * 3:
+    elif per_capita * 2 < standard * 3:
         income_band = "standard_to_1_5"
     else:
         income_band = "above_1_5"
     labels = Labels(
         index=index,
         band=band,
-        household_type=htype,
+        household_type=household_type,
         income_band=income_band,
         assets_fail=asset_fail,
         standard_fen=standard,
         unit_size=n_unit,
-        per_capita_income_fen=pc,
+        per_capita_income_fen=per_capita,
         tekun_member_id="m1" if band is _TEKUN else None,
         phase_out=phase_out,
     )
@@ -1076,7 +1112,7 @@ def _build(rng: random.Random, cfg: _Config, index: int) -> tuple[Household, Lab
 _MEMBER_IDS = tuple(f"m{k}" for k in range(1, 31))
 
 
-def _members(rng: random.Random, cfg: _Config, people: list[_P], county: str) -> list[dict[str, Any]]:
+def _members(rng: random.Random, cfg: _Config, people: list[_Person], county: str) -> list[dict[str, Any]]:
     r = rng.random
     ref_year, ref_idx = cfg.ref_year, cfg.ref_idx
     seen: set[str] = set()
@@ -1109,17 +1145,19 @@ def _members(rng: random.Random, cfg: _Config, people: list[_P], county: str) ->
             {
                 "member_id": _MEMBER_IDS[n],
                 "resident_id": rid,
-                "relationship": p.rel,
-                "co_resident": p.co,
+                "relationship": p.relationship,
+                "co_resident": p.co_resident,
                 "status": p.status,
-                "in_full_time_education": p.edu,
-                "able_to_live_independently": p.indep,
-                "has_labour_capacity": p.labour,
-                "disability": {"category": p.dis_cat, "grade": p.dis_grade} if p.dis_grade else None,
-                "serious_illness": p.ill,
+                "in_full_time_education": p.in_education,
+                "able_to_live_independently": p.independent,
+                "has_labour_capacity": p.has_labour_capacity,
+                "disability": {"category": p.disability_category, "grade": p.disability_grade}
+                if p.disability_grade
+                else None,
+                "serious_illness": p.seriously_ill,
                 "sanwu": p.sanwu,
-                "self_care": _SELF_CARE_TEMPLATES[p.fails].copy(),
-                "has_able_supporter": p.supporter,
+                "self_care": _SELF_CARE_TEMPLATES[p.self_care_failures].copy(),
+                "has_able_supporter": p.has_able_supporter,
                 "incomes": p.incomes,
             }
         )

@@ -647,6 +647,11 @@ class TestMoneyField:
         assert serialization["type"] == "string"
 
 
+AMOUNTS = st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False)
+ROUNDING_UNITS = st.sampled_from(["fen", "jiao", "yuan"])
+ROUNDING_MODES = st.sampled_from(["half_up", "up", "down"])
+
+
 class TestRoundMoney:
     @pytest.mark.parametrize(
         ("value", "unit", "mode", "expected"),
@@ -710,11 +715,7 @@ class TestRoundMoney:
         with pytest.raises(ValueError, match="unknown rounding"):
             round_money(Decimal(1), mode="banker")  # type: ignore[arg-type]
 
-    @given(
-        st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False),
-        st.sampled_from(["fen", "jiao", "yuan"]),
-        st.sampled_from(["half_up", "up", "down"]),
-    )
+    @given(AMOUNTS, ROUNDING_UNITS, ROUNDING_MODES)
     def test_idempotent_two_places_and_directional(self, value: Decimal, unit: Any, mode: Any) -> None:
         once = round_money(value, unit=unit, mode=mode)
         assert round_money(once, unit=unit, mode=mode) == once
@@ -791,8 +792,8 @@ class TestRoundFen:
     @given(
         st.integers(min_value=-(10**12), max_value=10**12),
         st.integers(min_value=1, max_value=10**6),
-        st.sampled_from(["fen", "jiao", "yuan"]),
-        st.sampled_from(["half_up", "up", "down"]),
+        ROUNDING_UNITS,
+        ROUNDING_MODES,
     )
     def test_matches_exact_fractions(self, numerator: int, denominator: int, unit: Any, mode: Any) -> None:
         step = {"fen": 1, "jiao": 10, "yuan": 100}[unit]
@@ -813,11 +814,7 @@ class TestRoundFen:
         with pytest.raises(ValueError, match="unknown rounding"):
             round_fen(1, unit="fen", mode="banker")  # type: ignore[arg-type]
 
-    @given(
-        st.decimals(min_value=-(10**9), max_value=10**9, places=6, allow_nan=False, allow_infinity=False),
-        st.sampled_from(["fen", "jiao", "yuan"]),
-        st.sampled_from(["half_up", "up", "down"]),
-    )
+    @given(AMOUNTS, ROUNDING_UNITS, ROUNDING_MODES)
     def test_round_money_is_its_decimal_face(self, value: Decimal, unit: Any, mode: Any) -> None:
         numerator, denominator = value.as_integer_ratio()
         expected = round_fen(numerator * 100, denominator, unit=unit, mode=mode)

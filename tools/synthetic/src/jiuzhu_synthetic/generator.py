@@ -860,6 +860,15 @@ def _education_cost(rng: random.Random, age: int) -> int:
     return 400_000 + int(r * 250_000)
 
 
+def _rigid_amounts(medical: int, education: int, rehabilitation: int, living: int) -> dict[str, str]:
+    return {
+        "medical": format_fen(medical),
+        "education": format_fen(education),
+        "rehabilitation": format_fen(rehabilitation),
+        "living": format_fen(living),
+    }
+
+
 def _rigid(
     rng: random.Random,
     people: list[_Person],
@@ -887,12 +896,7 @@ def _rigid(
         medical = max(0, rest - education - rehabilitation)
         if medical + education + rehabilitation + living < total:
             medical = total - education - rehabilitation - living
-        return {
-            "medical": format_fen(medical),
-            "education": format_fen(education),
-            "rehabilitation": format_fen(rehabilitation),
-            "living": format_fen(living),
-        }
+        return _rigid_amounts(medical, education, rehabilitation, living)
     present = 0.85 if band is _NONE else 0.95
     if r() >= present or (asset_fail and counted12 <= 0):
         return None
@@ -917,12 +921,7 @@ def _rigid(
             education = education * cap // total
             rehabilitation = rehabilitation * cap // total
             living = living * cap // total
-    return {
-        "medical": format_fen(medical),
-        "education": format_fen(education),
-        "rehabilitation": format_fen(rehabilitation),
-        "living": format_fen(living),
-    }
+    return _rigid_amounts(medical, education, rehabilitation, living)
 
 
 # ----------------------------------------------------------------------------- household

@@ -91,7 +91,7 @@ def seen() -> Seen:
 async def gw(database_url: str, seen: Seen) -> AsyncIterator[Harness]:
     upstream = build_upstream(seen)
     async with open_harness(database_url, upstreams={"svc": upstream}) as harness:
-        upstream.state.token_verifier = harness.app.state.token_verifier  # the service verifies again
+        upstream.state.token_verifier = harness.runtime.token_verifier  # the service verifies again
         yield harness
 
 
@@ -111,7 +111,7 @@ def bearer(token: str) -> dict[str, str]:
 
 async def forged_token(gw: Harness, **changes: Any) -> str:
     """A token signed by the gateway's real key, with some claims changed."""
-    signer = await gw.identity.keys.signer()
+    signer = await gw.identity.context.keys.signer()
     now = int(gw.clock.now.timestamp())
     claims = {
         "iss": "jiuzhu-gateway",
@@ -214,7 +214,7 @@ async def test_an_undeclared_path_needs_a_valid_token_and_the_service_answers(gw
 
 async def test_unreadable_requirements_are_503(database_url: str) -> None:
     async with open_harness(database_url) as gw:
-        gw.app.state.proxy.upstreams["svc"] = HttpxUpstream("svc", "http://svc.test", DownTransport())
+        gw.runtime.proxy.upstreams["svc"] = HttpxUpstream("svc", "http://svc.test", DownTransport())
         response = await gw.client.get("/v1/svc/policies")
         assert_error(response, 503, "requirements_unavailable")
 
@@ -228,7 +228,7 @@ async def test_refusals_are_audited_with_the_route_template(gw: Harness) -> None
     headers = await gw.staff_headers("buyer", ("procurement_officer",), region="520102")
     await gw.client.get("/v1/svc/applications/SECRET-ID-42", headers=headers)
     await gw.client.get("/v1/svc/applications/SECRET-ID-43")
-    refused = await gw.app.state.audit.page(limit=100, kind="authorization_refused")
+    refused = await gw.audit.page(limit=100, kind="authorization_refused")
     assert [(e.outcome, e.route, e.actor) for e in refused] == [
         ("scope_missing", "/v1/svc/applications/{application_id}", "buyer"),
         ("token_missing", "/v1/svc/applications/{application_id}", None),
@@ -241,7 +241,7 @@ async def test_per_client_rate_limit(database_url: str, seen: Seen) -> None:
     async with open_harness(
         database_url, upstreams={"svc": upstream}, client_rate_limit_per_second=0.01, client_rate_limit_burst=2
     ) as gw:
-        upstream.state.token_verifier = gw.app.state.token_verifier
+        upstream.state.token_verifier = gw.runtime.token_verifier
         headers = await gw.staff_headers("cw", ("town_caseworker",), region="520102001000")
         statuses = [(await gw.client.get("/v1/svc/applications/A", headers=headers)).status_code for _ in range(3)]
         assert statuses == [200, 200, 429]
@@ -299,7 +299,7 @@ async def test_forged_replayed_stale_or_unsigned_pushes_are_401(
     assert (await push(good)).status_code == 200
     assert_error(await push(good), 401, "signature_replayed")
     assert seen.requests == [("POST", "/v1/svc/reports", body)]
-    reasons = [e.outcome for e in await gw.app.state.audit.page(limit=100, kind="authorization_refused")]
+    reasons = [e.outcome for e in await gw.audit.page(limit=100, kind="authorization_refused")]
     assert reasons == [
         "signature_missing",
         "signature_invalid",
@@ -324,7 +324,7 @@ async def test_a_department_without_the_scope_is_refused_before_the_signature(gw
 async def test_a_signed_push_over_the_body_limit_is_413(database_url: str, seen: Seen) -> None:
     upstream = build_upstream(seen)
     async with open_harness(database_url, upstreams={"svc": upstream}, max_body_bytes=100) as gw:
-        upstream.state.token_verifier = gw.app.state.token_verifier
+        upstream.state.token_verifier = gw.runtime.token_verifier
         key = DepartmentKey()
         client = await gw.register_client("department", ("monitoring:households:read",), public_key=key.public_text)
         headers = bearer(await gw.client_token(client))

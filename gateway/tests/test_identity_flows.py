@@ -20,7 +20,7 @@ from sqlalchemy import MetaData, select
 
 from gateway.db import migrate_async, verify_audit
 from gateway.identity.adapters.orm import audit_entry
-from gateway.identity.service import Actor
+from gateway.identity.service.admin import Actor
 from gateway.settings import Settings
 from gateway.testing import STRONG_PASSWORD, Harness, MovableClock, ThrowawayPostgres, migrated_sqlite, open_harness
 from jiuzhu_platform.auth import AuthFailure, StaticKeySet, TokenVerifier, Unauthorized
@@ -166,7 +166,7 @@ async def test_lockout_after_consecutive_failures_survives_a_restart(database_ur
         assert_error(still, 423, "account_locked")
         clock.advance(minutes=15)
         await gw.staff_tokens("liu")
-        entries = await gw.app.state.audit.page(limit=100, kind="lockout")
+        entries = await gw.audit.page(limit=100, kind="lockout")
         assert [e.outcome for e in entries] == ["locked"]
 
 
@@ -217,7 +217,7 @@ async def test_refresh_rotates_and_reuse_revokes_the_family(gw: Harness) -> None
     after = await gw.client.post("/v1/auth/refresh", json={"refresh_token": second["refresh_token"]})
     assert_error(after, 401, "refresh_token_invalid")
     assert_error(await gw.client.post("/v1/auth/refresh", json={"refresh_token": "made-up"}), 401)
-    outcomes = [e.outcome for e in await gw.app.state.audit.page(limit=100, kind="token_refresh")]
+    outcomes = [e.outcome for e in await gw.audit.page(limit=100, kind="token_refresh")]
     assert outcomes == ["success", "reuse_detected"]
 
 
@@ -361,7 +361,7 @@ async def test_binding_gives_the_same_household_to_the_same_resident(gw: Harness
 
 
 async def test_real_name_rejection_is_422(gw: Harness) -> None:
-    gw.app.state.real_name_verifier.rejected.add(resident_id("009"))
+    gw.runtime.real_name_verifier.rejected.add(resident_id("009"))
     tokens = await gw.citizen_tokens(PHONE)
     refused = await gw.client.post(
         "/v1/auth/citizen/bind",
@@ -628,7 +628,7 @@ async def test_a_number_typed_as_a_username_is_masked_in_the_audit_trail(gw: Har
     response = await gw.client.post("/v1/auth/login", json={"username": "13812345678", "password": "wrong"})
 
     assert response.status_code == 401
-    actors = [e.actor for e in await gw.app.state.audit.page(limit=100, kind="authentication")]
+    actors = [e.actor for e in await gw.audit.page(limit=100, kind="authentication")]
     assert "138****5678" in actors
     assert not any("13812345678" in (actor or "") for actor in actors)
 
@@ -645,7 +645,7 @@ async def test_a_disabled_user_is_signed_out_everywhere_at_once(gw: Harness) -> 
         await gw.client.post("/v1/auth/users", json={**user, "display_name": "D"}, headers=headers)
     ).status_code == 201
 
-    await gw.identity.disable_user("deputy", actor=Actor.cli())  # administrators: the operator's command line
+    await gw.identity.admin.disable_user("deputy", actor=Actor.cli())  # administrators: the operator's command line
 
     again = await gw.client.post(
         "/v1/auth/users", json={**user, "username": "second", "display_name": "D"}, headers=headers
@@ -665,7 +665,7 @@ async def test_administrators_disable_staff_but_not_other_administrators(gw: Har
     assert (await gw.client.post("/v1/auth/users/worker/disable", headers=admin)).status_code == 204  # idempotent
     assert_error(await gw.client.post("/v1/auth/users/watcher/disable", headers=admin), 403, "role_not_grantable")
     assert_error(await gw.client.post("/v1/auth/users/nobody/disable", headers=admin), 404, "user_not_found")
-    entries = await gw.app.state.audit.page(limit=100, kind="state_change")
+    entries = await gw.audit.page(limit=100, kind="state_change")
     assert [e.target_id for e in entries if e.outcome == "user_disabled"] == ["worker"]
 
 
@@ -673,7 +673,7 @@ async def test_a_disabled_client_gets_no_token_and_its_tokens_are_refused(gw: Ha
     admin = await admin_headers(gw)
     client = await gw.register_client("third_party", ("eligibility:policies:read",))
     token = await gw.client_token(client)
-    verifier: TokenVerifier = gw.app.state.token_verifier
+    verifier: TokenVerifier = gw.runtime.token_verifier
     assert (await verifier.verify(token)).client_id == client.client_id
 
     disabled = await gw.client.post(f"/v1/auth/clients/{client.client_id}/disable", headers=admin)
@@ -692,7 +692,7 @@ async def test_logout_and_refresh_reuse_cut_every_access_token_of_the_sign_in(gw
     first = await gw.staff_tokens("sun.wu")
     rotated = (await gw.client.post("/v1/auth/refresh", json={"refresh_token": first["refresh_token"]})).json()
     other_sign_in = await gw.staff_tokens("sun.wu")
-    verifier: TokenVerifier = gw.app.state.token_verifier
+    verifier: TokenVerifier = gw.runtime.token_verifier
     assert claims_of(first["access_token"])["sid"] == claims_of(rotated["access_token"])["sid"]
     assert claims_of(other_sign_in["access_token"])["sid"] != claims_of(first["access_token"])["sid"]
 
@@ -727,7 +727,7 @@ async def test_a_user_changes_their_password_and_every_sign_in_ends(gw: Harness)
 
     assert weak.status_code == 422
     assert changed.status_code == 204
-    verifier: TokenVerifier = gw.app.state.token_verifier
+    verifier: TokenVerifier = gw.runtime.token_verifier
     for tokens in (one, two):
         with pytest.raises(Unauthorized):
             await verifier.verify(tokens["access_token"])
@@ -748,7 +748,7 @@ async def test_a_wrong_current_password_changes_nothing(gw: Harness) -> None:
     )
 
     assert_error(wrong, 401, "invalid_credentials")
-    assert (await gw.app.state.token_verifier.verify(tokens["access_token"])).subject == "zhou.yi"
+    assert (await gw.runtime.token_verifier.verify(tokens["access_token"])).subject == "zhou.yi"
     assert (await gw.staff_tokens("zhou.yi"))["access_token"]
 
 

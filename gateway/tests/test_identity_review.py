@@ -2,7 +2,7 @@
 concurrent requests (lockout, one-time code tries, real-name binding), guessing the real name
 of a resident ID, and malformed input that must not become a 500.
 
-Concurrency is driven through `IdentityService` directly with distinct client IPs, as an
+Concurrency is driven through the identity use cases directly with distinct client IPs, as an
 attacker with many addresses would (the in-process per-IP throttles are not what stops them;
 the database limits are). Runs on SQLite and, with `JIUZHU_PG_ADMIN_URL`, on PostgreSQL."""
 
@@ -70,14 +70,14 @@ async def test_concurrent_wrong_passwords_cannot_exceed_the_lockout_limit(databa
     async with open_harness(database_url, login_max_failures=3) as gw:
         await gw.create_staff("liu", ("auditor",))
         attempts = [
-            gw.identity.login_staff("liu", f"Wrong-Password-{n}", None, ip=f"198.51.100.{n}") for n in range(12)
+            gw.identity.staff.login("liu", f"Wrong-Password-{n}", None, ip=f"198.51.100.{n}") for n in range(12)
         ]
         results = await asyncio.gather(*attempts, return_exceptions=True)
         outcomes = [outcome(r) for r in results]
         assert outcomes.count("InvalidCredentials") == 3, outcomes  # exactly the limit is checked
         assert set(outcomes) <= {"InvalidCredentials", "AccountLocked"}, outcomes
         with pytest.raises(AccountLocked):
-            await gw.identity.login_staff("liu", STRONG_PASSWORD, None, ip="198.51.100.200")
+            await gw.identity.staff.login("liu", STRONG_PASSWORD, None, ip="198.51.100.200")
 
 
 async def test_sequential_lockout_semantics_are_kept(database_url: str) -> None:
@@ -85,17 +85,17 @@ async def test_sequential_lockout_semantics_are_kept(database_url: str) -> None:
         await gw.create_staff("ma", ("auditor",))
         for _ in range(2):
             with pytest.raises(InvalidCredentials):
-                await gw.identity.login_staff("ma", "Wrong-Password-1", None, ip="198.51.100.1")
+                await gw.identity.staff.login("ma", "Wrong-Password-1", None, ip="198.51.100.1")
         await gw.staff_tokens("ma")  # a success resets the count
         for _ in range(3):
             with pytest.raises(InvalidCredentials):
-                await gw.identity.login_staff("MA ", "Wrong-Password-1", None, ip="198.51.100.1")
+                await gw.identity.staff.login("MA ", "Wrong-Password-1", None, ip="198.51.100.1")
         with pytest.raises(AccountLocked) as locked:
-            await gw.identity.login_staff(" ma", STRONG_PASSWORD, None, ip="198.51.100.2")
+            await gw.identity.staff.login(" ma", STRONG_PASSWORD, None, ip="198.51.100.2")
         assert 0 < int(locked.value.headers["Retry-After"]) <= 15 * 60
         gw.clock.advance(minutes=15)
         await gw.staff_tokens("ma")
-        entries = await gw.app.state.audit.page(limit=100, kind="lockout")
+        entries = await gw.audit.page(limit=100, kind="lockout")
         assert [e.outcome for e in entries] == ["locked"]
 
 
@@ -103,29 +103,29 @@ async def test_concurrent_code_guesses_cannot_exceed_the_tries_of_a_code(databas
     """The tries of a code were checked against a count read before any wrong guess was stored:
     simultaneous guesses were all compared with the code."""
     async with open_harness(database_url, login_max_failures=100, otp_max_attempts=3) as gw:
-        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        await gw.identity.citizens.request_code(PHONE, ip="198.51.100.1")
         code = gw.outbox.latest_code(PHONE)
         assert code is not None
         wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 13)]
         results = await asyncio.gather(
-            *(gw.identity.login_citizen(PHONE, guess, ip=f"198.51.100.{n}") for n, guess in enumerate(wrong)),
+            *(gw.identity.citizens.login(PHONE, guess, ip=f"198.51.100.{n}") for n, guess in enumerate(wrong)),
             return_exceptions=True,
         )
         outcomes = [outcome(r) for r in results]
         assert outcomes.count("CodeInvalid") == 3, outcomes
         assert set(outcomes) <= {"CodeInvalid", "CodeExpired"}, outcomes
         with pytest.raises(CodeExpired):
-            await gw.identity.login_citizen(PHONE, code, ip="198.51.100.200")
+            await gw.identity.citizens.login(PHONE, code, ip="198.51.100.200")
 
 
 async def test_concurrent_code_guesses_cannot_exceed_the_citizen_lockout(database_url: str) -> None:
     async with open_harness(database_url, login_max_failures=3, otp_max_attempts=20) as gw:
-        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        await gw.identity.citizens.request_code(PHONE, ip="198.51.100.1")
         code = gw.outbox.latest_code(PHONE)
         assert code is not None
         wrong = [f"{(int(code) + n) % 1_000_000:06d}" for n in range(1, 13)]
         results = await asyncio.gather(
-            *(gw.identity.login_citizen(PHONE, guess, ip=f"198.51.100.{n}") for n, guess in enumerate(wrong)),
+            *(gw.identity.citizens.login(PHONE, guess, ip=f"198.51.100.{n}") for n, guess in enumerate(wrong)),
             return_exceptions=True,
         )
         outcomes = [outcome(r) for r in results]
@@ -135,24 +135,24 @@ async def test_concurrent_code_guesses_cannot_exceed_the_citizen_lockout(databas
 
 async def test_sequential_code_tries_are_kept(database_url: str) -> None:
     async with open_harness(database_url, login_max_failures=100, login_attempts_per_minute=100) as gw:
-        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        await gw.identity.citizens.request_code(PHONE, ip="198.51.100.1")
         code = gw.outbox.latest_code(PHONE)
         assert code is not None
         wrong = f"{(int(code) + 1) % 1_000_000:06d}"
         for _ in range(4):
             with pytest.raises(CodeInvalid):
-                await gw.identity.login_citizen(PHONE, wrong, ip="198.51.100.1")
+                await gw.identity.citizens.login(PHONE, wrong, ip="198.51.100.1")
         with pytest.raises(CodeInvalid):
-            await gw.identity.login_citizen(PHONE, "12345x", ip="198.51.100.1")  # a malformed code is a try too
+            await gw.identity.citizens.login(PHONE, "12345x", ip="198.51.100.1")  # a malformed code is a try too
         with pytest.raises(CodeExpired):
-            await gw.identity.login_citizen(PHONE, code, ip="198.51.100.1")
+            await gw.identity.citizens.login(PHONE, code, ip="198.51.100.1")
         gw.clock.advance(seconds=60)
-        await gw.identity.request_citizen_code(PHONE, ip="198.51.100.1")
+        await gw.identity.citizens.request_code(PHONE, ip="198.51.100.1")
         fresh = gw.outbox.latest_code(PHONE)
         assert fresh is not None
         with pytest.raises(CodeInvalid):
-            await gw.identity.login_citizen(PHONE, f"{(int(fresh) + 1) % 1_000_000:06d}", ip="198.51.100.1")
-        pair = await gw.identity.login_citizen(PHONE, fresh, ip="198.51.100.1")
+            await gw.identity.citizens.login(PHONE, f"{(int(fresh) + 1) % 1_000_000:06d}", ip="198.51.100.1")
+        pair = await gw.identity.citizens.login(PHONE, fresh, ip="198.51.100.1")
         assert pair.access_token
 
 
@@ -172,7 +172,7 @@ class OnlyName:
 
 async def unbound_citizen(gw: Harness, phone: str) -> Principal:
     pair = await gw.citizen_tokens(phone)
-    principal: Principal = await gw.app.state.token_verifier.verify(pair["access_token"])
+    principal: Principal = await gw.runtime.token_verifier.verify(pair["access_token"])
     assert principal.kind is PrincipalKind.CITIZEN
     assert principal.household_id is None
     return principal
@@ -183,40 +183,40 @@ async def test_the_name_of_a_resident_id_cannot_be_guessed_without_limit(databas
     they liked; the first match bound them to that person's household (and its records)."""
     async with open_harness(database_url, login_max_failures=5) as gw:
         victim = resident_id()
-        gw.identity.real_name = OnlyName("张三", victim)
+        gw.identity.citizens.real_name = OnlyName("张三", victim)
         mallory = await unbound_citizen(gw, PHONE)
         outcomes = []
         for guess in ["李四", "王五", "赵六", "钱七", "孙八", "周九", "吴十", "郑一"]:
             try:
-                await gw.identity.bind_citizen(mallory, guess, ResidentId(victim))
+                await gw.identity.citizens.bind(mallory, guess, ResidentId(victim))
                 outcomes.append("bound")
             except (RealNameRejected, AccountLocked) as refused:
                 outcomes.append(outcome(refused))
         assert outcomes.count("RealNameRejected") <= 5, outcomes
         assert outcomes[-1] == "AccountLocked", outcomes
         with pytest.raises(AccountLocked):  # even the right name, until the lock runs out
-            await gw.identity.bind_citizen(mallory, "张三", ResidentId(victim))
+            await gw.identity.citizens.bind(mallory, "张三", ResidentId(victim))
         # Another account guessing the same resident ID is held back too.
         other = await unbound_citizen(gw, "13987654321")
         with pytest.raises(AccountLocked):
-            await gw.identity.bind_citizen(other, "张三", ResidentId(victim))
+            await gw.identity.citizens.bind(other, "张三", ResidentId(victim))
         gw.clock.advance(minutes=15)
-        pair = await gw.identity.bind_citizen(other, "张三", ResidentId(victim))
+        pair = await gw.identity.citizens.bind(other, "张三", ResidentId(victim))
         assert pair.access_token
 
 
 async def test_a_real_name_success_resets_the_binding_tries(database_url: str) -> None:
     async with open_harness(database_url, login_max_failures=3) as gw:
-        gw.identity.real_name = OnlyName("张三", resident_id())
+        gw.identity.citizens.real_name = OnlyName("张三", resident_id())
         citizen = await unbound_citizen(gw, PHONE)
         for _ in range(2):
             with pytest.raises(RealNameRejected):
-                await gw.identity.bind_citizen(citizen, "李四", ResidentId(resident_id()))
-        await gw.identity.bind_citizen(citizen, "张三", ResidentId(resident_id()))
+                await gw.identity.citizens.bind(citizen, "李四", ResidentId(resident_id()))
+        await gw.identity.citizens.bind(citizen, "张三", ResidentId(resident_id()))
         other = await unbound_citizen(gw, "13987654321")
         with pytest.raises(RealNameRejected):
-            await gw.identity.bind_citizen(other, "李四", ResidentId(resident_id()))
-        await gw.identity.bind_citizen(other, "张三", ResidentId(resident_id()))
+            await gw.identity.citizens.bind(other, "李四", ResidentId(resident_id()))
+        await gw.identity.citizens.bind(other, "张三", ResidentId(resident_id()))
 
 
 async def test_concurrent_bindings_of_one_account_give_one_household(database_url: str) -> None:
@@ -225,14 +225,14 @@ async def test_concurrent_bindings_of_one_account_give_one_household(database_ur
     async with open_harness(database_url) as gw:
         citizen = await unbound_citizen(gw, PHONE)
         results = await asyncio.gather(
-            *(gw.identity.bind_citizen(citizen, "张三", ResidentId(resident_id(f"00{n}"))) for n in range(1, 6)),
+            *(gw.identity.citizens.bind(citizen, "张三", ResidentId(resident_id(f"00{n}"))) for n in range(1, 6)),
             return_exceptions=True,
         )
         outcomes = [outcome(r) for r in results]
         assert outcomes.count("TokenPair") == 1, outcomes
         assert set(outcomes) == {"TokenPair", "AlreadyBound"}, outcomes
         with pytest.raises(AlreadyBound):
-            await gw.identity.bind_citizen(citizen, "张三", ResidentId(resident_id("009")))
+            await gw.identity.citizens.bind(citizen, "张三", ResidentId(resident_id("009")))
 
 
 # --------------------------------------------------------------------------- malformed input
@@ -266,7 +266,7 @@ async def test_nothing_of_a_failed_sign_in_is_unreadable_in_the_audit_trail(data
     async with open_harness(database_url) as gw:
         response = await gw.client.post("/v1/auth/login", json={"username": "x\u0001\u007f", "password": "x"})
         assert response.status_code == 401, response.text
-        actors = [e.actor for e in await gw.app.state.audit.page(limit=10, kind="authentication")]
+        actors = [e.actor for e in await gw.audit.page(limit=10, kind="authentication")]
         assert actors
         assert all(a is None or a.isprintable() for a in actors), actors
 
@@ -276,7 +276,7 @@ async def test_an_unknown_client_costs_a_secret_check_like_a_known_one(database_
     time told which client ids exist."""
     async with open_harness(database_url) as gw:
         client = await gw.register_client("third_party", ("eligibility:policies:read",))
-        hasher = gw.identity.hasher
+        hasher = gw.identity.context.hasher
         checked: list[str | None] = []
         verify = hasher.verify
 
@@ -297,7 +297,7 @@ async def test_refresh_of_one_token_twice_at_once_succeeds_at_most_once(database
         await gw.create_staff("zhou", ("payment_officer",), region="520102")
         first = await gw.staff_tokens("zhou")
         results = await asyncio.gather(
-            *(gw.identity.refresh(first["refresh_token"]) for _ in range(6)), return_exceptions=True
+            *(gw.identity.sessions.refresh(first["refresh_token"]) for _ in range(6)), return_exceptions=True
         )
         outcomes = [outcome(r) for r in results]
         assert outcomes.count("TokenPair") == 1, outcomes
@@ -306,7 +306,7 @@ async def test_refresh_of_one_token_twice_at_once_succeeds_at_most_once(database
             if not isinstance(result, BaseException):
                 # The family is revoked by the reuse: the winner's new token is dead too.
                 with pytest.raises(RefreshTokenInvalid):
-                    await gw.identity.refresh(result.refresh_token)
+                    await gw.identity.sessions.refresh(result.refresh_token)
 
 
 async def test_a_nonce_is_accepted_once_under_concurrency(database_url: str) -> None:
@@ -320,7 +320,7 @@ async def test_a_nonce_is_accepted_once_under_concurrency(database_url: str) -> 
 
     publish_requirements(upstream)
     async with open_harness(database_url, upstreams={"svc": upstream}) as gw:
-        upstream.state.token_verifier = gw.app.state.token_verifier
+        upstream.state.token_verifier = gw.runtime.token_verifier
         key = DepartmentKey()
         client = await gw.register_client("department", ("monitoring:households:read",), public_key=key.public_text)
         headers = {"Authorization": f"Bearer {await gw.client_token(client)}"}

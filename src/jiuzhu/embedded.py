@@ -30,9 +30,10 @@ from gateway.db import migrate_async as migrate_gateway
 from gateway.identity.domain.errors import InvalidInput
 from gateway.identity.domain.model import NewStaffUser
 from gateway.identity.domain.rules import check_password
-from gateway.identity.service import Actor, IdentityService
+from gateway.identity.service.admin import Actor, Administration
 from gateway.main import AppKeySource
 from gateway.main import create_app as create_gateway_app
+from gateway.runtime import runtime_of
 from gateway.settings import Settings as GatewaySettings
 from jiuzhu.demo import caseworker_of, demo_counties, load_demo_households
 from jiuzhu_platform.auth import Role
@@ -99,14 +100,14 @@ def random_password() -> str:
         return candidate
 
 
-async def create_first_accounts(identity: IdentityService, data_dir: Path) -> dict[str, Account]:
+async def create_first_accounts(admin: Administration, data_dir: Path) -> dict[str, Account]:
     """The first administrator and one demo caseworker (区县经办人) per county of the demo slice,
     with random passwords, written to `credentials.json` (0600). Returns them by username."""
     accounts = [Account(ADMIN_USERNAME, random_password(), (Role.CITY_ADMIN,))] + [
         Account(caseworker_of(county), random_password(), (Role.TOWN_CASEWORKER,), county) for county in demo_counties()
     ]
     for account in accounts:
-        await identity.create_user(
+        await admin.create_user(
             NewStaffUser(account.username, account.password, account.roles, account.username, account.region),
             actor=Actor.cli(),
         )
@@ -165,8 +166,10 @@ def create_embedded_app(
             ]
             try:
                 async with gateway_lifespan(app):
+                    identity = runtime_of(app).identity
+                    assert identity is not None, "the embedded gateway issues tokens"
                     accounts = (
-                        await create_first_accounts(app.state.identity, data_dir)
+                        await create_first_accounts(identity.admin, data_dir)
                         if first_gateway_start
                         else saved_accounts(data_dir)
                     )

@@ -30,7 +30,7 @@ from gateway.identity.adapters.clients import UnconfiguredCodeSender, Unconfigur
 from gateway.identity.domain.errors import Refused
 from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser
 from gateway.identity.revocation import RevocationList
-from gateway.identity.service import Actor, IdentityService
+from gateway.identity.service.admin import Actor, Administration
 from gateway.main import build_identity, create_app, utc_now
 from gateway.settings import Settings
 from jiuzhu_platform.auth import Role
@@ -97,8 +97,8 @@ def migrate_command() -> None:
     typer.echo("gateway database migrated")
 
 
-async def _with_identity(settings: Settings, action: Callable[[IdentityService], Awaitable[T]]) -> T:
-    """An identity service on the configured database, for one command."""
+async def _administer(settings: Settings, action: Callable[[Administration], Awaitable[T]]) -> T:
+    """The identity administration on the configured database, for one command."""
     database = Database.from_url(_database_url(settings))
     try:
         ring = settings.key_ring()
@@ -112,14 +112,14 @@ async def _with_identity(settings: Settings, action: Callable[[IdentityService],
             real_name=UnconfiguredRealNameVerifier(),
             clock=utc_now,
         )
-        return await action(service)
+        return await action(service.admin)
     finally:
         await database.dispose()
 
 
-def _run(settings: Settings, action: Callable[[IdentityService], Awaitable[T]]) -> T:
+def _run(settings: Settings, action: Callable[[Administration], Awaitable[T]]) -> T:
     try:
-        return asyncio.run(_with_identity(settings, action))
+        return asyncio.run(_administer(settings, action))
     except (Refused, DomainError) as refused:
         typer.echo(f"refused ({refused.reason}): {refused.detail} / {refused.message_zh or ''}", err=True)
         raise typer.Exit(1) from None
@@ -136,7 +136,7 @@ def _create_user(username: str, display_name: str, roles: list[str], region: str
     settings = Settings()
     password = _read_password(password_stdin)
     new = NewStaffUser(username, password, tuple(roles), display_name or username, region)
-    user = _run(settings, lambda identity: identity.create_user(new, actor=Actor.cli()))
+    user = _run(settings, lambda admin: admin.create_user(new, actor=Actor.cli()))
     typer.echo(f"created user {user.username} ({', '.join(user.roles)}) id {user.user_id}")
 
 
@@ -176,7 +176,7 @@ def create_client(
     settings = Settings()
     key = public_key_file.read_text() if public_key_file is not None else None
     new = NewClient(name, kind, tuple(scope), region, key)
-    client = _run(settings, lambda identity: identity.register_client(new, actor=Actor.cli()))
+    client = _run(settings, lambda admin: admin.register_client(new, actor=Actor.cli()))
     typer.echo(f"client_id={client.client_id}")
     typer.echo(f"client_secret={client.client_secret}")
     typer.echo("the secret is shown once; store it in the client's secret store now", err=True)
@@ -185,14 +185,14 @@ def create_client(
 @cli.command("disable-user")
 def disable_user(username: Annotated[str, typer.Option(help="Login name of the user to disable")]) -> None:
     """Disable a staff user (any role): no more sign-ins, their tokens are refused."""
-    _run(Settings(), lambda identity: identity.disable_user(username, actor=Actor.cli()))
+    _run(Settings(), lambda admin: admin.disable_user(username, actor=Actor.cli()))
     typer.echo(f"user {username} disabled")
 
 
 @cli.command("disable-client")
 def disable_client(client_id: Annotated[str, typer.Option(help="The client to disable")]) -> None:
     """Disable a department or third-party client: no more tokens, its tokens are refused."""
-    _run(Settings(), lambda identity: identity.disable_client(client_id, actor=Actor.cli()))
+    _run(Settings(), lambda admin: admin.disable_client(client_id, actor=Actor.cli()))
     typer.echo(f"client {client_id} disabled")
 
 
@@ -200,7 +200,7 @@ def disable_client(client_id: Annotated[str, typer.Option(help="The client to di
 def rotate_keys() -> None:
     """Make a new signing key active; the previous one stays published for the token TTL."""
     settings = Settings()
-    kid = _run(settings, lambda identity: identity.rotate_keys(actor=Actor.cli()))
+    kid = _run(settings, lambda admin: admin.rotate_keys(actor=Actor.cli()))
     typer.echo(f"signing key {kid} is active")
 
 

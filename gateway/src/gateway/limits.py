@@ -1,7 +1,7 @@
 """Rate limiting at the gateway: a token bucket per key. Three uses: per IP on every proxied
 request, per authenticated caller (`<kind>:<client id or subject>`) after the token is
 verified, and the tighter sign-in limits (per account+IP and per IP) of
-`gateway.identity.service.LoginThrottle`.
+`gateway.identity.service.context.LoginThrottle`.
 
 State is in-process, which is right for one replica. With N replicas behind a load balancer
 each replica enforces the full limit on the share of traffic it sees, so a caller gets up to

@@ -11,10 +11,11 @@
 The lifespan opens the gateway database and makes a signing key if there is none; it does
 not migrate (run `python -m gateway migrate`, or `gateway.migrations.migrate(url)`).
 
-On `app.state` after start-up: `identity` (`IdentityService`, issuer mode), `code_sender`
-(set at creation; a `TestOutboxCodeSender` in dev/test unless one is given), `token_verifier`,
-`authenticator`, `keys` (`SigningKeys`, issuer mode), `audit` (`AuditLog`, with a database),
-`database`, `proxy`, `limiter`, `client_limiter`, `requirements` (`RequirementCatalog`).
+After start-up `app.state.runtime` holds the typed `GatewayRuntime` (`gateway.runtime`:
+proxy, limiters, requirement catalogue, verifier, authenticator, code sender — a
+`TestOutboxCodeSender` in dev/test unless one is given —, and with a database the audit log,
+request signatures and, in issuer mode, the identity service); `app.state.token_verifier` is
+the platform's hook for scope dependencies.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ from gateway.identity.api.routes import audit_router, discovery_router, identity
 from gateway.identity.domain import rules
 from gateway.identity.keys import SigningKeys
 from gateway.identity.revocation import RevocationList
-from gateway.identity.service import IdentityConfig, IdentityService
+from gateway.identity.service import IdentityService
+from gateway.identity.service.context import IdentityConfig
 from gateway.identity.signatures import RequestSignatures
 from gateway.limits import TokenBucketLimiter
 from gateway.proxy import AiohttpUpstream, HttpxUpstream, Proxy, Upstream
 from gateway.requirements import RequirementCatalog
+from gateway.runtime import GatewayRuntime, runtime_of
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import RESERVED_SERVICE_NAMES, Settings
 from jiuzhu_platform.app import RequestContextMiddleware, health_router
@@ -105,8 +108,10 @@ class AppKeySource:
         self.app = app
 
     async def get_key(self, kid: str) -> Any:
-        keys = getattr(self.app.state, "keys", None)
-        return None if keys is None else await keys.get_key(kid)
+        runtime: GatewayRuntime | None = getattr(self.app.state, "runtime", None)
+        if runtime is None or runtime.identity is None:
+            return None
+        return await runtime.identity.context.keys.get_key(kid)
 
 
 def build_identity(
@@ -130,7 +135,7 @@ def build_identity(
         cache_seconds=config.signing_key_cache_seconds,
         leeway_seconds=config.token_leeway_seconds,
     )
-    return IdentityService(
+    return IdentityService.build(
         database=database,
         ring=ring,
         keys=keys,
@@ -193,11 +198,6 @@ def create_app(
                 stack.push_async_callback(upstream.aclose)
                 upstreams[name] = upstream
             proxy = Proxy(upstreams, max_body_bytes=config.max_body_bytes)
-            app.state.proxy = proxy
-            app.state.limiter = TokenBucketLimiter(rate=config.rate_limit_per_second, burst=config.rate_limit_burst)
-            app.state.client_limiter = TokenBucketLimiter(
-                rate=config.client_rate_limit_per_second, burst=config.client_rate_limit_burst
-            )
 
             async def fetch_openapi(service: str) -> Mapping[str, Any]:
                 document = await proxy.upstream_for(service).get_json("/openapi.json", timeout=5)
@@ -210,14 +210,13 @@ def create_app(
                 min_refresh_seconds=config.openapi_refresh_seconds,
                 max_age_seconds=config.openapi_max_age_seconds,
             )
-            app.state.requirements = catalog
 
             database: Database | None = None
             ring: KeyRing | None = None
             audit: AuditLog | None = None
             revocations: RevocationList | None = None
-            app.state.identity = None
-            app.state.signatures = None
+            signatures: RequestSignatures | None = None
+            identity: IdentityService | None = None
             if config.database_url is not None:
                 database = Database.from_url(config.database_url.get_secret_value())
                 stack.push_async_callback(database.dispose)
@@ -226,11 +225,9 @@ def create_app(
                 revocations = RevocationList(
                     database, ring, clock=now, refresh_seconds=config.revocation_refresh_seconds
                 )
-                app.state.signatures = RequestSignatures(
+                signatures = RequestSignatures(
                     database, ring, audit=audit, clock=now, window_seconds=config.signature_window_seconds
                 )
-            app.state.database = database
-            app.state.audit = audit
 
             key_source: KeySource
             if config.auth_mode == "issuer":
@@ -248,11 +245,9 @@ def create_app(
                     real_name=real_name,
                     clock=now,
                 )
-                keys = identity.keys
+                keys = identity.context.keys
                 await keys.bootstrap()
                 key_source = keys
-                app.state.keys = keys
-                app.state.identity = identity
                 purge = asyncio.create_task(_purge_loop(identity, config))
                 stack.push_async_callback(_cancel, purge)
             else:
@@ -266,9 +261,27 @@ def create_app(
                 is_revoked=revocations.is_revoked if revocations is not None else None,
                 clock=lambda: now().timestamp(),
             )
-            app.state.token_verifier = verifier
-            app.state.authenticator = authenticator or TokenAuthenticator(verifier, catalog, audit=audit)
-            yield
+            app.state.token_verifier = verifier  # the platform's scope dependencies look here
+            app.state.runtime = GatewayRuntime(
+                proxy=proxy,
+                limiter=TokenBucketLimiter(rate=config.rate_limit_per_second, burst=config.rate_limit_burst),
+                client_limiter=TokenBucketLimiter(
+                    rate=config.client_rate_limit_per_second, burst=config.client_rate_limit_burst
+                ),
+                requirements=catalog,
+                token_verifier=verifier,
+                authenticator=authenticator or TokenAuthenticator(verifier, catalog, audit=audit),
+                code_sender=sender,
+                real_name_verifier=real_name,
+                database=database,
+                audit=audit,
+                signatures=signatures,
+                identity=identity,
+            )
+            try:
+                yield
+            finally:
+                app.state.runtime = None
 
     metrics = Metrics("gateway")
     app = FastAPI(
@@ -279,25 +292,23 @@ def create_app(
         docs_url=None,
         redoc_url=None,
     )
-    app.state.metrics = metrics
-    app.state.code_sender = sender
-    app.state.real_name_verifier = real_name
+    app.state.runtime = None
     register_exception_handlers(app)
 
     async def forward_request(request: Request, service: str) -> Response:
         """A request for `/v1/<service>/...`: limits, token and scopes, signature, then forward."""
         if service in RESERVED_SERVICE_NAMES:
             raise UnknownService(service)  # /v1/auth/<anything else>: never an upstream
-        proxy: Proxy = app.state.proxy
+        runtime = runtime_of(app)
+        proxy = runtime.proxy
         proxy.upstream_for(service)  # 404 for an unknown service before anything else
-        app.state.limiter.check(request.client.host if request.client else "unknown")
-        auth: Authenticator = app.state.authenticator
-        principal = await auth.authenticate(request, service)
+        runtime.limiter.check(request.client.host if request.client else "unknown")
+        principal = await runtime.authenticator.authenticate(request, service)
         body: bytes | None = None
         if principal is not None:
-            app.state.client_limiter.check(f"{principal.kind.value}:{principal.client_id or principal.subject}")
+            runtime.client_limiter.check(f"{principal.kind.value}:{principal.client_id or principal.subject}")
             if rules.needs_signature(principal.kind.value, request.method):
-                signatures: RequestSignatures | None = app.state.signatures
+                signatures = runtime.signatures
                 if signatures is None:
                     raise AuthenticationUnavailable(
                         "signature_unavailable", "request signatures cannot be checked without the gateway database"
@@ -334,7 +345,7 @@ def create_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        return JSONResponse({"status": "ok", "upstreams": list(app.state.proxy.names)})
+        return JSONResponse({"status": "ok", "upstreams": list(runtime_of(app).proxy.names)})
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics_endpoint() -> Response:
@@ -342,7 +353,7 @@ def create_app(
 
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi() -> JSONResponse:
-        return JSONResponse(await merged_openapi(app.state.proxy, own=app.openapi()))
+        return JSONResponse(await merged_openapi(runtime_of(app).proxy, own=app.openapi()))
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
@@ -405,7 +416,7 @@ async def _purge_loop(identity: IdentityService, config: Settings) -> None:
     """Housekeeping: expired codes, tokens, nonces and lockouts, now and then."""
     while True:
         try:
-            await identity.purge(signature_window_seconds=config.signature_window_seconds)
+            await identity.admin.purge(signature_window_seconds=config.signature_window_seconds)
         except Exception as exc:
             logger.warning("identity purge failed: %s", type(exc).__name__)
         await asyncio.sleep(config.purge_interval_seconds)

@@ -5,10 +5,10 @@ with an HTTP client, and department request signing.
     url = await migrated_sqlite(tmp_path)
     settings = settings_for_tests(url, upstreams={"eligibility": "http://eligibility.test"})
     async with open_gateway(settings, transports=...) as (app, client):
-        identity: IdentityService = app.state.identity
-        await identity.create_user(NewStaffUser("admin", "Str0ng-Passw0rd!", ("city_admin",), "Admin"),
+        identity: IdentityService = runtime_of(app).identity
+        await identity.admin.create_user(NewStaffUser("admin", "Str0ng-Passw0rd!", ("city_admin",), "Admin"),
                                    actor=Actor.cli())
-        outbox: TestOutboxCodeSender = app.state.code_sender   # outbox.latest_code("13812345678")
+        outbox: TestOutboxCodeSender = runtime_of(app).code_sender   # outbox.latest_code("13812345678")
 """
 
 from __future__ import annotations
@@ -32,11 +32,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 
 from gateway.db import migrate_async
+from gateway.identity.adapters.audit import AuditLog
 from gateway.identity.adapters.clients import TestOutboxCodeSender
 from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser, RegisteredClient
 from gateway.identity.domain.rules import canonical_request
-from gateway.identity.service import Actor, IdentityService
+from gateway.identity.service import IdentityService
+from gateway.identity.service.admin import Actor
 from gateway.main import create_app
+from gateway.runtime import GatewayRuntime, runtime_of
 from gateway.settings import Settings
 from jiuzhu_platform.auth import Principal
 from jiuzhu_platform.pii import generate_key
@@ -178,21 +181,31 @@ class Harness:
     clock: MovableClock
 
     @property
+    def runtime(self) -> GatewayRuntime:
+        return runtime_of(self.app)
+
+    @property
+    def audit(self) -> AuditLog:
+        audit = self.runtime.audit
+        assert audit is not None
+        return audit
+
+    @property
     def identity(self) -> IdentityService:
-        identity = self.app.state.identity
-        assert isinstance(identity, IdentityService)
+        identity = self.runtime.identity
+        assert identity is not None
         return identity
 
     @property
     def outbox(self) -> TestOutboxCodeSender:
-        sender = self.app.state.code_sender
+        sender = self.runtime.code_sender
         assert isinstance(sender, TestOutboxCodeSender)
         return sender
 
     async def create_staff(
         self, username: str, roles: tuple[str, ...], *, region: str | None = None, password: str = STRONG_PASSWORD
     ) -> None:
-        await self.identity.create_user(
+        await self.identity.admin.create_user(
             NewStaffUser(username, password, roles, username.title(), region), actor=Actor.cli()
         )
 
@@ -220,7 +233,7 @@ class Harness:
     async def register_client(
         self, kind: str, scopes: tuple[str, ...], *, region: str | None = None, public_key: str | None = None
     ) -> RegisteredClient:
-        return await self.identity.register_client(
+        return await self.identity.admin.register_client(
             NewClient(f"{kind} client", ClientKind(kind), scopes, region, public_key), actor=Actor.cli()
         )
 

@@ -1,5 +1,6 @@
 """The gateway's own endpoints: discovery, sign-in, tokens, administration and its audit log.
-Thin: parse, call `IdentityService`, shape the answer. Never proxied."""
+Thin: parse, call the caller's use case (`IdentityService.staff`, `.citizens`, `.sessions`,
+`.clients`, `.admin`), shape the answer. Never proxied."""
 
 from __future__ import annotations
 
@@ -18,10 +19,14 @@ from gateway.identity.api import schemas
 from gateway.identity.domain.errors import RefreshTokenInvalid, RefreshTokenReused
 from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser
 from gateway.identity.keys import SigningKeys
-from gateway.identity.service import BIND_SCOPE, Actor, IdentityService, InvalidClient, OAuthError
+from gateway.identity.service import IdentityService
+from gateway.identity.service.admin import Actor
+from gateway.identity.service.oauth import InvalidClient, OAuthError
+from gateway.identity.service.tokens import BIND_SCOPE
+from gateway.runtime import runtime_of
 from gateway.settings import Settings
 from jiuzhu_platform.access import AuditPage, audit_page
-from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, TokenVerifier, Unauthorized, requires
+from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, Unauthorized, requires
 from jiuzhu_platform.errors import BadRequest
 from jiuzhu_platform.http_errors import error_response
 
@@ -34,18 +39,18 @@ AUDIT_READ = "audit:read"
 
 
 def _identity(request: Request) -> IdentityService:
-    identity = getattr(request.app.state, "identity", None)
-    assert isinstance(identity, IdentityService), "the identity service starts in the lifespan"
+    identity = runtime_of(request.app).identity
+    assert identity is not None, "these routes exist in issuer mode only"
     return identity
 
 
 def _keys(request: Request) -> SigningKeys:
-    return _identity(request).keys
+    return _identity(request).context.keys
 
 
 def _audit(request: Request) -> AuditLog:
-    audit = getattr(request.app.state, "audit", None)
-    assert isinstance(audit, AuditLog), "the audit log needs the gateway database"
+    audit = runtime_of(request.app).audit
+    assert audit is not None, "the audit routes exist with the gateway database only"
     return audit
 
 
@@ -108,17 +113,17 @@ def identity_router() -> APIRouter:
 
     @router.post("/login", summary="Staff sign-in (username, password, TOTP when enrolled)")
     async def login(body: schemas.StaffLogin, request: Request, identity: IdentityDep) -> JSONResponse:
-        pair = await identity.login_staff(body.username, body.password, body.totp, ip=client_ip(request))
+        pair = await identity.staff.login(body.username, body.password, body.totp, ip=client_ip(request))
         return JSONResponse(_pair(pair).model_dump(), headers=NO_CACHE)
 
     @router.post("/citizen/code", status_code=202, summary="Send a sign-in code to a citizen's phone")
     async def citizen_code(body: schemas.CitizenCodeRequest, request: Request, identity: IdentityDep) -> Response:
-        await identity.request_citizen_code(body.phone, ip=client_ip(request))
+        await identity.citizens.request_code(body.phone, ip=client_ip(request))
         return Response(status_code=202)
 
     @router.post("/citizen/login", summary="Citizen sign-in with the phone and the code")
     async def citizen_login(body: schemas.CitizenLogin, request: Request, identity: IdentityDep) -> JSONResponse:
-        pair = await identity.login_citizen(body.phone, body.code, ip=client_ip(request))
+        pair = await identity.citizens.login(body.phone, body.code, ip=client_ip(request))
         return JSONResponse(_pair(pair).model_dump(), headers=NO_CACHE)
 
     @router.post("/citizen/bind", summary="Real-name binding: name and resident ID → household")
@@ -127,18 +132,18 @@ def identity_router() -> APIRouter:
         identity: IdentityDep,
         principal: Annotated[Principal, requires(BIND_SCOPE)],
     ) -> JSONResponse:
-        pair = await identity.bind_citizen(principal, body.name, body.resident_id)
+        pair = await identity.citizens.bind(principal, body.name, body.resident_id)
         return JSONResponse(_pair(pair).model_dump(), headers=NO_CACHE)
 
     @router.post("/refresh", summary="Rotate a refresh token into a new token pair")
     async def refresh(body: schemas.RefreshRequest, identity: IdentityDep) -> JSONResponse:
-        pair = await identity.refresh(body.refresh_token)
+        pair = await identity.sessions.refresh(body.refresh_token)
         return JSONResponse(_pair(pair).model_dump(), headers=NO_CACHE)
 
     @router.post("/logout", status_code=204, summary="Revoke the refresh token (and the bearer access token)")
     async def logout(body: schemas.LogoutRequest, request: Request, identity: IdentityDep) -> Response:
         access = await _optional_principal(request)
-        await identity.logout(body.refresh_token, access)
+        await identity.sessions.logout(body.refresh_token, access)
         return Response(status_code=204)
 
     @router.post("/token", summary="OAuth2 token endpoint (client_credentials, refresh_token)")
@@ -161,7 +166,7 @@ def identity_router() -> APIRouter:
     async def create_user(
         body: schemas.UserCreate, identity: IdentityDep, principal: Annotated[Principal, requires(USERS_WRITE)]
     ) -> schemas.UserRead:
-        user = await identity.create_user(
+        user = await identity.admin.create_user(
             NewStaffUser(body.username, body.password, tuple(body.roles), body.display_name, body.region),
             actor=Actor.of(principal),
         )
@@ -183,7 +188,7 @@ def identity_router() -> APIRouter:
     async def enrol_totp(
         username: str, identity: IdentityDep, principal: Annotated[Principal, requires(USERS_WRITE)]
     ) -> JSONResponse:
-        uri = await identity.enrol_totp(username, actor=Actor.of(principal))
+        uri = await identity.admin.enrol_totp(username, actor=Actor.of(principal))
         return JSONResponse(schemas.TotpEnrolment(otpauth_uri=uri).model_dump(), status_code=201, headers=NO_CACHE)
 
     @router.post(
@@ -195,7 +200,7 @@ def identity_router() -> APIRouter:
     async def register_client(
         body: schemas.ClientCreate, identity: IdentityDep, principal: Annotated[Principal, requires(CLIENTS_WRITE)]
     ) -> JSONResponse:
-        client = await identity.register_client(
+        client = await identity.admin.register_client(
             NewClient(body.name, ClientKind(body.kind), tuple(body.scopes), body.region, body.signing_public_key),
             actor=Actor.of(principal),
         )
@@ -220,7 +225,7 @@ def identity_router() -> APIRouter:
         identity: IdentityDep,
         principal: Annotated[Principal, requires("auth:password:change")],
     ) -> Response:
-        await identity.change_password(principal, body.current_password, body.new_password, ip=client_ip(request))
+        await identity.staff.change_password(principal, body.current_password, body.new_password, ip=client_ip(request))
         return Response(status_code=204)
 
     @router.post(
@@ -233,7 +238,7 @@ def identity_router() -> APIRouter:
         identity: IdentityDep,
         principal: Annotated[Principal, requires(USERS_WRITE)],
     ) -> Response:
-        await identity.disable_user(username, actor=Actor.of(principal))
+        await identity.admin.disable_user(username, actor=Actor.of(principal))
         return Response(status_code=204)
 
     @router.post(
@@ -246,15 +251,15 @@ def identity_router() -> APIRouter:
         identity: IdentityDep,
         principal: Annotated[Principal, requires(CLIENTS_WRITE)],
     ) -> Response:
-        await identity.disable_client(client_id, actor=Actor.of(principal))
+        await identity.admin.disable_client(client_id, actor=Actor.of(principal))
         return Response(status_code=204)
 
     @router.post("/keys/rotate", response_model=schemas.KeyRotated, summary="Rotate the token signing key")
     async def rotate_keys(
         identity: IdentityDep, principal: Annotated[Principal, requires(KEYS_ROTATE)]
     ) -> schemas.KeyRotated:
-        kid = await identity.rotate_keys(actor=Actor.of(principal))
-        return schemas.KeyRotated(kid=kid, published=list(identity.keys.key_ids))
+        kid = await identity.admin.rotate_keys(actor=Actor.of(principal))
+        return schemas.KeyRotated(kid=kid, published=list(identity.context.keys.key_ids))
 
     return router
 
@@ -302,9 +307,10 @@ def _naive_instant() -> Exception:
 async def _optional_principal(request: Request) -> Principal | None:
     """The bearer's principal when a valid token is sent; None otherwise (logout must work
     even with an expired access token)."""
-    verifier = getattr(request.app.state, "token_verifier", None)
-    if not isinstance(verifier, TokenVerifier):
+    runtime = getattr(request.app.state, "runtime", None)
+    if runtime is None:
         return None
+    verifier = runtime.token_verifier
     try:
         token = bearer_token(request)
         return None if token is None else await verifier.verify(token)
@@ -360,7 +366,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 
 async def _token(request: Request, identity: IdentityService) -> JSONResponse:
-    identity.throttle.ip.check(client_ip(request))
+    identity.context.throttle.ip.check(client_ip(request))
     form = await _form(request)
     grant_type = form.get("grant_type")
     if grant_type == "refresh_token":
@@ -368,7 +374,7 @@ async def _token(request: Request, identity: IdentityService) -> JSONResponse:
         if not refresh_token:
             raise _oauth("invalid_request", "refresh_token is required", "缺少refresh_token参数")
         try:
-            pair = await identity.refresh(refresh_token)
+            pair = await identity.sessions.refresh(refresh_token)
         except (RefreshTokenInvalid, RefreshTokenReused) as exc:
             raise _oauth("invalid_grant", exc.detail, exc.message_zh or "刷新令牌无效") from None
         return JSONResponse({**_pair(pair).model_dump()}, headers=NO_CACHE)
@@ -385,7 +391,7 @@ async def _token(request: Request, identity: IdentityService) -> JSONResponse:
     client_id, client_secret = basic if basic is not None else posted
     if not client_id or not client_secret:
         raise _oauth("invalid_client", "client authentication is required", "缺少客户端认证信息")
-    issued = await identity.client_credentials(client_id, client_secret, form.get("scope"))
+    issued = await identity.clients.issue_token(client_id, client_secret, form.get("scope"))
     body = schemas.ClientTokenResponse(
         access_token=issued.access_token, expires_in=issued.expires_in, scope=issued.scope
     )

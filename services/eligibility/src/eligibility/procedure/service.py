@@ -1,0 +1,249 @@
+"""Procedure use cases: load the case file, decide with `procedure.domain.rules`, store the
+new state and its step, audit, notify the applicant, and write the events. Never commits
+(the request's session dependency, or the consumer's transaction, does).
+
+Who may act is decided here from the caller's principal, in this order: the region (a
+caller outside the application's area gets 403 `region_not_allowed`, as on reads), then
+the capacities the principal holds (`Capacity`), then 回避 (a recorded close relative of
+the applicant), then the rules' own checks (stage, four-eyes, preconditions).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from eligibility.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
+from eligibility.domain.policy import PolicyBook
+from eligibility.procedure.adapters.repository import ApplicationPlace, Due, ProcedureRepository, WorkItem
+from eligibility.procedure.domain import commands as c
+from eligibility.procedure.domain.errors import ApplicationNotFound, StaleApplication
+from eligibility.procedure.domain.model import Action, Capacity, CaseFile, Stage
+from eligibility.procedure.domain.notices import notice_for
+from eligibility.procedure.domain.rules import TRANSITIONS, Actor, Circumstances, Transition, act, pending_clocks
+from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope
+from shared.events import AssistanceType
+from shared.types import business_date
+
+TOWN_SCOPE = "eligibility:applications:write"
+COUNTY_SCOPE = "eligibility:applications:approve"
+
+
+@dataclass(frozen=True, slots=True)
+class ProcedureDeps:
+    """What the procedure needs besides the session: built once by the runtime."""
+
+    calendar: WorkingDayCalendar
+    policies: PolicyBook
+    now: Callable[[], datetime]
+    spot_check_share_percent: int = 30
+    confirmation_delegated_to_town: bool = False
+    draw: Callable[[], float] = field(default=random.random)
+    """A number in [0, 1) per case sent to the county: the 特困 spot-check draw (≥30%, S2 Art. 16)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case file with what the caller sees beside it: where it stands and what is due."""
+
+    case: CaseFile
+    place: ApplicationPlace
+    deadlines: tuple[Deadline, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Deadline:
+    step: str
+    start: date
+    due: date
+    overdue: bool
+    provisional: bool
+    unit: Literal["working_days", "calendar_days"]
+    source: str
+
+
+def capacities(caller: Principal, case: CaseFile) -> frozenset[Capacity]:
+    """The capacities `caller` holds on `case` (its region already checked)."""
+    held: set[Capacity] = set()
+    if caller.kind is PrincipalKind.CITIZEN:
+        if caller.household_id is not None and caller.household_id == str(case.household_id):
+            held.add(Capacity.APPLICANT)
+        return frozenset(held)
+    if caller.kind is PrincipalKind.STAFF:
+        if not caller.missing_scopes([TOWN_SCOPE]):
+            held.add(Capacity.TOWN)
+        if not caller.missing_scopes([COUNTY_SCOPE]):
+            held.add(Capacity.COUNTY)
+    return frozenset(held)
+
+
+async def load(session: AsyncSession, application_id: UUID, scope: RegionScope) -> tuple[CaseFile, ApplicationPlace]:
+    loaded = await ProcedureRepository(session).load(application_id)
+    if loaded is None:
+        raise ApplicationNotFound(application_id)
+    case, place = loaded
+    scope.require(region_code=place.town_code or place.region_code, household_id=str(case.household_id))
+    return case, place
+
+
+async def view(session: AsyncSession, application_id: UUID, scope: RegionScope, deps: ProcedureDeps) -> CaseView:
+    case, place = await load(session, application_id, scope)
+    return CaseView(case, place, deadlines(case, deps.calendar, business_date(deps.now())))
+
+
+async def take_action(
+    session: AsyncSession,
+    application_id: UUID,
+    command: c.ProcedureCommand,
+    caller: Principal,
+    deps: ProcedureDeps,
+    *,
+    expected_version: int | None = None,
+) -> CaseView:
+    """An action by a person (caseworker, approver, applicant) on an application."""
+    scope = RegionScope.for_principal(caller)
+    case, place = await load(session, application_id, scope)
+    held = capacities(caller, case)
+    repository = ProcedureRepository(session)
+    is_relative = False
+    if held & {Capacity.TOWN, Capacity.COUNTY} and place.applicant_index is not None:
+        is_relative = await repository.relatives_of(caller.subject, [place.applicant_index])
+    actor = Actor(account=caller.subject, capacities=held, is_relative=is_relative)
+    return await _apply(session, case, place, command, actor, deps, expected_version=expected_version)
+
+
+async def record_verification_report(
+    session: AsyncSession, application_id: UUID, command: c.ReceiveVerificationReport, deps: ProcedureDeps
+) -> CaseView | None:
+    """The county's 核对报告 arrived (`verification.check_completed`): recorded on the case
+    when its stage takes one, else left (a late report for a decided case changes nothing).
+    None when the application is unknown here."""
+    loaded = await ProcedureRepository(session).load(application_id)
+    if loaded is None:
+        return None
+    case, place = loaded
+    actor = Actor(account="verification", capacities=frozenset({Capacity.SYSTEM}))
+    if case.stage not in TRANSITIONS[Action.RECEIVE_VERIFICATION_REPORT].stages:
+        return CaseView(case, place, ())
+    return await _apply(session, case, place, command, actor, deps, expected_version=None)
+
+
+async def _apply(
+    session: AsyncSession,
+    case: CaseFile,
+    place: ApplicationPlace,
+    command: c.ProcedureCommand,
+    actor: Actor,
+    deps: ProcedureDeps,
+    *,
+    expected_version: int | None,
+) -> CaseView:
+    if expected_version is not None and expected_version != case.version:
+        raise StaleApplication(expected_version, case.version)
+    repository = ProcedureRepository(session)
+    now = deps.now()
+    today = business_date(now)
+    if isinstance(command, c.Accept):
+        # 单独登记备案: a member is a recorded relative of staff or of a 村/居委会 member (S1 Art. 11)
+        flagged = place.applicant_index is not None and await repository.any_relative([place.applicant_index])
+        case = _flag(case, flagged)
+    circumstances = Circumstances(
+        now=now,
+        today=today,
+        spot_check_drawn=deps.draw() * 100 < deps.spot_check_share_percent,
+        town_ceiling_fen=_town_ceiling(case, place, deps, today),
+        confirmation_delegated_to_town=deps.confirmation_delegated_to_town,
+    )
+    transition = act(case, command, actor, circumstances)
+    running = deadlines(transition.case, deps.calendar, today)
+    first = min(running, key=lambda d: d.due, default=None)
+    due = None if first is None else Due(first.step, first.due, first.provisional)
+    if not await repository.save(transition.case, previous_version=case.version, due=due, now=now):
+        raise StaleApplication(case.version, case.version + 1)
+    await _notify(repository, transition, now)
+    return CaseView(transition.case, place, running)
+
+
+def _flag(case: CaseFile, flagged: bool) -> CaseFile:
+    return dataclasses.replace(case, conflict_of_interest=flagged) if flagged else case
+
+
+def _town_ceiling(case: CaseFile, place: ApplicationPlace, deps: ProcedureDeps, today: date) -> int | None:
+    """临时救助: what the town may approve itself (`temporary.town_approval_multiple` × the
+    monthly standard × members, DOMAIN-RULES §4.2; the household's size from the application)."""
+    if case.assistance_type is not AssistanceType.TEMPORARY or case.opinion is None:
+        return None
+    try:
+        policy = deps.policies.resolve(place.region_code, "urban", today)
+    except Exception:  # no policy for the area: the county approves
+        return None
+    return policy.temporary_town_multiple * policy.standard * max(place.member_count, 1)
+
+
+def deadlines(case: CaseFile, calendar: WorkingDayCalendar, today: date) -> tuple[Deadline, ...]:
+    """The statutory limits running on `case`, with their due dates."""
+    result: list[Deadline] = []
+    for step, start in pending_clocks(case):
+        try:
+            deadline = due_date(calendar, step, start)
+        except CalendarOutOfRange:
+            continue
+        result.append(
+            Deadline(
+                step=step.value,
+                start=start,
+                due=deadline.due,
+                overdue=deadline.is_overdue(today),
+                provisional=getattr(deadline, "provisional", False),
+                unit=deadline.clock.unit,
+                source=deadline.clock.source,
+            )
+        )
+    return tuple(result)
+
+
+async def _notify(repository: ProcedureRepository, transition: Transition, now: datetime) -> None:
+    notice = notice_for(transition.case, transition.step)
+    if notice is None:
+        return
+    await repository.add_notice(
+        application_id=transition.case.application_id,
+        household_id=transition.case.household_id,
+        kind=notice.kind,
+        title=(notice.title_zh, notice.title_en),
+        body=(notice.body_zh, notice.body_en),
+        now=now,
+    )
+
+
+async def worklist(
+    session: AsyncSession,
+    scope: RegionScope,
+    deps: ProcedureDeps,
+    *,
+    stages: tuple[Stage, ...] = (),
+    town_code: str | None = None,
+    assistance_type: AssistanceType | None = None,
+    overdue: bool = False,
+    assigned_to: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[WorkItem], int]:
+    today = business_date(deps.now())
+    return await ProcedureRepository(session).worklist(
+        scope,
+        stages=stages,
+        town_code=town_code,
+        assistance_type=assistance_type,
+        overdue_on=today if overdue else None,
+        assigned_to=assigned_to,
+        limit=limit,
+        offset=offset,
+    )

@@ -43,10 +43,10 @@ class ProcedureDeps:
     calendar: WorkingDayCalendar
     policies: PolicyBook
     now: Callable[[], datetime]
-    spot_check_share_percent: int = 30
     confirmation_delegated_to_town: bool = False
     draw: Callable[[], float] = field(default=random.random)
-    """A number in [0, 1) per case sent to the county: the 特困 spot-check draw (≥30%, S2 Art. 16)."""
+    """A number in [0, 1) per action: the 特困 spot-check draw against the profile's share (≥30%, S2
+    Art. 16) when the case goes to the county."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +157,7 @@ async def _apply(
     circumstances = Circumstances(
         now=now,
         today=today,
-        spot_check_drawn=deps.draw() * 100 < deps.spot_check_share_percent,
+        spot_check_drawn=deps.draw() * 100 < case.profile.spot_check_share_percent,
         town_ceiling_fen=_town_ceiling(case, place, deps, today),
         confirmation_delegated_to_town=deps.confirmation_delegated_to_town,
     )

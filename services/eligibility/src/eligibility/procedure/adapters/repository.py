@@ -115,7 +115,7 @@ class ProcedureRepository:
         base: dict[str, Any] = {
             "application_id": row["id"],
             "household_id": row["household_id"],
-            "assistance_type": row["assistance_type"],
+            "assistance_type": AssistanceType(row["assistance_type"]),
             "submitted_on": row["submitted_at"].date(),
         }
         if row["stage"] is None:

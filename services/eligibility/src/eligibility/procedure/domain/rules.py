@@ -4,7 +4,8 @@ Which action is possible from which stage, and in which capacity, is the table `
 (DOMAIN-RULES §2.10 for 低保; §3.2 for 特困; §4.4 for 支出型临时救助; §5.2–5.3 for 边缘 and 刚性支出,
 which follow the 低保 steps without a 公示). Every check that is not a stage or a capacity is a
 precondition with its own reason code (`StepRefused`). The order of checks is fixed and
-tested: stage, capacity, 回避 (own relative), four-eyes, preconditions.
+tested: capacity (who can never take the action hears so first), stage, 回避 (own relative),
+four-eyes, preconditions.
 
 Clocks are not stored: `pending_clocks(case)` says which statutory limits run now and from
 which day; the service turns them into due dates with the working-day calendar.
@@ -133,11 +134,11 @@ def act(case: CaseFile, command: c.ProcedureCommand, actor: Actor, at: Circumsta
     appended to its timeline and its version increased by one."""
     action = command.action
     rule = TRANSITIONS[action]
-    if case.stage not in rule.stages:
-        raise WrongStage(action.value, case.stage.value)
     capacity = next((cap for cap in rule.capacities if cap in actor.capacities), None)
     if capacity is None:
         raise CapacityNotAllowed(action.value)
+    if case.stage not in rule.stages:
+        raise WrongStage(action.value, case.stage.value)
     staff = capacity in (TOWN, COUNTY)
     if staff and actor.is_relative:
         raise OwnRelative()
@@ -324,7 +325,8 @@ def _ready_for_opinion(case: CaseFile) -> None:
 def _after_opinion(case: CaseFile, at: Circumstances, *, publicize: bool) -> tuple[dict[str, Any], Stage]:
     if publicize:
         return {"publicity_from": at.today, "publicity_until": add_calendar_days(at.today, 7)}, S.PUBLICIZING
-    return {"submitted_to_county_on": at.today, "spot_check": at.spot_check_drawn}, S.SUBMITTED_TO_COUNTY
+    drawn = at.spot_check_drawn and case.profile.spot_check_share_percent > 0
+    return {"submitted_to_county_on": at.today, "spot_check": drawn}, S.SUBMITTED_TO_COUNTY
 
 
 def _preliminary_review(

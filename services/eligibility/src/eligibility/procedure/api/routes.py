@@ -1,0 +1,309 @@
+"""Procedure endpoints: one `POST /applications/{id}/{action}` per action (its own body,
+example and scope), the case file with its timeline, worklists, notices and the 回避 registry.
+Routes parse, build the command and call `procedure.service`; who may act is decided there.
+
+No `from __future__ import annotations` here: the action routes are made by a factory, and
+FastAPI reads their annotations at run time.
+"""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, status
+
+from eligibility.adapters.calendar_file import working_day_calendar
+from eligibility.adapters.policy_files import policy_book
+from eligibility.domain.calendar import CalendarOutOfRange
+from eligibility.procedure import service
+from eligibility.procedure.adapters.repository import ProcedureRepository, WorkItem
+from eligibility.procedure.api.schemas import (
+    BODIES,
+    ActionBody,
+    CaseRead,
+    DeadlineRead,
+    DecisionRead,
+    NoticeRead,
+    RelativeCreate,
+    StepRead,
+    WorkItemRead,
+    WorklistRead,
+    money,
+)
+from eligibility.procedure.domain.errors import (
+    ApplicationNotFound,
+    CapacityNotAllowed,
+    FourEyes,
+    OwnRelative,
+    StaleApplication,
+    StepRefused,
+    WrongStage,
+)
+from eligibility.procedure.domain.model import Capacity, Stage
+from eligibility.procedure.domain.rules import TRANSITIONS
+from jiuzhu_platform.access import AuditDep
+from jiuzhu_platform.auth import PROTECTED, Principal, PrincipalKind, RegionNotAllowed, RegionScope, requires
+from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
+from jiuzhu_platform.errors import Forbidden, RequestInvalid
+from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.runtime import Runtime
+from shared.events import AssistanceType
+from shared.types import business_date
+
+router = APIRouter(prefix="/v1/eligibility", tags=["procedure"])
+
+Reader = Annotated[Principal, requires("eligibility:applications:read")]
+Writer = Annotated[Principal, requires("eligibility:applications:write")]
+Approver = Annotated[Principal, requires("eligibility:applications:approve")]
+
+ACTION_REFUSALS = (
+    *PROTECTED,
+    RegionNotAllowed,
+    ApplicationNotFound,
+    CapacityNotAllowed,
+    OwnRelative,
+    FourEyes,
+    WrongStage,
+    StepRefused,
+    StaleApplication,
+    RequestInvalid,
+)
+
+
+def deps(runtime: Runtime) -> service.ProcedureDeps:
+    return service.ProcedureDeps(calendar=working_day_calendar(), policies=policy_book(), now=runtime.now)
+
+
+def case_read(view: service.CaseView, caller: Principal) -> CaseRead:
+    case = view.case
+    staff = caller.kind is not PrincipalKind.CITIZEN
+    decision = case.decision
+    return CaseRead(
+        application_id=case.application_id,
+        household_id=case.household_id,
+        assistance_type=case.assistance_type,
+        stage=case.stage,
+        version=case.version,
+        submitted_on=case.submitted_on,
+        accepted_on=case.accepted_on,
+        missing_items=list(case.missing_items),
+        conflict_of_interest=case.conflict_of_interest and staff,
+        home_visits=len(case.home_visits),
+        county_visited=case.county_visited,
+        county_visit_needed=case.county_visit_needed and staff,
+        verification_received=case.verification is not None,
+        care_tier=case.self_care.tier if case.self_care else None,
+        placement=case.placement.placement if case.placement else None,
+        opinion_amount=money(case.opinion.amount_fen) if case.opinion else None,
+        publicity_from=case.publicity_from,
+        publicity_until=case.publicity_until,
+        extension=case.extension,
+        decision=None
+        if decision is None
+        else DecisionRead(
+            approved=decision.approved,
+            level=decision.level,
+            amount=money(decision.amount_fen) or "0.00",
+            reasons=list(decision.reasons),
+            on=decision.on,
+            effective_month=decision.effective_month,
+        ),
+        deadlines=[DeadlineRead.model_validate(d, from_attributes=True) for d in view.deadlines] if staff else [],
+        steps=[
+            StepRead(
+                at=s.at,
+                on=s.on,
+                action=s.action,
+                actor=s.actor if staff else None,
+                capacity=s.capacity,
+                from_stage=s.from_stage,
+                to_stage=s.to_stage,
+                note=s.note,
+                reasons=list(s.reasons),
+            )
+            for s in case.steps
+        ],
+    )
+
+
+def _scope_for(body: type[ActionBody]) -> str:
+    """The route's scope: write for town/applicant actions, approve for county-only ones, and
+    read where either may act (the service then checks the capacity: 403 `capacity_not_allowed`)."""
+    capacities = set(TRANSITIONS[body.action].capacities)
+    if capacities <= {Capacity.TOWN, Capacity.APPLICANT}:
+        return "eligibility:applications:write"
+    if capacities == {Capacity.COUNTY}:
+        return "eligibility:applications:approve"
+    return "eligibility:applications:read"
+
+
+def _add_action_route(body_type: type[ActionBody]) -> None:
+    action = body_type.action
+    doc = (body_type.__doc__ or "").strip()
+    rule = TRANSITIONS[action]
+    stages = ", ".join(sorted(s.value for s in rule.stages))
+    who = ", ".join(c.value for c in rule.capacities)
+
+    async def take(
+        application_id: UUID,
+        body: body_type,  # type: ignore[valid-type]
+        caller: Annotated[Principal, requires(_scope_for(body_type))],
+        session: SessionDep,
+        runtime: RuntimeDep,
+        audit: AuditDep,
+    ) -> CaseRead:
+        request: ActionBody = body
+        view = await service.take_action(
+            session, application_id, request.command(), caller, deps(runtime), expected_version=request.expected_version
+        )
+        await audit.state_change(session, target_id=application_id, details={"action": action.value})
+        return case_read(view, caller)
+
+    take.__name__ = f"procedure_{action.value.replace('-', '_')}"
+    router.add_api_route(
+        f"/applications/{{application_id}}/{action.value}",
+        take,
+        methods=["POST"],
+        summary=f"{action.value} ({_ZH[action.value]})",
+        description=f"{doc}\n\nPossible at: {stages}. Who: {who}.".strip(),
+        responses=refusals(*ACTION_REFUSALS),
+        response_model=CaseRead,
+    )
+
+
+_ZH = {
+    "request-supplement": "一次性告知补齐材料",
+    "resubmit": "补齐材料后重新提交",
+    "accept": "受理",
+    "start-investigation": "开始家庭经济状况调查",
+    "record-home-visit": "登记入户调查",
+    "record-self-care": "登记生活自理能力评估",
+    "record-placement": "登记集中或分散供养",
+    "request-verification": "提请信息核对",
+    "notify-ineligible": "告知不符合条件",
+    "object": "提出异议",
+    "close": "无异议办结",
+    "preliminary-review": "乡镇初审并公示",
+    "close-publicity": "公示期满报县",
+    "record-publicity-objection": "登记公示异议",
+    "revise-opinion": "重新调查或民主评议后出具新初审意见",
+    "record-complaint": "登记投诉举报",
+    "record-county-visit": "登记县级入户调查",
+    "approve": "审核确认（批准）",
+    "reject": "不予确认",
+    "withdraw": "撤回申请",
+    "terminate": "终止办理",
+    "extend": "延长办理时限",
+}
+
+for _body in BODIES:
+    _add_action_route(_body)
+
+
+@router.get(
+    "/applications/{application_id}/procedure",
+    summary="An application's procedure: stage, what is due, and the timeline of steps with reasons",
+    responses=refusals(*PROTECTED, RegionNotAllowed, ApplicationNotFound, CalendarOutOfRange, RequestInvalid),
+)
+async def get_procedure(application_id: UUID, caller: Reader, session: ReadSessionDep, runtime: RuntimeDep) -> CaseRead:
+    view = await service.view(session, application_id, RegionScope.for_principal(caller), deps(runtime))
+    return case_read(view, caller)
+
+
+@router.get(
+    "/worklist",
+    summary="Applications to work on, oldest due first (region-scoped, paged)",
+    description="Filter by stage, town, assistance type, overdue (a statutory limit passed) and the assigned worker.",
+    responses=refusals(*PROTECTED, RequestInvalid),
+)
+async def get_worklist(
+    caller: Reader,
+    session: ReadSessionDep,
+    runtime: RuntimeDep,
+    stage: Annotated[list[Stage] | None, Query(max_length=14)] = None,
+    town_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    assistance_type: AssistanceType | None = None,
+    overdue: bool = False,
+    assigned_to: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> WorklistRead:
+    items, total = await service.worklist(
+        session,
+        RegionScope.for_principal(caller),
+        deps(runtime),
+        stages=tuple(stage or ()),
+        town_code=town_code,
+        assistance_type=assistance_type,
+        overdue=overdue,
+        assigned_to=assigned_to,
+        limit=limit,
+        offset=offset,
+    )
+    today = business_date(runtime.now())
+    return WorklistRead(items=[_item(i, today) for i in items], total=total, limit=limit, offset=offset)
+
+
+def _item(item: WorkItem, today: Any) -> WorkItemRead:
+    return WorkItemRead(
+        **{k: getattr(item, k) for k in WorkItemRead.model_fields if k != "overdue"},
+        overdue=item.next_due is not None and item.next_due < today,
+    )
+
+
+@router.get(
+    "/notices",
+    summary="My notices (书面告知) at each decision, newest first (citizens)",
+    responses=refusals(*PROTECTED, RequestInvalid),
+)
+async def get_notices(caller: Reader, session: ReadSessionDep) -> list[NoticeRead]:
+    if caller.kind is not PrincipalKind.CITIZEN or caller.household_id is None:
+        return []
+    rows = await ProcedureRepository(session).notices(UUID(caller.household_id))
+    return [
+        NoticeRead(
+            id=r["id"],
+            application_id=r["application_id"],
+            kind=r["kind"],
+            title=r["title_zh"],
+            body=r["body_zh"],
+            title_en=r["title_en"],
+            body_en=r["body_en"],
+            created_at=r["created_at"],
+        )
+        for r in rows
+    ]
+
+
+class RelativeOfOtherAccount(Forbidden):
+    reason = "relative_of_other_account"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "only a county approver records the relatives of another account",
+            message_zh="仅县级审核人员可为他人登记近亲属关系",
+        )
+
+
+@router.post(
+    "/staff-relatives",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a close relative of a staff account (回避; 单独登记备案 of their applications)",
+    responses=refusals(*PROTECTED, RelativeOfOtherAccount, RequestInvalid),
+)
+async def record_relative(
+    body: RelativeCreate, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+) -> dict[str, str]:
+    if caller.kind is not PrincipalKind.STAFF:
+        raise RelativeOfOtherAccount()
+    account = body.account or caller.subject
+    if account != caller.subject and caller.missing_scopes(["eligibility:applications:approve"]):
+        raise RelativeOfOtherAccount()
+    relative_id = await ProcedureRepository(session).record_relative(
+        account=account,
+        resident_id=body.resident_id.value,
+        relationship=body.relationship,
+        recorded_by=caller.subject,
+        now=runtime.now(),
+    )
+    await audit.state_change(session, target_id=relative_id)
+    return {"id": str(relative_id), "account": account}

@@ -125,6 +125,11 @@ class StepRefused(Conflict):
             "该救助类型的办理程序没有此环节",
         ),
         "amount_required": ("an approval needs a positive monthly amount", "批准须确定大于零的救助金额"),
+        "phase_out_not_allowed": (
+            "a 渐退期 is for 低保 cases only and lasts 1 to 6 months",
+            "渐退期仅适用于低保对象，期限为1至6个月",
+        ),
+        "phase_out_running": ("the 渐退期 has not ended yet", "渐退期尚未届满"),
     }
 
     def __init__(self, reason: str) -> None:

@@ -40,6 +40,7 @@ from eligibility.procedure.domain.model import (
     VerificationReport,
 )
 from shared.events import AssistanceType
+from shared.types import Period
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,10 +302,7 @@ def _decision(
 ) -> Decision:
     effective = None
     if approved:  # paid from the month after the decision (S1 Art. 21, S2 Art. 17)
-        first = at.today.replace(day=1)
-        effective = (
-            first.replace(year=first.year + 1, month=1) if first.month == 12 else first.replace(month=first.month + 1)
-        )
+        effective = Period.from_date(at.today).next().first_day
     return Decision(approved, level, amount, reasons, actor.account, at.today, effective)
 
 

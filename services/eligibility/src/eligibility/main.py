@@ -11,6 +11,8 @@ from eligibility import service as eligibility_service
 from eligibility.adapters.orm import audit_log, inbox, metadata, outbox
 from eligibility.adapters.policy_files import policy_book
 from eligibility.api.routes import router
+from eligibility.cases.adapters import orm as cases_orm  # noqa: F401  (its tables on `metadata`)
+from eligibility.cases.api.routes import router as cases_router
 from eligibility.procedure.adapters import orm as procedure_orm  # noqa: F401  (its tables on `metadata`)
 from eligibility.procedure.api.routes import router as procedure_router
 from eligibility.settings import Settings
@@ -39,7 +41,7 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router, procedure_router],
+    routers=lambda: [router, procedure_router, cases_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),
     on_startup=load_policies_on_startup,

@@ -20,6 +20,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eligibility.cases import service as cases_service
 from eligibility.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
 from eligibility.domain.policy import PolicyBook
 from eligibility.procedure.adapters.repository import ApplicationPlace, Due, ProcedureRepository, WorkItem
@@ -168,6 +169,16 @@ async def _apply(
     if not await repository.save(transition.case, previous_version=case.version, due=due, now=now):
         raise StaleApplication(case.version, case.version + 1)
     await _notify(repository, transition, now)
+    if transition.case.stage is Stage.APPROVED:
+        await cases_service.open_from_approval(
+            session,
+            transition.case,
+            region_code=place.region_code,
+            town_code=place.town_code,
+            policy_version=deps.policies.policy_set.in_force(today).version,
+            approved_by=actor.account,
+            now=now,
+        )
     return CaseView(transition.case, place, running)
 
 

@@ -13,6 +13,8 @@ from eligibility.adapters.policy_files import policy_book
 from eligibility.api.routes import router
 from eligibility.cases.adapters import orm as cases_orm  # noqa: F401  (its tables on `metadata`)
 from eligibility.cases.api.routes import router as cases_router
+from eligibility.grants.adapters import orm as grants_orm  # noqa: F401  (its table on `metadata`)
+from eligibility.grants.api.routes import router as grants_router
 from eligibility.procedure.adapters import orm as procedure_orm  # noqa: F401  (its tables on `metadata`)
 from eligibility.procedure.api.routes import router as procedure_router
 from eligibility.settings import Settings
@@ -41,7 +43,7 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router, procedure_router, cases_router],
+    routers=lambda: [router, procedure_router, cases_router, grants_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),
     on_startup=load_policies_on_startup,

@@ -20,9 +20,11 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eligibility.adapters.repository import ApplicationRepository
 from eligibility.cases import service as cases_service
 from eligibility.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
 from eligibility.domain.policy import PolicyBook
+from eligibility.grants import service as grants_service
 from eligibility.procedure.adapters.repository import ApplicationPlace, Due, ProcedureRepository, WorkItem
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.errors import ApplicationNotFound, StaleApplication
@@ -170,16 +172,46 @@ async def _apply(
         raise StaleApplication(case.version, case.version + 1)
     await _notify(repository, transition, now)
     if transition.case.stage is Stage.APPROVED:
-        await cases_service.open_from_approval(
+        await _on_approval(session, transition.case, place, deps, approved_by=actor.account, now=now)
+    return CaseView(transition.case, place, running)
+
+
+async def _on_approval(
+    session: AsyncSession,
+    case: CaseFile,
+    place: ApplicationPlace,
+    deps: ProcedureDeps,
+    *,
+    approved_by: str,
+    now: datetime,
+) -> None:
+    """An approval opens a case (低保, 特困, 边缘, 刚性支出) or pays a one-off grant (支出型 临时救助),
+    in the same transaction, with the policy version in force on the decision day."""
+    version = deps.policies.policy_set.in_force(business_date(now)).version
+    if case.assistance_type is AssistanceType.TEMPORARY:
+        application = await ApplicationRepository(session).get(case.application_id)
+        assert application is not None
+        await grants_service.grant_from_approval(
             session,
-            transition.case,
+            case,
             region_code=place.region_code,
             town_code=place.town_code,
-            policy_version=deps.policies.policy_set.in_force(today).version,
-            approved_by=actor.account,
+            recipient_name=application.applicant_name,
+            recipient_resident_id=application.applicant_resident_id or "",
+            policy_version=version,
+            approved_by=approved_by,
             now=now,
         )
-    return CaseView(transition.case, place, running)
+        return
+    await cases_service.open_from_approval(
+        session,
+        case,
+        region_code=place.region_code,
+        town_code=place.town_code,
+        policy_version=version,
+        approved_by=approved_by,
+        now=now,
+    )
 
 
 def _flag(case: CaseFile, flagged: bool) -> CaseFile:

@@ -9,18 +9,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any, Protocol
 
 import httpx
 from fastapi import FastAPI
 
+from jiuzhu.demo_procedure import DemoApplication, DemoClock, terminate_one_case, walk_demo_applications
+from jiuzhu_platform.runtime import Runtime, utc_now
 from jiuzhu_synthetic import generate
 
 logger = logging.getLogger(__name__)
 
 DEMO_SEED = 2026
-DEMO_SLICE = 60
-"""Households assessed on first start; about one in ten qualifies for something."""
+DEMO_SLICE = 200
+"""Households assessed on first start; about one in ten qualifies for something, enough for
+the procedure's every stage in a few counties."""
 
 APPLY_FOR = {
     "dibao": "dibao",
@@ -51,6 +55,10 @@ def caseworker_of(county: str) -> str:
     return f"caseworker-{county}"
 
 
+def approver_of(county: str) -> str:
+    return f"approver-{county}"
+
+
 async def sign_in(client: httpx.AsyncClient, account: DemoAccount) -> dict[str, str]:
     """Staff sign-in through the gateway; the bearer header for the access token."""
     response = await client.post("/v1/auth/login", json={"username": account.username, "password": account.password})
@@ -71,24 +79,53 @@ def application_for(household: dict[str, Any], category: str) -> dict[str, Any] 
     }
 
 
-async def load_demo_households(gateway: FastAPI, accounts: Mapping[str, DemoAccount], count: int = DEMO_SLICE) -> int:
+async def load_demo_households(
+    gateway: FastAPI,
+    accounts: Mapping[str, DemoAccount],
+    count: int = DEMO_SLICE,
+    *,
+    eligibility: Runtime | None = None,
+) -> int:
     """Assess `count` synthetic households and submit applications for the eligible ones, each
-    as the demo caseworker of its county; returns how many applied."""
-    applied = 0
+    as the demo caseworker of its county; with the eligibility runtime, take the applications
+    to every stage of the procedure (`jiuzhu.demo_procedure`). Returns how many applied."""
+    applied: list[DemoApplication] = []
     transport = httpx.ASGITransport(app=gateway, client=("127.0.0.1", 0))
-    headers: dict[str, dict[str, str]] = {}
-    async with httpx.AsyncClient(transport=transport, base_url="http://gateway.embedded") as client:
-        for household in demo_households(count):
-            county = household["region_code"]
-            if county not in headers:
-                headers[county] = await sign_in(client, accounts[caseworker_of(county)]) | {"X-Request-ID": "demo-data"}
-            assessed = await client.post("/v1/eligibility/assessments", json=household, headers=headers[county])
-            assessed.raise_for_status()
-            body = application_for(household, assessed.json()["category"])
-            if body is None:
-                continue
-            response = await client.post("/v1/eligibility/applications", json=body, headers=headers[county])
-            response.raise_for_status()
-            applied += 1
-    logger.info("demo data: assessed %d synthetic households, %d applied", count, applied)
-    return applied
+    town: dict[str, dict[str, str]] = {}
+    county: dict[str, dict[str, str]] = {}
+    original = eligibility.now if eligibility is not None else None
+    clock = DemoClock(utc_now() - timedelta(days=30))
+    if eligibility is not None:
+        eligibility.now = clock
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway.embedded") as client:
+            for household in demo_households(count):
+                code = household["region_code"]
+                if code not in town:
+                    town[code] = await sign_in(client, accounts[caseworker_of(code)]) | {"X-Request-ID": "demo-data"}
+                    if approver_of(code) in accounts:
+                        county[code] = await sign_in(client, accounts[approver_of(code)]) | {
+                            "X-Request-ID": "demo-data"
+                        }
+                assessed = await client.post("/v1/eligibility/assessments", json=household, headers=town[code])
+                assessed.raise_for_status()
+                body = application_for(household, assessed.json()["category"])
+                if body is None:
+                    continue
+                response = await client.post("/v1/eligibility/applications", json=body, headers=town[code])
+                response.raise_for_status()
+                applied.append(DemoApplication(code, response.json()["id"], body["assistance_type"]))
+            if eligibility is not None and county:
+                walkable = [a for a in applied if a.county in county]
+                reached = await walk_demo_applications(
+                    client, walkable, town=town, county=county, eligibility=eligibility, clock=clock, now=utc_now()
+                )
+                if original is not None:
+                    eligibility.now = original
+                await terminate_one_case(client, county)
+                logger.info("demo data: applications by stage %s", dict(sorted(reached.items())))
+    finally:
+        if eligibility is not None and original is not None:
+            eligibility.now = original
+    logger.info("demo data: assessed %d synthetic households, %d applied", count, len(applied))
+    return len(applied)

@@ -35,7 +35,7 @@ from gateway.main import AppKeySource
 from gateway.main import create_app as create_gateway_app
 from gateway.runtime import runtime_of
 from gateway.settings import Settings as GatewaySettings
-from jiuzhu.demo import caseworker_of, demo_counties, load_demo_households
+from jiuzhu.demo import approver_of, caseworker_of, demo_counties, load_demo_households
 from jiuzhu_platform.auth import Role
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
@@ -101,10 +101,14 @@ def random_password() -> str:
 
 
 async def create_first_accounts(admin: Administration, data_dir: Path) -> dict[str, Account]:
-    """The first administrator and one demo caseworker (区县经办人) per county of the demo slice,
-    with random passwords, written to `credentials.json` (0600). Returns them by username."""
-    accounts = [Account(ADMIN_USERNAME, random_password(), (Role.CITY_ADMIN,))] + [
-        Account(caseworker_of(county), random_password(), (Role.TOWN_CASEWORKER,), county) for county in demo_counties()
+    """The first administrator, and one demo caseworker (经办人) and one approver (审核确认人) per
+    county of the demo slice, with random passwords, written to `credentials.json` (0600).
+    Returns them by username."""
+    counties = demo_counties()
+    accounts = [
+        Account(ADMIN_USERNAME, random_password(), (Role.CITY_ADMIN,)),
+        *(Account(caseworker_of(county), random_password(), (Role.TOWN_CASEWORKER,), county) for county in counties),
+        *(Account(approver_of(county), random_password(), (Role.COUNTY_APPROVER,), county) for county in counties),
     ]
     for account in accounts:
         await admin.create_user(
@@ -174,7 +178,9 @@ def create_embedded_app(
                         else saved_accounts(data_dir)
                     )
                     if demo and first_service_start and accounts:
-                        await load_demo_households(gateway, accounts)
+                        await load_demo_households(
+                            gateway, accounts, eligibility=_runtime(service_apps[ELIGIBILITY.name])
+                        )
                     yield
             finally:
                 stop.set()

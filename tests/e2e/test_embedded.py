@@ -189,3 +189,15 @@ def test_make_run_serves_the_docs(tmp_path: Path) -> None:
         process.terminate()
         output = process.communicate(timeout=20)[0].decode()
     assert f"http://127.0.0.1:{port}/docs" in output
+
+
+async def test_demo_applications_stand_at_every_stage(embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO]) -> None:
+    """A newcomer's worklist is real: applications at every stage, some overdue, cases to review."""
+    client, _, _ = embedded
+    page = (await client.get("/v1/eligibility/worklist", params={"limit": 200})).json()
+    stages = {item["stage"] for item in page["items"]}
+    assert {"submitted", "accepted", "publicizing", "submitted_to_county", "approved", "rejected"} <= stages, stages
+    overdue = (await client.get("/v1/eligibility/worklist", params={"overdue": "true"})).json()
+    assert overdue["total"] >= 1
+    cases = (await client.get("/v1/eligibility/cases")).json()
+    assert {c["status"] for c in cases["items"]} >= {"active", "termination_publicizing"}

@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import func, select
 
 from eligibility import service as eligibility_service
+from eligibility.domain.commands import SubmitApplication
 from eligibility.main import DEFINITION as ELIGIBILITY
 from jiuzhu_platform.bus import Bus, InProcessBus, Message, OutgoingMessage
 from jiuzhu_platform.consumer import EventConsumer, Handler
@@ -82,17 +83,15 @@ class Backend:
         households = []
         for n in range(count):
             async with self.eligibility.database.transaction() as session:
-                application = await eligibility_service.submit_application(
-                    session,
-                    household_id=None,
+                command = SubmitApplication(
                     assistance_type=AssistanceType.DIBAO,
                     region_code="520102",
                     member_count=2,
                     applicant_name=f"测试{n}",
                     applicant_resident_id=resident_id(n),
                     correlation_id=f"{correlation_id}-{n}",
-                    now=self.eligibility.now,
                 )
+                application = await eligibility_service.submit_application(session, command, now=self.eligibility.now)
             households.append(application.household_id)
         return households
 

@@ -35,7 +35,9 @@ def expected_demo_applications() -> list[dict[str, Any]]:
     """The demo slice's households that the engine finds eligible for something."""
     eligible = []
     for household in demo_households():
-        assessment, _ = eligibility_service.assess_household(AssessmentCreate.model_validate(household), policy_book())
+        assessment, _ = eligibility_service.assess_household(
+            AssessmentCreate.model_validate(household).to_command(), policy_book()
+        )
         if assessment.category in APPLY_FOR:
             eligible.append(household)
     return eligible

@@ -11,6 +11,7 @@ import pytest
 from pydantic import AwareDatetime, TypeAdapter
 
 from eligibility import service as eligibility_service
+from eligibility.domain.commands import SubmitApplication
 from jiuzhu_platform.testing import ServiceHarness
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event
 from shared.types import ResidentId, resident_id_check_digit
@@ -220,17 +221,15 @@ class TestFailedUnitOfWork:
 
         async def submit_then_crash() -> None:
             async with h.runtime.database.transaction() as session:
-                application = await eligibility_service.submit_application(
-                    session,
-                    household_id=None,
+                command = SubmitApplication(
                     assistance_type=AssistanceType.DIBAO,
                     region_code="520102",
                     member_count=2,
                     applicant_name="张三",
                     applicant_resident_id=ResidentId(VALID_ID),
                     correlation_id="c-crash",
-                    now=h.runtime.now,
                 )
+                application = await eligibility_service.submit_application(session, command, now=h.runtime.now)
                 stored.append(application.id)
                 raise RuntimeError("crash before commit")
 

@@ -198,7 +198,7 @@ class TestAssessDibaoHousehold:
 
 
 class TestAssessEdgeConversions:
-    """What `facts_from_request` turns into the engine's facts."""
+    """What `AssessmentCreate.to_command` turns into the engine's facts."""
 
     async def test_self_care_tekun_and_prices(self, module_h: ServiceHarness) -> None:
         # 75, alone, no able supporter: 特困. Four self-care indicators failed → 全护理 1890;

@@ -7,69 +7,31 @@ for the look-back window, oldest first, most recent last.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from eligibility.domain.commands import AssessHousehold
+from eligibility.domain.household import (
+    DisabilityCategory,
+    HouseholdFacts,
+    HukouType,
+    IncomeCategory,
+    MemberFacts,
+    MemberStatus,
+    Relationship,
+    TemporaryFacts,
+)
 from eligibility.domain.termination import CaseEvent
-from shared.types import CountyCode, Money, NonEmptyStr, NonNegativeMoney, Period, ResidentId
-
-
-class HukouType(StrEnum):
-    URBAN = "urban"  # 城镇
-    RURAL = "rural"  # 农村
-
-
-class Relationship(StrEnum):
-    """Relationship to the applicant (申请人)."""
-
-    SELF = "self"
-    SPOUSE = "spouse"
-    CHILD = "child"
-    PARENT = "parent"
-    GRANDPARENT = "grandparent"
-    GRANDCHILD = "grandchild"
-    SIBLING = "sibling"
-    PARENT_IN_LAW = "parent_in_law"
-    CHILD_IN_LAW = "child_in_law"
-    OTHER = "other"  # no legal support relationship (a lodger, a friend)
-
-
-class MemberStatus(StrEnum):
-    """Situations that take a person out of the household unit (DOMAIN-RULES §1.1)."""
-
-    NONE = "none"
-    RELIGIOUS_AWAY_3Y = "religious_away_3y"  # 宗教教职人员, apart from the family ≥ 3 years
-    IMPRISONED = "imprisoned"  # 在监狱内服刑
-    COMPULSORY_REHAB = "compulsory_rehab"  # 强制隔离戒毒
-    DECLARED_MISSING = "declared_missing"  # 宣告失踪
-
-
-class DisabilityCategory(StrEnum):
-    PHYSICAL = "physical"  # 肢体
-    INTELLECTUAL = "intellectual"  # 智力
-    MENTAL = "mental"  # 精神
-    VISUAL = "visual"  # 视力
-    HEARING = "hearing"  # 听力
-    SPEECH = "speech"  # 言语
-    MULTIPLE = "multiple"  # 多重
-
-
-class IncomeCategory(StrEnum):
-    """DOMAIN-RULES §1.2. The `excluded_*` kinds are recorded but never counted; 高龄津贴
-    counts for 低保 and the low-income tests but not for 特困 (§3.1)."""
-
-    WAGE = "wage"  # 工资性收入 (gross; the employment-cost deduction is applied by the rules)
-    BUSINESS = "business"  # 经营净收入
-    PROPERTY = "property"  # 财产净收入
-    TRANSFER = "transfer"  # 转移净收入 (net; a negative month is entered as 0)
-    OTHER = "other"
-    EXCLUDED_PREFERENTIAL_CARE = "excluded_preferential_care"  # 优待抚恤金
-    EXCLUDED_FAMILY_PLANNING = "excluded_family_planning"  # 计划生育奖励与扶助金
-    EXCLUDED_REWARD = "excluded_reward"  # 奖学金, 见义勇为 and other rewards
-    EXCLUDED_SOCIAL_ASSISTANCE = "excluded_social_assistance"  # 社会救助款物
-    EXCLUDED_BASIC_PENSION = "excluded_basic_pension"  # 城乡居民基本养老保险基础养老金
-    OLD_AGE_ALLOWANCE = "old_age_allowance"  # 高龄津贴: counted, except for 特困
+from shared.types import (
+    CountyCode,
+    Money,
+    NonEmptyStr,
+    NonNegativeMoney,
+    Period,
+    ResidentId,
+    per_mille,
+    to_centi_m2,
+    to_fen,
+)
 
 
 class Disability(BaseModel):
@@ -201,3 +163,67 @@ class AssessmentCreate(BaseModel):
     current_case: CurrentCase | None = None
     prices: Prices | None = None
     applicant_name: NonEmptyStr | None = Field(default=None, max_length=100)
+
+    def to_command(self) -> AssessHousehold:
+        """The household as the rules see it: integer fen, per mille, the domain's vocabulary."""
+        members = tuple(
+            MemberFacts(
+                member_id=m.member_id,
+                birth_date=m.resident_id.birth_date,
+                masked_id=m.resident_id.masked(),
+                relationship=m.relationship,
+                co_resident=m.co_resident,
+                status=m.status,
+                in_full_time_education=m.in_full_time_education,
+                able_to_live_independently=m.able_to_live_independently,
+                has_labour_capacity=m.has_labour_capacity,
+                disability_category=m.disability.category if m.disability else None,
+                disability_grade=m.disability.grade if m.disability else None,
+                serious_illness=m.serious_illness,
+                sanwu=m.sanwu,
+                self_care_failed=sum(not ok for ok in m.self_care.model_dump().values()),
+                has_able_supporter=m.has_able_supporter,
+                incomes=tuple((i.category, tuple(to_fen(x) for x in i.monthly)) for i in m.incomes),
+            )
+            for m in self.members
+        )
+        rigid = self.rigid_expenditure_12m
+        temporary = self.temporary
+        facts = HouseholdFacts(
+            region_code=self.region_code,
+            hukou=self.hukou_type,
+            benefit_month=self.benefit_month.first_day,
+            members=members,
+            financial_assets=to_fen(self.assets.financial),
+            vehicles=tuple((to_fen(v.value), v.purpose) for v in self.assets.vehicles),
+            dwellings=self.assets.dwellings,
+            floor_area_centi_m2=to_centi_m2(self.assets.floor_area_m2),
+            company_shareholding=self.assets.company_shareholding,
+            rigid_expenditure=(
+                None
+                if rigid is None
+                else (
+                    to_fen(rigid.medical),
+                    to_fen(rigid.education),
+                    to_fen(rigid.rehabilitation),
+                    to_fen(rigid.living),
+                )
+            ),
+            irregular_income=self.irregular_income,
+            single_person_member_id=self.single_person_member_id,
+            temporary=(
+                None
+                if temporary is None
+                else TemporaryFacts(
+                    temporary.kind, temporary.cause, to_fen(temporary.requested), temporary.prior_grants_same_cause_12m
+                )
+            ),
+            current_benefit=None if self.current_case is None else to_fen(self.current_case.monthly_benefit),
+            income_rise_from_employment=bool(self.current_case and self.current_case.income_rise_from_employment),
+            cpi_rise=None if self.prices is None else per_mille(self.prices.cpi_yoy_percent),
+            food_cpi_rise=None if self.prices is None else per_mille(self.prices.food_cpi_yoy_percent),
+        )
+        current = self.current_case
+        return AssessHousehold(
+            facts, has_current_case=current is not None, case_events=frozenset(current.events if current else ())
+        )

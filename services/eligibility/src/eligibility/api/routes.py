@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -90,18 +91,8 @@ async def create_application(
     town_code = default_town(caller, body.region_code, body.town_code)
     if caller.kind is not PrincipalKind.CITIZEN:
         require_region(caller, region_code=town_code or body.region_code)
-    application = await eligibility_service.submit_application(
-        session,
-        household_id=household_id,
-        assistance_type=body.assistance_type,
-        region_code=body.region_code,
-        town_code=town_code,
-        member_count=body.member_count,
-        applicant_name=body.applicant.name,
-        applicant_resident_id=body.applicant.resident_id,
-        correlation_id=correlation_id,
-        now=runtime.now,
-    )
+    command = replace(body.to_command(correlation_id), household_id=household_id, town_code=town_code)
+    application = await eligibility_service.submit_application(session, command, now=runtime.now)
     await audit.state_change(session, target_id=application.id)
     return _read(application)
 
@@ -167,7 +158,7 @@ async def search_applications(
 )
 async def create_assessment(body: AssessmentCreate, _caller: Assessor) -> AssessmentRead:
     book = policy_book()
-    result, triggers = eligibility_service.assess_household(body, book)
+    result, triggers = eligibility_service.assess_household(body.to_command(), book)
     version = book.policy_set.get(result.policy_version)
     return assessment_read(result, version.effective_from, triggers)
 

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from eligibility.domain.commands import SubmitApplication
 from shared.events import AssistanceType
 from shared.types import (
     CountyCode,
@@ -48,6 +49,18 @@ class ApplicationCreate(BaseModel):
         except InvalidValueError as exc:
             raise exc.to_pydantic() from None
         return self
+
+    def to_command(self, correlation_id: str) -> SubmitApplication:
+        return SubmitApplication(
+            assistance_type=self.assistance_type,
+            region_code=self.region_code,
+            member_count=self.member_count,
+            applicant_name=self.applicant.name,
+            applicant_resident_id=self.applicant.resident_id,
+            correlation_id=correlation_id,
+            household_id=self.household_id,
+            town_code=self.town_code,
+        )
 
 
 class ApplicationRead(BaseModel):

@@ -44,8 +44,11 @@ from eligibility.domain.household import (
     COUNTED_INCOME,
     EXCLUSION_STATUSES,
     NOT_COUNTED_FOR_TEKUN,
+    DisabilityCategory,
     HouseholdFacts,
+    IncomeCategory,
     MemberFacts,
+    Relationship,
 )
 from eligibility.domain.policy import ParamRef, ResolvedPolicy
 from jiuzhu_platform.errors import DomainError
@@ -59,8 +62,19 @@ CATEGORY_RIGID = "rigid_expenditure"
 CATEGORY_NONE = "not_eligible"
 CATEGORIES = (CATEGORY_TEKUN, CATEGORY_DIBAO, CATEGORY_PHASE_OUT, CATEGORY_MARGINAL, CATEGORY_RIGID, CATEGORY_NONE)
 
-ALWAYS_IN_UNIT = frozenset({"self", "spouse"})
-WITH_CO_RESIDENCE = frozenset({"parent", "grandparent", "grandchild", "sibling", "parent_in_law", "child_in_law"})
+ALWAYS_IN_UNIT = frozenset({Relationship.SELF, Relationship.SPOUSE})
+WITH_CO_RESIDENCE = frozenset(
+    {
+        Relationship.PARENT,
+        Relationship.GRANDPARENT,
+        Relationship.GRANDCHILD,
+        Relationship.SIBLING,
+        Relationship.PARENT_IN_LAW,
+        Relationship.CHILD_IN_LAW,
+    }
+)
+MIND = frozenset({DisabilityCategory.INTELLECTUAL, DisabilityCategory.MENTAL})
+"""智力 and 精神: disability kinds with their own, wider grade limits."""
 
 
 class InconsistentHousehold(DomainError):
@@ -198,7 +212,7 @@ def household_unit(facts: HouseholdFacts, day: date) -> tuple[list[MemberFacts],
         relation = m.relationship
         if relation in ALWAYS_IN_UNIT:
             included.append(m)
-        elif relation == "child":
+        elif relation == Relationship.CHILD:
             minor = age_in_years(m.birth_date, day) < 18
             if minor or m.in_full_time_education or not m.able_to_live_independently or m.co_resident:
                 included.append(m)
@@ -219,7 +233,7 @@ def is_severely_disabled(m: MemberFacts) -> bool:
     grade = m.disability_grade
     if grade is None:
         return False
-    return grade <= 2 or (grade == 3 and m.disability_category in ("intellectual", "mental"))
+    return grade <= 2 or (grade == 3 and m.disability_category in MIND)
 
 
 def disability_means_no_labour_capacity(m: MemberFacts) -> bool:
@@ -227,13 +241,13 @@ def disability_means_no_labour_capacity(m: MemberFacts) -> bool:
     grade, category = m.disability_grade, m.disability_category
     if grade is None:
         return False
-    if category in ("intellectual", "mental"):
+    if category in MIND:
         return grade <= 3
-    if category == "physical":
+    if category == DisabilityCategory.PHYSICAL:
         return grade <= 2
-    if category == "visual":
+    if category == DisabilityCategory.VISUAL:
         return grade == 1
-    if category == "multiple":
+    if category == DisabilityCategory.MULTIPLE:
         return grade <= 2
     return False
 
@@ -264,7 +278,7 @@ def member_income(m: MemberFacts, policy: ResolvedPolicy) -> MemberIncome:
             complete = False
         if size < year:
             year_complete = False
-        if category == "wage":
+        if category == IncomeCategory.WAGE:
             wage += sum(monthly[-months:])
             wage_year += sum(monthly[-year:])
         else:
@@ -322,14 +336,6 @@ def household_income(
     return total
 
 
-def _all_passed(reasons: list[Reason]) -> bool:
-    # A plain loop: `all()` over a generator is measurably slower on this hot path.
-    for reason in reasons:  # noqa: SIM110
-        if not reason.passed:
-            return False
-    return True
-
-
 def financial_reason(facts: HouseholdFacts, n: int, policy: ResolvedPolicy, months: int, name: str) -> Reason:
     """Financial assets per capita at most `months` × the monthly standard."""
     limit = months * policy.standard * n
@@ -344,11 +350,39 @@ def financial_reason(facts: HouseholdFacts, n: int, policy: ResolvedPolicy, mont
     )
 
 
-def asset_reasons(
-    facts: HouseholdFacts, n: int, policy: ResolvedPolicy, financial_months: int, name: str
-) -> list[Reason]:
+@dataclass(slots=True)
+class AssetTests:
+    """The asset test, one named reason per test (POLICY-DEFAULTS 低保 "Assets"; §1.3). The
+    financial test depends on the kind of assistance (its limit in months); the vehicle,
+    dwelling and company tests are the same for all of them (`physical`)."""
+
+    financial: Reason
+    vehicles: Reason
+    dwellings: Reason
+    company: Reason
+
+    @property
+    def reasons(self) -> list[Reason]:
+        """Every test, the financial one first."""
+        return [self.financial, self.vehicles, self.dwellings, self.company]
+
+    @property
+    def physical(self) -> tuple[Reason, Reason, Reason]:
+        """The tests other than the financial one: vehicles, dwellings, company."""
+        return (self.vehicles, self.dwellings, self.company)
+
+    @property
+    def physical_passed(self) -> bool:
+        return self.vehicles.passed and self.dwellings.passed and self.company.passed
+
+    @property
+    def passed(self) -> bool:
+        return self.financial.passed and self.physical_passed
+
+
+def asset_tests(facts: HouseholdFacts, n: int, policy: ResolvedPolicy, financial_months: int, name: str) -> AssetTests:
     """The asset test (all must hold): financial assets per capita, vehicles, dwellings,
-    companies (POLICY-DEFAULTS 低保 "Assets"; §1.3). The financial reason comes first."""
+    companies (POLICY-DEFAULTS 低保 "Assets"; §1.3)."""
     exempt_ok = True
     if facts.vehicles:
         exempt_ok = len(facts.vehicles) <= policy.exempt_vehicles_max and all(
@@ -357,7 +391,7 @@ def asset_reasons(
         )
     area_limit = policy.second_dwelling_centi_m2_per_person * n
     dwellings_ok = facts.dwellings <= 1 or (facts.dwellings == 2 and facts.floor_area_centi_m2 <= area_limit)
-    return [
+    return AssetTests(
         financial_reason(facts, n, policy, financial_months, name),
         Reason(
             "assets.vehicles",
@@ -385,7 +419,7 @@ def asset_reasons(
             "flag",
             "POLICY-DEFAULTS 低保 assets (no company shares or registration)",
         ),
-    ]
+    )
 
 
 def _care_tier(m: MemberFacts, policy: ResolvedPolicy) -> tuple[str, int, ParamRef]:
@@ -452,7 +486,7 @@ def single_person_allowed(m: MemberFacts, day: date, months: int) -> bool:
     """单人户 (§2.2, S6): an adult without work (no wage in the look-back window) who is
     severely disabled."""
     adult = age_in_years(m.birth_date, day) >= 18
-    has_wage = any(category == "wage" and any(monthly[-months:]) for category, monthly in m.incomes)
+    has_wage = any(category == IncomeCategory.WAGE and any(monthly[-months:]) for category, monthly in m.incomes)
     return adult and not has_wage and is_severely_disabled(m)
 
 
@@ -487,7 +521,7 @@ def check_consistency(facts: HouseholdFacts, policy: ResolvedPolicy) -> None:
     months = policy.lookback_months
     for index, m in enumerate(members):
         ids.add(m.member_id)
-        if m.relationship == "self":
+        if m.relationship == Relationship.SELF:
             applicants += 1
         if m.birth_date > facts.benefit_month:
             problems.append(
@@ -549,8 +583,8 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     incomes = {m.member_id: member_income(m, policy) for m in unit}
     # 特困, per person, with the household's asset test
     n_all = len(unit)
-    assets_all = asset_reasons(facts, n_all, policy, policy.financial_limit_months, "assets.financial_limit_months")
-    assets_ok_all = _all_passed(assets_all)
+    assets_all = asset_tests(facts, n_all, policy, policy.financial_limit_months, "assets.financial_limit_months")
+    assets_ok_all = assets_all.passed
     tekun: list[TekunPerson] = []
     for m in unit:
         if tekun_test(m, incomes[m.member_id].tekun_total_x1000, assets_ok_all, policy, day, reasons):
@@ -595,7 +629,7 @@ def _assess_dibao_and_low_income(
     unit: list[MemberFacts],
     n_all: int,
     incomes: dict[str, MemberIncome],
-    assets: list[Reason],
+    assets: AssetTests,
     policy: ResolvedPolicy,
     result: Assessment,
 ) -> None:
@@ -631,8 +665,8 @@ def _assess_dibao_and_low_income(
             policy.cites[("dibao_standard",)],
         )
     )
-    reasons.extend(assets)
-    assets_ok = _all_passed(assets)
+    reasons.extend(assets.reasons)
+    assets_ok = assets.passed
 
     if income_ok and assets_ok:
         result.category = CATEGORY_DIBAO
@@ -678,7 +712,7 @@ def _assess_dibao_and_low_income(
     marginal_financial = financial_reason(
         facts, n_all, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
     )
-    marginal_assets_ok = marginal_financial.passed and assets[1].passed and assets[2].passed and assets[3].passed
+    marginal_assets_ok = marginal_financial.passed and assets.physical_passed
     reasons.append(marginal_financial)
     if marginal_income_ok and marginal_assets_ok:
         result.category = CATEGORY_MARGINAL
@@ -738,7 +772,7 @@ def _assess_dibao_and_low_income(
 
 
 def _temporary(
-    facts: HouseholdFacts, n: int, n_all: int, assets: list[Reason], result: Assessment, policy: ResolvedPolicy
+    facts: HouseholdFacts, n: int, n_all: int, assets: AssetTests, result: Assessment, policy: ResolvedPolicy
 ) -> TemporaryResult:
     request = facts.temporary
     assert request is not None
@@ -787,8 +821,8 @@ def _temporary(
         facts, n_all, policy, policy.marginal_financial_limit_months, "marginal.financial_limit_months"
     )
     reasons.append(financial)
-    assets_ok = financial.passed and _all_passed(assets[1:])
-    reasons.extend(r for r in assets[1:] if not r.passed)
+    assets_ok = financial.passed and assets.physical_passed
+    reasons.extend(r for r in assets.physical if not r.passed)
     cap = policy.temporary_cap_multiple * policy.standard * n
     town_limit = policy.temporary_town_multiple * policy.standard * n
     if not (within_limit and income_ok and assets_ok):

@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from eligibility import service as eligibility_service
 from eligibility.domain.commands import SubmitApplication
 from eligibility.main import DEFINITION as ELIGIBILITY
+from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.bus import Bus, InProcessBus, Message, OutgoingMessage
 from jiuzhu_platform.consumer import EventConsumer, Handler
 from jiuzhu_platform.definition import ServiceDefinition
@@ -91,7 +92,9 @@ class Backend:
                     applicant_resident_id=resident_id(n),
                     correlation_id=f"{correlation_id}-{n}",
                 )
-                application = await eligibility_service.submit_application(session, command, now=self.eligibility.now)
+                application = await eligibility_service.submit_application(
+                    session, RegionScope(AccessLevel.CITY), command, now=self.eligibility.now
+                )
             households.append(application.household_id)
         return households
 

@@ -15,7 +15,9 @@ from eligibility.adapters.orm import application as application_table
 from eligibility.adapters.orm import policy_version as policy_version_table
 from eligibility.domain.model import Application, ApplicationStatus
 from eligibility.domain.policy import PolicyVersion
+from jiuzhu_platform.auth import RegionScope
 from jiuzhu_platform.pii import session_key_ring
+from jiuzhu_platform.scoping import region_clause
 from shared.events import AssistanceType
 
 
@@ -28,13 +30,19 @@ class ApplicationRepository:
         values = asdict(application) | APPLICANT_RESIDENT_ID.values(ring, application.applicant_resident_id)
         await self.session.execute(insert(application_table), values)
 
-    async def by_applicant(self, resident_id: str, limit: int = 200) -> list[Application]:
-        """Applications of one applicant, newest first, found by the blind index."""
-        index = application_table.c[APPLICANT_RESIDENT_ID.index_name]
+    async def by_applicant(self, resident_id: str, scope: RegionScope, *, limit: int = 200) -> list[Application]:
+        """Applications of one applicant within `scope`, newest first, found by the blind index."""
+        table = application_table
+        index = table.c[APPLICANT_RESIDENT_ID.index_name]
         statement = (
-            select(application_table)
-            .where(index == APPLICANT_RESIDENT_ID.index(session_key_ring(self.session), resident_id))
-            .order_by(application_table.c.submitted_at.desc())
+            select(table)
+            .where(
+                index == APPLICANT_RESIDENT_ID.index(session_key_ring(self.session), resident_id),
+                region_clause(
+                    scope, county=table.c.region_code, town=table.c.town_code, household=table.c.household_id
+                ),
+            )
+            .order_by(table.c.submitted_at.desc())
             .limit(limit)
         )
         return [_to_model(row) for row in (await self.session.execute(statement)).mappings()]

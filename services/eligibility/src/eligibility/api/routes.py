@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 from typing import Annotated
 from uuid import UUID
@@ -36,8 +35,6 @@ from jiuzhu_platform.auth import (
     PrincipalKind,
     RegionNotAllowed,
     RegionScope,
-    default_town,
-    require_region,
     requires,
 )
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
@@ -57,20 +54,8 @@ def _read(application: Application) -> ApplicationRead:
     return ApplicationRead.model_validate(application, from_attributes=True)
 
 
-def _require_access(caller: Principal, application: Application) -> None:
-    require_region(caller, region_code=application.area_code, household_id=str(application.household_id))
-
-
-def _household_of(caller: Principal, body: ApplicationCreate) -> UUID | None:
-    """A citizen applies for their own household only (bound at real-name binding)."""
-    if caller.kind is not PrincipalKind.CITIZEN:
-        return body.household_id
-    if caller.household_id is None:
-        raise HouseholdNotBound()
-    own = UUID(caller.household_id)
-    if body.household_id is not None and body.household_id != own:
-        raise RegionNotAllowed("a citizen applies for their own household only", "居民只能为本人家庭提出申请")
-    return own
+def _scope(caller: Principal) -> RegionScope:
+    return RegionScope.for_principal(caller)
 
 
 @router.post(
@@ -87,12 +72,13 @@ async def create_application(
     audit: AuditDep,
     correlation_id: CorrelationIdDep,
 ) -> ApplicationRead:
-    household_id = _household_of(caller, body)
-    town_code = default_town(caller, body.region_code, body.town_code)
-    if caller.kind is not PrincipalKind.CITIZEN:
-        require_region(caller, region_code=town_code or body.region_code)
-    command = replace(body.to_command(correlation_id), household_id=household_id, town_code=town_code)
-    application = await eligibility_service.submit_application(session, command, now=runtime.now)
+    application = await eligibility_service.submit_application(
+        session,
+        _scope(caller),
+        body.to_command(correlation_id),
+        citizen=caller.kind is PrincipalKind.CITIZEN,
+        now=runtime.now,
+    )
     await audit.state_change(session, target_id=application.id)
     return _read(application)
 
@@ -103,9 +89,7 @@ async def create_application(
     responses=refusals(*PROTECTED, RegionNotAllowed, ApplicationNotFound, RequestInvalid),
 )
 async def get_application(application_id: UUID, caller: ApplicationReader, session: ReadSessionDep) -> ApplicationRead:
-    application = await eligibility_service.get_application(session, application_id)
-    _require_access(caller, application)
-    return _read(application)
+    return _read(await eligibility_service.get_application(session, _scope(caller), application_id))
 
 
 @router.get(
@@ -120,8 +104,7 @@ async def get_application_personal_data(
     session: SessionDep,
     audit: AuditDep,
 ) -> ApplicationPersonalData:
-    application = await eligibility_service.get_application(session, application_id)
-    _require_access(caller, application)
+    application = await eligibility_service.get_application(session, _scope(caller), application_id)
     await audit.pii_read(session, target_id=application.id, purpose=purpose, fields=["applicant_resident_id"])
     return ApplicationPersonalData(
         id=application.id,
@@ -140,13 +123,8 @@ async def get_application_personal_data(
 async def search_applications(
     body: ApplicantSearch, caller: ApplicationReader, session: ReadSessionDep
 ) -> list[ApplicationRead]:
-    found = await eligibility_service.applications_of_applicant(session, body.resident_id)
-    scope = RegionScope.for_principal(caller)  # once, not per application
-    return [
-        _read(application)
-        for application in found
-        if scope.allows(region_code=application.area_code, household_id=str(application.household_id))
-    ]
+    found = await eligibility_service.applications_of_applicant(session, _scope(caller), body.resident_id)
+    return [_read(application) for application in found]
 
 
 @router.post(

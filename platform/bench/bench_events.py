@@ -50,8 +50,8 @@ import support  # also puts the repository root on sys.path, for `tests.e2e.clus
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from eligibility.adapters.orm import outbox as eligibility_outbox
-from eligibility.domain.commands import SubmitApplication
-from eligibility.domain.rules import submit_application
+from eligibility.applications.domain.commands import SubmitApplication
+from eligibility.applications.domain.rules import submit_application
 from eligibility.main import DEFINITION as ELIGIBILITY
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.outbox import CORRELATION_HEADER, TYPE_HEADER, add_events

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from eligibility import service as eligibility_service
+from eligibility.applications import service as eligibility_service
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.testing import ServiceHarness, TestIssuer
 from shared.types import ResidentId

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from eligibility import service as eligibility_service
-from eligibility.domain.commands import SubmitApplication
+from eligibility.applications import service as eligibility_service
+from eligibility.applications.domain.commands import SubmitApplication
 from eligibility.main import DEFINITION as ELIGIBILITY
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.bus import Bus, InProcessBus, Message, OutgoingMessage

@@ -10,8 +10,8 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
 
-from eligibility import service as eligibility_service
-from eligibility.domain.commands import SubmitApplication
+from eligibility.applications import service as eligibility_service
+from eligibility.applications.domain.commands import SubmitApplication
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event

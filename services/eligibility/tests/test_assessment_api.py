@@ -13,9 +13,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from eligibility.adapters.orm import application, outbox
-from eligibility.adapters.policy_files import POLICY_DIR
-from eligibility.domain.policy import REQUIRED_PARAMETERS
+from eligibility.adapters.orm import outbox
+from eligibility.applications.adapters.orm import application
+from eligibility.policy.adapters.policy_files import POLICY_DIR
+from eligibility.policy.domain.model import REQUIRED_PARAMETERS
 from jiuzhu_platform.testing import ServiceHarness
 from shared.types import resident_id_check_digit
 

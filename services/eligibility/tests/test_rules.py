@@ -9,9 +9,9 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import ValidationError
 
-from eligibility.domain import rules
-from eligibility.domain.commands import SubmitApplication
-from eligibility.domain.model import Application, ApplicationStatus
+from eligibility.applications.domain import rules
+from eligibility.applications.domain.commands import SubmitApplication
+from eligibility.applications.domain.model import Application, ApplicationStatus
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event
 from shared.types import ResidentId
 

@@ -7,10 +7,15 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from eligibility import service as eligibility_service
 from eligibility.adapters.orm import audit_log, inbox, metadata, outbox
-from eligibility.adapters.policy_files import policy_book
-from eligibility.api.routes import router
+from eligibility.applications.adapters.orm import application
+from eligibility.applications.api.routes import router as applications_router
+from eligibility.assessment.api.routes import router as assessment_router
+from eligibility.deadlines.api.routes import router as deadlines_router
+from eligibility.policy import service as policy_service
+from eligibility.policy.adapters.orm import policy_version
+from eligibility.policy.adapters.policy_files import policy_book
+from eligibility.policy.api.routes import router as policy_router
 from eligibility.settings import Settings
 from jiuzhu_platform.definition import ServiceDefinition
 from jiuzhu_platform.runtime import Runtime
@@ -18,12 +23,15 @@ from jiuzhu_platform.runtime import Runtime
 logger = logging.getLogger(__name__)
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
+FEATURE_TABLES = (application, policy_version)
+"""The features' own tables, on the shared `metadata` (imported here so the metadata that
+Alembic and the harness see always has them)."""
 
 
 async def load_policies_on_startup(runtime: Runtime) -> None:
     """Store the policy set's versions in the database, so every decision's version is there."""
     async with runtime.database.transaction() as session:
-        added = await eligibility_service.load_policies(session, policy_book().policy_set, now=runtime.now())
+        added = await policy_service.load_policies(session, policy_book().policy_set, now=runtime.now())
     if added:
         logger.info("loaded policy versions %s", ", ".join(added))
 
@@ -37,7 +45,7 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router],
+    routers=lambda: [applications_router, assessment_router, policy_router, deadlines_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),
     on_startup=load_policies_on_startup,

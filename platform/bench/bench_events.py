@@ -50,7 +50,8 @@ import support  # also puts the repository root on sys.path, for `tests.e2e.clus
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from eligibility.adapters.orm import outbox as eligibility_outbox
-from eligibility.domain.rules import submit_application
+from eligibility.applications.domain.commands import SubmitApplication
+from eligibility.applications.domain.rules import submit_application
 from eligibility.main import DEFINITION as ELIGIBILITY
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.outbox import CORRELATION_HEADER, TYPE_HEADER, add_events
@@ -108,7 +109,7 @@ def make_events(count: int, seed: int = 1) -> list[ApplicationSubmitted]:
             household_id = uuid.UUID(int=rng.getrandbits(128), version=4)
             households.append((household_id, county, town))
         given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-        _, event = submit_application(
+        command = SubmitApplication(
             household_id=household_id,
             assistance_type=rng.choices(kinds, weights)[0],
             region_code=county,
@@ -117,8 +118,8 @@ def make_events(count: int, seed: int = 1) -> list[ApplicationSubmitted]:
             applicant_name=rng.choice(SURNAMES) + given,
             applicant_resident_id=resident_id(rng, county),
             correlation_id=f"bench-{index:06d}-{uuid.UUID(int=rng.getrandbits(128)).hex[:12]}",
-            now=now + timedelta(milliseconds=index),
         )
+        _, event = submit_application(command, now=now + timedelta(milliseconds=index))
         events.append(event)
     return events
 

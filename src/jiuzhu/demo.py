@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import httpx
 from fastapi import FastAPI
 
-from jiuzhu.demo_procedure import DemoApplication, DemoClock, terminate_one_case, walk_demo_applications
+from jiuzhu.demo_procedure import DemoApplication, DemoClock, post, terminate_one_case, walk_demo_applications
 from jiuzhu_platform.runtime import Runtime, utc_now
 from jiuzhu_synthetic import generate
 
@@ -107,12 +107,12 @@ async def load_demo_households(
                         county[code] = await sign_in(client, accounts[approver_of(code)]) | {
                             "X-Request-ID": "demo-data"
                         }
-                assessed = await client.post("/v1/eligibility/assessments", json=household, headers=town[code])
+                assessed = await post(client, "/v1/eligibility/assessments", town[code], household)
                 assessed.raise_for_status()
                 body = application_for(household, assessed.json()["category"])
                 if body is None:
                     continue
-                response = await client.post("/v1/eligibility/applications", json=body, headers=town[code])
+                response = await post(client, "/v1/eligibility/applications", town[code], body)
                 response.raise_for_status()
                 applied.append(DemoApplication(code, response.json()["id"], body["assistance_type"]))
             if eligibility is not None and county:

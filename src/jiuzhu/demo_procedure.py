@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from tenacity import RetryCallState, retry, retry_if_exception_type, stop_after_attempt
 
 from eligibility.procedure import service as procedure_service
 from eligibility.procedure.api.routes import deps
@@ -70,10 +71,33 @@ class DemoApplication:
     kind: str = "dibao"
 
 
+class Throttled(RuntimeError):
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+def _wait_retry_after(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    return exc.retry_after if isinstance(exc, Throttled) else 1.0
+
+
+@retry(retry=retry_if_exception_type(Throttled), wait=_wait_retry_after, stop=stop_after_attempt(30), reraise=True)
+async def post(
+    client: httpx.AsyncClient, url: str, headers: Mapping[str, str], body: dict[str, Any] | None = None
+) -> httpx.Response:
+    """POST through the gateway as a polite client: a 429 is waited out (its `Retry-After`), not
+    an error; the demo loader sends bursts the per-client limit is there to stop."""
+    response = await client.post(url, json=body or {}, headers=dict(headers))
+    if response.status_code == 429:
+        raise Throttled(float(response.headers.get("Retry-After", "1")))
+    return response
+
+
 async def _step(
     client: httpx.AsyncClient, headers: Mapping[str, str], app_id: str, action: str, body: dict[str, Any] | None = None
-) -> None:
-    response = await client.post(f"{APPLICATIONS}/{app_id}/{action}", json=body or {}, headers=dict(headers))
+) -> dict[str, Any]:
+    response = await post(client, f"{APPLICATIONS}/{app_id}/{action}", headers, body)
     if response.status_code != 200:
         raise DemoStepFailed(f"{action} on {app_id}: {response.status_code} {response.text}")
     return dict(response.json())
@@ -163,10 +187,11 @@ async def terminate_one_case(client: httpx.AsyncClient, county_headers: Mapping[
         page.raise_for_status()
         items = page.json()["items"]
         if items:
-            response = await client.post(
+            response = await post(
+                client,
                 f"/v1/eligibility/cases/{items[-1]['case_id']}/terminate",
-                json={"reason": "assets_exceed_limits", "note": "比对发现新购车辆"},
-                headers=dict(headers),
+                headers,
+                {"reason": "assets_exceed_limits", "note": "比对发现新购车辆"},
             )
             response.raise_for_status()
             return True

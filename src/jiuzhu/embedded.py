@@ -72,6 +72,13 @@ def gateway_settings(data_dir: Path, upstreams: Sequence[str]) -> GatewaySetting
         upstreams={name: f"http://{name}.embedded" for name in upstreams},
         database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
         pii_dev_key_file=data_dir / "keys" / "gateway.json",
+        # One developer on loopback: the first start's demo loader sends a burst of a few
+        # hundred requests, which the production limits (50/s per IP, 20/s per caller) would
+        # stretch into a minute of waiting before the docs answer.
+        rate_limit_per_second=500.0,
+        rate_limit_burst=1000,
+        client_rate_limit_per_second=500.0,
+        client_rate_limit_burst=1000,
     )
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from eligibility.adapters.orm import APPLICANT_RESIDENT_ID
+from eligibility.applications.adapters.orm import APPLICANT_RESIDENT_ID
 from jiuzhu_platform.testing import ServiceHarness, TestIssuer
 from shared.types import resident_id_check_digit
 from tests.access.support import (

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from eligibility import service as eligibility_service
+from eligibility.applications import service as eligibility_service
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.testing import ServiceHarness, TestIssuer
 from shared.types import ResidentId
@@ -203,7 +203,7 @@ class TestNoFullValuesInLogsOrErrors:
         log_stream: io.StringIO,
         monkeypatch: pytest.MonkeyPatch,
     ) -> None:
-        async def failing_lookup(_session: Any, resident_id: ResidentId) -> Any:
+        async def failing_lookup(_session: Any, _scope: Any, resident_id: ResidentId) -> Any:
             raise RuntimeError(f"lookup failed for {resident_id.value}, call {PHONE}")
 
         monkeypatch.setattr(eligibility_service, "applications_of_applicant", failing_lookup)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from eligibility.adapters.orm import application as application_table
+from eligibility.applications.adapters.orm import application as application_table
 from jiuzhu_platform.testing import ServiceHarness, TestIssuer
 from tests.access.support import (
     CITIZEN_HOUSEHOLD,

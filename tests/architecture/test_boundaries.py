@@ -2,7 +2,9 @@
 
 - A service's `domain/` is pure: no web framework, ORM, HTTP client or Kafka client, none of
   its own service's outer layers (`adapters`, `api`, `service`, …), and none of the platform's
-  I/O modules. `jiuzhu_platform.errors` is allowed (domain errors subclass its bases).
+  I/O modules. `jiuzhu_platform.errors` is allowed (domain errors subclass its bases). A
+  service split into feature folders has one `domain/` per feature (`<package>/<feature>/domain/`);
+  a feature's domain may use another feature's domain, never its outer layers.
 - `shared` depends on the standard library, pydantic and pydantic_core only.
 - No service imports another service's package: services talk through events and HTTP.
 - No module builds a database engine, an HTTP client or a Kafka client at import time.
@@ -106,14 +108,24 @@ def service_modules(package: str) -> list[SourceModule]:
     return modules_under(package_dir.parent, package_dir)
 
 
+def domain_layer(name: str) -> str | None:
+    """The domain layer a dotted module name is in: `<package>.domain` or, in a feature folder,
+    `<package>.<feature>.domain`; None outside any domain layer."""
+    parts = name.split(".")
+    for depth in (1, 2):
+        if len(parts) > depth and parts[depth] == "domain":
+            return ".".join(parts[: depth + 1])
+    return None
+
+
 def domain_modules() -> list[tuple[str, SourceModule]]:
-    """(the package's domain prefix, module): every service's `domain/` and the gateway's
-    `identity/domain/`."""
+    """(the module's domain layer, module): every service's `domain/` (also each feature
+    folder's, `<package>/<feature>/domain/`) and the gateway's `identity/domain/`."""
     services = [
-        (f"{package}.domain", module)
+        (layer, module)
         for package in SERVICE_PACKAGES
         for module in service_modules(package)
-        if module.name == f"{package}.domain" or module.name.startswith(f"{package}.domain.")
+        if (layer := domain_layer(module.name)) is not None
     ]
     gateway = [
         ("gateway.identity.domain", module)
@@ -189,7 +201,12 @@ def domain_violations(source: str, module: str, domain: str, *, is_package: bool
             and not any(is_within(imp.name, pure) for pure in DOMAIN_ALLOWED_PLATFORM)
         ):
             found.append(f"line {imp.line}: {imp.name} (platform module with I/O or a framework)")
-        elif is_within(imp.name, package) and imp.name != package and not is_within(imp.name, domain):
+        elif (
+            is_within(imp.name, package)
+            and imp.name != package
+            and not is_within(imp.name, domain)
+            and domain_layer(imp.name) is None
+        ):
             found.append(f"line {imp.line}: {imp.name} (outer layer of {package}: adapters, api, service, …)")
     return sorted(set(found))
 
@@ -282,9 +299,20 @@ class TestDiscovery:
 
     @pytest.mark.parametrize("package", sorted(SERVICE_PACKAGES))
     def test_every_service_has_a_domain_layer_with_rules(self, package: str) -> None:
-        names = {module.name for p, module in DOMAIN_MODULES if p == f"{package}.domain"}
+        names = {module.name for p, module in DOMAIN_MODULES if is_within(p, package)}
 
-        assert f"{package}.domain.rules" in names
+        assert {f"{p}.rules" for p, _ in DOMAIN_MODULES if is_within(p, package)} & names
+
+    def test_the_domain_layers_of_feature_folders_are_scanned(self) -> None:
+        names = {module.name for _, module in DOMAIN_MODULES}
+
+        assert {
+            "eligibility.applications.domain.rules",
+            "eligibility.assessment.domain.rules",
+            "eligibility.assessment.domain.income",
+            "eligibility.policy.domain.model",
+            "eligibility.deadlines.domain.calendar",
+        } <= names
 
     def test_the_gateway_identity_domain_is_scanned(self) -> None:
         names = {module.name for p, module in DOMAIN_MODULES if p == "gateway.identity.domain"}
@@ -360,6 +388,35 @@ class TestCheckersCatchViolations:
     )
     def test_domain_checker_reports_a_forbidden_import(self, source: str) -> None:
         assert domain_violations(source, "eligibility.domain.rules", "eligibility.domain") != []
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "from eligibility.applications.adapters.orm import application",
+            "from eligibility.policy.adapters.policy_files import policy_book",
+            "from eligibility.assessment.api.schemas import AssessmentCreate",
+            "from eligibility.policy import service",
+            "from eligibility.adapters.orm import outbox",
+            "from ..adapters import repository",
+            "from ...policy.service import load_policies",
+            "from eligibility import main",
+        ],
+    )
+    def test_domain_checker_reports_an_outer_layer_of_a_feature_folder(self, source: str) -> None:
+        assert domain_violations(source, "eligibility.assessment.domain.rules", "eligibility.assessment.domain") != []
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "from eligibility.assessment.domain.model import HouseholdFacts",
+            "from eligibility.policy.domain.model import ResolvedPolicy",
+            "from eligibility.policy.domain import errors",
+            "from ...policy.domain.model import ParamRef",
+            "from .income import member_income",
+        ],
+    )
+    def test_domain_checker_accepts_the_domain_of_any_feature(self, source: str) -> None:
+        assert domain_violations(source, "eligibility.assessment.domain.rules", "eligibility.assessment.domain") == []
 
     @pytest.mark.parametrize(
         "source",

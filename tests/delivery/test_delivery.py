@@ -22,8 +22,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from eligibility import service as eligibility_service
+from eligibility.applications import service as eligibility_service
+from eligibility.applications.domain.commands import SubmitApplication
 from eligibility.main import DEFINITION as ELIGIBILITY
+from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.bus import Bus, InProcessBus, Message, OutgoingMessage
 from jiuzhu_platform.consumer import EventConsumer, Handler
 from jiuzhu_platform.definition import ServiceDefinition
@@ -82,16 +84,16 @@ class Backend:
         households = []
         for n in range(count):
             async with self.eligibility.database.transaction() as session:
-                application = await eligibility_service.submit_application(
-                    session,
-                    household_id=None,
+                command = SubmitApplication(
                     assistance_type=AssistanceType.DIBAO,
                     region_code="520102",
                     member_count=2,
                     applicant_name=f"测试{n}",
                     applicant_resident_id=resident_id(n),
                     correlation_id=f"{correlation_id}-{n}",
-                    now=self.eligibility.now,
+                )
+                application = await eligibility_service.submit_application(
+                    session, RegionScope(AccessLevel.CITY), command, now=self.eligibility.now
                 )
             households.append(application.household_id)
         return households

@@ -20,9 +20,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from eligibility import service as eligibility_service
-from eligibility.adapters.policy_files import policy_book
-from eligibility.api.assessment_schemas import AssessmentCreate
+from eligibility.assessment import service as assessment_service
+from eligibility.assessment.api.schemas import AssessmentCreate
+from eligibility.policy.adapters.policy_files import policy_book
 from jiuzhu.demo import APPLY_FOR, demo_households
 from jiuzhu.embedded import CREDENTIALS_FILE, create_embedded_app
 from jiuzhu_platform.logging import json_handler
@@ -35,7 +35,9 @@ def expected_demo_applications() -> list[dict[str, Any]]:
     """The demo slice's households that the engine finds eligible for something."""
     eligible = []
     for household in demo_households():
-        assessment, _ = eligibility_service.assess_household(AssessmentCreate.model_validate(household), policy_book())
+        assessment, _ = assessment_service.assess_household(
+            AssessmentCreate.model_validate(household).to_command(), policy_book()
+        )
         if assessment.category in APPLY_FOR:
             eligible.append(household)
     return eligible

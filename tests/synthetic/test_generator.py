@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from eligibility.api.assessment_schemas import AssessmentCreate
+from eligibility.assessment.api.schemas import AssessmentCreate
 from jiuzhu_synthetic import (
     GENERATOR_VERSION,
     Band,

@@ -23,9 +23,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from eligibility.adapters.policy_files import policy_book
-from eligibility.domain.assessment import assess, dibao_baseline
-from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
+from eligibility.assessment.domain.model import HouseholdFacts, MemberFacts, TemporaryFacts
+from eligibility.assessment.domain.rules import assess, dibao_baseline
+from eligibility.policy.adapters.policy_files import policy_book
 from jiuzhu_synthetic import generate
 from shared.types import Period, ResidentId, to_centi_m2, to_fen
 

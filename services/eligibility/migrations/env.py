@@ -1,4 +1,4 @@
-from eligibility.adapters.orm import metadata
+from eligibility.main import DEFINITION
 from jiuzhu_platform.migrations import run_env
 
-run_env(metadata)
+run_env(DEFINITION.metadata)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from pydantic import AwareDatetime, TypeAdapter
 
-from eligibility import service as eligibility_service
+from eligibility.applications import service as eligibility_service
+from eligibility.applications.domain.commands import SubmitApplication
+from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event
 from shared.types import ResidentId, resident_id_check_digit
@@ -20,6 +22,7 @@ VALID_ID_MASKED = "1101**********002X"
 INVALID_CHECK_DIGIT_ID = "530102192005080119"
 TOPIC = "eligibility.events"
 APPLICATIONS = "/v1/eligibility/applications"
+CITY_WIDE = RegionScope(AccessLevel.CITY)
 
 
 def make_resident_id(body17: str) -> str:
@@ -220,16 +223,16 @@ class TestFailedUnitOfWork:
 
         async def submit_then_crash() -> None:
             async with h.runtime.database.transaction() as session:
-                application = await eligibility_service.submit_application(
-                    session,
-                    household_id=None,
+                command = SubmitApplication(
                     assistance_type=AssistanceType.DIBAO,
                     region_code="520102",
                     member_count=2,
                     applicant_name="张三",
                     applicant_resident_id=ResidentId(VALID_ID),
                     correlation_id="c-crash",
-                    now=h.runtime.now,
+                )
+                application = await eligibility_service.submit_application(
+                    session, CITY_WIDE, command, now=h.runtime.now
                 )
                 stored.append(application.id)
                 raise RuntimeError("crash before commit")
@@ -364,3 +367,55 @@ class TestRejectInvalidApplication:
 
         assert response.status_code == 422
         assert [e["loc"] for e in response.json()["detail"]] == [["body"]]
+
+
+class TestApplicantSearchIsScopedInTheQuery:
+    """The search filters by the caller's area in SQL: a page is full of the caller's records
+    even when newer records of other areas outnumber the page (on SQLite and PostgreSQL)."""
+
+    START = datetime(2026, 3, 1, tzinfo=UTC)
+
+    async def submit(self, h: ServiceHarness, placements: list[tuple[str, UUID | None]]) -> None:
+        """One application of the same applicant per (county, household), a minute apart."""
+        async with h.runtime.database.transaction() as session:
+            for n, (county, household_id) in enumerate(placements):
+                command = SubmitApplication(
+                    assistance_type=AssistanceType.DIBAO,
+                    region_code=county,
+                    member_count=2,
+                    applicant_name="张三",
+                    applicant_resident_id=ResidentId(VALID_ID),
+                    correlation_id=f"c-{n}",
+                    household_id=household_id,
+                )
+                at = self.START + timedelta(minutes=n)
+                await eligibility_service.submit_application(session, CITY_WIDE, command, now=lambda at=at: at)
+
+    async def search(self, h: ServiceHarness, scope: RegionScope, limit: int) -> list[str]:
+        async with h.runtime.database.read() as session:
+            found = await eligibility_service.applications_of_applicant(
+                session, scope, ResidentId(VALID_ID), limit=limit
+            )
+        return [application.correlation_id for application in found]
+
+    async def test_a_county_page_is_full_when_other_counties_outnumber_the_limit(self, tier_h: ServiceHarness) -> None:
+        # three in 520102, then five newer ones in 520103: fetch-then-filter would find none
+        await self.submit(tier_h, [("520102", None)] * 3 + [("520103", None)] * 5)
+
+        page = await self.search(tier_h, RegionScope(AccessLevel.COUNTY, region_code="520102"), limit=2)
+
+        assert page == ["c-2", "c-1"]  # full, the county's own, newest first
+        assert len(await self.search(tier_h, CITY_WIDE, limit=200)) == 8
+
+    async def test_a_citizen_page_holds_their_own_household_only(self, tier_h: ServiceHarness) -> None:
+        own = uuid4()
+        await self.submit(tier_h, [("520102", own)] * 2 + [("520102", None)] * 4)
+
+        page = await self.search(tier_h, RegionScope(AccessLevel.HOUSEHOLD, household_id=str(own)), limit=2)
+
+        assert page == ["c-1", "c-0"]
+
+    async def test_a_caller_without_a_region_finds_nothing(self, tier_h: ServiceHarness) -> None:
+        await self.submit(tier_h, [("520102", None)] * 2)
+
+        assert await self.search(tier_h, RegionScope(AccessLevel.NONE), limit=200) == []

@@ -13,9 +13,10 @@ import pytest
 import yaml
 from sqlalchemy import func, select
 
-from eligibility.adapters.orm import application, outbox
-from eligibility.adapters.policy_files import POLICY_DIR
-from eligibility.domain.policy import REQUIRED_PARAMETERS
+from eligibility.adapters.orm import outbox
+from eligibility.applications.adapters.orm import application
+from eligibility.policy.adapters.policy_files import POLICY_DIR
+from eligibility.policy.domain.model import REQUIRED_PARAMETERS
 from jiuzhu_platform.testing import ServiceHarness
 from shared.types import resident_id_check_digit
 
@@ -198,7 +199,7 @@ class TestAssessDibaoHousehold:
 
 
 class TestAssessEdgeConversions:
-    """What `facts_from_request` turns into the engine's facts."""
+    """What `AssessmentCreate.to_command` turns into the engine's facts."""
 
     async def test_self_care_tekun_and_prices(self, module_h: ServiceHarness) -> None:
         # 75, alone, no able supporter: 特困. Four self-care indicators failed → 全护理 1890;

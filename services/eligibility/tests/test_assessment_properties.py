@@ -16,8 +16,7 @@ from fractions import Fraction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from eligibility.adapters.policy_files import policy_book
-from eligibility.domain.assessment import (
+from eligibility.assessment.domain.model import (
     CATEGORIES,
     CATEGORY_DIBAO,
     CATEGORY_MARGINAL,
@@ -25,12 +24,17 @@ from eligibility.domain.assessment import (
     CATEGORY_PHASE_OUT,
     CATEGORY_RIGID,
     CATEGORY_TEKUN,
+    COUNTED_INCOME,
+    EXCLUSION_STATUSES,
     Assessment,
+    HouseholdFacts,
+    MemberFacts,
     Reason,
-    assess,
+    TemporaryFacts,
 )
-from eligibility.domain.household import COUNTED_INCOME, EXCLUSION_STATUSES, HouseholdFacts, MemberFacts, TemporaryFacts
-from eligibility.domain.policy import ResolvedPolicy, area_group, resolve
+from eligibility.assessment.domain.rules import assess
+from eligibility.policy.adapters.policy_files import policy_book
+from eligibility.policy.domain.model import ResolvedPolicy, area_group, resolve
 
 AREAS = ("520102", "520103", "520111", "520112", "520113", "520115", "520121", "520122", "520123", "520181")
 MONTHS = (date(2023, 7, 1), date(2024, 6, 1), date(2024, 7, 1), date(2025, 1, 1))

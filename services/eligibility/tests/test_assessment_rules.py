@@ -16,17 +16,18 @@ from typing import Any
 
 import pytest
 
-from eligibility.adapters.policy_files import policy_book
-from eligibility.domain.assessment import (
+from eligibility.assessment.domain.amounts import add_months, ceil_yuan
+from eligibility.assessment.domain.errors import InconsistentHousehold
+from eligibility.assessment.domain.model import (
     CATEGORIES,
     Assessment,
-    InconsistentHousehold,
+    HouseholdFacts,
+    MemberFacts,
     Reason,
-    add_months,
-    assess,
-    ceil_yuan,
+    TemporaryFacts,
 )
-from eligibility.domain.household import HouseholdFacts, MemberFacts, TemporaryFacts
+from eligibility.assessment.domain.rules import assess
+from eligibility.policy.adapters.policy_files import policy_book
 from shared.types import age_in_years, round_money
 
 SIX = "520102"  # 南明区, six districts

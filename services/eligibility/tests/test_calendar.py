@@ -15,13 +15,13 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from eligibility.adapters.calendar_file import (
+from eligibility.deadlines.adapters.calendar_file import (
     CalendarFileError,
     default_calendar_path,
     load_calendar,
     parse_calendar,
 )
-from eligibility.domain.calendar import (
+from eligibility.deadlines.domain.calendar import (
     CLOCKS,
     CalendarOutOfRange,
     Clock,

@@ -13,16 +13,14 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from eligibility.adapters.policy_files import POLICY_DIR, load_policy_set, policy_book
-from eligibility.domain.policy import (
+from eligibility.policy.adapters.policy_files import POLICY_DIR, load_policy_set, policy_book
+from eligibility.policy.domain.errors import PolicyNotInForce, PolicyVersionNotFound, RegionNotCovered
+from eligibility.policy.domain.model import (
     REQUIRED_PARAMETERS,
     Parameter,
     PolicyBook,
-    PolicyNotInForce,
     PolicySet,
     PolicyVersion,
-    PolicyVersionNotFound,
-    RegionNotCovered,
     area_group,
     resolve,
 )

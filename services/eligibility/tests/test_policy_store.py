@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from eligibility import service as eligibility_service
-from eligibility.adapters.orm import policy_version
-from eligibility.adapters.policy_files import policy_book
-from eligibility.domain.errors import PolicyVersionChanged
+from eligibility.policy import service as policy_service
+from eligibility.policy.adapters.orm import policy_version
+from eligibility.policy.adapters.policy_files import policy_book
+from eligibility.policy.domain.errors import PolicyVersionChanged
 from jiuzhu_platform.testing import ServiceHarness
 
 
@@ -24,7 +24,7 @@ class TestLoadPolicies:
 
     async def test_loading_again_adds_nothing(self, h: ServiceHarness) -> None:
         async with h.runtime.database.transaction() as session:
-            added = await eligibility_service.load_policies(session, policy_book().policy_set, now=h.runtime.now())
+            added = await policy_service.load_policies(session, policy_book().policy_set, now=h.runtime.now())
         assert added == []
 
     async def test_a_version_changed_in_place_is_refused(self, h: ServiceHarness) -> None:
@@ -37,4 +37,4 @@ class TestLoadPolicies:
         changed = original.model_copy(update={"versions": [first.model_copy(update={"parameters": parameters})]})
         async with h.runtime.database.transaction() as session:
             with pytest.raises(PolicyVersionChanged):
-                await eligibility_service.load_policies(session, changed, now=h.runtime.now())
+                await policy_service.load_policies(session, changed, now=h.runtime.now())

@@ -9,8 +9,9 @@ from uuid import UUID, uuid4
 import pytest
 from pydantic import ValidationError
 
-from eligibility.domain import rules
-from eligibility.domain.model import Application, ApplicationStatus
+from eligibility.applications.domain import rules
+from eligibility.applications.domain.commands import SubmitApplication
+from eligibility.applications.domain.model import Application, ApplicationStatus
 from shared.events import ApplicationSubmitted, AssistanceType, parse_event
 from shared.types import ResidentId
 
@@ -20,17 +21,15 @@ MASKED = "1101**********002X"
 
 def submit(**overrides: Any) -> tuple[Application, ApplicationSubmitted]:
     arguments: dict[str, Any] = {
-        "household_id": None,
         "assistance_type": AssistanceType.DIBAO,
         "region_code": "520102",
         "member_count": 3,
         "applicant_name": "张三",
         "applicant_resident_id": ResidentId("11010519491231002X"),
         "correlation_id": "corr-1",
-        "now": NOW,
     }
     arguments.update(overrides)
-    return rules.submit_application(**arguments)
+    return rules.submit_application(SubmitApplication(**arguments), now=NOW)
 
 
 class TestSubmitApplication:

@@ -7,15 +7,20 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from eligibility import service as eligibility_service
 from eligibility.adapters.orm import audit_log, inbox, metadata, outbox
-from eligibility.adapters.policy_files import policy_book
-from eligibility.api.routes import router
-from eligibility.cases.adapters import orm as cases_orm  # noqa: F401  (its tables on `metadata`)
+from eligibility.applications.adapters.orm import application
+from eligibility.applications.api.routes import router as applications_router
+from eligibility.assessment.api.routes import router as assessment_router
+from eligibility.cases.adapters.orm import assistance_case, case_step
 from eligibility.cases.api.routes import router as cases_router
-from eligibility.grants.adapters import orm as grants_orm  # noqa: F401  (its table on `metadata`)
+from eligibility.deadlines.api.routes import router as deadlines_router
+from eligibility.grants.adapters.orm import temporary_grant
 from eligibility.grants.api.routes import router as grants_router
-from eligibility.procedure.adapters import orm as procedure_orm  # noqa: F401  (its tables on `metadata`)
+from eligibility.policy import service as policy_service
+from eligibility.policy.adapters.orm import policy_version
+from eligibility.policy.adapters.policy_files import policy_book
+from eligibility.policy.api.routes import router as policy_router
+from eligibility.procedure.adapters.orm import applicant_notice, application_procedure, application_step, staff_relative
 from eligibility.procedure.api.routes import router as procedure_router
 from eligibility.settings import Settings
 from jiuzhu_platform.definition import ServiceDefinition
@@ -24,12 +29,25 @@ from jiuzhu_platform.runtime import Runtime
 logger = logging.getLogger(__name__)
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
+FEATURE_TABLES = (
+    application,
+    policy_version,
+    application_procedure,
+    application_step,
+    staff_relative,
+    applicant_notice,
+    assistance_case,
+    case_step,
+    temporary_grant,
+)
+"""The features' own tables, on the shared `metadata` (imported here so the metadata that
+Alembic and the harness see always has them)."""
 
 
 async def load_policies_on_startup(runtime: Runtime) -> None:
     """Store the policy set's versions in the database, so every decision's version is there."""
     async with runtime.database.transaction() as session:
-        added = await eligibility_service.load_policies(session, policy_book().policy_set, now=runtime.now())
+        added = await policy_service.load_policies(session, policy_book().policy_set, now=runtime.now())
     if added:
         logger.info("loaded policy versions %s", ", ".join(added))
 
@@ -43,7 +61,15 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router, procedure_router, cases_router, grants_router],
+    routers=lambda: [
+        applications_router,
+        procedure_router,
+        cases_router,
+        grants_router,
+        assessment_router,
+        policy_router,
+        deadlines_router,
+    ],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),
     on_startup=load_policies_on_startup,

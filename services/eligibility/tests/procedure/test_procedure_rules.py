@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eligibility.domain.calendar import Step
+from eligibility.deadlines.domain.calendar import Step
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.errors import CapacityNotAllowed, FourEyes, OwnRelative, StepRefused, WrongStage
 from eligibility.procedure.domain.model import (

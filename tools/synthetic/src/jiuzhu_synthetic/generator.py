@@ -1,7 +1,7 @@
 """Seeded synthetic households for Guiyang (贵阳市), in the public ``AssessmentCreate`` shape.
 
 Every household is a plain JSON-able ``dict`` shaped exactly like the eligibility service's
-``AssessmentCreate`` request (``services/eligibility/src/eligibility/api/assessment_schemas.py``):
+``AssessmentCreate`` request (``services/eligibility/src/eligibility/assessment/api/schemas.py``):
 money is a string with two decimals (``"1234.50"``), resident IDs are valid GB 11643 numbers,
 incomes are ``months`` monthly amounts, oldest first. This package never imports the
 eligibility service: the request shape is the contract, so the same data can also feed other

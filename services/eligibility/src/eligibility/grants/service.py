@@ -11,12 +11,12 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eligibility.domain.calendar import CalendarOutOfRange, Step, WorkingDayCalendar, due_date
-from eligibility.domain.policy import PolicyBook
+from eligibility.deadlines.domain.calendar import CalendarOutOfRange, Step, WorkingDayCalendar, due_date
 from eligibility.grants.adapters.repository import GrantRepository
 from eligibility.grants.domain import rules
 from eligibility.grants.domain.commands import Backfill, GrantFirstAid
 from eligibility.grants.domain.model import ApprovalLevel, Grant, GrantKind, PaidBy, RemainderRoute
+from eligibility.policy.domain.model import PolicyBook
 from eligibility.procedure.domain.errors import CapacityNotAllowed, StaleApplication
 from eligibility.procedure.domain.model import CaseFile
 from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope

@@ -20,11 +20,11 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eligibility.adapters.repository import ApplicationRepository
+from eligibility.applications.adapters.repository import ApplicationRepository
 from eligibility.cases import service as cases_service
-from eligibility.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
-from eligibility.domain.policy import PolicyBook
+from eligibility.deadlines.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
 from eligibility.grants import service as grants_service
+from eligibility.policy.domain.model import PolicyBook
 from eligibility.procedure.adapters.repository import ApplicationPlace, Due, ProcedureRepository, WorkItem
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.errors import ApplicationNotFound, StaleApplication

@@ -36,7 +36,7 @@ from eligibility.cases.domain.model import (
     Termination,
     TerminationReason,
 )
-from eligibility.domain.calendar import add_calendar_days
+from eligibility.deadlines.domain.calendar import add_calendar_days
 from eligibility.procedure.domain.errors import CapacityNotAllowed, StepRefused
 from eligibility.procedure.domain.model import Capacity
 from jiuzhu_platform.errors import Conflict

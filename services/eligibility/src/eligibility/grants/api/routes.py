@@ -9,14 +9,14 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from eligibility.adapters.calendar_file import working_day_calendar
-from eligibility.adapters.policy_files import policy_book
-from eligibility.domain.policy import PolicyNotInForce, RegionNotCovered
+from eligibility.deadlines.adapters.calendar_file import working_day_calendar
 from eligibility.grants import service
 from eligibility.grants.adapters.repository import GrantRepository
 from eligibility.grants.domain.commands import Backfill, GrantFirstAid
 from eligibility.grants.domain.model import ApprovalLevel, Grant, GrantKind, PaidBy, RemainderRoute
 from eligibility.grants.domain.rules import AlreadyBackfilled, backfill_overdue
+from eligibility.policy.adapters.policy_files import policy_book
+from eligibility.policy.domain.errors import PolicyNotInForce, RegionNotCovered
 from eligibility.procedure.domain.errors import CapacityNotAllowed, StaleApplication, StepRefused
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires

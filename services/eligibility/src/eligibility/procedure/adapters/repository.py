@@ -16,8 +16,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eligibility.adapters.orm import APPLICANT_RESIDENT_ID
-from eligibility.adapters.orm import application as application_table
+from eligibility.applications.adapters.orm import APPLICANT_RESIDENT_ID
+from eligibility.applications.adapters.orm import application as application_table
 from eligibility.procedure.adapters.orm import (
     RELATIVE_RESIDENT_ID,
     applicant_notice,

@@ -11,9 +11,9 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
-from eligibility.adapters.calendar_file import working_day_calendar
-from eligibility.adapters.policy_files import policy_book
-from eligibility.domain.calendar import CalendarOutOfRange
+from eligibility.deadlines.adapters.calendar_file import working_day_calendar
+from eligibility.deadlines.domain.calendar import CalendarOutOfRange
+from eligibility.policy.adapters.policy_files import policy_book
 from eligibility.procedure import service
 from eligibility.procedure.adapters.repository import ProcedureRepository, WorkItem
 from eligibility.procedure.api.schemas import (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from eligibility.domain.calendar import Step, add_calendar_days, dibao_overall_step
+from eligibility.deadlines.domain.calendar import Step, add_calendar_days, dibao_overall_step
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.errors import CapacityNotAllowed, FourEyes, OwnRelative, StepRefused, WrongStage
 from eligibility.procedure.domain.model import (

@@ -172,9 +172,17 @@ async def walk_demo_applications(
                 case = await _step(client, t, app_id, "preliminary-review", opinion)
                 if target != "publicizing" and case["stage"] == "publicizing":
                     clock.advance(8)
-                    await _step(client, t, app_id, "close-publicity")
+                    case = await _step(client, t, app_id, "close-publicity")
                 if target == "approved":
                     clock.advance(3)
+                    if case["county_visit_needed"]:  # 单独登记备案, a complaint, or drawn for the 特困 spot check
+                        visit = {
+                            "visited_on": clock().date().isoformat(),
+                            "investigators": [f"county-investigator-{application.county}"],
+                            "family_signed": True,
+                            "findings": "县级入户抽查：情况属实",
+                        }
+                        await _step(client, k, app_id, "record-county-visit", visit)
                     await _step(client, k, app_id, "approve", {"amount": "780.00", "note": "同意"})
         reached[target] = reached.get(target, 0) + 1
     return reached

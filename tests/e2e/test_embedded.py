@@ -167,12 +167,15 @@ def test_make_run_serves_the_docs(tmp_path: Path) -> None:
         port = sock.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if "PROXY" not in k.upper()}
     command = [sys.executable, "-m", "jiuzhu.cli", "run", "--port", str(port), "--data-dir", str(tmp_path / "d")]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tmp_path)
+    # Output goes to a file, not a pipe: nobody reads a pipe until the end, and the first
+    # start's access log (the demo loader's requests) would fill it and block the server.
+    log = (tmp_path / "run.log").open("w+b")
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp_path)
     try:
         deadline = time.monotonic() + 60
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=2, trust_env=False) as client:
             while True:
-                assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""
+                assert process.poll() is None, (tmp_path / "run.log").read_text(errors="replace")
                 try:
                     if not client.headers.get("Authorization"):
                         password = admin_password(tmp_path / "d")
@@ -189,8 +192,9 @@ def test_make_run_serves_the_docs(tmp_path: Path) -> None:
             assert "swagger" in docs.text.lower()
     finally:
         process.terminate()
-        output = process.communicate(timeout=20)[0].decode()
-    assert f"http://127.0.0.1:{port}/docs" in output
+        process.wait(timeout=20)
+        log.close()
+    assert f"http://127.0.0.1:{port}/docs" in (tmp_path / "run.log").read_text(errors="replace")
 
 
 async def test_demo_applications_stand_at_every_stage(embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO]) -> None:

@@ -25,8 +25,10 @@ from eligibility.procedure.adapters.orm import (
     application_step,
     staff_relative,
 )
+from eligibility.procedure.domain.errors import RelativeAlreadyRecorded
 from eligibility.procedure.domain.model import Action, Capacity, CaseFile, Stage, StepRecord
 from jiuzhu_platform.auth import RegionScope
+from jiuzhu_platform.db import insert_unique
 from jiuzhu_platform.pii import session_key_ring
 from jiuzhu_platform.scoping import region_clause
 from shared.events import AssistanceType
@@ -298,7 +300,8 @@ class ProcedureRepository:
     ) -> UUID:
         ring = session_key_ring(self.session)
         relative_id = uuid.uuid4()
-        await self.session.execute(
+        await insert_unique(
+            self.session,
             insert(staff_relative),
             {
                 "id": relative_id,
@@ -308,6 +311,7 @@ class ProcedureRepository:
                 "recorded_by": recorded_by,
                 "recorded_at": now,
             },
+            conflict=_relative_taken,
         )
         return relative_id
 
@@ -347,6 +351,10 @@ class ProcedureRepository:
             select(n).where(n.c.household_id == household_id).order_by(n.c.created_at.desc()).limit(limit)
         )
         return [dict(r) for r in rows.mappings()]
+
+
+async def _relative_taken() -> RelativeAlreadyRecorded:
+    return RelativeAlreadyRecorded()
 
 
 def _state_json(case: CaseFile) -> str:

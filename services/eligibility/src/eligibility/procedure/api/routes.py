@@ -34,6 +34,7 @@ from eligibility.procedure.domain.errors import (
     CapacityNotAllowed,
     FourEyes,
     OwnRelative,
+    RelativeAlreadyRecorded,
     StaleApplication,
     StepRefused,
     WrongStage,
@@ -288,7 +289,7 @@ class RelativeOfOtherAccount(Forbidden):
     "/staff-relatives",
     status_code=status.HTTP_201_CREATED,
     summary="Record a close relative of a staff account (回避; 单独登记备案 of their applications)",
-    responses=refusals(*PROTECTED, RelativeOfOtherAccount, RequestInvalid),
+    responses=refusals(*PROTECTED, RelativeOfOtherAccount, RelativeAlreadyRecorded, RequestInvalid),
 )
 async def record_relative(
     body: RelativeCreate, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep

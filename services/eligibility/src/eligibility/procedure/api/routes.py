@@ -224,7 +224,7 @@ async def get_worklist(
     town_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     assistance_type: AssistanceType | None = None,
     overdue: bool = False,
-    assigned_to: Annotated[str | None, Query(max_length=200)] = None,
+    assigned_to: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> WorklistRead:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.model import (
@@ -42,6 +42,25 @@ def _no_surrogates(value: str) -> str:
 
 Text = Annotated[NonEmptyStr, AfterValidator(_no_surrogates)]
 """`NonEmptyStr` that the database can store."""
+
+
+def _at_most(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise InvalidValueError(
+                "text_too_long",
+                f"must be at most {limit} characters, got {len(value)}",
+                f"长度不能超过{limit}个字符，实际为{len(value)}个",
+            ).to_pydantic()
+        return value
+
+    return AfterValidator(check)
+
+
+Account = Annotated[Text, _at_most(200), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
+"""A staff account as stored (`staff_relative.account` is 200 characters)."""
+Relationship = Annotated[Text, _at_most(30), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 30})]
+"""`staff_relative.relationship` is 30 characters."""
 
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
 Items = Annotated[list[Text], Field(min_length=1, max_length=30)]
@@ -414,10 +433,10 @@ class NoticeRead(BaseModel):
 class RelativeCreate(BaseModel):
     """回避: record that a staff account (yours unless named) is a close relative of a resident."""
 
-    model_config = example({"resident_id": "52010219800101001X", "relationship": "spouse"})
-    account: Text | None = Field(default=None, description="Another account (county approvers only)")
+    model_config = example({"resident_id": "520102198001010013", "relationship": "spouse"})
+    account: Account | None = Field(default=None, description="Another account (county approvers only)")
     resident_id: ResidentId = Field(description="公民身份号码 of the relative")
-    relationship: Text
+    relationship: Relationship
 
 
 def money(fen: int | None) -> str | None:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.adapters.orm import APPLICANT_RESIDENT_ID
@@ -28,7 +29,7 @@ from eligibility.procedure.adapters.orm import (
 from eligibility.procedure.domain.errors import RelativeAlreadyRecorded
 from eligibility.procedure.domain.model import Action, Capacity, CaseFile, Stage, StepRecord
 from jiuzhu_platform.auth import RegionScope
-from jiuzhu_platform.db import insert_unique
+from jiuzhu_platform.db import insert_unique, is_unique_violation
 from jiuzhu_platform.pii import session_key_ring
 from jiuzhu_platform.scoping import region_clause
 from shared.events import AssistanceType
@@ -161,7 +162,15 @@ class ProcedureRepository:
             "updated_at": now,
         }
         if previous_version == 0:
-            await self.session.execute(insert(p), {"application_id": case.application_id, **values})
+            # the first step: a concurrent first step inserts the same key (in a savepoint, so
+            # that the loser's transaction can still answer with a 409)
+            try:
+                async with self.session.begin_nested():
+                    await self.session.execute(insert(p), {"application_id": case.application_id, **values})
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+                return False
         else:
             result = await self.session.execute(
                 update(p)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, and_, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.applications.adapters.orm import APPLICANT_RESIDENT_ID
@@ -25,8 +26,10 @@ from eligibility.procedure.adapters.orm import (
     application_step,
     staff_relative,
 )
+from eligibility.procedure.domain.errors import RelativeAlreadyRecorded
 from eligibility.procedure.domain.model import Action, Capacity, CaseFile, Stage, StepRecord
 from jiuzhu_platform.auth import RegionScope
+from jiuzhu_platform.db import insert_unique, is_unique_violation
 from jiuzhu_platform.pii import session_key_ring
 from jiuzhu_platform.scoping import region_clause
 from shared.events import AssistanceType
@@ -159,7 +162,15 @@ class ProcedureRepository:
             "updated_at": now,
         }
         if previous_version == 0:
-            await self.session.execute(insert(p), {"application_id": case.application_id, **values})
+            # the first step: a concurrent first step inserts the same key (in a savepoint, so
+            # that the loser's transaction can still answer with a 409)
+            try:
+                async with self.session.begin_nested():
+                    await self.session.execute(insert(p), {"application_id": case.application_id, **values})
+            except IntegrityError as error:
+                if not is_unique_violation(error):
+                    raise
+                return False
         else:
             result = await self.session.execute(
                 update(p)
@@ -298,7 +309,8 @@ class ProcedureRepository:
     ) -> UUID:
         ring = session_key_ring(self.session)
         relative_id = uuid.uuid4()
-        await self.session.execute(
+        await insert_unique(
+            self.session,
             insert(staff_relative),
             {
                 "id": relative_id,
@@ -308,6 +320,7 @@ class ProcedureRepository:
                 "recorded_by": recorded_by,
                 "recorded_at": now,
             },
+            conflict=_relative_taken,
         )
         return relative_id
 
@@ -347,6 +360,10 @@ class ProcedureRepository:
             select(n).where(n.c.household_id == household_id).order_by(n.c.created_at.desc()).limit(limit)
         )
         return [dict(r) for r in rows.mappings()]
+
+
+async def _relative_taken() -> RelativeAlreadyRecorded:
+    return RelativeAlreadyRecorded()
 
 
 def _state_json(case: CaseFile) -> str:

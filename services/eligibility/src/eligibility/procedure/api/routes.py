@@ -34,6 +34,7 @@ from eligibility.procedure.domain.errors import (
     CapacityNotAllowed,
     FourEyes,
     OwnRelative,
+    RelativeAlreadyRecorded,
     StaleApplication,
     StepRefused,
     WrongStage,
@@ -223,7 +224,7 @@ async def get_worklist(
     town_code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     assistance_type: AssistanceType | None = None,
     overdue: bool = False,
-    assigned_to: Annotated[str | None, Query(max_length=200)] = None,
+    assigned_to: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> WorklistRead:
@@ -288,7 +289,7 @@ class RelativeOfOtherAccount(Forbidden):
     "/staff-relatives",
     status_code=status.HTTP_201_CREATED,
     summary="Record a close relative of a staff account (回避; 单独登记备案 of their applications)",
-    responses=refusals(*PROTECTED, RelativeOfOtherAccount, RequestInvalid),
+    responses=refusals(*PROTECTED, RelativeOfOtherAccount, RelativeAlreadyRecorded, RequestInvalid),
 )
 async def record_relative(
     body: RelativeCreate, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated, ClassVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.model import (
@@ -23,7 +23,7 @@ from eligibility.procedure.domain.model import (
     Stage,
 )
 from shared.events import AssistanceType
-from shared.types import NonEmptyStr, NonNegativeMoney, ResidentId, format_fen, to_fen
+from shared.types import InvalidValueError, NonEmptyStr, NonNegativeMoney, ResidentId, format_fen, to_fen
 
 
 def example(values: dict[str, object]) -> ConfigDict:
@@ -31,8 +31,39 @@ def example(values: dict[str, object]) -> ConfigDict:
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [values]})  # type: ignore[list-item]
 
 
+def _no_surrogates(value: str) -> str:
+    """JSON's `\\ud800` escapes decode to lone surrogates, which no database can store as UTF-8."""
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise InvalidValueError(
+            "text_surrogate", "must be valid Unicode text (no unpaired surrogates)", "包含无效的Unicode字符"
+        ).to_pydantic()
+    return value
+
+
+Text = Annotated[NonEmptyStr, AfterValidator(_no_surrogates)]
+"""`NonEmptyStr` that the database can store."""
+
+
+def _at_most(limit: int) -> AfterValidator:
+    def check(value: str) -> str:
+        if len(value) > limit:
+            raise InvalidValueError(
+                "text_too_long",
+                f"must be at most {limit} characters, got {len(value)}",
+                f"长度不能超过{limit}个字符，实际为{len(value)}个",
+            ).to_pydantic()
+        return value
+
+    return AfterValidator(check)
+
+
+Account = Annotated[Text, _at_most(200), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200})]
+"""A staff account as stored (`staff_relative.account` is 200 characters)."""
+Relationship = Annotated[Text, _at_most(30), WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 30})]
+"""`staff_relative.relationship` is 30 characters."""
+
 Day = Annotated[date, Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))]
-Items = Annotated[list[NonEmptyStr], Field(min_length=1, max_length=30)]
+Items = Annotated[list[Text], Field(min_length=1, max_length=30)]
 
 
 class ActionBody(BaseModel):
@@ -65,7 +96,7 @@ class RequestSupplementBody(ActionBody):
 
 class NoteBody(ActionBody):
     model_config = example({"note": "材料齐全"})
-    note: NonEmptyStr | None = None
+    note: Text | None = None
 
 
 class ResubmitBody(NoteBody):
@@ -113,7 +144,7 @@ class CloseBody(NoteBody):
 class WithdrawBody(ActionBody):
     model_config = example({"reason": "家庭情况好转，不再申请"})
     action = Action.WITHDRAW
-    reason: NonEmptyStr | None = None
+    reason: Text | None = None
 
     def command(self) -> c.ProcedureCommand:
         return c.Withdraw(self.reason or "")
@@ -132,11 +163,11 @@ class HomeVisitBody(ActionBody):
     )
     action = Action.RECORD_HOME_VISIT
     visited_on: Day
-    investigators: Annotated[list[NonEmptyStr], Field(min_length=1, max_length=10)] = Field(
+    investigators: Annotated[list[Text], Field(min_length=1, max_length=10)] = Field(
         description="The other staff accounts who visited with you"
     )
     family_signed: bool = Field(description="入户调查表 signed by the family members present")
-    findings: NonEmptyStr
+    findings: Text
 
     def command(self) -> c.ProcedureCommand:
         return c.RecordHomeVisit(self.visited_on, tuple(self.investigators), self.family_signed, self.findings)
@@ -165,7 +196,7 @@ class PlacementBody(ActionBody):
     model_config = example({"placement": "dispersed", "provider": "侄子 张某 照料"})
     action = Action.RECORD_PLACEMENT
     placement: Placement
-    provider: NonEmptyStr = Field(description="The 供养服务机构 (institutional) or the carer (dispersed)")
+    provider: Text = Field(description="The 供养服务机构 (institutional) or the carer (dispersed)")
 
     def command(self) -> c.ProcedureCommand:
         return c.RecordPlacement(self.placement, self.provider)
@@ -193,7 +224,7 @@ class RejectBody(ReasonsBody):
 class ObjectBody(ActionBody):
     model_config = example({"evidence": "丈夫已于11月失业，附解除劳动合同证明"})
     action = Action.OBJECT
-    evidence: NonEmptyStr
+    evidence: Text
 
     def command(self) -> c.ProcedureCommand:
         return c.Object(self.evidence)
@@ -202,7 +233,7 @@ class ObjectBody(ActionBody):
 class PublicityObjectionBody(ActionBody):
     model_config = example({"summary": "邻居反映该户有经营性收入"})
     action = Action.RECORD_PUBLICITY_OBJECTION
-    summary: NonEmptyStr
+    summary: Text
 
     def command(self) -> c.ProcedureCommand:
         return c.RecordPublicityObjection(self.summary)
@@ -221,7 +252,7 @@ class PreliminaryReviewBody(ActionBody):
     model_config = example({"amount": "780.00", "opinion": "经调查核对，符合低保条件"})
     action = Action.PRELIMINARY_REVIEW
     amount: NonNegativeMoney = Field(description="元, at most two decimals")
-    opinion: NonEmptyStr
+    opinion: Text
 
     def command(self) -> c.ProcedureCommand:
         return c.PreliminaryReview(to_fen(self.amount), self.opinion)
@@ -240,7 +271,7 @@ class ReviseOpinionBody(ActionBody):
     method: ReviewMethod
     recommend: bool
     amount: NonNegativeMoney = Field(default=Decimal(0), description="元; 0 when not recommending")
-    opinion: NonEmptyStr
+    opinion: Text
 
     def command(self) -> c.ProcedureCommand:
         return c.ReviseOpinion(self.method, self.recommend, to_fen(self.amount), self.opinion)
@@ -250,7 +281,7 @@ class ApproveBody(ActionBody):
     model_config = example({"amount": "780.00", "note": "同意"})
     action = Action.APPROVE
     amount: NonNegativeMoney = Field(description="元: monthly (低保/特困/边缘) or one-off (临时救助)")
-    note: NonEmptyStr | None = None
+    note: Text | None = None
 
     def command(self) -> c.ProcedureCommand:
         return c.Approve(to_fen(self.amount), self.note or "")
@@ -259,7 +290,7 @@ class ApproveBody(ActionBody):
 class TerminateBody(ActionBody):
     model_config = example({"reason": "申请人无正当理由拒不配合入户调查"})
     action = Action.TERMINATE
-    reason: NonEmptyStr
+    reason: Text
 
     def command(self) -> c.ProcedureCommand:
         return c.Terminate(self.reason)
@@ -269,7 +300,7 @@ class ExtendBody(ActionBody):
     model_config = example({"reason": "separated_residence", "note": "人户分离，需居住地协查"})
     action = Action.EXTEND
     reason: ExtensionReason
-    note: NonEmptyStr | None = None
+    note: Text | None = None
 
     def command(self) -> c.ProcedureCommand:
         return c.Extend(self.reason, self.note or "")
@@ -402,10 +433,10 @@ class NoticeRead(BaseModel):
 class RelativeCreate(BaseModel):
     """回避: record that a staff account (yours unless named) is a close relative of a resident."""
 
-    model_config = example({"resident_id": "52010219800101001X", "relationship": "spouse"})
-    account: NonEmptyStr | None = Field(default=None, description="Another account (county approvers only)")
+    model_config = example({"resident_id": "520102198001010013", "relationship": "spouse"})
+    account: Account | None = Field(default=None, description="Another account (county approvers only)")
     resident_id: ResidentId = Field(description="公民身份号码 of the relative")
-    relationship: NonEmptyStr
+    relationship: Relationship
 
 
 def money(fen: int | None) -> str | None:

@@ -73,6 +73,18 @@ class StaleApplication(Conflict):
         )
 
 
+class RelativeAlreadyRecorded(Conflict):
+    """The 回避 registry already holds this account and this relative."""
+
+    reason = "relative_already_recorded"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this account is already recorded as a close relative of this resident",
+            message_zh="该账号与该居民的近亲属关系已登记",
+        )
+
+
 class StepRefused(Conflict):
     """A precondition of the step is not met; `reason` says which (one class, many codes)."""
 

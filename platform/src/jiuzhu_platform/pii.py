@@ -284,6 +284,11 @@ class KeyRing:
         """A new ring with another blind-index key (every blind index must then be recomputed)."""
         return KeyRing(self._keys, self._active, index_key)
 
+    def uses_key(self, key: bytes) -> bool:
+        """Whether `key` is one of this ring's encryption keys or its blind-index key (keys that
+        must stay distinct from them, such as the person reference key, are checked with this)."""
+        return any(hmac.compare_digest(key, own) for own in (*self._keys.values(), self._index_key))
+
     def _cipher(self, kid: str) -> AESGCM | None:
         return self._ciphers.get(kid)
 

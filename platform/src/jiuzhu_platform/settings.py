@@ -7,6 +7,7 @@ secrets (`changethis`, `CHANGE_ME`, …) are refused.
 
 from __future__ import annotations
 
+import hmac
 import json
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -14,7 +15,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from jiuzhu_platform.pii import KeyRing
+from jiuzhu_platform.person_ref import DEV_PERSON_REF_KEY, person_ref_key_from_config
+from jiuzhu_platform.pii import KeyRing, PiiConfigError
 
 Environment = Literal["dev", "test", "prod"]
 BusKind = Literal["kafka", "inprocess"]
@@ -48,6 +50,23 @@ class PiiKeySettings(BaseModel):
         return KeyRing.from_config(self.pii_keys, self.pii_active_key, self.pii_index_key)
 
 
+class PersonRefKeySettings(BaseModel):
+    """The city-wide pseudonymisation key of person references (`jiuzhu_platform.person_ref`):
+
+    - `person_ref_key` (`<SVC>_PERSON_REF_KEY`): base64url of 32 random bytes, the **same value
+      in every service** that computes references (a reference only matches one computed under
+      the same key), and **different from** the service's `pii_index_key` and `pii_keys`.
+
+    Optional at start-up: only services that compute references need it, and they ask for it
+    with `ServiceSettings.person_ref_secret()`, which refuses a missing key outside `dev` (in
+    `dev` it falls back to the deterministic, public `DEV_PERSON_REF_KEY`, so an embedded setup
+    matches people across services and restarts). A placeholder or empty value is refused
+    outside `dev` when the settings load. Generate one with
+    `python -c "from jiuzhu_platform.pii import generate_key; print(generate_key())"`, once for the city."""
+
+    person_ref_key: SecretStr | None = Field(default=None, description="City-wide person reference key (base64url)")
+
+
 class AuthSettings(BaseModel):
     """How a service verifies bearer tokens (again, behind the gateway: defence in depth).
 
@@ -70,7 +89,7 @@ class AuthSettings(BaseModel):
         return document
 
 
-class ServiceSettings(PiiKeySettings, AuthSettings, BaseSettings):
+class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, BaseSettings):
     """Settings every service has. Subclasses set `model_config` with their `env_prefix`."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
@@ -94,4 +113,41 @@ class ServiceSettings(PiiKeySettings, AuthSettings, BaseSettings):
             password = urlsplit(self.database_url.get_secret_value()).password
             if password is not None and is_placeholder(password):
                 raise ValueError(f"the database password is a placeholder; set a real secret (env={self.env})")
+            if self.person_ref_key is not None:
+                key = self.person_ref_key.get_secret_value()
+                if not key.strip() or is_placeholder(key):
+                    raise ValueError(
+                        f"{self._env_name('PERSON_REF_KEY')} is empty or a placeholder; "
+                        f"set the city-wide person reference key (env={self.env})"
+                    )
         return self
+
+    def _env_name(self, setting: str) -> str:
+        return f"{self.model_config.get('env_prefix', '')}{setting}"
+
+    def person_ref_secret(self) -> bytes:
+        """The city-wide person reference key (`jiuzhu_platform.person_ref.person_ref`'s `key`).
+
+        Configured: decoded and checked (32 bytes; not this service's blind-index key nor one of
+        its encryption keys; not the public dev key outside `dev`). Not configured: the
+        deterministic `DEV_PERSON_REF_KEY` in `dev`, a `ValueError` naming the setting elsewhere.
+        """
+        name = self._env_name("PERSON_REF_KEY")
+        raw = self.person_ref_key.get_secret_value() if self.person_ref_key is not None else ""
+        if not raw.strip():
+            if self.env == "dev":
+                return DEV_PERSON_REF_KEY
+            raise ValueError(
+                f"{name} is required to compute person references (env={self.env}): the city-wide key, "
+                "the same in every service"
+            )
+        try:
+            key = person_ref_key_from_config(raw)
+        except PiiConfigError as exc:
+            raise ValueError(f"{name}: {exc}") from None
+        if self.env != "dev" and hmac.compare_digest(key, DEV_PERSON_REF_KEY):
+            raise ValueError(f"{name} is the public dev key; set the city-wide key (env={self.env})")
+        ring = self.pii_key_ring()
+        if ring is not None and ring.uses_key(key):
+            raise ValueError(f"{name} must differ from the service's PII encryption and blind-index keys")
+        return key

@@ -1,7 +1,7 @@
 """Value types shared by every service: identity codes, region codes, money, periods, text.
 
 One module each (`errors`, `text`, `business_time`, `resident_id`, `credit_code`,
-`region_codes`, `money`, `area`, `period`); this package re-exports their public names.
+`region_codes`, `money`, `area`, `period`, `person_ref`); this package re-exports their public names.
 
 Each type has two layers:
 
@@ -77,6 +77,16 @@ from shared.types.money import (
     to_fen,
 )
 from shared.types.period import Period
+from shared.types.person_ref import (
+    MASKED_RESIDENT_ID_PATTERN,
+    PERSON_REF_LENGTH,
+    PERSON_REF_PATTERN,
+    PERSON_REF_PREFIX,
+    MaskedResidentId,
+    PersonRef,
+    PseudonymRef,
+    is_person_ref,
+)
 from shared.types.region_codes import CountyCode, RegionCode, TownCode, check_town_in_county, is_county_or_town_code
 from shared.types.resident_id import (
     ResidentId,
@@ -94,7 +104,11 @@ __all__ = [
     "BUSINESS_TZ",
     "FEN",
     "FULLWIDTH_TO_ASCII",
+    "MASKED_RESIDENT_ID_PATTERN",
     "NON_EMPTY_STR_MAX",
+    "PERSON_REF_LENGTH",
+    "PERSON_REF_PATTERN",
+    "PERSON_REF_PREFIX",
     "AwareDatetime",
     "CodeProblem",
     "CountyCode",
@@ -108,11 +122,14 @@ __all__ = [
     "InvalidRegionCode",
     "InvalidResidentId",
     "InvalidValueError",
+    "MaskedResidentId",
     "Money",
     "NaiveDatetimeError",
     "NonEmptyStr",
     "NonNegativeMoney",
     "Period",
+    "PersonRef",
+    "PseudonymRef",
     "RegionCode",
     "RegistrationCategory",
     "ResidentId",
@@ -129,6 +146,7 @@ __all__ = [
     "format_fen",
     "from_fen",
     "is_county_or_town_code",
+    "is_person_ref",
     "mask_middle",
     "mask_resident_id",
     "org_code_check_char",

@@ -41,6 +41,9 @@ POLICY_READERS = frozenset(
     }
 )
 AUDITORS = frozenset({"auditor"})
+APPLICANT_OR_TOWN = frozenset({"town_caseworker", "citizen"})
+CASE_HANDLERS = frozenset({"town_caseworker", "county_approver"})
+COUNTY_APPROVERS = frozenset({"county_approver"})
 
 REVIEWED: Mapping[str, frozenset[str]] = {
     # eligibility
@@ -52,6 +55,51 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/eligibility/policies": POLICY_READERS,
     "GET /v1/eligibility/policies/{version}": POLICY_READERS,
     "GET /v1/eligibility/deadlines": POLICY_READERS,
+    # the procedure: the route's scope admits the people of the action's capacities; the
+    # service then checks the capacity itself (a citizen only as the applicant of their own
+    # household, four-eyes, 回避) — see eligibility.procedure.api.routes._scope_for
+    **{
+        f"POST /v1/eligibility/applications/{{application_id}}/{action}": APPLICANT_OR_TOWN
+        for action in (
+            "request-supplement",
+            "resubmit",
+            "accept",
+            "start-investigation",
+            "record-home-visit",
+            "record-placement",
+            "request-verification",
+            "notify-ineligible",
+            "object",
+            "close",
+            "preliminary-review",
+            "close-publicity",
+            "record-publicity-objection",
+            "revise-opinion",
+            "withdraw",
+        )
+    },
+    **{
+        f"POST /v1/eligibility/applications/{{application_id}}/{action}": CASE_HANDLERS
+        for action in ("record-self-care", "record-complaint", "approve", "reject", "terminate", "extend")
+    },
+    "POST /v1/eligibility/applications/{application_id}/record-county-visit": COUNTY_APPROVERS,
+    "GET /v1/eligibility/applications/{application_id}/procedure": STAFF_READERS | {"citizen"},
+    "GET /v1/eligibility/worklist": STAFF_READERS | {"citizen"},
+    "GET /v1/eligibility/notices": STAFF_READERS | {"citizen"},
+    "POST /v1/eligibility/staff-relatives": CASE_HANDLERS,
+    "GET /v1/eligibility/cases": STAFF_READERS | {"citizen"},
+    "GET /v1/eligibility/cases/{case_id}": STAFF_READERS | {"citizen"},
+    "POST /v1/eligibility/cases/{case_id}/open-review": CASE_HANDLERS,
+    "POST /v1/eligibility/cases/{case_id}/suspend": CASE_HANDLERS,
+    "POST /v1/eligibility/cases/{case_id}/object-to-termination": APPLICANT_OR_TOWN,
+    **{
+        f"POST /v1/eligibility/cases/{{case_id}}/{action}": COUNTY_APPROVERS
+        for action in ("complete-review", "change-amount", "resume", "terminate")
+    },
+    "POST /v1/eligibility/cases/housekeeping": COUNTY_APPROVERS,
+    "POST /v1/eligibility/emergency-grants": CASE_HANDLERS,
+    "POST /v1/eligibility/emergency-grants/{grant_id}/backfill": CASE_HANDLERS,
+    "GET /v1/eligibility/temporary-grants": STAFF_READERS | {"citizen"},
     "GET /v1/eligibility/audit": AUDITORS,
     "GET /v1/eligibility/audit/verify": AUDITORS,
     # verification

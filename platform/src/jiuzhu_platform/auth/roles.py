@@ -25,6 +25,7 @@ class Scope(StrEnum):
     ELIGIBILITY_APPLICATIONS_READ = "eligibility:applications:read"
     ELIGIBILITY_APPLICATIONS_WRITE = "eligibility:applications:write"
     ELIGIBILITY_APPLICATIONS_APPROVE = "eligibility:applications:approve"
+    ELIGIBILITY_PROCEDURE_ACT = "eligibility:procedure:act"  # staff who handle cases, town or county
     ELIGIBILITY_ASSESSMENTS_RUN = "eligibility:assessments:run"
     ELIGIBILITY_POLICIES_READ = "eligibility:policies:read"
     MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
@@ -84,6 +85,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
         Role.TOWN_CASEWORKER: _staff(
             S.ELIGIBILITY_APPLICATIONS_READ,
             S.ELIGIBILITY_APPLICATIONS_WRITE,
+            S.ELIGIBILITY_PROCEDURE_ACT,
             S.ELIGIBILITY_ASSESSMENTS_RUN,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
@@ -93,6 +95,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
         Role.COUNTY_APPROVER: _staff(
             S.ELIGIBILITY_APPLICATIONS_READ,
             S.ELIGIBILITY_APPLICATIONS_APPROVE,
+            S.ELIGIBILITY_PROCEDURE_ACT,
             S.ELIGIBILITY_ASSESSMENTS_RUN,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,

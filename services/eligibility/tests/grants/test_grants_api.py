@@ -59,7 +59,7 @@ async def test_citizens_cannot_grant_themselves(h: ServiceHarness) -> None:
     ) as c:
         refused = await c.post("/v1/eligibility/emergency-grants", json=first_aid("100.00"))
         assert refused.status_code == 403
-        assert refused.json()["reason"] == "capacity_not_allowed"
+        assert refused.json()["reason"] == "scope_missing"
 
 
 async def test_an_approved_expenditure_application_pays_a_one_off_grant(h: ServiceHarness) -> None:

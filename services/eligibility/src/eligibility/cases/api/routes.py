@@ -37,6 +37,8 @@ router = APIRouter(prefix="/v1/eligibility", tags=["cases"])
 
 Reader = Annotated[Principal, requires("eligibility:applications:read")]
 Approver = Annotated[Principal, requires("eligibility:applications:approve")]
+Handler = Annotated[Principal, requires("eligibility:procedure:act")]
+Writer = Annotated[Principal, requires("eligibility:applications:write")]
 
 REFUSALS = (
     *PROTECTED,
@@ -245,7 +247,7 @@ async def _act(
 
 @router.post("/cases/{case_id}/open-review", summary="Open a review (复核)", responses=refusals(*REFUSALS))
 async def open_review(
-    case_id: UUID, body: OpenReviewBody, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID, body: OpenReviewBody, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.open_review(case, body.reason, actor, now, today, note=body.note or "")
@@ -291,7 +293,7 @@ async def change_amount(
 
 @router.post("/cases/{case_id}/suspend", summary="Suspend payment (暂停发放)", responses=refusals(*REFUSALS))
 async def suspend(
-    case_id: UUID, body: SuspendBody, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID, body: SuspendBody, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.suspend(case, body.reason, actor, now, today)
@@ -329,7 +331,7 @@ async def terminate(
     responses=refusals(*REFUSALS),
 )
 async def object_to_termination(
-    case_id: UUID, body: ObjectionBody, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID, body: ObjectionBody, caller: Writer, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.object_to_termination(case, body.summary, actor, now, today)

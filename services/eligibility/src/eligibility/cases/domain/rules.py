@@ -347,13 +347,14 @@ def _terminate(
 
 
 def object_to_termination(case: Case, summary: str, actor: CaseActor, now: datetime, today: date) -> CaseChange:
-    """An objection during the termination 公示: the case goes back to review (S2 Art. 24–27)."""
+    """An objection during the termination 公示: the case goes back to review (S2 Art. 24–27).
+    Raised by the person, or recorded by the town, which runs the 公示 in the 村/社区."""
     _check(
         case,
         CaseAction.OBJECT_TO_TERMINATION,
         frozenset({St.TERMINATION_PUBLICIZING}),
         actor,
-        {TOWN, COUNTY, Capacity.APPLICANT},
+        {TOWN, Capacity.APPLICANT},
     )
     if not summary.strip():
         raise StepRefused("evidence_required")

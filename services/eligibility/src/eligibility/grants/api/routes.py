@@ -39,7 +39,7 @@ from shared.types import (
 
 router = APIRouter(prefix="/v1/eligibility", tags=["temporary assistance"])
 
-Writer = Annotated[Principal, requires("eligibility:applications:write")]
+Handler = Annotated[Principal, requires("eligibility:procedure:act")]
 Reader = Annotated[Principal, requires("eligibility:applications:read")]
 
 
@@ -190,7 +190,7 @@ def grant_read(grant: Grant, today: date) -> GrantRead:
     ),
 )
 async def create_emergency_grant(
-    body: FirstAidCreate, caller: Writer, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    body: FirstAidCreate, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
 ) -> GrantRead:
     grant = await service.grant_first_aid(session, body.command(), caller, deps(runtime))
     await audit.state_change(session, target_id=grant.grant_id, details={"action": "emergency_grant"})
@@ -212,7 +212,7 @@ async def create_emergency_grant(
     ),
 )
 async def backfill_grant(
-    grant_id: UUID, body: BackfillBody, caller: Writer, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    grant_id: UUID, body: BackfillBody, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
 ) -> GrantRead:
     grant = await service.record_backfill(
         session,

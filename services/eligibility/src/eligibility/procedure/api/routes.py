@@ -55,6 +55,7 @@ router = APIRouter(prefix="/v1/eligibility", tags=["procedure"])
 Reader = Annotated[Principal, requires("eligibility:applications:read")]
 Writer = Annotated[Principal, requires("eligibility:applications:write")]
 Approver = Annotated[Principal, requires("eligibility:applications:approve")]
+Actor = Annotated[Principal, requires("eligibility:procedure:act")]
 
 ACTION_REFUSALS = (
     *PROTECTED,
@@ -127,13 +128,16 @@ def case_read(view: service.CaseView, caller: Principal) -> CaseRead:
 
 
 def _scope_for(body: type[ActionBody]) -> str:
-    """The route's scope: write for town/applicant actions, approve for county-only ones, and
-    read where either may act (the service then checks the capacity: 403 `capacity_not_allowed`)."""
+    """The route's scope: write for town/applicant actions, approve for county-only ones,
+    `eligibility:procedure:act` (the staff who handle cases) where town or county may act; the
+    service then checks the capacity itself (403 `capacity_not_allowed`)."""
     capacities = set(TRANSITIONS[body.action].capacities)
     if capacities <= {Capacity.TOWN, Capacity.APPLICANT}:
         return "eligibility:applications:write"
     if capacities == {Capacity.COUNTY}:
         return "eligibility:applications:approve"
+    if capacities <= {Capacity.TOWN, Capacity.COUNTY}:
+        return "eligibility:procedure:act"
     return "eligibility:applications:read"
 
 
@@ -292,7 +296,7 @@ class RelativeOfOtherAccount(Forbidden):
     responses=refusals(*PROTECTED, RelativeOfOtherAccount, RelativeAlreadyRecorded, RequestInvalid),
 )
 async def record_relative(
-    body: RelativeCreate, caller: Reader, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    body: RelativeCreate, caller: Actor, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
 ) -> dict[str, str]:
     if caller.kind is not PrincipalKind.STAFF:
         raise RelativeOfOtherAccount()

@@ -49,6 +49,8 @@ def env_prefix(name: str) -> str:
 
 
 PII_SETTINGS = ("PII_KEYS", "PII_ACTIVE_KEY", "PII_INDEX_KEY")
+PERSON_REF_SERVICES = frozenset({"eligibility"})
+"""Services that name people in their events (person references under the one city-wide key)."""
 JWKS_URL = "http://gateway:8000/.well-known/jwks.json"
 
 
@@ -587,6 +589,8 @@ def test_k8s_service_settings(svc: str) -> None:
     secret = k8s("Secret", f"{svc}-secrets")
     data = secret.get("stringData", {})
     pii = {f"{prefix}{name}" for name in PII_SETTINGS} if keeps_personal_data(svc) else set()
+    if svc in PERSON_REF_SERVICES:
+        pii.add(f"{prefix}PERSON_REF_KEY")
     assert set(data) == {f"{prefix}DATABASE_URL"} | pii
     assert not pii & set(config), "keys are secrets"
     for name in pii - {f"{prefix}PII_ACTIVE_KEY"}:

@@ -150,6 +150,7 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
     ports = {s: free_port() for s in SERVICES}
     gateway_port = free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
+    person_ref_key = generate_key()
     for service in SERVICES:
         upper = service.upper()
         env |= {
@@ -166,6 +167,7 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
         }
         if service in PII_SERVICES:
             env |= pii_env(upper)
+        env[f"{upper}_PERSON_REF_KEY"] = person_ref_key  # one city-wide key: the same in every service
     env |= {
         "GATEWAY_ENV": "test",
         "GATEWAY_UPSTREAMS": json.dumps({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}),

@@ -101,6 +101,10 @@ class TestIssuer:
         return self.headers(subject="test-superuser", roles=(Role.CITY_ADMIN, Role.AUDITOR), scopes=ALL_SCOPES)
 
 
+TEST_PERSON_REF_KEY = "dGVzdC1wZXJzb24tcmVmLWtleS0zMi1ieXRlcy1sbmc"
+"""The person reference key of test services (one for all, as the city-wide key is in production)."""
+
+
 def test_key_ring() -> KeyRing:
     """A random PII key ring (tests only)."""
     return KeyRing.from_config({"t1": generate_key()}, "t1", generate_key())
@@ -111,7 +115,12 @@ test_key_ring.__test__ = False  # type: ignore[attr-defined]
 
 def test_pii_settings() -> dict[str, Any]:
     """Settings values of a random PII key ring (tests only)."""
-    return {"pii_keys": {"t1": generate_key()}, "pii_active_key": "t1", "pii_index_key": generate_key()}
+    return {
+        "pii_keys": {"t1": generate_key()},
+        "pii_active_key": "t1",
+        "pii_index_key": generate_key(),
+        "person_ref_key": TEST_PERSON_REF_KEY,
+    }
 
 
 test_pii_settings.__test__ = False  # type: ignore[attr-defined]

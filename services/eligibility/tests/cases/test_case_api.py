@@ -4,9 +4,11 @@ terminates it after a 7-day 公示 run by the housekeeping; reviews and amount c
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from eligibility.testing import Clock, procedure_walk, resident
 from jiuzhu_platform.testing import ServiceHarness
+from shared.events import BenefitChanged, CaseTerminated, parse_event
 
 START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 
@@ -56,6 +58,15 @@ async def test_approval_opens_a_case_that_ends_after_its_publicity(tier_h: Servi
             "terminate",
             "close-termination-publicity",
         ]
+        events = {row["event_type"]: parse_event(bytes(row["payload"])) for row in await tier_h.outbox_rows()}
+        changed = events["eligibility.benefit_changed.v1"]
+        assert isinstance(changed, BenefitChanged)
+        assert changed.data.amounts.monthly_total == Decimal("860.00")
+        assert str(changed.data.effective_from) == "2026-12"
+        ended = events["eligibility.case_terminated.v1"]
+        assert isinstance(ended, CaseTerminated)
+        assert ended.data.reason.value == "assets_exceed_limits"
+        assert ended.data.last_paid_month is None  # ended in November, before December, its first paid month
 
 
 async def test_cases_are_region_scoped(h: ServiceHarness) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -15,6 +16,7 @@ from eligibility.procedure import service
 from eligibility.procedure.api.routes import deps
 from eligibility.procedure.domain import commands as c
 from jiuzhu_platform.testing import ServiceHarness
+from shared.events import CaseApproved, parse_event
 
 APPLICATIONS = "/v1/eligibility/applications"
 COUNTY = "520102"
@@ -140,6 +142,23 @@ async def test_a_dibao_application_from_submission_to_approval(tier_h: ServiceHa
             timeline = (await citizen.get(f"{APPLICATIONS}/{app_id}/procedure")).json()
             assert [s["action"] for s in timeline["steps"]][-1] == "approve"
             assert all(s["actor"] is None for s in timeline["steps"])  # staff names hidden from applicants
+            # the events of EVENTS.md, people as person references only
+            published = [(row["event_type"], bytes(row["payload"])) for row in await h.outbox_rows()]
+            types = [t for t, _ in published]
+            assert types == [
+                "eligibility.application_submitted.v2",
+                "eligibility.application_accepted.v1",
+                "eligibility.application_decided.v1",
+                "eligibility.case_approved.v1",
+            ]
+            applicant = resident("52010219700101001")
+            assert all(applicant.encode() not in payload for _, payload in published)
+            approved = parse_event(published[-1][1])
+            assert isinstance(approved, CaseApproved)
+            assert approved.data.payee.ref.startswith("pr1_")
+            assert str(approved.data.effective_from) == "2026-12"
+            assert approved.data.amounts.monthly_total == Decimal("780.00")
+            assert approved.data.policy_version
             notices = (await citizen.get("/v1/eligibility/notices")).json()
             assert [n["kind"] for n in notices] == ["approved", "publicized", "accepted", "supplement_requested"]
             assert all(n["title_en"] and n["body"] for n in notices)

@@ -114,24 +114,27 @@ class BenefitChangeReason(StrEnum):
     MEMBER_CHANGE = "member_change"  # 家庭成员变化 (birth, death of one member, marriage …)
     STANDARD_CHANGE = "standard_change"  # 保障标准调整
     PHASE_OUT = "phase_out"  # 进入渐退期
+    SUSPENDED = "suspended"  # 暂停发放 (amounts 0 from `effective_from`)
+    RESUMED = "resumed"  # 恢复发放
 
 
 class TerminationReason(StrEnum):
-    """终止救助原因 (values as the eligibility rules name their triggers)."""
+    """终止救助原因 (DOMAIN-RULES §2.9 for 低保, §3.5 for 特困; the values the eligibility rules use)."""
 
     DEATH = "death"  # 死亡 / 宣告死亡
     DECLARED_MISSING = "declared_missing"  # 宣告失踪
-    INCOME_ABOVE_LINE = "income_above_line"  # 收入超过标准
-    ASSETS_ABOVE_LIMIT = "assets_above_limit"  # 财产超过规定
-    MOVED_AWAY = "moved_away"  # 户籍迁出 / 不再在本地居住
+    INCOME_ABOVE_STANDARD = "income_above_standard"  # 收入超过标准 (incl. the end of a 渐退期)
+    ASSETS_EXCEED_LIMITS = "assets_exceed_limits"  # 财产超过规定
+    NO_LONGER_ELIGIBLE = "no_longer_eligible"  # 家庭成员变化等不再符合条件
     LABOUR_CAPACITY_RECOVERED = "labour_capacity_recovered"  # 特困: 具备或恢复劳动能力
-    SUPPORTER_NOW_CAPABLE = "supporter_now_capable"  # 特困: 有了有履行能力的法定义务人
     IMPRISONED = "imprisoned"  # 服刑
-    FRAUD = "fraud"  # 骗取 (虚报冒领)
+    SUPPORTER_NOW_CAPABLE = "supporter_now_capable"  # 特困: 有了有履行能力的法定义务人
     REFUSED_REVIEW = "refused_review"  # 拒不配合复核
-    JOB_REFERRALS_REFUSED = "job_referrals_refused"  # 无正当理由拒绝就业介绍
+    FRAUD = "fraud"  # 骗取 (虚报冒领)
+    MOVED_AWAY = "moved_away"  # 户籍迁出 / 不再在本地居住
     VOLUNTARY_EXIT = "voluntary_exit"  # 本人申请退出
-    PHASE_OUT_ENDED = "phase_out_ended"  # 渐退期满
+    VALIDITY_ENDED = "validity_ended"  # 刚性支出: 认定有效期届满 (12 months)
+    JOB_REFERRALS_REFUSED = "job_referrals_refused"  # 无正当理由拒绝就业介绍 (one member's share)
 
 
 class TemporaryAssistanceKind(StrEnum):
@@ -155,7 +158,8 @@ class ApplicationAcceptedData(EventData):
     application_id: UUID
     household_id: UUID
     assistance_type: AssistanceType
-    town_code: TownCode = Field(description="乡镇（街道）代码 of the accepting town (12 digits)")
+    region_code: RegionCode = Field(description="县级区划代码 of the household")
+    town_code: TownCode | None = Field(default=None, description="乡镇（街道）代码 when known (12 digits)")
     accepted_on: date
     members: tuple[PersonRef, ...] = Field(min_length=1, max_length=50, description="共同生活家庭成员")
 
@@ -231,7 +235,8 @@ class CaseApprovedData(EventData):
     payee: PersonRef = Field(description="领取人: the member the money is paid to")
     effective_from: Period = Field(description="The first month paid (起始发放月份)")
     policy_version: PolicyVersion
-    town_code: TownCode
+    region_code: RegionCode = Field(description="县级区划代码 of the household")
+    town_code: TownCode | None = Field(default=None, description="乡镇（街道）代码 when known")
     support_mode: SupportMode | None = Field(default=None, description="特困 only: 集中 / 分散供养")
 
     @model_validator(mode="after")
@@ -305,7 +310,8 @@ class TemporaryAssistanceGrantedData(EventData):
     payout: PayoutChannel
     payee: PersonRef
     granted_on: date
-    town_code: TownCode
+    region_code: RegionCode = Field(description="县级区划代码 where it was granted")
+    town_code: TownCode | None = Field(default=None, description="乡镇（街道）代码 when known")
 
 
 class TemporaryAssistanceGranted(Event):

@@ -13,16 +13,19 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from eligibility.applications.adapters.repository import ApplicationRepository
 from eligibility.cases.adapters.repository import CaseRepository
 from eligibility.cases.domain import rules
 from eligibility.cases.domain.model import Case, CaseCategory, CaseStatus, ReviewReason
 from eligibility.cases.domain.rules import CaseActor, CaseChange
 from eligibility.procedure.domain.errors import StaleApplication
 from eligibility.procedure.domain.model import Capacity, CaseFile
+from eligibility.procedure.events import Publisher
 from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope
 from jiuzhu_platform.errors import NotFound
+from jiuzhu_platform.person_ref import person_ref
 from shared.events import AssistanceType
-from shared.types import Period, business_date
+from shared.types import Period, ResidentId, business_date
 
 CATEGORY_OF: dict[AssistanceType, CaseCategory] = {
     AssistanceType.DIBAO: CaseCategory.DIBAO,
@@ -165,3 +168,14 @@ async def housekeeping(session: AsyncSession, *, now: datetime) -> list[CaseChan
         ):
             done.append(await system_change(session, case, rules.close_termination_publicity, now=now))
     return done
+
+
+async def publish(session: AsyncSession, change: CaseChange, key: bytes, *, correlation_id: str, now: datetime) -> None:
+    """`benefit_changed` / `case_terminated` for a change that moves money (nothing otherwise)."""
+    if change.benefit is None and change.terminated is None:
+        return
+    application = await ApplicationRepository(session).get(change.case.application_id)
+    if application is None or application.applicant_resident_id is None:
+        return
+    payee = person_ref(ResidentId(application.applicant_resident_id), key)
+    await Publisher(session, correlation_id, now).case_changed(change, payee=payee)

@@ -11,6 +11,7 @@ the applicant), then the rules' own checks (stage, four-eyes, preconditions).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,9 +32,13 @@ from eligibility.procedure.domain.errors import ApplicationNotFound, StaleApplic
 from eligibility.procedure.domain.model import Action, Capacity, CaseFile, Stage
 from eligibility.procedure.domain.notices import notice_for
 from eligibility.procedure.domain.rules import TRANSITIONS, Actor, Circumstances, Transition, act, pending_clocks
+from eligibility.procedure.events import Publisher
 from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope
+from jiuzhu_platform.person_ref import person_ref
 from shared.events import AssistanceType
-from shared.types import business_date
+from shared.types import ResidentId, business_date
+
+logger = logging.getLogger(__name__)
 
 TOWN_SCOPE = "eligibility:applications:write"
 COUNTY_SCOPE = "eligibility:applications:approve"
@@ -46,6 +51,8 @@ class ProcedureDeps:
     calendar: WorkingDayCalendar
     policies: PolicyBook
     now: Callable[[], datetime]
+    person_ref_key: bytes
+    """The city-wide pseudonymisation key: people in events are person references."""
     confirmation_delegated_to_town: bool = False
     draw: Callable[[], float] = field(default=random.random)
     """A number in [0, 1) per action: the 特困 spot-check draw against the profile's share (≥30%, S2
@@ -109,6 +116,7 @@ async def take_action(
     deps: ProcedureDeps,
     *,
     expected_version: int | None = None,
+    correlation_id: str,
 ) -> CaseView:
     """An action by a person (caseworker, approver, applicant) on an application."""
     scope = RegionScope.for_principal(caller)
@@ -119,11 +127,18 @@ async def take_action(
     if held & {Capacity.TOWN, Capacity.COUNTY} and place.applicant_index is not None:
         is_relative = await repository.relatives_of(caller.subject, [place.applicant_index])
     actor = Actor(account=caller.subject, capacities=held, is_relative=is_relative)
-    return await _apply(session, case, place, command, actor, deps, expected_version=expected_version)
+    return await _apply(
+        session, case, place, command, actor, deps, expected_version=expected_version, correlation_id=correlation_id
+    )
 
 
 async def record_verification_report(
-    session: AsyncSession, application_id: UUID, command: c.ReceiveVerificationReport, deps: ProcedureDeps
+    session: AsyncSession,
+    application_id: UUID,
+    command: c.ReceiveVerificationReport,
+    deps: ProcedureDeps,
+    *,
+    correlation_id: str = "verification-report",
 ) -> CaseView | None:
     """The county's 核对报告 arrived (`verification.check_completed`): recorded on the case
     when its stage takes one, else left (a late report for a decided case changes nothing).
@@ -135,7 +150,9 @@ async def record_verification_report(
     actor = Actor(account="verification", capacities=frozenset({Capacity.SYSTEM}))
     if case.stage not in TRANSITIONS[Action.RECEIVE_VERIFICATION_REPORT].stages:
         return CaseView(case, place, ())
-    return await _apply(session, case, place, command, actor, deps, expected_version=None)
+    return await _apply(
+        session, case, place, command, actor, deps, expected_version=None, correlation_id=correlation_id
+    )
 
 
 async def _apply(
@@ -147,6 +164,7 @@ async def _apply(
     deps: ProcedureDeps,
     *,
     expected_version: int | None,
+    correlation_id: str,
 ) -> CaseView:
     if expected_version is not None and expected_version != case.version:
         raise StaleApplication(expected_version, case.version)
@@ -171,39 +189,57 @@ async def _apply(
     if not await repository.save(transition.case, previous_version=case.version, due=due, now=now):
         raise StaleApplication(case.version, case.version + 1)
     await _notify(repository, transition, now)
-    if transition.case.stage is Stage.APPROVED:
-        await _on_approval(session, transition.case, place, deps, approved_by=actor.account, now=now)
+    publisher = Publisher(session, correlation_id, now)
+    if transition.accepted or transition.decided:
+        await _publish(session, publisher, transition, place, deps, approved_by=actor.account, now=now)
     return CaseView(transition.case, place, running)
 
 
-async def _on_approval(
+async def _publish(
     session: AsyncSession,
-    case: CaseFile,
+    publisher: Publisher,
+    transition: Transition,
     place: ApplicationPlace,
     deps: ProcedureDeps,
     *,
     approved_by: str,
     now: datetime,
 ) -> None:
-    """An approval opens a case (低保, 特困, 边缘, 刚性支出) or pays a one-off grant (支出型 临时救助),
-    in the same transaction, with the policy version in force on the decision day."""
+    """受理 is announced (verification starts its check on it); an approval opens a case (低保,
+    特困, 边缘, 刚性支出) or pays a one-off grant (支出型 临时救助), in the same transaction, with
+    the policy version in force on the decision day; every decision is announced."""
+    case = transition.case
+    application = await ApplicationRepository(session).get(case.application_id)
+    assert application is not None
+    if application.applicant_resident_id is None:
+        logger.warning("application %s predates encryption at rest: no person reference, no event", case.application_id)
+        return
+    payee = person_ref(ResidentId(application.applicant_resident_id), deps.person_ref_key)
+    if transition.accepted:
+        await publisher.accepted(case, region_code=place.region_code, town_code=place.town_code, members=(payee,))
+        return
+    if case.stage is not Stage.APPROVED:
+        if case.stage is Stage.REJECTED:
+            await publisher.decided(case, opened_id=None)
+        return
     version = deps.policies.policy_set.in_force(business_date(now)).version
     if case.assistance_type is AssistanceType.TEMPORARY:
-        application = await ApplicationRepository(session).get(case.application_id)
-        assert application is not None
-        await grants_service.grant_from_approval(
+        grant = await grants_service.grant_from_approval(
             session,
             case,
             region_code=place.region_code,
             town_code=place.town_code,
             recipient_name=application.applicant_name,
-            recipient_resident_id=application.applicant_resident_id or "",
+            recipient_resident_id=application.applicant_resident_id,
             policy_version=version,
             approved_by=approved_by,
             now=now,
         )
+        assert grant is not None
+        await publisher.decided(case, opened_id=grant.grant_id)
+        await publisher.granted(grant, payee=payee)
         return
-    await cases_service.open_from_approval(
+    opened = await cases_service.open_from_approval(
         session,
         case,
         region_code=place.region_code,
@@ -212,6 +248,9 @@ async def _on_approval(
         approved_by=approved_by,
         now=now,
     )
+    assert opened is not None
+    await publisher.decided(case, opened_id=opened.case.case_id)
+    await publisher.case_approved(opened.case, case, payee=payee)
 
 
 def _flag(case: CaseFile, flagged: bool) -> CaseFile:

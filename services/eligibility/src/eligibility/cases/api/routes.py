@@ -28,7 +28,7 @@ from eligibility.cases.domain.rules import CaseWrongStatus, ReviewOutcome
 from eligibility.procedure.domain.errors import CapacityNotAllowed, StaleApplication, StepRefused
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
-from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from shared.types import NonEmptyStr, NonNegativeMoney, business_date, format_fen, to_fen
@@ -238,26 +238,42 @@ async def _act(
     decide: service.Decide,
     expected_version: int | None,
     action: CaseAction,
+    correlation_id: str,
 ) -> CaseRead:
     now = runtime.now()
     result = await service.change(session, case_id, caller, decide, now=now, expected_version=expected_version)
+    await service.publish(session, result, runtime.settings.person_ref_secret(), correlation_id=correlation_id, now=now)
     await audit.state_change(session, target_id=case_id, details={"action": action.value})
     return case_read(result.case)
 
 
 @router.post("/cases/{case_id}/open-review", summary="Open a review (复核)", responses=refusals(*REFUSALS))
 async def open_review(
-    case_id: UUID, body: OpenReviewBody, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: OpenReviewBody,
+    caller: Handler,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.open_review(case, body.reason, actor, now, today, note=body.note or "")
 
-    return await _act(session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.OPEN_REVIEW)
+    return await _act(
+        session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.OPEN_REVIEW, correlation_id
+    )
 
 
 @router.post("/cases/{case_id}/complete-review", summary="Decide on a review (county)", responses=refusals(*REFUSALS))
 async def complete_review(
-    case_id: UUID, body: CompleteReviewBody, caller: Approver, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: CompleteReviewBody,
+    caller: Approver,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.complete_review(
@@ -273,7 +289,15 @@ async def complete_review(
         )
 
     return await _act(
-        session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.COMPLETE_REVIEW
+        session,
+        runtime,
+        audit,
+        case_id,
+        caller,
+        decide,
+        body.expected_version,
+        CaseAction.COMPLETE_REVIEW,
+        correlation_id,
     )
 
 
@@ -281,34 +305,66 @@ async def complete_review(
     "/cases/{case_id}/change-amount", summary="Change the monthly amount (county)", responses=refusals(*REFUSALS)
 )
 async def change_amount(
-    case_id: UUID, body: ChangeAmountBody, caller: Approver, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: ChangeAmountBody,
+    caller: Approver,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.change_amount(
             case, to_fen(body.monthly_amount), body.reason, actor, now, today, note=body.note or ""
         )
 
-    return await _act(session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.CHANGE_AMOUNT)
+    return await _act(
+        session,
+        runtime,
+        audit,
+        case_id,
+        caller,
+        decide,
+        body.expected_version,
+        CaseAction.CHANGE_AMOUNT,
+        correlation_id,
+    )
 
 
 @router.post("/cases/{case_id}/suspend", summary="Suspend payment (暂停发放)", responses=refusals(*REFUSALS))
 async def suspend(
-    case_id: UUID, body: SuspendBody, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: SuspendBody,
+    caller: Handler,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.suspend(case, body.reason, actor, now, today)
 
-    return await _act(session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.SUSPEND)
+    return await _act(
+        session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.SUSPEND, correlation_id
+    )
 
 
 @router.post("/cases/{case_id}/resume", summary="Resume payment (county)", responses=refusals(*REFUSALS))
 async def resume(
-    case_id: UUID, body: NoteBody, caller: Approver, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: NoteBody,
+    caller: Approver,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.resume(case, actor, now, today, note=body.note or "")
 
-    return await _act(session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.RESUME)
+    return await _act(
+        session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.RESUME, correlation_id
+    )
 
 
 @router.post(
@@ -317,12 +373,20 @@ async def resume(
     responses=refusals(*REFUSALS),
 )
 async def terminate(
-    case_id: UUID, body: TerminateBody, caller: Approver, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: TerminateBody,
+    caller: Approver,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.terminate(case, body.reason, actor, now, today, occurred_on=body.occurred_on, note=body.note or "")
 
-    return await _act(session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.TERMINATE)
+    return await _act(
+        session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.TERMINATE, correlation_id
+    )
 
 
 @router.post(
@@ -331,13 +395,27 @@ async def terminate(
     responses=refusals(*REFUSALS),
 )
 async def object_to_termination(
-    case_id: UUID, body: ObjectionBody, caller: Writer, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    case_id: UUID,
+    body: ObjectionBody,
+    caller: Writer,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> CaseRead:
     def decide(case: Case, actor: rules.CaseActor, now: datetime, today: date) -> rules.CaseChange:
         return rules.object_to_termination(case, body.summary, actor, now, today)
 
     return await _act(
-        session, runtime, audit, case_id, caller, decide, body.expected_version, CaseAction.OBJECT_TO_TERMINATION
+        session,
+        runtime,
+        audit,
+        case_id,
+        caller,
+        decide,
+        body.expected_version,
+        CaseAction.OBJECT_TO_TERMINATION,
+        correlation_id,
     )
 
 
@@ -352,7 +430,12 @@ class HousekeepingRead(BaseModel):
     description="The worker runs it every day; county approvers may run it on demand. Idempotent.",
     responses=refusals(*PROTECTED),
 )
-async def run_housekeeping(_caller: Approver, session: SessionDep, runtime: RuntimeDep) -> HousekeepingRead:
+async def run_housekeeping(
+    _caller: Approver, session: SessionDep, runtime: RuntimeDep, correlation_id: CorrelationIdDep
+) -> HousekeepingRead:
     now = runtime.now()
     changes = await service.housekeeping(session, now=now)
+    key = runtime.settings.person_ref_secret()
+    for change in changes:
+        await service.publish(session, change, key, correlation_id=correlation_id, now=now)
     return HousekeepingRead(changed=len(changes), case_ids=[c.case.case_id for c in changes])

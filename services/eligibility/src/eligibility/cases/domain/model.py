@@ -14,6 +14,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
+from shared.events.eligibility import BenefitChangeReason
+from shared.events.eligibility import TerminationReason as TerminationReason
 from shared.types import Period
 
 
@@ -50,40 +52,14 @@ class ReviewReason(StrEnum):
     TERMINATION_OBJECTION = "termination_objection"  # 终止公示有异议
 
 
-class TerminationReason(StrEnum):
-    """Why support ends (DOMAIN-RULES §2.9 for 低保, §3.5 for 特困)."""
-
-    DEATH = "death"  # 死亡、宣告死亡（单人户或特困人员）
-    DECLARED_MISSING = "declared_missing"  # 宣告失踪
-    INCOME_ABOVE_STANDARD = "income_above_standard"  # 收入超过标准（渐退期满）
-    ASSETS_EXCEED_LIMITS = "assets_exceed_limits"  # 财产超过规定
-    NO_LONGER_ELIGIBLE = "no_longer_eligible"  # 家庭成员变化等不再符合条件
-    LABOUR_CAPACITY_RECOVERED = "labour_capacity_recovered"  # 特困：恢复劳动能力
-    IMPRISONED = "imprisoned"  # 特困：服刑
-    SUPPORTER_NOW_CAPABLE = "supporter_now_capable"  # 特困：法定义务人具备履行能力
-    REFUSED_REVIEW = "refused_review"  # 拒不配合复核
-    FRAUD = "fraud"  # 骗取救助
-    MOVED_AWAY = "moved_away"  # 迁出本地
-    VOLUNTARY_EXIT = "voluntary_exit"  # 自愿退出
-    VALIDITY_ENDED = "validity_ended"  # 刚性支出认定有效期届满（12个月）
-
-
 NO_PUBLICITY = frozenset(
     {TerminationReason.DEATH, TerminationReason.DECLARED_MISSING, TerminationReason.VOLUNTARY_EXIT}
 )
 """Terminations that take effect without a 公示 (nobody is left to object, or the person asked)."""
 
 
-class ChangeReason(StrEnum):
-    """Why the amount changes (`eligibility.benefit_changed`)."""
-
-    REVIEW = "review"  # 复核调整
-    MEMBER_CHANGE = "member_change"  # 家庭成员变化
-    PRICE_LINKAGE = "price_linkage"  # 价格临时补贴联动
-    STANDARD_RAISED = "standard_raised"  # 标准调整
-    PHASE_OUT = "phase_out"  # 进入渐退期
-    SUSPENDED = "suspended"  # 暂停发放
-    RESUMED = "resumed"  # 恢复发放
+ChangeReason = BenefitChangeReason
+"""Why an amount changes: the contract's words (`eligibility.benefit_changed`) are the domain's."""
 
 
 class CaseAction(StrEnum):

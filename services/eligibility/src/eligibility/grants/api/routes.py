@@ -18,11 +18,13 @@ from eligibility.grants.domain.rules import AlreadyBackfilled, backfill_overdue
 from eligibility.policy.adapters.policy_files import policy_book
 from eligibility.policy.domain.errors import PolicyNotInForce, RegionNotCovered
 from eligibility.procedure.domain.errors import CapacityNotAllowed, StaleApplication, StepRefused
+from eligibility.procedure.events import Publisher
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
-from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.person_ref import person_ref
 from jiuzhu_platform.runtime import Runtime
 from shared.types import (
     CountyCode,
@@ -190,9 +192,16 @@ def grant_read(grant: Grant, today: date) -> GrantRead:
     ),
 )
 async def create_emergency_grant(
-    body: FirstAidCreate, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+    body: FirstAidCreate,
+    caller: Handler,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> GrantRead:
     grant = await service.grant_first_aid(session, body.command(), caller, deps(runtime))
+    payee = person_ref(body.recipient.resident_id, runtime.settings.person_ref_secret())
+    await Publisher(session, correlation_id, runtime.now()).granted(grant, payee=payee)
     await audit.state_change(session, target_id=grant.grant_id, details={"action": "emergency_grant"})
     return grant_read(grant, business_date(runtime.now()))
 

@@ -43,7 +43,7 @@ from eligibility.procedure.domain.model import Capacity, Stage
 from eligibility.procedure.domain.rules import TRANSITIONS
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, PrincipalKind, RegionNotAllowed, RegionScope, requires
-from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import Forbidden, RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from jiuzhu_platform.runtime import Runtime
@@ -72,7 +72,12 @@ ACTION_REFUSALS = (
 
 
 def deps(runtime: Runtime) -> service.ProcedureDeps:
-    return service.ProcedureDeps(calendar=working_day_calendar(), policies=policy_book(), now=runtime.now)
+    return service.ProcedureDeps(
+        calendar=working_day_calendar(),
+        policies=policy_book(),
+        now=runtime.now,
+        person_ref_key=runtime.settings.person_ref_secret(),
+    )
 
 
 def case_read(view: service.CaseView, caller: Principal) -> CaseRead:
@@ -155,10 +160,17 @@ def _add_action_route(body_type: type[ActionBody]) -> None:
         session: SessionDep,
         runtime: RuntimeDep,
         audit: AuditDep,
+        correlation_id: CorrelationIdDep,
     ) -> CaseRead:
         request: ActionBody = body
         view = await service.take_action(
-            session, application_id, request.command(), caller, deps(runtime), expected_version=request.expected_version
+            session,
+            application_id,
+            request.command(),
+            caller,
+            deps(runtime),
+            expected_version=request.expected_version,
+            correlation_id=correlation_id,
         )
         await audit.state_change(session, target_id=application_id, details={"action": action.value})
         return case_read(view, caller)

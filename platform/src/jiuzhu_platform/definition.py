@@ -63,7 +63,9 @@ class ServiceDefinition:
     keeps_pii: bool = False
     """The service stores personal data encrypted: its runtime needs a key ring (`<SVC>_PII_*`),
     installed on its database engine for the encrypted columns and blind indexes."""
-    consumers: Sequence[ConsumerDefinition] = field(default_factory=tuple)
+    consumers: Sequence[ConsumerDefinition | Callable[[Runtime], ConsumerDefinition]] = field(default_factory=tuple)
+    """The consumer groups; a callable builds one per runtime (handlers that need its settings,
+    clock or keys close over them)."""
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
     """Runs in the API's lifespan after the runtime opens (e.g. load reference data)."""
 
@@ -122,7 +124,7 @@ class ServiceDefinition:
                 metrics=runtime.metrics,
                 faults=runtime.faults,
             )
-            for c in self.consumers
+            for c in (c if isinstance(c, ConsumerDefinition) else c(runtime) for c in self.consumers)
         ]
         return WorkerComponents(relay, consumers)
 

@@ -7,11 +7,12 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from eligibility import consumers
 from eligibility.adapters.orm import audit_log, inbox, metadata, outbox
 from eligibility.applications.adapters.orm import application
 from eligibility.applications.api.routes import router as applications_router
 from eligibility.assessment.api.routes import router as assessment_router
-from eligibility.cases.adapters.orm import assistance_case, case_step
+from eligibility.cases.adapters.orm import assistance_case, case_person, case_step
 from eligibility.cases.api.routes import router as cases_router
 from eligibility.deadlines.api.routes import router as deadlines_router
 from eligibility.grants.adapters.orm import temporary_grant
@@ -38,6 +39,7 @@ FEATURE_TABLES = (
     applicant_notice,
     assistance_case,
     case_step,
+    case_person,
     temporary_grant,
 )
 """The features' own tables, on the shared `metadata` (imported here so the metadata that
@@ -71,7 +73,7 @@ DEFINITION = ServiceDefinition(
         deadlines_router,
     ],
     alembic_ini=SERVICE_DIR / "alembic.ini",
-    consumers=(),
+    consumers=(consumers.build,),
     on_startup=load_policies_on_startup,
 )
 

@@ -1,6 +1,6 @@
 """Helpers for tests that need an application at a given stage, driven over HTTP the way
 people drive it (a town caseworker, a colleague, a county approver), with the verification
-report delivered as the `check_completed` consumer delivers it.
+report delivered as a `check_completed` event through eligibility's consumer.
 
     walk = ProcedureWalk(h, clock)
     application = await walk.submit(resident("52010219700101001"))
@@ -14,16 +14,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 
-from eligibility.procedure import service
-from eligibility.procedure.api.routes import deps
-from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.model import Stage
+from jiuzhu_platform.bus import OutgoingMessage
 from jiuzhu_platform.testing import ServiceHarness
+from shared.events import CheckCompleted, CheckCompletedData
+from shared.events.verification import CheckPurpose, Department
+from shared.topics import VERIFICATION_EVENTS
 from shared.types import resident_id_check_digit
 
 APPLICATIONS = "/v1/eligibility/applications"
@@ -84,11 +86,33 @@ class ProcedureWalk:
             raise StepFailed(f"{action}: {response.status_code} {response.text}")
         return dict(response.json())
 
-    async def report(self, application_id: str) -> None:
-        async with self.h.runtime.database.transaction() as session:
-            await service.record_verification_report(
-                session, UUID(application_id), c.ReceiveVerificationReport(UUID(int=1), True, 0), deps(self.h.runtime)
-            )
+    async def report(self, application_id: str, household_id: str | None = None) -> None:
+        """The county's 核对报告 arrives as verification sends it: a `check_completed` event on
+        the bus, applied by eligibility's consumer (inbox, one transaction)."""
+        if household_id is None:
+            household_id = (await self.town.get(f"{APPLICATIONS}/{application_id}/procedure")).json()["household_id"]
+        event = CheckCompleted.create(
+            CheckCompletedData(
+                check_id=uuid4(),
+                household_id=UUID(household_id),
+                application_id=UUID(application_id),
+                purpose=CheckPurpose.APPLICATION,
+                completed_on=self.clock().date(),
+                departments_answered=tuple(Department),
+                verified_monthly_income=Decimal("0.00"),
+                financial_assets=Decimal("0.00"),
+                vehicle_count=0,
+                property_count=1,
+            ),
+            subject=household_id,
+            correlation_id=f"check-{application_id}",
+            now=self.clock(),
+        )
+        await self.h.bus.publish([OutgoingMessage(VERIFICATION_EVENTS, household_id.encode(), event.to_json_bytes())])
+        (consumer,) = self.h.definition.worker_components(self.h.runtime).consumers
+        outcome = await consumer.process(self.h.bus.messages(VERIFICATION_EVENTS)[-1])
+        if outcome != "applied":
+            raise StepFailed(f"check_completed: {outcome}")
 
     async def to_county(self, application_id: str, *, amount: str = "780.00") -> dict[str, Any]:
         """From `submitted` to `submitted_to_county` (the 7-day 公示 passed on the clock)."""

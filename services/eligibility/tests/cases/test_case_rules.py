@@ -120,8 +120,8 @@ def test_death_rule(single: bool, category: CaseCategory, status: CaseStatus) ->
     assert change.case.status is status
     if status is CaseStatus.TERMINATED:
         assert change.terminated is not None
-        assert change.terminated.last_paid_month == Period(2026, 9)
-        assert change.terminated.overpaid_from == Period(2026, 10)  # Oct–Dec paid after the death
+        assert change.terminated.last_paid_month == Period(2026, 12)  # the decision month: paid, stop after
+        assert change.terminated.overpaid_from == Period(2026, 10)  # Oct–Dec paid after the death: recovered
     else:
         assert change.case.review_due_by == date(2027, 3, 4)  # within 3 months
 

@@ -94,6 +94,9 @@ class CheckCompletedData(EventData):
 
     check_id: UUID
     household_id: UUID
+    application_id: UUID | None = Field(
+        default=None, description="The application the check was run for (from its `application_accepted`); null for a review"
+    )
     purpose: CheckPurpose
     completed_on: date
     departments_answered: tuple[Department, ...] = Field(max_length=len(Department))

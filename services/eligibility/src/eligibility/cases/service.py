@@ -75,6 +75,7 @@ async def open_from_approval(
     policy_version: str,
     approved_by: str,
     now: datetime,
+    person_refs: tuple[str, ...] = (),
     settings: CaseSettings = CaseSettings(),
 ) -> CaseChange | None:
     """The case an approval opens (None for 临时救助, which is a one-off grant)."""
@@ -101,7 +102,9 @@ async def open_from_approval(
         now=now,
         today=business_date(now),
     )
-    await CaseRepository(session).add(change.case, now)
+    repository = CaseRepository(session)
+    await repository.add(change.case, now)
+    await repository.add_people(change.case.case_id, person_refs)
     return change
 
 

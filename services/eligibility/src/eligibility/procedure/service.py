@@ -247,6 +247,7 @@ async def _publish(
         policy_version=version,
         approved_by=approved_by,
         now=now,
+        person_refs=(payee.ref,),
     )
     assert opened is not None
     await publisher.decided(case, opened_id=opened.case.case_id)

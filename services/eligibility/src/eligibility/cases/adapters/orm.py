@@ -3,7 +3,7 @@ timeline."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table, Text, Uuid
+from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, Text, Uuid
 
 from eligibility.adapters.orm import metadata
 from jiuzhu_platform.tables import UtcDateTime
@@ -40,4 +40,12 @@ case_step = Table(
     Column("to_status", String(30), nullable=False),
     Column("note", Text, nullable=False),
     Column("reasons", Text, nullable=False),
+)
+
+case_person = Table(
+    "case_person",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("assistance_case.case_id"), primary_key=True),
+    Column("person_ref", String(60), primary_key=True),  # the person reference, never a resident ID
+    Index("ix_case_person_person_ref", "person_ref"),
 )

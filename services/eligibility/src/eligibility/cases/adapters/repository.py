@@ -13,7 +13,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import ColumnElement, and_, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from eligibility.cases.adapters.orm import assistance_case, case_step
+from eligibility.applications.adapters.orm import application
+from eligibility.cases.adapters.orm import assistance_case, case_person, case_step
 from eligibility.cases.domain.model import Case, CaseAction, CaseCategory, CaseStatus, CaseStep
 from jiuzhu_platform.auth import RegionScope
 from jiuzhu_platform.scoping import region_clause
@@ -180,3 +181,23 @@ class CaseRepository:
             select(assistance_case.c.case_id).where(assistance_case.c.status == status.value).limit(limit)
         )
         return [r[0] for r in rows.all()]
+
+    async def add_people(self, case_id: UUID, person_refs: Sequence[str]) -> None:
+        """The people of a case, by person reference (how department notices find it)."""
+        for ref in dict.fromkeys(person_refs):
+            await self.session.execute(insert(case_person), {"case_id": case_id, "person_ref": ref})
+
+    async def of_person(self, person_ref: str) -> list[Case]:
+        rows = await self.session.execute(
+            select(assistance_case)
+            .join(case_person, case_person.c.case_id == assistance_case.c.case_id)
+            .where(case_person.c.person_ref == person_ref)
+        )
+        return [await self._case(r) for r in rows.mappings().all()]
+
+    async def member_count(self, case: Case) -> int:
+        """The household's size as its application declared it."""
+        found = await self.session.execute(
+            select(application.c.member_count).where(application.c.id == case.application_id)
+        )
+        return int(found.scalar_one())

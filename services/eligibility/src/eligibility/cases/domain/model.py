@@ -83,7 +83,8 @@ class Termination:
     last_paid_month: Period
     """The last month paid: the decision month (stop from the next month, S2 Art. 24–27)."""
     overpaid_from: Period | None = None
-    """A backdated end (a death notified late): the first month paid that should not have been."""
+    """A backdated end (a death notified late): the first month paid that was not owed (the month
+    after the event); months from it to `last_paid_month` are recovered (追缴)."""
     note: str = ""
 
 

@@ -319,12 +319,12 @@ def _terminate(
     note: str = "",
 ) -> CaseChange:
     decided = Period.from_date(today)
-    last_paid = decided
+    last_paid = decided  # payment stops after the decision month (S2 Art. 24–27: from the next month)
     overpaid_from = None
     if occurred_on is not None and occurred_on <= today:
-        last_paid = min(decided, Period.from_date(occurred_on))  # stop from the month after the event
-        if last_paid < decided:
-            overpaid_from = last_paid.next()
+        first_unowed = Period.from_date(occurred_on).next()  # nothing is owed after the month of the event
+        if first_unowed <= decided:
+            overpaid_from = first_unowed  # paid already from then on: payment recovers it (追缴)
     termination = Termination(reason, today, last_paid, overpaid_from, note)
     if _publicized(case, reason):
         new, step = _step(

@@ -205,6 +205,19 @@ class ProcedureRepository:
             .values(assigned_to=account)
         )
 
+    async def awaiting_report(self, household_id: UUID) -> UUID | None:
+        """The household's newest application whose procedure takes a verification report."""
+        a, p = application_table, application_procedure
+        stages = [s.value for s in (Stage.VERIFICATION_REQUESTED, Stage.INVESTIGATING, Stage.ACCEPTED, Stage.RECHECK)]
+        found = await self.session.execute(
+            select(a.c.id)
+            .join(p, p.c.application_id == a.c.id)
+            .where(a.c.household_id == household_id, p.c.stage.in_(stages))
+            .order_by(p.c.stage != Stage.VERIFICATION_REQUESTED.value, a.c.submitted_at.desc())
+            .limit(1)
+        )
+        return found.scalar_one_or_none()
+
     # ------------------------------------------------------------------------- worklists
 
     async def worklist(

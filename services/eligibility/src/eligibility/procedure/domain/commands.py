@@ -74,6 +74,11 @@ class ReceiveVerificationReport:
     check_id: UUID
     complete: bool
     discrepancies: int
+    verified_monthly_income_fen: int | None = None
+    financial_assets_fen: int | None = None
+    vehicle_count: int | None = None
+    property_count: int | None = None
+    departments_missing: tuple[str, ...] = ()
     action = Action.RECEIVE_VERIFICATION_REPORT
 
 

@@ -179,6 +179,11 @@ class VerificationReport:
     """Every department answered."""
     discrepancies: int
     """Declared-vs-verified differences that matter (count)."""
+    verified_monthly_income_fen: int | None = None
+    financial_assets_fen: int | None = None
+    vehicle_count: int | None = None
+    property_count: int | None = None
+    departments_missing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

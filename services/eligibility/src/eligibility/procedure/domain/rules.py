@@ -247,7 +247,17 @@ def _request_verification(
 def _receive_report(
     case: CaseFile, cmd: c.ReceiveVerificationReport, actor: Actor, cap: Capacity, at: Circumstances
 ) -> Changes:
-    report = VerificationReport(cmd.check_id, at.now, cmd.complete, cmd.discrepancies)
+    report = VerificationReport(
+        cmd.check_id,
+        at.now,
+        cmd.complete,
+        cmd.discrepancies,
+        cmd.verified_monthly_income_fen,
+        cmd.financial_assets_fen,
+        cmd.vehicle_count,
+        cmd.property_count,
+        cmd.departments_missing,
+    )
     to = S.INVESTIGATING if case.stage is S.VERIFICATION_REQUESTED else case.stage
     return {"verification": report}, to, f"check {cmd.check_id}", ()
 

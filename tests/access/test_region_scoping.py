@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from eligibility.applications.adapters.orm import application as application_table
 from jiuzhu_platform.testing import ServiceHarness, TestIssuer
+from shared.types import resident_id_check_digit
 from tests.access.support import (
     CITIZEN_HOUSEHOLD,
     COUNTY,
@@ -36,12 +37,14 @@ HOUSEHOLDS = "/v1/monitoring/households"
 OTHER_HOUSEHOLD = str(uuid.UUID("00000000-0000-4000-8000-0000000000b2"))
 
 
-def application_body(region: str, town: str | None = None, household: str | None = None) -> dict[str, Any]:
+def application_body(
+    region: str, town: str | None = None, household: str | None = None, resident_id: str = RESIDENT_ID
+) -> dict[str, Any]:
     body: dict[str, Any] = {
         "assistance_type": "dibao",
         "region_code": region,
         "member_count": 2,
-        "applicant": {"name": "王五", "resident_id": RESIDENT_ID},
+        "applicant": {"name": "王五", "resident_id": resident_id},
     }
     if town is not None:
         body["town_code"] = town
@@ -62,6 +65,12 @@ def consent_body(region: str, town: str | None = None, household: str | None = N
     if town is not None:
         body["town_code"] = town
     return body
+
+
+def another(n: int) -> str:
+    """Another valid resident ID (the check digit computed)."""
+    body = f"52010219751010{n:03d}"
+    return body + resident_id_check_digit(body)
 
 
 async def created(response: httpx.Response) -> dict[str, Any]:
@@ -103,10 +112,11 @@ async def applications(eligibility: ServiceHarness) -> dict[str, str]:
     town, a town of another county. Created by the (city-wide) superuser."""
     h = eligibility
     bodies = {
+        # four households, four applicants (one household per resident ID)
         "own_town": application_body(COUNTY, TOWN, household=CITIZEN_HOUSEHOLD),
-        "other_town": application_body(COUNTY, OTHER_TOWN, household=OTHER_HOUSEHOLD),
-        "county_only": application_body(COUNTY),
-        "other_county": application_body(OTHER_COUNTY, OTHER_COUNTY_TOWN),
+        "other_town": application_body(COUNTY, OTHER_TOWN, household=OTHER_HOUSEHOLD, resident_id=another(1)),
+        "county_only": application_body(COUNTY, resident_id=another(2)),
+        "other_county": application_body(OTHER_COUNTY, OTHER_COUNTY_TOWN, resident_id=another(3)),
     }
     ids = {}
     for name, body in bodies.items():

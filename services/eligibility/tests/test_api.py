@@ -109,13 +109,39 @@ class TestSubmitApplication:
         assert response.status_code == 201
         assert response.json()["household_id"] == str(household_id)
 
-    async def test_each_application_without_a_household_starts_a_new_one(self, h: ServiceHarness) -> None:
+    async def test_a_second_application_of_the_same_person_finds_their_household(self, h: ServiceHarness) -> None:
+        """One household per resident ID (issue 10): the same applicant never gets a second one;
+        another applicant gets their own."""
         first = await h.client.post(APPLICATIONS, json=application_body())
-        second = await h.client.post(APPLICATIONS, json=application_body())
+        second = await h.client.post(APPLICATIONS, json=application_body(assistance_type="temporary"))
+        other = await h.client.post(
+            APPLICATIONS,
+            json=application_body(applicant={"name": "李四", "resident_id": make_resident_id("52010219800101001")}),
+        )
 
-        assert first.status_code == second.status_code == 201
-        assert first.json()["household_id"] != second.json()["household_id"]
+        assert first.status_code == second.status_code == other.status_code == 201
+        assert first.json()["household_id"] == second.json()["household_id"]
+        assert other.json()["household_id"] != first.json()["household_id"]
         assert first.json()["id"] != second.json()["id"]
+
+    async def test_a_household_of_another_area_is_neither_moved_nor_revealed(self, h: ServiceHarness) -> None:
+        first = await h.client.post(APPLICATIONS, json=application_body())
+        household_id = first.json()["household_id"]
+        async with h.anonymous_client(kind="staff", roles=("town_caseworker",), region="520103") as other_county:
+            moved = await other_county.post(
+                APPLICATIONS,
+                json=application_body(
+                    region_code="520103",
+                    household_id=household_id,
+                    applicant={"name": "王五", "resident_id": make_resident_id("52010319800101002")},
+                ),
+            )
+            assert moved.status_code == 403
+            assert moved.json()["reason"] == "region_not_allowed"
+            same_person = await other_county.post(APPLICATIONS, json=application_body(region_code="520103"))
+            assert same_person.status_code == 409
+            assert same_person.json()["reason"] == "resident_in_other_household"
+            assert household_id not in same_person.text
 
 
 class TestReadApplication:
@@ -377,6 +403,9 @@ class TestApplicantSearchIsScopedInTheQuery:
 
     async def submit(self, h: ServiceHarness, placements: list[tuple[str, UUID | None]]) -> None:
         """One application of the same applicant per (county, household), a minute apart."""
+        from eligibility.applications.adapters.repository import ApplicationRepository
+        from eligibility.applications.domain import rules as application_rules
+
         async with h.runtime.database.transaction() as session:
             for n, (county, household_id) in enumerate(placements):
                 command = SubmitApplication(
@@ -388,8 +417,10 @@ class TestApplicantSearchIsScopedInTheQuery:
                     correlation_id=f"c-{n}",
                     household_id=household_id,
                 )
-                at = self.START + timedelta(minutes=n)
-                await eligibility_service.submit_application(session, CITY_WIDE, command, now=lambda at=at: at)
+                # stored directly: the same person in several households and counties is history
+                # (moves, records before one-household-per-person), which submission now refuses
+                application, _ = application_rules.submit_application(command, now=self.START + timedelta(minutes=n))
+                await ApplicationRepository(session).add(application)
 
     async def search(self, h: ServiceHarness, scope: RegionScope, limit: int) -> list[str]:
         async with h.runtime.database.read() as session:

@@ -44,6 +44,28 @@ class ApplicationRepository:
         )
         return [_to_model(row) for row in (await self.session.execute(statement)).mappings()]
 
+    async def household_of_applicant(self, resident_id: str) -> tuple[UUID, str, str | None] | None:
+        """The household (id, county, town) of this person's newest application, if any."""
+        table = application_table
+        index = APPLICANT_RESIDENT_ID.index(session_key_ring(self.session), resident_id)
+        row = (
+            await self.session.execute(
+                select(table.c.household_id, table.c.region_code, table.c.town_code)
+                .where(table.c[APPLICANT_RESIDENT_ID.index_name] == index)
+                .order_by(table.c.submitted_at.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    async def areas_of_household(self, household_id: UUID) -> list[tuple[str, str | None]]:
+        """Where the household's applications are placed (county, town)."""
+        table = application_table
+        rows = await self.session.execute(
+            select(table.c.region_code, table.c.town_code).where(table.c.household_id == household_id).distinct()
+        )
+        return [(r[0], r[1]) for r in rows.all()]
+
     async def get(self, application_id: UUID) -> Application | None:
         row = (
             (await self.session.execute(select(application_table).where(application_table.c.id == application_id)))

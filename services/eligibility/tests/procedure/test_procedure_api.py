@@ -235,3 +235,28 @@ async def test_worklist_is_region_scoped_paged_and_filters_overdue(h: ServiceHar
         assert overdue["items"][0]["next_due_step"] == "dibao.investigation_start"
         submitted = (await li.get("/v1/eligibility/worklist", params={"stage": "submitted"})).json()
         assert submitted["total"] == 2
+
+
+async def test_assigning_work_and_the_assigned_worklist(h: ServiceHarness) -> None:
+    h.runtime.now = Clock(START)
+    async with (
+        staff(h, "li.na", roles=("town_caseworker",), region=TOWN) as li,
+        staff(h, "wang.fang", roles=("town_caseworker",), region=TOWN) as wang,
+    ):
+        first = await submit(h, li, resident("52010219700101201"))
+        second = await submit(h, li, resident("52010219700101202"))
+        assigned = await li.post(f"{APPLICATIONS}/{first['id']}/assign", json={"account": "wang.fang"})
+        assert assigned.status_code == 200, assigned.text
+        assert assigned.json()["stage"] == "submitted"
+        mine = (await wang.get("/v1/eligibility/worklist", params={"assigned_to": "wang.fang"})).json()
+        assert [i["application_id"] for i in mine["items"]] == [first["id"]]
+        assert mine["items"][0]["assigned_to"] == "wang.fang"
+        # the first action after an assignment keeps it
+        case = await step(wang, first["id"], "accept")
+        assert case["version"] == 1
+        still = (await wang.get("/v1/eligibility/worklist", params={"assigned_to": "wang.fang"})).json()
+        assert still["total"] == 1
+        await step(li, second["id"], "withdraw")
+        refused = await li.post(f"{APPLICATIONS}/{second['id']}/assign", json={"account": "wang.fang"})
+        assert refused.status_code == 409
+        assert refused.json()["reason"] == "wrong_stage"

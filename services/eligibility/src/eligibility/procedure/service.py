@@ -28,8 +28,8 @@ from eligibility.grants import service as grants_service
 from eligibility.policy.domain.model import PolicyBook
 from eligibility.procedure.adapters.repository import ApplicationPlace, Due, ProcedureRepository, WorkItem
 from eligibility.procedure.domain import commands as c
-from eligibility.procedure.domain.errors import ApplicationNotFound, StaleApplication
-from eligibility.procedure.domain.model import Action, Capacity, CaseFile, Stage
+from eligibility.procedure.domain.errors import ApplicationNotFound, CapacityNotAllowed, StaleApplication, WrongStage
+from eligibility.procedure.domain.model import DECIDED, Action, Capacity, CaseFile, Stage
 from eligibility.procedure.domain.notices import notice_for
 from eligibility.procedure.domain.rules import TRANSITIONS, Actor, Circumstances, Transition, act, pending_clocks
 from eligibility.procedure.events import Publisher
@@ -330,3 +330,17 @@ async def worklist(
         limit=limit,
         offset=offset,
     )
+
+
+async def assign(
+    session: AsyncSession, application_id: UUID, account: str | None, caller: Principal, deps: ProcedureDeps
+) -> CaseView:
+    """分派: give an application to a worker of the same area (or take it back)."""
+    case, place = await load(session, application_id, RegionScope.for_principal(caller))
+    if not capacities(caller, case) & {Capacity.TOWN, Capacity.COUNTY}:
+        raise CapacityNotAllowed("assign")
+    if case.stage in DECIDED:
+        raise WrongStage("assign", case.stage.value)
+    if not await ProcedureRepository(session).assign(case, account, deps.now()):
+        raise StaleApplication(case.version, case.version + 1)
+    return CaseView(case, place, deadlines(case, deps.calendar, business_date(deps.now())))

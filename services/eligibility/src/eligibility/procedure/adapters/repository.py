@@ -162,14 +162,7 @@ class ProcedureRepository:
             "updated_at": now,
         }
         if previous_version == 0:
-            # the first step: a concurrent first step inserts the same key (in a savepoint, so
-            # that the loser's transaction can still answer with a 409)
-            try:
-                async with self.session.begin_nested():
-                    await self.session.execute(insert(p), {"application_id": case.application_id, **values})
-            except IntegrityError as error:
-                if not is_unique_violation(error):
-                    raise
+            if not await self._first_write(case.application_id, values):
                 return False
         else:
             result = await self.session.execute(
@@ -198,12 +191,39 @@ class ProcedureRepository:
         )
         return True
 
-    async def assign(self, application_id: UUID, account: str | None) -> None:
-        await self.session.execute(
-            update(application_procedure)
-            .where(application_procedure.c.application_id == application_id)
-            .values(assigned_to=account)
+    async def _first_write(self, application_id: UUID, values: dict[str, Any]) -> bool:
+        """Write a procedure row still at version 0: update the row an assignment made, else
+        insert one. A concurrent first write inserts the same key: in a savepoint, so the
+        loser's transaction can still answer (False: the caller refuses with a 409)."""
+        p = application_procedure
+        result = await self.session.execute(
+            update(p).where(p.c.application_id == application_id, p.c.version == 0).values(**values)
         )
+        if result.rowcount == 1:  # type: ignore[attr-defined]
+            return True
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(insert(p), {"application_id": application_id, **values})
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            return False
+        return True
+
+    async def assign(self, case: CaseFile, account: str | None, now: datetime) -> bool:
+        """Give the application to a worker (or take it back: None); an application nobody has
+        acted on yet gets its procedure row here, at stage `submitted` and version 0. False
+        when someone acted on it meanwhile."""
+        p = application_procedure
+        if case.version == 0:
+            values = {"stage": case.stage.value, "version": 0, "state": _state_json(case), "updated_at": now}
+            return await self._first_write(case.application_id, values | {"assigned_to": account})
+        result = await self.session.execute(
+            update(p)
+            .where(p.c.application_id == case.application_id, p.c.version == case.version)
+            .values(assigned_to=account, updated_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def awaiting_report(self, household_id: UUID) -> UUID | None:
         """The household's newest application whose procedure takes a verification report."""

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, ConfigDict, Field
 
 from eligibility.deadlines.adapters.calendar_file import working_day_calendar
 from eligibility.deadlines.domain.calendar import CalendarOutOfRange
@@ -223,6 +224,38 @@ for _body in BODIES:
 )
 async def get_procedure(application_id: UUID, caller: Reader, session: ReadSessionDep, runtime: RuntimeDep) -> CaseRead:
     view = await service.view(session, application_id, RegionScope.for_principal(caller), deps(runtime))
+    return case_read(view, caller)
+
+
+class AssignBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"account": "wang.fang"}]})
+    account: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+        description="The worker; null takes it back",
+    )
+
+
+@router.post(
+    "/applications/{application_id}/assign",
+    summary="Assign an application to a worker (分派), or take it back",
+    responses=refusals(
+        *PROTECTED,
+        RegionNotAllowed,
+        ApplicationNotFound,
+        CapacityNotAllowed,
+        WrongStage,
+        StaleApplication,
+        RequestInvalid,
+    ),
+)
+async def assign_application(
+    application_id: UUID, body: AssignBody, caller: Actor, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+) -> CaseRead:
+    view = await service.assign(session, application_id, body.account, caller, deps(runtime))
+    await audit.state_change(session, target_id=application_id, details={"action": "assign", "account": body.account})
     return case_read(view, caller)
 
 

@@ -88,6 +88,8 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/eligibility/notices": STAFF_READERS | {"citizen"},
     "POST /v1/eligibility/staff-relatives": CASE_HANDLERS,
     "POST /v1/eligibility/applications/{application_id}/assign": CASE_HANDLERS,
+    "POST /v1/eligibility/applications/{application_id}/assessments": CASE_HANDLERS,
+    "GET /v1/eligibility/applications/{application_id}/assessments": STAFF_READERS | {"citizen"},
     "GET /v1/eligibility/cases": STAFF_READERS | {"citizen"},
     "GET /v1/eligibility/cases/{case_id}": STAFF_READERS | {"citizen"},
     "POST /v1/eligibility/cases/{case_id}/open-review": CASE_HANDLERS,

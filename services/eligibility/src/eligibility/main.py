@@ -21,7 +21,13 @@ from eligibility.policy import service as policy_service
 from eligibility.policy.adapters.orm import policy_version
 from eligibility.policy.adapters.policy_files import policy_book
 from eligibility.policy.api.routes import router as policy_router
-from eligibility.procedure.adapters.orm import applicant_notice, application_procedure, application_step, staff_relative
+from eligibility.procedure.adapters.orm import (
+    applicant_notice,
+    application_procedure,
+    application_step,
+    decision_record,
+    staff_relative,
+)
 from eligibility.procedure.api.routes import router as procedure_router
 from eligibility.settings import Settings
 from jiuzhu_platform.definition import ServiceDefinition
@@ -37,6 +43,7 @@ FEATURE_TABLES = (
     application_step,
     staff_relative,
     applicant_notice,
+    decision_record,
     assistance_case,
     case_step,
     case_person,

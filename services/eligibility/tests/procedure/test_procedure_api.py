@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
+from sqlalchemy import text
 
 from eligibility.procedure import service
 from eligibility.procedure.api.routes import deps
@@ -260,3 +261,59 @@ async def test_assigning_work_and_the_assigned_worklist(h: ServiceHarness) -> No
         refused = await li.post(f"{APPLICATIONS}/{second['id']}/assign", json={"account": "wang.fang"})
         assert refused.status_code == 409
         assert refused.json()["reason"] == "wrong_stage"
+
+
+def household_description(applicant_id: str) -> dict[str, Any]:
+    """3 members in 520102, 2024-07 (the assessment tests' 低保 household): 1835.00 a month."""
+    kid = "52010220140315033"
+    spouse = "52010219850620022"
+    return {
+        "region_code": "520102",
+        "hukou_type": "urban",
+        "benefit_month": "2024-07",
+        "members": [
+            {
+                "member_id": "self",
+                "resident_id": applicant_id,
+                "relationship": "self",
+                "incomes": [{"category": "wage", "monthly": ["1000.00"] * 6}],
+            },
+            {"member_id": "spouse", "resident_id": resident(spouse), "relationship": "spouse"},
+            {"member_id": "kid", "resident_id": resident(kid), "relationship": "child"},
+        ],
+        "assets": {"financial": "10000.00", "dwellings": 1, "floor_area_m2": "60"},
+        "applicant_name": "张三",
+    }
+
+
+async def test_assessments_of_an_application_are_decision_records(tier_h: ServiceHarness) -> None:
+    h = tier_h
+    h.runtime.now = Clock(START)
+    applicant = resident("52010219840315011")
+    async with (
+        staff(h, "li.na", roles=("town_caseworker",), region=TOWN) as li,
+        h.anonymous_client(kind="staff", subject="x", roles=("town_caseworker",), region="520103001000") as other,
+    ):
+        application = await submit(h, li, applicant)
+        recorded = await li.post(
+            f"{APPLICATIONS}/{application['id']}/assessments", json=household_description(applicant)
+        )
+        assert recorded.status_code == 201, recorded.text
+        record = recorded.json()
+        assert record["recorded_by"] == "li.na"
+        assert record["policy_version"] == "2024-07"
+        assert record["category"] == "dibao"
+        assert record["monthly_total"] == "1835.00"
+        assert applicant not in recorded.text
+        listed = (await li.get(f"{APPLICATIONS}/{application['id']}/assessments")).json()
+        assert [r["id"] for r in listed] == [record["id"]]
+        refused = await other.post(
+            f"{APPLICATIONS}/{application['id']}/assessments", json=household_description(applicant)
+        )
+        assert refused.status_code == 403
+        assert refused.json()["reason"] == "region_not_allowed"
+    async with h.runtime.database.read() as session:  # the household description is encrypted at rest
+        raw = (await session.execute(text("SELECT inputs FROM decision_record"))).scalar_one()
+    assert applicant not in raw
+    assert "张三" not in raw
+    assert "self" not in raw

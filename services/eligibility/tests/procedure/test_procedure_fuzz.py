@@ -402,7 +402,7 @@ async def test_procedure_read_survives_hostile_paths(world: World, data: st.Data
 async def test_every_action_route_is_fuzzed(world: World) -> None:
     from eligibility.procedure.api.schemas import BODIES
 
-    assert set(world.action_routes()) == {body.action.value for body in BODIES} | {"assign"}
+    assert set(world.action_routes()) == {body.action.value for body in BODIES} | {"assign", "assessments"}
 
 
 @settings(FUZZ, max_examples=100)

@@ -13,20 +13,32 @@ from __future__ import annotations
 import dataclasses
 import logging
 import random
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from eligibility.applications.adapters.repository import ApplicationRepository
+from eligibility.assessment.domain.commands import AssessHousehold
+from eligibility.assessment.domain.model import Assessment
+from eligibility.assessment.domain.termination import Trigger
+from eligibility.assessment.service import assess_household
 from eligibility.cases import service as cases_service
 from eligibility.deadlines.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
 from eligibility.grants import service as grants_service
 from eligibility.policy.domain.model import PolicyBook
-from eligibility.procedure.adapters.repository import ApplicationPlace, Due, ProcedureRepository, WorkItem
+from eligibility.procedure.adapters.repository import (
+    ApplicationPlace,
+    DecisionRecord,
+    DecisionRecordRepository,
+    Due,
+    ProcedureRepository,
+    WorkItem,
+)
 from eligibility.procedure.domain import commands as c
 from eligibility.procedure.domain.errors import ApplicationNotFound, CapacityNotAllowed, StaleApplication, WrongStage
 from eligibility.procedure.domain.model import DECIDED, Action, Capacity, CaseFile, Stage
@@ -222,7 +234,9 @@ async def _publish(
         if case.stage is Stage.REJECTED:
             await publisher.decided(case, opened_id=None)
         return
-    version = deps.policies.policy_set.in_force(business_date(now)).version
+    records = await DecisionRecordRepository(session).of_application(case.application_id)
+    # the version the amounts were assessed under (the latest record), else the one in force
+    version = records[0].policy_version if records else deps.policies.policy_set.in_force(business_date(now)).version
     if case.assistance_type is AssistanceType.TEMPORARY:
         grant = await grants_service.grant_from_approval(
             session,
@@ -344,3 +358,39 @@ async def assign(
     if not await ProcedureRepository(session).assign(case, account, deps.now()):
         raise StaleApplication(case.version, case.version + 1)
     return CaseView(case, place, deadlines(case, deps.calendar, business_date(deps.now())))
+
+
+async def record_assessment(
+    session: AsyncSession,
+    application_id: UUID,
+    command: AssessHousehold,
+    *,
+    inputs_json: str,
+    explain: Callable[[Assessment, list[Trigger]], dict[str, Any]],
+    caller: Principal,
+    deps: ProcedureDeps,
+) -> DecisionRecord:
+    """An assessment of the application's household, kept as a decision record: the household
+    description it ran on (`inputs_json`, encrypted at rest), what it found (`explain`: the
+    answer as the API gives it, personal numbers masked), the policy version, who and when."""
+    case, _place = await load(session, application_id, RegionScope.for_principal(caller))
+    if not capacities(caller, case) & {Capacity.TOWN, Capacity.COUNTY}:
+        raise CapacityNotAllowed("assess")
+    assessment, triggers = assess_household(command, deps.policies)
+    record = DecisionRecord(
+        id=uuid.uuid4(),
+        application_id=application_id,
+        recorded_at=deps.now(),
+        recorded_by=caller.subject,
+        policy_version=assessment.policy_version,
+        category=assessment.category,
+        monthly_total_fen=assessment.monthly_total,
+        result=explain(assessment, triggers),
+    )
+    await DecisionRecordRepository(session).add(record, inputs_json)
+    return record
+
+
+async def decision_records(session: AsyncSession, application_id: UUID, scope: RegionScope) -> list[DecisionRecord]:
+    await load(session, application_id, scope)
+    return await DecisionRecordRepository(session).of_application(application_id)

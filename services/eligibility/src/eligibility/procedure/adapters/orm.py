@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, UniqueConstraint, Uuid
 
 from eligibility.adapters.orm import metadata
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime
 
 application_procedure = Table(
@@ -75,4 +75,19 @@ applicant_notice = Table(
     Column("body_en", Text, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("read_at", UtcDateTime(), nullable=True),
+)
+
+decision_record = Table(
+    "decision_record",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("application_id", Uuid, ForeignKey("application.id"), nullable=False, index=True),
+    Column("recorded_at", UtcDateTime(), nullable=False),
+    Column("recorded_by", String(200), nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("monthly_total_fen", Integer, nullable=False),
+    # the household description as submitted: resident IDs inside, so encrypted at rest
+    Column("inputs", EncryptedString("eligibility.decision_record.inputs"), nullable=False),
+    Column("result", Text, nullable=False),  # the assessment as answered (IDs masked)
 )

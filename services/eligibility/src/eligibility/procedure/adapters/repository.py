@@ -24,6 +24,7 @@ from eligibility.procedure.adapters.orm import (
     applicant_notice,
     application_procedure,
     application_step,
+    decision_record,
     staff_relative,
 )
 from eligibility.procedure.domain.errors import RelativeAlreadyRecorded
@@ -406,3 +407,48 @@ def _state_json(case: CaseFile) -> str:
 
 def _with_steps(case: CaseFile, steps: tuple[StepRecord, ...]) -> CaseFile:
     return dataclasses.replace(case, steps=steps)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRecord:
+    """One assessment an application received: who ran it, when, under which policy version,
+    what it found (the household description it ran on is kept encrypted)."""
+
+    id: UUID
+    application_id: UUID
+    recorded_at: datetime
+    recorded_by: str
+    policy_version: str
+    category: str
+    monthly_total_fen: int
+    result: dict[str, Any]
+
+
+class DecisionRecordRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, record: DecisionRecord, inputs: str) -> None:
+        values = dataclasses.asdict(record) | {
+            "inputs": inputs,
+            "result": json.dumps(record.result, ensure_ascii=False, sort_keys=True),
+        }
+        await self.session.execute(insert(decision_record), values)
+
+    async def of_application(self, application_id: UUID) -> list[DecisionRecord]:
+        d = decision_record
+        rows = await self.session.execute(
+            select(
+                d.c.id,
+                d.c.application_id,
+                d.c.recorded_at,
+                d.c.recorded_by,
+                d.c.policy_version,
+                d.c.category,
+                d.c.monthly_total_fen,
+                d.c.result,
+            )
+            .where(d.c.application_id == application_id)
+            .order_by(d.c.recorded_at.desc(), d.c.id)
+        )
+        return [DecisionRecord(**{**dict(r), "result": json.loads(r["result"])}) for r in rows.mappings()]

@@ -6,17 +6,21 @@ No `from __future__ import annotations` here: the action routes are made by a fa
 FastAPI reads their annotations at run time.
 """
 
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from eligibility.assessment.api.schemas import AssessmentCreate, assessment_read
+from eligibility.assessment.domain.errors import InconsistentHousehold
 from eligibility.deadlines.adapters.calendar_file import working_day_calendar
 from eligibility.deadlines.domain.calendar import CalendarOutOfRange
 from eligibility.policy.adapters.policy_files import policy_book
+from eligibility.policy.domain.errors import PolicyNotInForce, RegionNotCovered
 from eligibility.procedure import service
-from eligibility.procedure.adapters.repository import ProcedureRepository, WorkItem
+from eligibility.procedure.adapters.repository import DecisionRecord, ProcedureRepository, WorkItem
 from eligibility.procedure.api.schemas import (
     BODIES,
     ActionBody,
@@ -57,6 +61,7 @@ Reader = Annotated[Principal, requires("eligibility:applications:read")]
 Writer = Annotated[Principal, requires("eligibility:applications:write")]
 Approver = Annotated[Principal, requires("eligibility:applications:approve")]
 Actor = Annotated[Principal, requires("eligibility:procedure:act")]
+Assessor = Annotated[Principal, requires("eligibility:assessments:run", "eligibility:procedure:act")]
 
 ACTION_REFUSALS = (
     *PROTECTED,
@@ -357,3 +362,84 @@ async def record_relative(
     )
     await audit.state_change(session, target_id=relative_id)
     return {"id": str(relative_id), "account": account}
+
+
+class DecisionRecordRead(BaseModel):
+    id: UUID
+    application_id: UUID
+    recorded_at: datetime
+    recorded_by: str
+    policy_version: str
+    category: str
+    monthly_total: str = Field(description="元 a month, as assessed")
+    assessment: dict[str, Any] = Field(description="The assessment as answered (personal numbers masked)")
+
+
+def record_read(record: DecisionRecord) -> DecisionRecordRead:
+    return DecisionRecordRead(
+        id=record.id,
+        application_id=record.application_id,
+        recorded_at=record.recorded_at,
+        recorded_by=record.recorded_by,
+        policy_version=record.policy_version,
+        category=record.category,
+        monthly_total=money(record.monthly_total_fen) or "0.00",
+        assessment=record.result,
+    )
+
+
+@router.post(
+    "/applications/{application_id}/assessments",
+    status_code=status.HTTP_201_CREATED,
+    summary="Assess the application's household and keep it as a decision record (评估记录)",
+    description="The same assessment as `POST /v1/eligibility/assessments`, run for this application and "
+    "stored: the household description (encrypted at rest), the result, the policy version, who ran it. "
+    "The case's amounts and policy version come from the latest record.",
+    responses=refusals(
+        *PROTECTED,
+        RegionNotAllowed,
+        ApplicationNotFound,
+        CapacityNotAllowed,
+        PolicyNotInForce,
+        RegionNotCovered,
+        InconsistentHousehold,
+        RequestInvalid,
+    ),
+)
+async def assess_application(
+    application_id: UUID,
+    body: AssessmentCreate,
+    caller: Assessor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+) -> DecisionRecordRead:
+    book = deps(runtime).policies
+
+    def explain(result: Any, triggers: Any) -> dict[str, Any]:
+        version = book.policy_set.get(result.policy_version)
+        return assessment_read(result, version.effective_from, triggers).model_dump(mode="json")
+
+    record = await service.record_assessment(
+        session,
+        application_id,
+        body.to_command(),
+        inputs_json=body.model_dump_json(),
+        explain=explain,
+        caller=caller,
+        deps=deps(runtime),
+    )
+    await audit.state_change(session, target_id=application_id, details={"action": "assess", "record": str(record.id)})
+    return record_read(record)
+
+
+@router.get(
+    "/applications/{application_id}/assessments",
+    summary="The decision records of an application, newest first",
+    responses=refusals(*PROTECTED, RegionNotAllowed, ApplicationNotFound, RequestInvalid),
+)
+async def list_application_assessments(
+    application_id: UUID, caller: Reader, session: ReadSessionDep
+) -> list[DecisionRecordRead]:
+    records = await service.decision_records(session, application_id, RegionScope.for_principal(caller))
+    return [record_read(r) for r in records]

@@ -58,6 +58,8 @@ class Backend:
     monitoring_faults: Faults
     eligibility_faults: Faults
     extra_runtimes: list[Runtime] = field(default_factory=list)
+    applicants: int = 0
+    """Applicants so far: each submission is a new person (one household per resident ID)."""
 
     def relay(self, runtime: Runtime | None = None) -> OutboxRelay:
         return ELIGIBILITY.worker_components(runtime or self.eligibility).relay
@@ -82,7 +84,9 @@ class Backend:
 
     async def submit(self, count: int, *, correlation_id: str = "delivery-test") -> list[uuid.UUID]:
         households = []
-        for n in range(count):
+        for _ in range(count):
+            n = self.applicants
+            self.applicants += 1
             async with self.eligibility.database.transaction() as session:
                 command = SubmitApplication(
                     assistance_type=AssistanceType.DIBAO,

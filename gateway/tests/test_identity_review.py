@@ -27,6 +27,7 @@ from gateway.identity.domain.errors import (
     InvalidCredentials,
     RealNameRejected,
     RefreshTokenInvalid,
+    ResidentAlreadyBound,
 )
 from gateway.testing import STRONG_PASSWORD, DepartmentKey, Harness, ThrowawayPostgres, migrated_sqlite, open_harness
 from jiuzhu_platform.auth import Principal, PrincipalKind, publish_requirements, requires
@@ -216,7 +217,9 @@ async def test_a_real_name_success_resets_the_binding_tries(database_url: str) -
         other = await unbound_citizen(gw, "13987654321")
         with pytest.raises(RealNameRejected):
             await gw.identity.citizens.bind(other, "李四", ResidentId(resident_id()))
-        await gw.identity.citizens.bind(other, "张三", ResidentId(resident_id()))
+        # not locked (the success reset the tries): refused only because the ID is taken
+        with pytest.raises(ResidentAlreadyBound):
+            await gw.identity.citizens.bind(other, "张三", ResidentId(resident_id()))
 
 
 async def test_concurrent_bindings_of_one_account_give_one_household(database_url: str) -> None:
@@ -233,6 +236,20 @@ async def test_concurrent_bindings_of_one_account_give_one_household(database_ur
         assert set(outcomes) == {"TokenPair", "AlreadyBound"}, outcomes
         with pytest.raises(AlreadyBound):
             await gw.identity.citizens.bind(citizen, "张三", ResidentId(resident_id("009")))
+
+
+async def test_concurrent_bindings_of_one_resident_id_give_one_account(database_url: str) -> None:
+    """One resident ID, one phone account at a time: two accounts binding the same person at
+    once (the unique index decides on PostgreSQL) give one binding and one clear refusal."""
+    async with open_harness(database_url) as gw:
+        citizens = [await unbound_citizen(gw, phone) for phone in ("13811110001", "13811110002", "13811110003")]
+        results = await asyncio.gather(
+            *(gw.identity.citizens.bind(c, "张三", ResidentId(resident_id("007"))) for c in citizens),
+            return_exceptions=True,
+        )
+        outcomes = [outcome(r) for r in results]
+        assert outcomes.count("TokenPair") == 1, outcomes
+        assert set(outcomes) == {"TokenPair", "ResidentAlreadyBound"}, outcomes
 
 
 # --------------------------------------------------------------------------- malformed input

@@ -39,7 +39,8 @@ citizen_identity = Table(
     Column("phone_bidx", String(BLIND_INDEX_LENGTH), nullable=False, unique=True),
     Column("name", Text, nullable=True),  # encrypted: gateway.citizen_identity.name
     Column("resident_id", Text, nullable=True),  # encrypted: gateway.citizen_identity.resident_id
-    Column("resident_id_bidx", String(BLIND_INDEX_LENGTH), nullable=True, index=True),
+    # one resident ID, one phone account at a time (NULL while unbound: NULLs never collide)
+    Column("resident_id_bidx", String(BLIND_INDEX_LENGTH), nullable=True, unique=True),
     Column("household_id", Uuid, nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("bound_at", UtcDateTime(), nullable=True),

@@ -15,9 +15,11 @@ from typing import Any
 
 from sqlalchemy import Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.identity.adapters import orm
+from gateway.identity.domain.errors import ResidentAlreadyBound
 from gateway.identity.domain.model import (
     CitizenIdentity,
     ClientKind,
@@ -29,6 +31,7 @@ from gateway.identity.domain.model import (
     StaffUser,
     SubjectKind,
 )
+from jiuzhu_platform.db import is_unique_violation
 from jiuzhu_platform.pii import KeyRing, PiiDecryptionError, PiiKind, blind_index, decrypt, encrypt
 
 logger = logging.getLogger(__name__)
@@ -247,8 +250,24 @@ class IdentityRepository:
     async def bind_citizen(
         self, citizen_id: uuid.UUID, *, name: str, resident_id: str, household_id: uuid.UUID, now: datetime
     ) -> bool:
-        """Bind an unbound citizen; False when the citizen is bound already (concurrently)."""
-        result = await self._execute(
+        """Bind an unbound citizen; False when the citizen is bound already (concurrently).
+        `ResidentAlreadyBound` when another account bound this resident ID meanwhile (the
+        unique index decides the race; in a savepoint, so the transaction can still answer)."""
+        try:
+            async with self.session.begin_nested():
+                result = await self._bind(
+                    citizen_id, name=name, resident_id=resident_id, household_id=household_id, now=now
+                )
+        except IntegrityError as error:
+            if not is_unique_violation(error):
+                raise
+            raise ResidentAlreadyBound() from None
+        return bool(result.rowcount == 1)
+
+    async def _bind(
+        self, citizen_id: uuid.UUID, *, name: str, resident_id: str, household_id: uuid.UUID, now: datetime
+    ) -> Any:
+        return await self._execute(
             update(orm.citizen_identity)
             .where(orm.citizen_identity.c.citizen_id == citizen_id, orm.citizen_identity.c.household_id.is_(None))
             .values(
@@ -259,7 +278,14 @@ class IdentityRepository:
                 bound_at=now,
             )
         )
-        return bool(result.rowcount == 1)
+
+    async def citizen_holding_resident(self, resident_bidx: str) -> uuid.UUID | None:
+        """The account bound to this resident ID (blind index), if any."""
+        found = await self._execute(
+            select(orm.citizen_identity.c.citizen_id).where(orm.citizen_identity.c.resident_id_bidx == resident_bidx)
+        )
+        value = found.scalar_one_or_none()
+        return None if value is None else uuid.UUID(str(value))
 
     async def citizen_resident_bidx(self, citizen_id: uuid.UUID) -> str | None:
         return (  # type: ignore[no-any-return]

@@ -130,6 +130,19 @@ class ClientNotFound(NotFound):
         super().__init__("no such client", message_zh="客户端不存在")
 
 
+class ResidentAlreadyBound(Conflict):
+    """One resident ID binds to one phone account at a time: another account holds it."""
+
+    reason = "resident_already_bound"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this resident ID is bound to another account; sign in with that phone, or ask the "
+            "civil-affairs office to release it",
+            message_zh="该身份证号码已绑定其他手机账号，请使用原手机号登录，或到民政部门办理解绑",
+        )
+
+
 class AlreadyBound(Conflict):
     reason = "already_bound"
 

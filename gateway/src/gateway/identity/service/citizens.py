@@ -20,6 +20,7 @@ from gateway.identity.domain.errors import (
     InvalidInput,
     RealNameRejected,
     RefreshTokenInvalid,
+    ResidentAlreadyBound,
 )
 from gateway.identity.domain.model import SubjectKind, TokenPair
 from gateway.identity.service import lockout
@@ -179,6 +180,9 @@ class CitizenSignIn:
             if citizen is None:
                 raise RefreshTokenInvalid()
             if citizen.household_id is None:
+                holder = await repository.citizen_holding_resident(resident_bidx)
+                if holder is not None and holder != citizen_id:
+                    raise ResidentAlreadyBound()  # one resident ID, one phone account at a time
                 household_id = await repository.household_for_resident(resident_id.value, now)
                 if not await repository.bind_citizen(
                     citizen_id, name=name, resident_id=resident_id.value, household_id=household_id, now=now

@@ -95,7 +95,8 @@ class CheckCompletedData(EventData):
     check_id: UUID
     household_id: UUID
     application_id: UUID | None = Field(
-        default=None, description="The application the check was run for (from its `application_accepted`); null for a review"
+        default=None,
+        description="The application the check was run for (from its `application_accepted`); null for a review",
     )
     purpose: CheckPurpose
     completed_on: date

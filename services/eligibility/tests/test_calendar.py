@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 import yaml
@@ -150,8 +150,8 @@ class TestWorkingDaysBetween:
 
 
 class TestOutOfRange:
-    @pytest.mark.parametrize("day", ["2023-12-29", "2027-01-04"])
-    def test_classifying_a_day_without_data(self, day: str) -> None:
+    @pytest.mark.parametrize("day", ["2023-12-29", "2032-01-02"])
+    def test_classifying_a_day_without_data_or_provisional_reach(self, day: str) -> None:
         with pytest.raises(CalendarOutOfRange) as caught:
             CAL.is_working_day(d(day))
         assert isinstance(caught.value, BadRequest)
@@ -159,22 +159,94 @@ class TestOutOfRange:
         assert "2024-01-01..2026-12-31" in caught.value.detail
         assert caught.value.message_zh
 
-    def test_a_deadline_running_past_the_data(self) -> None:
-        # Thu 2026-12-24: 25 (1), 28 (2), 29 (3), 30 (4), 31 (5), then 2027 has no notice yet
-        assert CAL.add_working_days(d("2026-12-24"), 5) == d("2026-12-31")
-        with pytest.raises(CalendarOutOfRange) as caught:
-            CAL.add_working_days(d("2026-12-24"), 6)
-        assert caught.value.day == d("2027-01-01")
-
     def test_a_start_before_the_data(self) -> None:
         with pytest.raises(CalendarOutOfRange):
             CAL.add_working_days(d("2023-12-31"), 1)
         with pytest.raises(CalendarOutOfRange):
             due_date(CAL, Step.DIBAO_OVERALL, d("2023-12-15"))
 
-    def test_between_needs_both_ends(self) -> None:
-        with pytest.raises(CalendarOutOfRange):
-            CAL.working_days_between(d("2026-12-01"), d("2027-01-15"))
+
+class TestPastTheLoadedYears:
+    """After the last loaded notice: weekends and fixed-date statutory holidays only, provisional."""
+
+    @pytest.mark.parametrize(
+        ("day", "working"),
+        [
+            ("2027-01-01", False),  # 元旦
+            ("2027-05-03", True),  # Monday after 劳动节 (1–2 May): no make-up guess
+            ("2027-05-01", False),
+            ("2027-05-02", False),
+            ("2027-10-01", False),
+            ("2027-10-04", True),  # Monday, 国庆 is 1–3 October by the law; the notice may add more
+            ("2027-03-10", True),  # a Wednesday in March
+            ("2027-03-13", False),  # a Saturday
+            ("2027-02-08", True),  # 春节 2027 is lunar: not guessed (the notice will say)
+        ],
+    )
+    def test_fallback_days(self, day: str, working: bool) -> None:
+        assert CAL.is_working_day(d(day)) is working
+        assert CAL.is_provisional(d(day))
+
+    def test_a_deadline_running_past_the_data_is_provisional(self) -> None:
+        # Thu 2026-12-24: 25 (1), 28 (2), 29 (3), 30 (4), 31 (5); 1 Jan 2027 元旦, Mon 4 Jan (6)
+        assert CAL.add_working_days(d("2026-12-24"), 5) == d("2026-12-31")
+        assert CAL.add_working_days(d("2026-12-24"), 6) == d("2027-01-04")
+        inside = due_date(CAL, Step.DIBAO_INVESTIGATION_START, d("2026-12-24"))
+        assert inside.due == d("2026-12-29")
+        assert not inside.provisional
+        crossing = due_date(CAL, Step.DIBAO_OVERALL, d("2026-12-24"))
+        assert crossing.provisional
+        assert crossing.due > LAST
+
+    def test_calendar_day_clocks_are_never_provisional(self) -> None:
+        assert not due_date(CAL, Step.DIBAO_PUBLICITY, d("2027-03-01")).provisional
+
+    def test_between_across_the_boundary(self) -> None:
+        assert CAL.working_days_between(d("2026-12-31"), d("2027-01-04")) == 1
+
+
+class TestLoadingANewYear:
+    """A new year's notice is data: a `calendar-years/<year>.yaml` beside the calendar file."""
+
+    NOTICE_2027: ClassVar[dict[str, Any]] = {
+        "year": 2027,
+        "notice": "国务院办公厅关于2027年部分节假日安排的通知 (test data, not the real notice)",
+        "doc_no": "test",
+        "issued": date(2026, 11, 1),
+        "festivals": [
+            {"name": "元旦", "holidays": [date(2027, 1, 1)], "makeup_workdays": []},
+            {"name": "劳动节", "holidays": [date(2027, 5, 1), date(2027, 5, 3)], "makeup_workdays": [date(2027, 5, 8)]},
+        ],
+    }
+
+    def test_the_year_file_extends_the_data_and_the_same_deadline_is_no_longer_provisional(
+        self, tmp_path: Path
+    ) -> None:
+        base = tmp_path / "calendar-cn.yaml"
+        base.write_text(default_calendar_path().read_text(encoding="utf-8"), encoding="utf-8")
+        (tmp_path / "calendar-years").mkdir()
+        (tmp_path / "calendar-years" / "2027.yaml").write_text(yaml.safe_dump(self.NOTICE_2027), encoding="utf-8")
+        loaded = load_calendar(base)
+        assert loaded.covers == (FIRST, date(2027, 12, 31))
+        assert not loaded.is_working_day(d("2027-05-03"))  # the notice's holiday
+        assert loaded.is_working_day(d("2027-05-08"))  # its 调休 Saturday
+        assert not loaded.is_provisional(d("2027-05-08"))
+        assert not due_date(loaded, Step.DIBAO_OVERALL, d("2026-12-24")).provisional
+
+    def test_a_gap_between_years_is_refused(self, tmp_path: Path) -> None:
+        base = tmp_path / "calendar-cn.yaml"
+        base.write_text(default_calendar_path().read_text(encoding="utf-8"), encoding="utf-8")
+        (tmp_path / "calendar-years").mkdir()
+        notice = {**self.NOTICE_2027, "year": 2028, "festivals": [{"name": "元旦", "holidays": [date(2028, 1, 1)]}]}
+        (tmp_path / "calendar-years" / "2028.yaml").write_text(yaml.safe_dump(notice), encoding="utf-8")
+        with pytest.raises(CalendarFileError, match=r"without a State Council notice: \[2027\]"):
+            load_calendar(base)
+
+
+@given(start=st.dates(min_value=FIRST, max_value=LAST), n=st.integers(min_value=0, max_value=60))
+def test_counting_holds_across_the_boundary(start: date, n: int) -> None:
+    end = CAL.add_working_days(start, n)
+    assert CAL.working_days_between(start, end) == n
 
 
 class TestCalendarDays:
@@ -376,11 +448,7 @@ DAYS_IN_RANGE = st.dates(min_value=FIRST, max_value=LAST)
 
 @given(start=DAYS_IN_RANGE, n=st.integers(min_value=1, max_value=60))
 def test_add_working_days_lands_on_a_working_day_n_working_days_later(start: date, n: int) -> None:
-    if CAL.working_days_between(start, LAST) < n:  # the n-th working day is after the data
-        with pytest.raises(CalendarOutOfRange):
-            CAL.add_working_days(start, n)
-        return
-    end = CAL.add_working_days(start, n)
+    end = CAL.add_working_days(start, n)  # past the data: provisional, never refused
     assert end > start
     assert CAL.is_working_day(end)
     assert CAL.working_days_between(start, end) == n

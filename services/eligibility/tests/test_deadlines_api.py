@@ -24,9 +24,20 @@ class TestDeadlines:
         )
         assert response.json()["due"] == "2024-10-04"
 
-    async def test_a_year_without_holiday_data_is_refused_not_guessed(self, h: ServiceHarness) -> None:
+    async def test_a_year_without_holiday_data_is_provisional_not_refused(self, h: ServiceHarness) -> None:
         response = await h.client.get(
-            "/v1/eligibility/deadlines", params={"step": "dibao.overall", "start": "2030-01-01"}
+            "/v1/eligibility/deadlines", params={"step": "dibao.overall", "start": "2030-01-02"}
+        )
+        assert response.status_code == 200
+        assert response.json()["provisional"] is True
+        inside = await h.client.get(
+            "/v1/eligibility/deadlines", params={"step": "dibao.overall", "start": "2025-01-02"}
+        )
+        assert inside.json()["provisional"] is False
+
+    async def test_beyond_the_provisional_reach_is_refused(self, h: ServiceHarness) -> None:
+        response = await h.client.get(
+            "/v1/eligibility/deadlines", params={"step": "dibao.overall", "start": "2040-01-01"}
         )
         assert response.status_code == 400
         assert response.json()["error"] == "CalendarOutOfRange"

@@ -41,7 +41,7 @@ def _backfill_due(calendar: WorkingDayCalendar, today: date) -> tuple[date | Non
         deadline = due_date(calendar, Step.TEMPORARY_EMERGENCY_BACKFILL, today)
     except CalendarOutOfRange:
         return None, False
-    return deadline.due, bool(getattr(deadline, "provisional", False))
+    return deadline.due, deadline.provisional
 
 
 async def grant_first_aid(session: AsyncSession, cmd: GrantFirstAid, caller: Principal, deps: GrantDeps) -> Grant:

@@ -298,7 +298,7 @@ def deadlines(case: CaseFile, calendar: WorkingDayCalendar, today: date) -> tupl
                 start=start,
                 due=deadline.due,
                 overdue=deadline.is_overdue(today),
-                provisional=getattr(deadline, "provisional", False),
+                provisional=deadline.provisional,
                 unit=deadline.clock.unit,
                 source=deadline.clock.source,
             )

@@ -126,18 +126,46 @@ def parse_calendar(data: object, *, origin: str = "calendar data") -> WorkingDay
         raise CalendarFileError(f"invalid working-day calendar in {origin}:\n{exc}") from exc
 
 
-def load_calendar(path: Path | str) -> WorkingDayCalendar:
-    """Read and validate a calendar file (see `policies/calendar-cn.yaml`)."""
+def load_calendar(path: Path | str, *, years_dir: Path | str | None = None) -> WorkingDayCalendar:
+    """Read and validate a calendar file (see `policies/calendar-cn.yaml`) and every later year's
+    notice in `years_dir` (default: `calendar-years/` beside the file; one `<year>.yaml` each,
+    holding one `years:` entry). A new year is data: drop its file in, restart; `covers` then
+    runs to the end of the last year loaded (the years must follow on without a gap)."""
     path = Path(path)
+    data = _read_yaml(path)
+    directory = Path(years_dir) if years_dir is not None else path.parent / "calendar-years"
+    extra = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if extra and isinstance(data, dict):
+        data = {**data, "years": list(data.get("years") or [])}
+        covers = dict(data.get("covers") or {})
+        for year_file in extra:
+            notice = _read_yaml(year_file)
+            data["years"].append(notice)
+            year = notice.get("year") if isinstance(notice, dict) else None
+            if isinstance(year, int) and "end" in covers:
+                covers["end"] = max(_as_date(covers["end"]), date(year, 12, 31))
+        data["covers"] = covers
+    return parse_calendar(data, origin=", ".join(str(p) for p in (path, *extra)))
+
+
+def _read_yaml(path: Path) -> object:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise CalendarFileError(f"cannot read the working-day calendar {path}: {exc}") from exc
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise CalendarFileError(f"the working-day calendar {path} is not valid YAML: {exc}") from exc
-    return parse_calendar(data, origin=str(path))
+
+
+def _as_date(value: object) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise CalendarFileError(f"covers.end is not a date: {value!r}") from exc
 
 
 def default_calendar_path() -> Path:

@@ -18,6 +18,10 @@ class DeadlineRead(BaseModel):
     start_event: str
     source: str
     basis: str
+    provisional: bool = Field(
+        description="Counted past the last loaded State Council notice (weekends and fixed-date holidays "
+        "only): the date may move when that year's notice is loaded"
+    )
 
 
 def deadline_read(deadline: Deadline) -> DeadlineRead:
@@ -31,4 +35,5 @@ def deadline_read(deadline: Deadline) -> DeadlineRead:
         start_event=clock.start_event,
         source=clock.source,
         basis=clock.basis,
+        provisional=deadline.provisional,
     )

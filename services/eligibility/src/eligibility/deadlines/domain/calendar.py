@@ -17,9 +17,15 @@ Counting conventions (one rule for every clock):
   says otherwise.
 * A due date is the last day on which the step is on time; the step is overdue from the next day.
 
-Working-day arithmetic needs holiday data, so it works only inside the calendar's `covers` range
-and raises `CalendarOutOfRange` otherwise: a year without a State Council notice is never guessed.
-Calendar-day arithmetic needs no data and works for any date.
+Working-day arithmetic needs holiday data. Inside the calendar's `covers` range it follows the
+State Council notices (holidays and 调休 make-up days). After the last loaded year, until that
+year's notice is loaded (usually published in October or November of the year before), it
+computes with weekends and the fixed-date statutory holidays only (`FIXED_HOLIDAYS`), and marks
+every such result **provisional** (`is_provisional`, `Deadline.provisional`): the date may move
+when the notice is loaded, by the lunar holidays and make-up days it adds. Loading a new year is
+data, not code (`adapters/calendar_file.py`). Before the first loaded year, and more than
+`PROVISIONAL_YEARS` after the last one, it raises `CalendarOutOfRange`. Calendar-day arithmetic
+needs no data and works for any date.
 """
 
 from __future__ import annotations
@@ -37,6 +43,16 @@ Unit = Literal["working_days", "calendar_days"]
 Basis = Literal["national", "illustrative"]
 
 _ONE_DAY = timedelta(days=1)
+
+FIXED_HOLIDAYS: frozenset[tuple[int, int]] = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
+"""(month, day) of the statutory holidays on fixed Gregorian dates, 《全国年节及纪念日放假办法》
+Art. 2 as amended by 国务院令第795号 (2024-11-10, in force 2025-01-01): 元旦 1 January, 劳动节 1–2
+May, 国庆节 1–3 October. The others (春节 incl. 除夕, 清明节, 端午节, 中秋节) follow the lunar
+calendar or the solar terms and are never guessed: they arrive with each year's notice."""
+
+PROVISIONAL_YEARS = 5
+"""How far past the last loaded year a provisional computation may reach (a bound, so a typo in a
+date cannot send a clock counting for centuries)."""
 _SATURDAY = 5  # date.weekday(): Monday 0 … Sunday 6
 
 
@@ -46,9 +62,10 @@ class CalendarOutOfRange(BadRequest):
     def __init__(self, day: date, covers: tuple[date, date]) -> None:
         start, end = covers
         super().__init__(
-            f"the working-day calendar covers {start}..{end} only; {day} is outside it "
-            "(add that year's State Council holiday notice to the calendar data)",
-            message_zh=f"工作日历仅覆盖 {start} 至 {end}，{day} 不在范围内（请补充该年度国务院办公厅节假日安排）",
+            f"the working-day calendar has State Council notices for {start}..{end} (provisional up to "
+            f"{PROVISIONAL_YEARS} years after); {day} is outside that",
+            message_zh=f"工作日历收录 {start} 至 {end} 的国务院节假日安排"
+            f"（其后{PROVISIONAL_YEARS}年内按周末和固定日期节日暂算），{day} 超出范围",
         )
         self.day = day
         self.covers = covers
@@ -84,13 +101,26 @@ class WorkingDayCalendar:
         start, end = self.covers
         return start <= day <= end
 
+    def is_provisional(self, day: date) -> bool:
+        """After the last loaded year: computed without that year's notice (may move)."""
+        return day > self.covers[1]
+
+    @property
+    def reach(self) -> date:
+        """The last day a provisional computation may reach."""
+        end = self.covers[1]
+        return date(end.year + PROVISIONAL_YEARS, 12, 31)
+
     def _require(self, day: date) -> None:
-        if not self.covers_day(day):
+        if not self.covers[0] <= day <= self.reach:
             raise CalendarOutOfRange(day, self.covers)
 
     def is_working_day(self, day: date) -> bool:
-        """工作日: Monday–Friday and not a holiday, or a make-up working day (调休上班)."""
+        """工作日: Monday–Friday and not a holiday, or a make-up working day (调休上班). After the
+        loaded years: Monday–Friday and not a fixed-date statutory holiday (provisional)."""
         self._require(day)
+        if self.is_provisional(day):
+            return day.weekday() < _SATURDAY and (day.month, day.day) not in FIXED_HOLIDAYS
         if day in self.makeup_workdays:
             return True
         return day.weekday() < _SATURDAY and day not in self.holidays
@@ -345,6 +375,9 @@ class Deadline:
     due: date
     clock: Clock
     calendar: WorkingDayCalendar = field(repr=False, compare=False)
+    provisional: bool = False
+    """Counted past the last loaded year (weekends and fixed-date holidays only): the due date
+    may move when that year's State Council notice is loaded."""
 
     def days_left(self, today: date) -> int:
         """Days still available after `today` up to and including `due`, in the clock's unit.
@@ -365,6 +398,8 @@ def due_date(calendar: WorkingDayCalendar, step: Step, start: date) -> Deadline:
     clock = CLOCKS[step]
     if clock.unit == "working_days":
         due = calendar.add_working_days(start, clock.amount)
+        provisional = calendar.is_provisional(due)
     else:
         due = add_calendar_days(start, clock.amount)
-    return Deadline(step=step, start=start, due=due, clock=clock, calendar=calendar)
+        provisional = False
+    return Deadline(step=step, start=start, due=due, clock=clock, calendar=calendar, provisional=provisional)

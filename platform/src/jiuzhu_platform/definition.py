@@ -32,7 +32,7 @@ from jiuzhu_platform.outbox import OutboxRelay
 from jiuzhu_platform.pii import KeyRing, install_key_ring
 from jiuzhu_platform.runtime import Runtime
 from jiuzhu_platform.settings import ServiceSettings
-from jiuzhu_platform.worker import WorkerComponents, run_components, stop_on_signals
+from jiuzhu_platform.worker import ScheduledJob, WorkerComponents, run_components, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ class ServiceDefinition:
     consumers: Sequence[ConsumerDefinition | Callable[[Runtime], ConsumerDefinition]] = field(default_factory=tuple)
     """The consumer groups; a callable builds one per runtime (handlers that need its settings,
     clock or keys close over them)."""
+    jobs: Sequence[Callable[[Runtime], ScheduledJob]] = field(default_factory=tuple)
+    """Periodic work of the worker (`ScheduledJob`), built per runtime."""
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
     """Runs in the API's lifespan after the runtime opens (e.g. load reference data)."""
 
@@ -126,7 +128,7 @@ class ServiceDefinition:
             )
             for c in (c if isinstance(c, ConsumerDefinition) else c(runtime) for c in self.consumers)
         ]
-        return WorkerComponents(relay, consumers)
+        return WorkerComponents(relay, consumers, [job(runtime) for job in self.jobs])
 
     async def migrate(self, database_url: str) -> None:
         await asyncio.to_thread(upgrade, self.alembic_ini, database_url)

@@ -12,6 +12,7 @@ from eligibility.adapters.orm import audit_log, inbox, metadata, outbox
 from eligibility.applications.adapters.orm import application
 from eligibility.applications.api.routes import router as applications_router
 from eligibility.assessment.api.routes import router as assessment_router
+from eligibility.cases import service as cases_service
 from eligibility.cases.adapters.orm import assistance_case, case_person, case_step
 from eligibility.cases.api.routes import router as cases_router
 from eligibility.deadlines.api.routes import router as deadlines_router
@@ -81,6 +82,7 @@ DEFINITION = ServiceDefinition(
     ],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(consumers.build,),
+    jobs=(cases_service.housekeeping_job,),
     on_startup=load_policies_on_startup,
 )
 

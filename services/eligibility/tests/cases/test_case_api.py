@@ -80,3 +80,19 @@ async def test_cases_are_region_scoped(h: ServiceHarness) -> None:
             refused = await other.post(f"/v1/eligibility/cases/{case_id}/open-review", json={"reason": "monitoring"})
             assert refused.status_code == 403
             assert refused.json()["reason"] == "region_not_allowed"
+
+
+async def test_the_worker_opens_due_reviews_on_schedule(h: ServiceHarness) -> None:
+    clock = Clock(START)
+    async with procedure_walk(h, clock) as walk:
+        application = await walk.submit(resident("52010219700101013"))
+        await walk.approve(application["id"])
+        (job,) = h.definition.worker_components(h.runtime).jobs
+        assert job.name == "case-housekeeping"
+        assert await job.run() == 0  # nothing due yet
+        clock.advance(400)  # past the first review (12 months after December 2026)
+        assert await job.run() == 1
+        assert await job.run() == 0  # idempotent: the review is open
+        case = (await walk.county.get("/v1/eligibility/cases")).json()["items"][0]
+        assert case["status"] == "under_review"
+        assert case["review_reason"] == "scheduled"

@@ -24,6 +24,8 @@ from eligibility.procedure.events import Publisher
 from jiuzhu_platform.auth import Principal, PrincipalKind, RegionScope
 from jiuzhu_platform.errors import NotFound
 from jiuzhu_platform.person_ref import person_ref
+from jiuzhu_platform.runtime import Runtime
+from jiuzhu_platform.worker import ScheduledJob
 from shared.events import AssistanceType
 from shared.types import Period, ResidentId, business_date
 
@@ -182,3 +184,22 @@ async def publish(session: AsyncSession, change: CaseChange, key: bytes, *, corr
         return
     payee = person_ref(ResidentId(application.applicant_resident_id), key)
     await Publisher(session, correlation_id, now).case_changed(change, payee=payee)
+
+
+HOUSEKEEPING_SECONDS = 3600.0
+"""How often the worker runs the case housekeeping (hourly: a due review opens the same day)."""
+
+
+def housekeeping_job(runtime: Runtime) -> ScheduledJob:
+    """The worker's daily case work (`housekeeping`), each change published in its transaction."""
+
+    async def run() -> int:
+        now = runtime.now()
+        key = runtime.settings.person_ref_secret()
+        async with runtime.database.transaction() as session:
+            changes = await housekeeping(session, now=now)
+            for change in changes:
+                await publish(session, change, key, correlation_id=f"housekeeping-{business_date(now)}", now=now)
+        return len(changes)
+
+    return ScheduledJob("case-housekeeping", HOUSEKEEPING_SECONDS, run)

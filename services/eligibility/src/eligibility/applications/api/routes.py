@@ -14,7 +14,7 @@ from eligibility.applications.api.schemas import (
     ApplicationPersonalData,
     ApplicationRead,
 )
-from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound
+from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound, ResidentInOtherHousehold
 from eligibility.applications.domain.model import Application
 from jiuzhu_platform.access import AuditDep, PurposeQuery
 from jiuzhu_platform.auth import (
@@ -48,7 +48,9 @@ def _scope(caller: Principal) -> RegionScope:
     "/applications",
     status_code=status.HTTP_201_CREATED,
     summary="Submit an application (申请)",
-    responses=refusals(*PROTECTED, HouseholdNotBound, RegionNotAllowed, RequestInvalid),
+    description="One household per resident ID: a second application of the same person joins their "
+    "household (409 `resident_in_other_household` when it lies outside the caller's area).",
+    responses=refusals(*PROTECTED, HouseholdNotBound, RegionNotAllowed, ResidentInOtherHousehold, RequestInvalid),
 )
 async def create_application(
     body: ApplicationCreate,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from typing import Any
+from uuid import uuid4
 
 import pytest
 import yaml
@@ -473,3 +474,24 @@ class TestPolicies:
 
         assert_error_shape(response, 422, "RequestValidationError")
         assert version not in response.text
+
+
+class TestSelfCheck:
+    """Citizens check their own household (the README's promise; it was a 403)."""
+
+    async def test_a_citizen_self_checks_in_plain_words(self, module_h: ServiceHarness) -> None:
+        async with module_h.anonymous_client(kind="citizen", roles=("citizen",), household_id=str(uuid4())) as citizen:
+            response = await citizen.post("/v1/eligibility/self-check", json=dibao_body())
+            assert response.status_code == 200, response.text
+            body = response.json()
+            assert body["category"] == "dibao"
+            assert body["monthly_total"] == "1835.00"
+            assert "1835.00" in body["message"]
+            assert "not a decision" in body["message_en"]
+            assert_no_resident_id(response.text)
+            staff_only = await citizen.post(ASSESSMENTS, json=dibao_body())
+            assert staff_only.status_code == 403
+
+    async def test_a_city_administrator_may_run_assessments(self, module_h: ServiceHarness) -> None:
+        async with module_h.anonymous_client(kind="staff", roles=("city_admin",)) as admin:
+            assert (await admin.post(ASSESSMENTS, json=dibao_body())).status_code == 200

@@ -27,6 +27,7 @@ class Scope(StrEnum):
     ELIGIBILITY_APPLICATIONS_APPROVE = "eligibility:applications:approve"
     ELIGIBILITY_PROCEDURE_ACT = "eligibility:procedure:act"  # staff who handle cases, town or county
     ELIGIBILITY_ASSESSMENTS_RUN = "eligibility:assessments:run"
+    ELIGIBILITY_SELF_CHECK = "eligibility:self_check:run"  # a citizen's what-if about their own household
     ELIGIBILITY_POLICIES_READ = "eligibility:policies:read"
     MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
@@ -105,6 +106,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
         ),
         Role.CITY_ADMIN: _staff(
             S.ELIGIBILITY_APPLICATIONS_READ,
+            S.ELIGIBILITY_ASSESSMENTS_RUN,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
@@ -134,6 +136,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
         ),
         Role.CITIZEN: frozenset(
             {
+                S.ELIGIBILITY_SELF_CHECK,
                 S.ELIGIBILITY_APPLICATIONS_READ,
                 S.ELIGIBILITY_APPLICATIONS_WRITE,
                 S.ELIGIBILITY_POLICIES_READ,

@@ -18,6 +18,8 @@ from eligibility.cases.api.routes import router as cases_router
 from eligibility.deadlines.api.routes import router as deadlines_router
 from eligibility.grants.adapters.orm import temporary_grant
 from eligibility.grants.api.routes import router as grants_router
+from eligibility.households.adapters.orm import household, household_member, household_version
+from eligibility.households.api.routes import router as households_router
 from eligibility.policy import service as policy_service
 from eligibility.policy.adapters.orm import policy_version
 from eligibility.policy.adapters.policy_files import policy_book
@@ -49,6 +51,9 @@ FEATURE_TABLES = (
     case_step,
     case_person,
     temporary_grant,
+    household,
+    household_member,
+    household_version,
 )
 """The features' own tables, on the shared `metadata` (imported here so the metadata that
 Alembic and the harness see always has them)."""
@@ -73,6 +78,7 @@ DEFINITION = ServiceDefinition(
     keeps_pii=True,
     routers=lambda: [
         applications_router,
+        households_router,
         procedure_router,
         cases_router,
         grants_router,

@@ -16,8 +16,9 @@ from eligibility.adapters.orm import outbox
 from eligibility.applications.adapters.repository import ApplicationRepository
 from eligibility.applications.domain import rules
 from eligibility.applications.domain.commands import SubmitApplication
-from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound, ResidentInOtherHousehold
+from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound
 from eligibility.applications.domain.model import Application
+from eligibility.households import service as households_service
 from jiuzhu_platform.auth import RegionNotAllowed, RegionScope
 from jiuzhu_platform.outbox import add_event
 from shared.types import ResidentId
@@ -29,43 +30,36 @@ async def submit_application(
     cmd: SubmitApplication,
     *,
     citizen: bool = False,
+    by: str = "system",
     now: Callable[[], datetime],
 ) -> Application:
     """申请 within the caller's `scope`: a citizen (`citizen`) for their own household only,
-    staff in their own area, placed in a town caseworker's town when no town is given."""
+    staff in their own area, placed in a town caseworker's town when no town is given. The
+    application joins the applicant's household record (one per resident ID; created on the
+    first application: `households.service.household_for_application`)."""
     town_code = scope.default_town(cmd.region_code, cmd.town_code)
-    household_id: UUID | None
     if citizen:
-        household_id = _own_household(scope, cmd.household_id)
+        named: UUID | None = _own_household(scope, cmd.household_id)
     else:
         scope.require(region_code=town_code or cmd.region_code)
-        household_id = await _staff_household(session, scope, cmd)
+        named = cmd.household_id
+    at = now()
+    household_id = await households_service.household_for_application(
+        session,
+        scope,
+        named=named,
+        region_code=cmd.region_code,
+        town_code=town_code,
+        applicant_name=cmd.applicant_name,
+        applicant=cmd.applicant_resident_id,
+        by=by,
+        now=at,
+    )
     cmd = replace(cmd, household_id=household_id, town_code=town_code)
-    application, event = rules.submit_application(cmd, now=now())
+    application, event = rules.submit_application(cmd, now=at)
     await ApplicationRepository(session).add(application)
     await add_event(session, outbox, event, now=application.submitted_at)
     return application
-
-
-async def _staff_household(session: AsyncSession, scope: RegionScope, cmd: SubmitApplication) -> UUID | None:
-    """The household a staff member applies for: a named one only if it lies in their area
-    (naming another county's household must not move it); the applicant's existing household
-    when they already applied (one household per resident ID, never a second one); else a new
-    one (None)."""
-    repository = ApplicationRepository(session)
-    if cmd.household_id is not None:
-        for county, town in await repository.areas_of_household(cmd.household_id):
-            scope.require(region_code=town or county, household_id=str(cmd.household_id))
-    existing = await repository.household_of_applicant(cmd.applicant_resident_id.value)
-    if existing is None:
-        return cmd.household_id
-    household_id, county, town = existing
-    if (cmd.household_id is not None and cmd.household_id != household_id) or not scope.allows(
-        region_code=town or county, household_id=str(household_id)
-    ):
-        visible = scope.allows(region_code=town or county, household_id=str(household_id))
-        raise ResidentInOtherHousehold(household_id if visible else None)
-    return household_id
 
 
 def _own_household(scope: RegionScope, asked: UUID | None) -> UUID:

@@ -30,6 +30,7 @@ from eligibility.assessment.service import assess_household
 from eligibility.cases import service as cases_service
 from eligibility.deadlines.domain.calendar import CalendarOutOfRange, WorkingDayCalendar, due_date
 from eligibility.grants import service as grants_service
+from eligibility.households.adapters.repository import HouseholdRepository
 from eligibility.policy.domain.model import PolicyBook
 from eligibility.procedure.adapters.repository import (
     ApplicationPlace,
@@ -227,8 +228,12 @@ async def _publish(
         logger.warning("application %s predates encryption at rest: no person reference, no event", case.application_id)
         return
     payee = person_ref(ResidentId(application.applicant_resident_id), deps.person_ref_key)
+    record = await HouseholdRepository(session).get(case.household_id)
+    members = (
+        tuple(person_ref(m.resident_id, deps.person_ref_key) for m in record.current_members) if record else ()
+    ) or (payee,)
     if transition.accepted:
-        await publisher.accepted(case, region_code=place.region_code, town_code=place.town_code, members=(payee,))
+        await publisher.accepted(case, region_code=place.region_code, town_code=place.town_code, members=members)
         return
     if case.stage is not Stage.APPROVED:
         if case.stage is Stage.REJECTED:
@@ -261,7 +266,7 @@ async def _publish(
         policy_version=version,
         approved_by=approved_by,
         now=now,
-        person_refs=(payee.ref,),
+        person_refs=tuple(m.ref for m in members),
     )
     assert opened is not None
     await publisher.decided(case, opened_id=opened.case.case_id)

@@ -14,8 +14,9 @@ from eligibility.applications.api.schemas import (
     ApplicationPersonalData,
     ApplicationRead,
 )
-from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound, ResidentInOtherHousehold
+from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound
 from eligibility.applications.domain.model import Application
+from eligibility.households.domain.errors import ResidentInAnotherHousehold
 from jiuzhu_platform.access import AuditDep, PurposeQuery
 from jiuzhu_platform.auth import (
     PROTECTED,
@@ -50,7 +51,7 @@ def _scope(caller: Principal) -> RegionScope:
     summary="Submit an application (申请)",
     description="One household per resident ID: a second application of the same person joins their "
     "household (409 `resident_in_other_household` when it lies outside the caller's area).",
-    responses=refusals(*PROTECTED, HouseholdNotBound, RegionNotAllowed, ResidentInOtherHousehold, RequestInvalid),
+    responses=refusals(*PROTECTED, HouseholdNotBound, RegionNotAllowed, ResidentInAnotherHousehold, RequestInvalid),
 )
 async def create_application(
     body: ApplicationCreate,
@@ -65,6 +66,7 @@ async def create_application(
         _scope(caller),
         body.to_command(correlation_id),
         citizen=caller.kind is PrincipalKind.CITIZEN,
+        by=caller.subject,
         now=runtime.now,
     )
     await audit.state_change(session, target_id=application.id)

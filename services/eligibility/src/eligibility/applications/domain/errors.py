@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from jiuzhu_platform.errors import Conflict, Forbidden, NotFound
+from jiuzhu_platform.errors import Forbidden, NotFound
 
 
 class ApplicationNotFound(NotFound):
@@ -19,17 +19,3 @@ class HouseholdNotBound(Forbidden):
 
     def __init__(self) -> None:
         super().__init__("bind your real name before applying", message_zh="请先完成实名认证并绑定家庭后再提出申请")
-
-
-class ResidentInOtherHousehold(Conflict):
-    """A resident ID belongs to at most one household: the applicant already applied with
-    another household (named only when the caller may see it)."""
-
-    def __init__(self, household_id: UUID | None = None) -> None:
-        where = f" ({household_id})" if household_id is not None else " outside your area"
-        super().__init__(
-            f"the applicant already belongs to another household{where}; apply with that household",
-            message_zh="申请人已属于另一户家庭"
-            + (f"（{household_id}）" if household_id else "（不在您的辖区）")
-            + "，请以该户提出申请",
-        )

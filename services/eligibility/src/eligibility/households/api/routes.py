@@ -1,0 +1,230 @@
+"""Household record endpoints: read a household (members masked) and its version history, add a
+member, record a member leaving. Region-scoped like every record: a citizen sees their own."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from eligibility.assessment.domain.model import DisabilityCategory, HukouType, Relationship
+from eligibility.households import service
+from eligibility.households.domain.errors import (
+    DuplicateMember,
+    HouseholdChanged,
+    HouseholdNotFound,
+    LastMemberCannotLeave,
+    MemberNotFound,
+    ResidentInAnotherHousehold,
+)
+from eligibility.households.domain.model import ChangeReason, Household, LabourCapacity, LeaveReason, Member
+from jiuzhu_platform.access import AuditDep
+from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
+from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
+from shared.types import CountyCode, NonEmptyStr, ResidentId, TownCode, business_date
+
+router = APIRouter(prefix="/v1/eligibility", tags=["households"])
+
+Reader = Annotated[Principal, requires("eligibility:applications:read")]
+Handler = Annotated[Principal, requires("eligibility:procedure:act")]
+
+
+class MemberRead(BaseModel):
+    member_id: UUID
+    name: str
+    masked_id: str = Field(description="公民身份号码, masked")
+    birth_date: date
+    relationship: Relationship
+    hukou_type: HukouType
+    hukou_region_code: str | None
+    residence_town_code: str | None
+    separated_residence: bool = Field(description="人户分离: the 户籍 county differs from the household's")
+    disability_category: DisabilityCategory | None
+    disability_grade: int | None
+    serious_illness: bool
+    labour_capacity: LabourCapacity
+    in_school: bool
+    joined_on: date | None
+    left_on: date | None
+    leave_reason: LeaveReason | None
+
+
+class HouseholdRead(BaseModel):
+    household_id: UUID
+    region_code: str
+    town_code: str | None
+    version: int
+    members: list[MemberRead]
+    former_members: list[MemberRead]
+
+
+class VersionRead(BaseModel):
+    version: int
+    at: datetime
+    by: str
+    reason: ChangeReason
+    summary: str
+
+
+def household_read(record: Household) -> HouseholdRead:
+    def member(m: Member) -> MemberRead:
+        return MemberRead(
+            member_id=m.member_id,
+            name=m.name,
+            masked_id=m.resident_id.masked(),
+            birth_date=m.birth_date,
+            relationship=m.relationship,
+            hukou_type=m.hukou_type,
+            hukou_region_code=m.hukou_region_code,
+            residence_town_code=m.residence_town_code,
+            separated_residence=m.separated_residence(record.region_code),
+            disability_category=m.disability_category,
+            disability_grade=m.disability_grade,
+            serious_illness=m.serious_illness,
+            labour_capacity=m.labour_capacity,
+            in_school=m.in_school,
+            joined_on=m.joined_on,
+            left_on=m.left_on,
+            leave_reason=m.leave_reason,
+        )
+
+    return HouseholdRead(
+        household_id=record.household_id,
+        region_code=record.region_code,
+        town_code=record.town_code,
+        version=record.version,
+        members=[member(m) for m in record.members if m.current],
+        former_members=[member(m) for m in record.members if not m.current],
+    )
+
+
+class MemberCreate(BaseModel):
+    """A member joins the household (共同生活的家庭成员, DOMAIN-RULES §1.1)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "李小梅",
+                    "resident_id": "520102201403150337",
+                    "relationship": "child",
+                    "hukou_type": "urban",
+                    "hukou_region_code": "520102",
+                    "in_school": True,
+                }
+            ]
+        },
+    )
+    expected_version: int | None = Field(default=None, ge=0, le=1_000_000)
+    name: NonEmptyStr = Field(max_length=100)
+    resident_id: ResidentId
+    relationship: Relationship
+    hukou_type: HukouType = HukouType.URBAN
+    hukou_region_code: CountyCode | None = None
+    residence_town_code: TownCode | None = None
+    disability_category: DisabilityCategory | None = None
+    disability_grade: int | None = Field(default=None, ge=1, le=4)
+    serious_illness: bool = False
+    labour_capacity: LabourCapacity = LabourCapacity.FULL
+    in_school: bool = False
+
+
+class MemberLeave(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "moved_out", "on": "2026-12-01"}]}
+    )
+    expected_version: int | None = Field(default=None, ge=0, le=1_000_000)
+    reason: LeaveReason
+    on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+
+
+REFUSALS = (*PROTECTED, RegionNotAllowed, HouseholdNotFound, HouseholdChanged, RequestInvalid)
+
+
+@router.get("/households/{household_id}", summary="A household record (members masked)", responses=refusals(*REFUSALS))
+async def get_household(household_id: UUID, caller: Reader, session: ReadSessionDep) -> HouseholdRead:
+    return household_read(await service.get(session, household_id, RegionScope.for_principal(caller)))
+
+
+@router.get(
+    "/households/{household_id}/versions",
+    summary="Every change of a household record: who, when, why (IDs masked)",
+    responses=refusals(*REFUSALS),
+)
+async def household_versions(household_id: UUID, caller: Reader, session: ReadSessionDep) -> list[VersionRead]:
+    record = await service.get(session, household_id, RegionScope.for_principal(caller))
+    return [
+        VersionRead(version=v.version, at=v.at, by=v.by, reason=v.reason, summary=v.summary) for v in record.history
+    ]
+
+
+@router.post(
+    "/households/{household_id}/members",
+    summary="A member joins the household",
+    responses=refusals(*REFUSALS, DuplicateMember, ResidentInAnotherHousehold),
+)
+async def add_member(
+    household_id: UUID, body: MemberCreate, caller: Handler, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+) -> HouseholdRead:
+    now = runtime.now()
+    member = Member(
+        member_id=uuid4(),
+        resident_id=body.resident_id,
+        name=body.name,
+        relationship=body.relationship,
+        hukou_type=body.hukou_type,
+        hukou_region_code=body.hukou_region_code,
+        residence_town_code=body.residence_town_code,
+        disability_category=body.disability_category,
+        disability_grade=body.disability_grade,
+        serious_illness=body.serious_illness,
+        labour_capacity=body.labour_capacity,
+        in_school=body.in_school,
+        joined_on=business_date(now),
+    )
+    record = await service.add_member(
+        session,
+        household_id,
+        member,
+        RegionScope.for_principal(caller),
+        expected_version=body.expected_version,
+        by=caller.subject,
+        now=now,
+    )
+    await audit.state_change(session, target_id=household_id, details={"action": "member_added"})
+    return household_read(record)
+
+
+@router.post(
+    "/households/{household_id}/members/{member_id}/leave",
+    summary="A member leaves the household (kept in its history)",
+    responses=refusals(*REFUSALS, MemberNotFound, LastMemberCannotLeave),
+)
+async def member_leaves(
+    household_id: UUID,
+    member_id: UUID,
+    body: MemberLeave,
+    caller: Handler,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+) -> HouseholdRead:
+    record = await service.member_leaves(
+        session,
+        household_id,
+        member_id,
+        body.reason,
+        body.on,
+        RegionScope.for_principal(caller),
+        expected_version=body.expected_version,
+        by=caller.subject,
+        now=runtime.now(),
+    )
+    await audit.state_change(session, target_id=household_id, details={"action": "member_left"})
+    return household_read(record)

@@ -495,3 +495,37 @@ class TestSelfCheck:
     async def test_a_city_administrator_may_run_assessments(self, module_h: ServiceHarness) -> None:
         async with module_h.anonymous_client(kind="staff", roles=("city_admin",)) as admin:
             assert (await admin.post(ASSESSMENTS, json=dibao_body())).status_code == 200
+
+
+class TestBirthDateWithoutAnId:
+    """A what-if may say "aged 10" without forging a resident ID (issue 10)."""
+
+    def kid_by_birth(self, born: str, **extra: Any) -> dict[str, Any]:
+        body = dibao_body()
+        body["members"][2] = {"member_id": "kid", "birth_date": born, "relationship": "child", **extra}
+        return body
+
+    async def test_a_birth_date_gives_the_same_answer_as_the_id(self, module_h: ServiceHarness) -> None:
+        by_id = (await module_h.client.post(ASSESSMENTS, json=dibao_body())).json()
+        by_birth = await module_h.client.post(ASSESSMENTS, json=self.kid_by_birth("2014-03-15"))
+        assert by_birth.status_code == 200, by_birth.text
+        assert by_birth.json()["monthly_total"] == by_id["monthly_total"] == "1835.00"
+
+    @pytest.mark.parametrize(
+        ("member", "error"),
+        [
+            ({"member_id": "kid", "relationship": "child"}, "member_birth_unknown"),
+            (
+                {"member_id": "kid", "relationship": "child", "resident_id": KID_ID, "birth_date": "2014-03-16"},
+                "birth_date_mismatch",
+            ),
+            ({"member_id": "kid", "relationship": "child", "birth_date": "1800-01-01"}, "greater_than_equal"),
+            ({"member_id": "kid", "relationship": "child", "birth_date": "2014-02-30"}, "date_from_datetime_parsing"),
+        ],
+    )
+    async def test_refusals(self, module_h: ServiceHarness, member: dict[str, Any], error: str) -> None:
+        body = dibao_body()
+        body["members"][2] = member
+        response = await module_h.client.post(ASSESSMENTS, json=body)
+        assert response.status_code == 422, response.text
+        assert error in response.text

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from eligibility.assessment.domain.commands import AssessHousehold
 from eligibility.assessment.domain.explain import reason_text, shown, step_text, summary, yuan
@@ -76,7 +77,15 @@ class Member(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     member_id: NonEmptyStr = Field(max_length=40, description="A reference local to this request")
-    resident_id: ResidentId
+    resident_id: ResidentId | None = Field(
+        default=None, description='公民身份号码; or give `birth_date` alone for a what-if ("aged 40")'
+    )
+    birth_date: date | None = Field(
+        default=None,
+        ge=date(1900, 1, 1),
+        le=date(2100, 12, 31),
+        description="When no resident ID is given; if both are, they must agree",
+    )
     relationship: Relationship
     co_resident: bool = Field(default=True, description="长期共同居住")
     status: MemberStatus = MemberStatus.NONE
@@ -89,6 +98,33 @@ class Member(BaseModel):
     self_care: SelfCare = SelfCare()
     has_able_supporter: bool = Field(default=True, description="有法定义务人且其有履行能力 (特困 test)")
     incomes: list[IncomeItem] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _born(self) -> Member:
+        if self.resident_id is None and self.birth_date is None:
+            raise PydanticCustomError(
+                "member_birth_unknown", "give the member's resident_id or birth_date (须提供身份证号或出生日期)"
+            )
+        if (
+            self.resident_id is not None
+            and self.birth_date is not None
+            and self.birth_date != self.resident_id.birth_date
+        ):
+            raise PydanticCustomError(
+                "birth_date_mismatch", "birth_date differs from the resident ID's (出生日期与身份证号不一致)"
+            )
+        return self
+
+    @property
+    def born(self) -> date:
+        if self.resident_id is not None:
+            return self.resident_id.birth_date
+        assert self.birth_date is not None
+        return self.birth_date
+
+    @property
+    def masked_id(self) -> str:
+        return self.resident_id.masked() if self.resident_id is not None else f"(no ID: {self.member_id})"
 
 
 class Vehicle(BaseModel):
@@ -178,8 +214,8 @@ class AssessmentCreate(BaseModel):
         members = tuple(
             MemberFacts(
                 member_id=m.member_id,
-                birth_date=m.resident_id.birth_date,
-                masked_id=m.resident_id.masked(),
+                birth_date=m.born,
+                masked_id=m.masked_id,
                 relationship=m.relationship,
                 co_resident=m.co_resident,
                 status=m.status,

@@ -93,6 +93,7 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/eligibility/households/{household_id}/versions": STAFF_READERS | {"citizen"},
     "POST /v1/eligibility/households/{household_id}/members": CASE_HANDLERS,
     "POST /v1/eligibility/households/{household_id}/members/{member_id}/leave": CASE_HANDLERS,
+    "PATCH /v1/eligibility/households/{household_id}/members/{member_id}": CASE_HANDLERS,
     "POST /v1/eligibility/applications/{application_id}/assessments": CASE_HANDLERS,
     "GET /v1/eligibility/applications/{application_id}/assessments": STAFF_READERS | {"citizen"},
     "GET /v1/eligibility/cases": STAFF_READERS | {"citizen"},

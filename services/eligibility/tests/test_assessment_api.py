@@ -529,3 +529,25 @@ class TestBirthDateWithoutAnId:
         response = await module_h.client.post(ASSESSMENTS, json=body)
         assert response.status_code == 422, response.text
         assert error in response.text
+
+
+class TestMixedHukou:
+    """A mixed urban/rural household: each member's 户籍 type; the standard follows the applicant's."""
+
+    async def test_the_applicants_hukou_sets_the_standard(self, module_h: ServiceHarness) -> None:
+        urban = (await module_h.client.post(ASSESSMENTS, json=dibao_body())).json()
+        body = dibao_body()
+        del body["hukou_type"]
+        body["members"][0]["hukou_type"] = "rural"
+        body["members"][1]["hukou_type"] = "urban"
+        rural = await module_h.client.post(ASSESSMENTS, json=body)
+        assert rural.status_code == 200, rural.text
+        assert rural.json()["policy"]["hukou"] == "rural"
+        assert urban["policy"]["hukou"] == "urban"
+
+    async def test_no_hukou_anywhere_is_a_clear_422(self, module_h: ServiceHarness) -> None:
+        body = dibao_body()
+        del body["hukou_type"]
+        response = await module_h.client.post(ASSESSMENTS, json=body)
+        assert response.status_code == 422
+        assert "hukou_type_missing" in response.text

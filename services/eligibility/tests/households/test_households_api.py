@@ -65,13 +65,22 @@ async def test_a_household_record_from_application_to_member_changes(tier_h: Ser
         assert elsewhere.json()["household_id"] == household_id
 
         member_id = next(m["member_id"] for m in joined.json()["members"] if m["relationship"] == "child")
+        updated = await walk.town.patch(
+            f"{HOUSEHOLDS}/{household_id}/members/{member_id}",
+            json={"disability_category": "intellectual", "disability_grade": 2, "hukou_region_code": "520103"},
+        )
+        assert updated.status_code == 200, updated.text
+        child_now = next(m for m in updated.json()["members"] if m["member_id"] == member_id)
+        assert child_now["disability_grade"] == 2
+        assert child_now["separated_residence"] is True  # 户籍 in 520103, household in 520102
+        assert child_now["in_school"] is True  # untouched
         left = await walk.town.post(
             f"{HOUSEHOLDS}/{household_id}/members/{member_id}/leave", json={"reason": "moved_out", "on": "2026-11-20"}
         )
         assert left.status_code == 200, left.text
         assert [m["name"] for m in left.json()["former_members"]] == ["王小"]
         versions = (await walk.town.get(f"{HOUSEHOLDS}/{household_id}/versions")).json()
-        assert [v["reason"] for v in versions] == ["created", "member_added", "member_left"]
+        assert [v["reason"] for v in versions] == ["created", "member_added", "member_updated", "member_left"]
         assert all(child not in v["summary"] for v in versions)
         assert versions[0]["by"] == "li.na"
 

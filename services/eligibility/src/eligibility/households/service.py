@@ -136,3 +136,22 @@ async def _save(
     if not await repository.save(new, previous_version=record.version, now=now):
         raise HouseholdChanged(record.version, record.version + 1)
     return new
+
+
+async def update_member(
+    session: AsyncSession,
+    household_id: UUID,
+    member_id: UUID,
+    changes: dict[str, Any],
+    scope: RegionScope,
+    *,
+    expected_version: int | None,
+    by: str,
+    now: datetime,
+) -> Household:
+    """A member's facts change (户籍, residence, disability, illness, labour capacity, school)."""
+    record = await get(session, household_id, scope)
+    repository = HouseholdRepository(session)
+    return await _save(
+        repository, record, rules.update_member(record, member_id, changes, by=by, at=now), expected_version, now
+    )

@@ -86,6 +86,10 @@ class Member(BaseModel):
         le=date(2100, 12, 31),
         description="When no resident ID is given; if both are, they must agree",
     )
+    hukou_type: HukouType | None = Field(
+        default=None,
+        description="This member's 户籍 type (城镇/农村) in a mixed household; else the household's",
+    )
     relationship: Relationship
     co_resident: bool = Field(default=True, description="长期共同居住")
     status: MemberStatus = MemberStatus.NONE
@@ -195,7 +199,11 @@ class AssessmentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     region_code: CountyCode
-    hukou_type: HukouType
+    hukou_type: HukouType | None = Field(
+        default=None,
+        description="The household's 户籍 type; optional when the applicant (relationship `self`) states theirs. "
+        "A mixed urban/rural household is assessed on the applicant's (the rules are silent; local practice)",
+    )
     benefit_month: Period = Field(description="The policy in force on this month's first day applies")
     members: list[Member] = Field(min_length=1, max_length=30)
     assets: Assets
@@ -208,6 +216,23 @@ class AssessmentCreate(BaseModel):
     current_case: CurrentCase | None = None
     prices: Prices | None = None
     applicant_name: NonEmptyStr | None = Field(default=None, max_length=100)
+
+    @model_validator(mode="after")
+    def _hukou_known(self) -> AssessmentCreate:
+        if self.household_hukou is None:
+            raise PydanticCustomError(
+                "hukou_type_missing",
+                "give the household's hukou_type or the applicant's (须提供户籍类型)",
+            )
+        return self
+
+    @property
+    def household_hukou(self) -> HukouType | None:
+        """The standard applied: the applicant's own 户籍 type when stated, else the household's."""
+        applicant = next((m for m in self.members if m.relationship is Relationship.SELF), None)
+        if applicant is not None and applicant.hukou_type is not None:
+            return applicant.hukou_type
+        return self.hukou_type
 
     def to_command(self) -> AssessHousehold:
         """The household as the rules see it: integer fen, per mille, the domain's vocabulary."""
@@ -236,7 +261,7 @@ class AssessmentCreate(BaseModel):
         temporary = self.temporary
         facts = HouseholdFacts(
             region_code=self.region_code,
-            hukou=self.hukou_type,
+            hukou=self.household_hukou or HukouType.URBAN,
             benefit_month=self.benefit_month.first_day,
             members=members,
             financial_assets=to_fen(self.assets.financial),

@@ -135,6 +135,31 @@ class MemberCreate(BaseModel):
     in_school: bool = False
 
 
+class MemberUpdate(BaseModel):
+    """The facts of a member that change (every change versioned); only the fields sent change."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"disability_category": "physical", "disability_grade": 2, "labour_capacity": "none"}]
+        },
+    )
+    expected_version: int | None = Field(default=None, ge=0, le=1_000_000)
+    name: NonEmptyStr | None = Field(default=None, max_length=100)
+    relationship: Relationship | None = None
+    hukou_type: HukouType | None = None
+    hukou_region_code: CountyCode | None = None
+    residence_town_code: TownCode | None = None
+    disability_category: DisabilityCategory | None = None
+    disability_grade: int | None = Field(default=None, ge=1, le=4)
+    serious_illness: bool | None = None
+    labour_capacity: LabourCapacity | None = None
+    in_school: bool | None = None
+
+    def changes(self) -> dict[str, object]:
+        return {k: v for k, v in self.model_dump(exclude_unset=True).items() if k != "expected_version"}
+
+
 class MemberLeave(BaseModel):
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"reason": "moved_out", "on": "2026-12-01"}]}
@@ -227,4 +252,32 @@ async def member_leaves(
         now=runtime.now(),
     )
     await audit.state_change(session, target_id=household_id, details={"action": "member_left"})
+    return household_read(record)
+
+
+@router.patch(
+    "/households/{household_id}/members/{member_id}",
+    summary="A member's facts change (户籍, residence, disability, illness, labour capacity, school)",
+    responses=refusals(*REFUSALS, MemberNotFound),
+)
+async def update_member(
+    household_id: UUID,
+    member_id: UUID,
+    body: MemberUpdate,
+    caller: Handler,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+) -> HouseholdRead:
+    record = await service.update_member(
+        session,
+        household_id,
+        member_id,
+        body.changes(),
+        RegionScope.for_principal(caller),
+        expected_version=body.expected_version,
+        by=caller.subject,
+        now=runtime.now(),
+    )
+    await audit.state_change(session, target_id=household_id, details={"action": "member_updated"})
     return household_read(record)

@@ -1060,6 +1060,7 @@ class TestRigidExpenditure:
 
         assert a.category == "not_eligible"
         assert not reason(a, "rigid.data").passed
+        assert a.missing == ["rigid_expenditure_12m"]  # says what to supply
 
     def test_fewer_than_twelve_months_of_income_is_not_met(self) -> None:
         a = run(rigid_household(monthly("2000", 6), "20000"))
@@ -1067,6 +1068,8 @@ class TestRigidExpenditure:
         assert a.category == "not_eligible"
         assert not reason(a, "rigid.data").passed
         assert "rigid.expense_ratio" not in codes(a)
+        assert a.missing
+        assert all(item.endswith("incomes: 12 months") for item in a.missing)
 
     def test_rigid_uses_twelve_months_and_the_wage_deduction(self) -> None:
         # wage 2500 × 12 = 30,000; deduction 20% = 6,000 → 24,000 (cap 945 × 12 not reached);

@@ -388,6 +388,10 @@ class AssessmentRead(BaseModel):
     price_subsidy_total: str
     next_review: str | None
     valid_until: str | None
+    missing: list[str] = Field(
+        default_factory=list,
+        description="What a test needed and did not get (12 months of income for 刚性支出 …): supply it",
+    )
     summary_zh: str
     summary_en: str
     termination: list[TriggerRead] = Field(description="For an active case: what would stop it (停发 triggers)")
@@ -484,6 +488,7 @@ def assessment_read(a: Assessment, effective_from: date, triggers: list[Trigger]
         price_subsidy_total=yuan(a.price_subsidy),
         next_review=_month(a.next_review),
         valid_until=_month(a.valid_until),
+        missing=list(a.missing),
         summary_zh=zh,
         summary_en=en,
         termination=[TriggerRead(code=t.code, scope=t.scope, rule=t.rule) for t in triggers],

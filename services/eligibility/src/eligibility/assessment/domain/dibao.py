@@ -151,6 +151,11 @@ def assess_dibao_and_low_income(
         year_total_x1000 += income.year_total_x1000
         year_complete = year_complete and income.year_complete
     if facts.rigid_expenditure is None or not year_complete:
+        if facts.rigid_expenditure is None:
+            result.missing.append("rigid_expenditure_12m")
+        result.missing.extend(
+            f"members.{m.member_id}.incomes: 12 months" for m in unit if not incomes[m.member_id].year_complete
+        )
         reasons.append(
             Reason(
                 "rigid.data",

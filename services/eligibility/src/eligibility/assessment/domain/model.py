@@ -250,6 +250,9 @@ class Assessment:
     valid_until: date | None = None
     steps: list[Step] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """What the rules needed and did not get (e.g. 12 months of a member's income for 刚性支出):
+    a test that could not be run says so here instead of passing for `not_eligible` alone."""
 
     @property
     def monthly_total(self) -> int:

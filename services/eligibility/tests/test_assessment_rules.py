@@ -690,6 +690,8 @@ class TestTekun:
             (ADULT, {"disability_category": "physical", "disability_grade": 1}),
             (ADULT, {"disability_category": "physical", "disability_grade": 2}),
             (ADULT, {"disability_category": "visual", "disability_grade": 1}),
+            # an existing recipient past 18 still in 义务教育/高中/中职 keeps it (§3.1, S5 item 5)
+            (date(2005, 1, 1), {"current_tekun": True, "in_secondary_school": True}),
         ],
     )
     def test_no_labour_capacity_paths(self, born: date, overrides: dict[str, Any]) -> None:
@@ -712,6 +714,10 @@ class TestTekun:
             # 20 in full-time study: a new applicant past 18 does not qualify by age (decision:
             # keeping the benefit past 18 while in school is a matter for a recipient's review)
             (date(2004, 1, 1), {"in_full_time_education": True}),
+            # a recipient past 18 at university is not in 义务教育/高中/中职: the continuation ends
+            (date(2004, 1, 1), {"current_tekun": True, "in_full_time_education": True}),
+            # a new applicant past 18 in 中职 does not qualify by age: the continuation is a recipient's
+            (date(2005, 1, 1), {"in_secondary_school": True}),
             (ADULT, {"disability_category": "physical", "disability_grade": 3}),
             (ADULT, {"disability_category": "visual", "disability_grade": 2}),
             (ADULT, {"disability_category": "intellectual", "disability_grade": 4}),

@@ -101,6 +101,11 @@ class Member(BaseModel):
     sanwu: bool = Field(default=False, description="三无人员")
     self_care: SelfCare = SelfCare()
     has_able_supporter: bool = Field(default=True, description="有法定义务人且其有履行能力 (特困 test)")
+    current_tekun: bool = Field(default=False, description="Already supported as 特困 (已纳入特困供养)")
+    in_secondary_school: bool = Field(
+        default=False,
+        description="In 义务教育, 普通高中 or 中等职业学校: an existing 特困 recipient keeps support past 18",
+    )
     incomes: list[IncomeItem] = Field(default_factory=list, max_length=20)
 
     @model_validator(mode="after")
@@ -254,6 +259,8 @@ class AssessmentCreate(BaseModel):
                 self_care_failed=sum(not ok for ok in m.self_care.model_dump().values()),
                 has_able_supporter=m.has_able_supporter,
                 incomes=tuple((i.category, tuple(to_fen(x) for x in i.monthly)) for i in m.incomes),
+                current_tekun=m.current_tekun,
+                in_secondary_school=m.in_secondary_school,
             )
             for m in self.members
         )

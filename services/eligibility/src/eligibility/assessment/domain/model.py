@@ -115,6 +115,10 @@ class MemberFacts:
     self_care_failed: int
     has_able_supporter: bool
     incomes: tuple[tuple[IncomeCategory, tuple[int, ...]], ...]  # (category, monthly fen, oldest first)
+    current_tekun: bool = False
+    """Already supported as 特困 (the continuation past 18 applies to existing recipients)."""
+    in_secondary_school: bool = False
+    """In 义务教育, 普通高中 or 中等职业学校 (not university): keeps 特困 past 18 (§3.1, S5 item 5)."""
 
 
 @dataclass(frozen=True, slots=True)

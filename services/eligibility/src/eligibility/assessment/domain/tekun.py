@@ -32,7 +32,10 @@ def tekun_test(
     if m.has_able_supporter:
         return False
     age = age_in_years(m.birth_date, day)
-    by_age = age >= policy.tekun_elderly_age or age < policy.tekun_minor_extended_age
+    # minors are covered to 18; an existing recipient keeps it past 18 while in 义务教育, 普通高中 or
+    # 中职 (DOMAIN-RULES §3.1, S5 item 5)
+    in_school_past_18 = m.current_tekun and m.in_secondary_school and age >= policy.tekun_minor_extended_age
+    by_age = age >= policy.tekun_elderly_age or age < policy.tekun_minor_extended_age or in_school_past_18
     incapable = by_age or disability_means_no_labour_capacity(m)
     income_limit = policy.standard * policy.lookback_months * 1000
     no_living = own_income_x1000 < income_limit and assets_ok
@@ -43,7 +46,8 @@ def tekun_test(
             age,
             policy.tekun_elderly_age,
             "years",
-            "DOMAIN-RULES §3.1 (age ≥ 60, under 18, or the listed disability grades)",
+            "DOMAIN-RULES §3.1 (age ≥ 60, under 18 — or past 18 for a recipient still in 义务教育/高中/中职 — "
+            "or the listed disability grades)",
             policy.cites[("tekun.elderly_age", "tekun.minor_extended_age")],
             m.member_id,
         )

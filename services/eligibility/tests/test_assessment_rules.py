@@ -260,6 +260,40 @@ class TestSinglePersonHousehold:
         assert set(a.unit_member_ids) == {"self", "p"}
         assert ("self", "single_person_application") not in a.excluded_members
 
+    @pytest.mark.parametrize(
+        "overrides",
+        [{"serious_illness": True}, {"disability_category": "physical", "disability_grade": 2}],
+    )
+    def test_art_8_a_seriously_ill_or_disabled_member_of_a_marginal_household(self, overrides: dict[str, Any]) -> None:
+        # 单独申请 (§2.2 Art. 8): the household of two is 低保边缘 (other income 2000 → 1000 a head,
+        # between 850 and 1.5 × 850); the member applies alone even with a working household member
+        facts = household(
+            member(incomes=[income("other", 2000)]),
+            member("p", "spouse", incomes=[income("wage", 0)], **overrides),
+            single_person_member_id="p",
+        )
+        whole = run(household(*facts.members))
+        assert whole.category == "marginal"
+
+        a = run(facts)
+
+        assert reason(a, "unit.single_person").passed
+        assert a.unit_member_ids == ("p",)
+        assert a.category == "dibao"
+        assert a.dibao_base == fen(850)
+
+    def test_art_8_needs_a_marginal_household(self) -> None:
+        # the same member in a household above 1.5 × the standard: not a 低保边缘 household
+        facts = household(
+            member(incomes=[income("other", 4000)]),
+            member("p", "spouse", serious_illness=True),
+            single_person_member_id="p",
+        )
+
+        a = run(facts)
+
+        assert not reason(a, "unit.single_person").passed
+
     @pytest.mark.parametrize("status", ["imprisoned", "religious_away_3y", "compulsory_rehab", "declared_missing"])
     def test_a_person_with_an_excluded_status_cannot_be_a_single_person_household(self, status: str) -> None:
         # §1.1 removes the person from every household unit: the request is refused and the person is

@@ -38,6 +38,8 @@ Decisions taken where the sources are silent (a careful caseworker's reading):
 
 from __future__ import annotations
 
+import dataclasses
+
 from eligibility.assessment.domain.amounts import add_months, ceil_yuan, price_subsidy
 from eligibility.assessment.domain.assets import asset_tests
 from eligibility.assessment.domain.dibao import assess_dibao_and_low_income
@@ -45,6 +47,7 @@ from eligibility.assessment.domain.errors import InconsistentHousehold
 from eligibility.assessment.domain.income import member_income
 from eligibility.assessment.domain.model import (
     CATEGORY_DIBAO,
+    CATEGORY_MARGINAL,
     CATEGORY_PHASE_OUT,
     CATEGORY_TEKUN,
     COUNTED_INCOME,
@@ -61,6 +64,7 @@ from eligibility.assessment.domain.temporary import temporary_assistance
 from eligibility.assessment.domain.unit import (
     disability_means_no_labour_capacity,
     household_unit,
+    is_severely_disabled,
     single_person_allowed,
 )
 from eligibility.policy.domain.model import ResolvedPolicy
@@ -117,6 +121,10 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
         person = next(m for m in facts.members if m.member_id == facts.single_person_member_id)
         # a person whose status removes them from every unit cannot be a household of one
         allowed = person in unit and single_person_allowed(person, day, policy.lookback_months)
+        if not allowed and person in unit and (is_severely_disabled(person) or person.serious_illness):
+            # 单独申请 (§2.2 Art. 8; §5.2 S6 §1(4)): a 重残 or 重病 member of a 低保边缘 household
+            whole = assess(dataclasses.replace(facts, single_person_member_id=None), policy)
+            allowed = whole.category == CATEGORY_MARGINAL
         reasons.append(
             Reason(
                 "unit.single_person",
@@ -124,7 +132,8 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
                 int(allowed),
                 1,
                 "flag",
-                "DOMAIN-RULES §2.2 (单人户: adult, no work, severe disability)",
+                "DOMAIN-RULES §2.2 (单人户: adult, no work, severe disability; 单独申请 Art. 8: a 重残 or 重病 "
+                "member of a 低保边缘 household)",
             )
         )
         if allowed:

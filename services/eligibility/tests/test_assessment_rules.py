@@ -1456,3 +1456,23 @@ class TestReasonIncomeDisplay:
         months = (fen("999.99"), *(fen(1000),) * 5)
         a = run(household(member(incomes=[("business", months)])))
         assert reason(a, "dibao.income").actual == fen(1000)
+
+
+class TestApplicationPlace:
+    """DOMAIN-RULES §2.2 (Art. 5): an explanation of where the household may apply."""
+
+    def test_a_member_with_hukou_here(self) -> None:
+        a = run(household(member(hukou_region_code=SIX), member("s", "spouse", hukou_region_code="520103")))
+        assert reason(a, "application.place").passed
+
+    def test_no_member_with_hukou_here(self) -> None:
+        a = run(household(member(hukou_region_code="520103"), member("s", "spouse", hukou_region_code="520111")))
+        assert not reason(a, "application.place").passed
+        assert a.category == "dibao"  # an explanation for the caseworker, not a refusal of the what-if
+
+    def test_no_hukou_stated_no_reason(self) -> None:
+        assert "application.place" not in codes(run(household()))
+
+    def test_emergency_first_aid_has_no_hukou_condition(self) -> None:
+        facts = household(member(hukou_region_code="520103"), temporary=temporary("emergency", "1000"))
+        assert "application.place" not in codes(run(facts))

@@ -101,6 +101,9 @@ class Member(BaseModel):
     sanwu: bool = Field(default=False, description="三无人员")
     self_care: SelfCare = SelfCare()
     has_able_supporter: bool = Field(default=True, description="有法定义务人且其有履行能力 (特困 test)")
+    hukou_region_code: CountyCode | None = Field(
+        default=None, description="The county of this member's 户籍 (for the application-place rule, §2.2)"
+    )
     current_tekun: bool = Field(default=False, description="Already supported as 特困 (已纳入特困供养)")
     in_secondary_school: bool = Field(
         default=False,
@@ -261,6 +264,7 @@ class AssessmentCreate(BaseModel):
                 incomes=tuple((i.category, tuple(to_fen(x) for x in i.monthly)) for i in m.incomes),
                 current_tekun=m.current_tekun,
                 in_secondary_school=m.in_secondary_school,
+                hukou_region_code=m.hukou_region_code,
             )
             for m in self.members
         )

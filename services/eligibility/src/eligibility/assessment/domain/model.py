@@ -119,6 +119,8 @@ class MemberFacts:
     """Already supported as 特困 (the continuation past 18 applies to existing recipients)."""
     in_secondary_school: bool = False
     """In 义务教育, 普通高中 or 中等职业学校 (not university): keeps 特困 past 18 (§3.1, S5 item 5)."""
+    hukou_region_code: str | None = None
+    """The county of the member's 户籍, when stated (the application-place rule, §2.2)."""
 
 
 @dataclass(frozen=True, slots=True)

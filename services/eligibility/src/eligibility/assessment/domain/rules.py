@@ -115,6 +115,9 @@ def assess(facts: HouseholdFacts, policy: ResolvedPolicy) -> Assessment:
     steps = result.steps
     reasons = result.reasons
     steps.append(Step("policy.standard", policy.standard, "fen", policy.cites[("dibao_standard",)]))
+    place = application_place(facts)
+    if place is not None:
+        reasons.append(place)
 
     unit, excluded = household_unit(facts, day)
     if facts.single_person_member_id is not None:
@@ -226,3 +229,25 @@ def dibao_baseline(facts: HouseholdFacts, policy: ResolvedPolicy) -> int:
     n = len(facts.members)
     gap = ceil_yuan(policy.standard * n * months - total, months)
     return max(gap, policy.benefit_floor_per_member * n)
+
+
+def application_place(facts: HouseholdFacts) -> Reason | None:
+    """Where the household may apply (DOMAIN-RULES §2.2, Art. 5): at the 户籍 county of a member
+    whose 户籍 is where the household lives (`region_code`); when no member's is, at any member's
+    户籍 county. An explanation, not a refusal (a what-if may be run anywhere); None when no member
+    states a 户籍 county. 急难型 临时救助 has no 户籍 condition (§4.2): no reason then."""
+    if facts.temporary is not None and facts.temporary.kind == "emergency":
+        return None
+    places = [m.hukou_region_code for m in facts.members if m.hukou_region_code]
+    if not places:
+        return None
+    passed = facts.region_code in places  # in both cases of Art. 5, one member's 户籍 county
+    return Reason(
+        "application.place",
+        passed,
+        int(passed),
+        1,
+        "flag",
+        "DOMAIN-RULES §2.2 (Art. 5: apply at the 户籍 place of a member whose 户籍 is where the household lives; "
+        "when none is, at any member's 户籍 place — the household's county must then be one of them)",
+    )

@@ -33,6 +33,7 @@ async def household_for_application(
     applicant: ResidentId,
     by: str,
     now: datetime,
+    first_try: bool = True,
 ) -> UUID:
     """The household an application is for: the applicant's current household (one per resident
     ID); a household named by the caller must lie in their area and must not be another than the
@@ -65,7 +66,26 @@ async def household_for_application(
     )
     if record is None:
         created = rules.create(household_id, region_code, town_code, first, by=by, at=now)
-        await repository.save(created, previous_version=0, now=now)
+        try:
+            await repository.save(created, previous_version=0, now=now)
+        except ResidentInAnotherHousehold:
+            if not first_try:
+                raise
+            # a concurrent first application of the same person created their household since
+            # the look-up (the unique index of current members decided): join it, as a later
+            # application would (the savepoint was rolled back; the look-up now sees it)
+            return await household_for_application(
+                session,
+                scope,
+                named=None,
+                region_code=region_code,
+                town_code=town_code,
+                applicant_name=applicant_name,
+                applicant=applicant,
+                by=by,
+                now=now,
+                first_try=False,
+            )
     elif not any(m.resident_id == applicant for m in record.current_members):
         relationship = (
             Relationship.OTHER

@@ -160,6 +160,10 @@ EXTRA_CALLERS: dict[str, Caller] = {
         client_id="dept-rural-revitalisation",
         extra_scopes=("monitoring:households:read",),
     ),
+    # The gateway's own service token at real-name binding (no role; one scope).
+    "gateway_service": Caller(
+        "gateway_service", "service", (), subject="gateway", extra_scopes=("eligibility:households:resolve",)
+    ),
 }
 
 CALLERS: dict[str, Caller] = {**role_callers(), **EXTRA_CALLERS}

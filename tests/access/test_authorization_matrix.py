@@ -91,6 +91,8 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "POST /v1/eligibility/applications/{application_id}/assign": CASE_HANDLERS,
     "GET /v1/eligibility/households/{household_id}": STAFF_READERS | {"citizen"},
     "GET /v1/eligibility/households/{household_id}/versions": STAFF_READERS | {"citizen"},
+    "POST /v1/eligibility/households/search": STAFF_READERS | {"citizen"},
+    "POST /v1/eligibility/households/citizen-binding": frozenset({"gateway_service"}),
     "POST /v1/eligibility/households/{household_id}/members": CASE_HANDLERS,
     "POST /v1/eligibility/households/{household_id}/members/{member_id}/leave": CASE_HANDLERS,
     "PATCH /v1/eligibility/households/{household_id}/members/{member_id}": CASE_HANDLERS,

@@ -23,12 +23,14 @@ from fastapi import FastAPI
 from eligibility.assessment import service as assessment_service
 from eligibility.assessment.api.schemas import AssessmentCreate
 from eligibility.policy.adapters.policy_files import policy_book
+from gateway.runtime import runtime_of
 from jiuzhu.demo import APPLY_FOR, demo_households
 from jiuzhu.embedded import CREDENTIALS_FILE, create_embedded_app
 from jiuzhu_platform.logging import json_handler
 from shared.types import resident_id_check_digit
 
 REPO = Path(__file__).resolve().parents[2]
+HOUSEHOLDS = "/v1/eligibility/households"
 
 
 def expected_demo_applications() -> list[dict[str, Any]]:
@@ -207,3 +209,36 @@ async def test_demo_applications_stand_at_every_stage(embedded: tuple[httpx.Asyn
     assert overdue["total"] >= 1
     cases = (await client.get("/v1/eligibility/cases")).json()
     assert {c["status"] for c in cases["items"]} >= {"active", "termination_publicizing"}
+
+
+async def test_a_citizen_binds_to_the_household_of_their_demo_application(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
+) -> None:
+    """Embedded, the gateway's binding reaches eligibility over the in-process transport: the
+    citizen of a demo application is bound to that application's household."""
+    client, app, _ = embedded
+    applicant = EXPECTED[0]["members"][0]["resident_id"]
+
+    async def demo_household() -> httpx.Response:  # the demo loader may still be submitting
+        while (found := await client.post(f"{HOUSEHOLDS}/search", json={"resident_id": applicant})).status_code == 404:
+            await asyncio.sleep(0.05)
+        return found
+
+    search = await asyncio.wait_for(demo_household(), 30)
+    assert search.status_code == 200, search.text
+    citizen = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test")
+    async with citizen:
+        phone = "13900001111"
+        assert (await citizen.post("/v1/auth/citizen/code", json={"phone": phone})).status_code == 202
+        code = runtime_of(app).code_sender.latest_code(phone)  # type: ignore[attr-defined]
+        login = await citizen.post("/v1/auth/citizen/login", json={"phone": phone, "code": code})
+        unbound = {"Authorization": f"Bearer {login.json()['access_token']}"}
+        bound = await citizen.post(
+            "/v1/auth/citizen/bind", json={"name": "演示居民", "resident_id": applicant}, headers=unbound
+        )
+        assert bound.status_code == 200, bound.text
+        own = await citizen.get(
+            f"{HOUSEHOLDS}/{search.json()['household_id']}",
+            headers={"Authorization": f"Bearer {bound.json()['access_token']}"},
+        )
+        assert own.status_code == 200, own.text

@@ -166,6 +166,42 @@ async def test_a_citizen_signs_in_by_phone_binds_and_sees_only_their_household(
         assert number not in log, name
 
 
+async def test_a_citizen_bound_by_phone_sees_the_household_the_caseworker_made(
+    cluster: Cluster, admin: httpx.AsyncClient
+) -> None:
+    """The binding resolves through eligibility (the gateway's service token over real HTTP): the
+    citizen's household is the one the caseworker's application created, not a new id."""
+    phone = "13912345679"
+    body17 = "52011119660606005"
+    caseworker = await create_staff(admin, "cw-520111-b", ["town_caseworker"], "520111")
+    async with cluster.client() as client:
+        made = await client.post(APPLICATIONS, json=application("520111", body17), headers=caseworker)
+        assert made.status_code == 201, made.text
+        assert (await client.post("/v1/auth/citizen/code", json={"phone": phone})).status_code == 202
+        login = await client.post(
+            "/v1/auth/citizen/login", json={"phone": phone, "code": cluster.code_sent_to(mask_phone(phone))}
+        )
+        unbound = {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+        bound = await client.post(
+            "/v1/auth/citizen/bind", json={"name": "测试申请人", "resident_id": resident_id(body17)}, headers=unbound
+        )
+        assert bound.status_code == 200, bound.text
+        citizen = {"Authorization": f"Bearer {bound.json()['access_token']}"}
+
+        seen = await client.get(f"{APPLICATIONS}/{made.json()['id']}", headers=citizen)
+        assert seen.status_code == 200, seen.text
+        household = await client.get(f"/v1/eligibility/households/{made.json()['household_id']}", headers=citizen)
+        assert household.status_code == 200, household.text
+        # the gateway's service token is its own: a citizen cannot call the binding route itself
+        direct = await client.post(
+            "/v1/eligibility/households/citizen-binding",
+            json={"name": "测试申请人", "resident_id": resident_id(body17)},
+            headers=citizen,
+        )
+        assert (direct.status_code, reason(direct)) == (403, "scope_missing")
+
+
 async def test_a_department_uses_client_credentials_and_signed_pushes(
     cluster: Cluster, admin: httpx.AsyncClient
 ) -> None:

@@ -48,6 +48,7 @@ from gateway.identity.adapters.clients import (
     UnconfiguredRealNameVerifier,
 )
 from gateway.identity.adapters.crypto import SecretHasher
+from gateway.identity.adapters.households import EligibilityHouseholds, HouseholdDirectory
 from gateway.identity.api.routes import audit_router, discovery_router, identity_router
 from gateway.identity.domain import rules
 from gateway.identity.keys import SigningKeys
@@ -123,6 +124,7 @@ def build_identity(
     revocations: RevocationList,
     code_sender: CodeSender,
     real_name: RealNameVerifier,
+    households: HouseholdDirectory | None = None,
     clock: Clock,
 ) -> IdentityService:
     """The identity service as the settings describe it: the server and the command line build
@@ -148,6 +150,7 @@ def build_identity(
         revocations=revocations,
         code_sender=code_sender,
         real_name=real_name,
+        households=households,
         config=identity_config(config),
         clock=clock,
     )
@@ -243,6 +246,7 @@ def create_app(
                     revocations=revocations,
                     code_sender=sender,
                     real_name=real_name,
+                    households=EligibilityHouseholds(upstreams["eligibility"]) if "eligibility" in upstreams else None,
                     clock=now,
                 )
                 keys = identity.context.keys

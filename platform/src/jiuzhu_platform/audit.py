@@ -118,6 +118,7 @@ class ActorKind(StrEnum):
     CITIZEN = "citizen"
     DEPARTMENT = "department"
     THIRD_PARTY = "third_party"
+    SERVICE = "service"  # a platform service on its own behalf (the gateway at real-name binding)
     SYSTEM = "system"
     ANONYMOUS = "anonymous"
 

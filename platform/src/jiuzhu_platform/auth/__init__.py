@@ -33,7 +33,7 @@ checked (no algorithm confusion). Symmetric (`oct`) JWKs are ignored, private JW
 dropped, and a token must name its key with `kid`.
 
 Claims: `sub`, `iss`, `aud` (string or list), `exp`, `iat` and `jti` are required; `nbf` is
-optional; `kind` (staff | citizen | department | third_party) is required; `scope` (OAuth2
+optional; `kind` (staff | citizen | department | third_party | service) is required; `scope` (OAuth2
 space-separated string), `roles` (list of strings), `region` (6-digit county or 12-digit town
 code of Guiyang), `household_id`, `client_id` (or OIDC `azp`) and `sid` (the sign-in session,
 as in OIDC) are optional. `leeway_seconds`

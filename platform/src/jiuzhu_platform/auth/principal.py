@@ -17,6 +17,10 @@ class PrincipalKind(StrEnum):
     CITIZEN = "citizen"
     DEPARTMENT = "department"
     THIRD_PARTY = "third_party"
+    SERVICE = "service"
+    """A platform service calling another on its own behalf (today: the gateway resolving a
+    citizen's household at real-name binding). Minted by the gateway only; its scopes come from
+    the `scope` claim (no role maps to a service)."""
 
 
 @dataclass(frozen=True, slots=True)

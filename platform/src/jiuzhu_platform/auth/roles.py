@@ -29,6 +29,7 @@ class Scope(StrEnum):
     ELIGIBILITY_ASSESSMENTS_RUN = "eligibility:assessments:run"
     ELIGIBILITY_SELF_CHECK = "eligibility:self_check:run"  # a citizen's what-if about their own household
     ELIGIBILITY_POLICIES_READ = "eligibility:policies:read"
+    ELIGIBILITY_HOUSEHOLDS_RESOLVE = "eligibility:households:resolve"  # the gateway's real-name binding only
     MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
@@ -163,10 +164,13 @@ PRIVILEGED_SCOPES: frozenset[str] = frozenset(
         S.AUTH_KEYS_ROTATE,
         S.AUTH_IDENTITY_BIND,
         S.AUTH_PASSWORD_CHANGE,
+        S.ELIGIBILITY_HOUSEHOLDS_RESOLVE,
     }
 )
-"""Scopes never granted to a department or third-party client: staff roles carry them, and an
-unbound citizen's token carries `auth:identity:bind` only."""
+"""Scopes never granted to a department or third-party client: staff roles carry them, an
+unbound citizen's token carries `auth:identity:bind` only, and `eligibility:households:resolve`
+is held by no role at all: only the gateway's own service token (kind `service`, minted for one
+real-name binding) carries it."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})
 """Staff roles that see the whole city when the token carries no region. Procurement officers

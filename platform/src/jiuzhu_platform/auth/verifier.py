@@ -182,7 +182,7 @@ class TokenVerifier:
 
         kind_claim = claims.get("kind")
         if not isinstance(kind_claim, str) or kind_claim not in {k.value for k in PrincipalKind}:
-            raise invalid("claim 'kind' must be one of staff, citizen, department, third_party")
+            raise invalid("claim 'kind' must be one of staff, citizen, department, third_party, service")
         kind = PrincipalKind(kind_claim)
         scope = claims.get("scope", "")
         if not isinstance(scope, str):

@@ -133,3 +133,62 @@ async def test_concurrent_bindings_of_one_person_make_one_household(tier_h: Serv
     assert holder not in resolved
     assert await households(tier_h) == 2  # the holder's and the person's
     assert (await tier_h.client.get(f"{HOUSEHOLDS}/{resolved[0]}")).json()["region_code"] == COUNTY
+
+
+# --------------------------------------------------------------------------- over HTTP
+
+GATEWAY = {"kind": "service", "subject": "gateway", "scopes": ("eligibility:households:resolve",)}
+
+
+async def test_the_gateway_route_answers_the_household_a_caseworker_sees(tier_h: ServiceHarness) -> None:
+    """What the gateway's binding calls: the household of a person who applied, every time."""
+    async with procedure_walk(tier_h, Clock(NOW)) as walk:
+        person = resident("52010219760606411")
+        applied = (await walk.submit(person))["household_id"]
+        gateway = tier_h.issuer.headers(**GATEWAY)
+
+        answers = [
+            await tier_h.client.post(
+                f"{HOUSEHOLDS}/citizen-binding", json={"name": "李梅", "resident_id": person}, headers=gateway
+            )
+            for _ in range(2)
+        ]
+
+        assert [(a.status_code, a.json()) for a in answers] == [(200, {"household_id": applied})] * 2
+        citizen = tier_h.issuer.headers(kind="citizen", roles=("citizen",), household_id=applied)
+        refused = await tier_h.client.post(
+            f"{HOUSEHOLDS}/citizen-binding", json={"name": "李梅", "resident_id": person}, headers=citizen
+        )
+        assert (refused.status_code, refused.json()["reason"]) == (403, "scope_missing")
+        outside = await tier_h.client.post(
+            f"{HOUSEHOLDS}/citizen-binding",
+            json={"name": "李梅", "resident_id": resident("11010119800101412")},
+            headers=gateway,
+        )
+        assert (outside.status_code, outside.json()["reason"]) == (400, "region_unknown")
+        bad = await tier_h.client.post(
+            f"{HOUSEHOLDS}/citizen-binding", json={"name": "李梅", "resident_id": person[:-1] + "X"}, headers=gateway
+        )
+        assert bad.status_code == 422
+
+
+async def test_a_caseworker_finds_a_household_by_resident_id_only_in_their_area(tier_h: ServiceHarness) -> None:
+    async with procedure_walk(tier_h, Clock(NOW)) as walk:
+        person = resident("52010219760606421")
+        applied = (await walk.submit(person))["household_id"]
+
+        found = await walk.town.post(f"{HOUSEHOLDS}/search", json={"resident_id": person})
+        other_county = tier_h.issuer.headers(roles=("town_caseworker",), region="520111")
+        hidden = await tier_h.client.post(f"{HOUSEHOLDS}/search", json={"resident_id": person}, headers=other_county)
+        nobody = await walk.town.post(f"{HOUSEHOLDS}/search", json={"resident_id": resident("52010219760606431")})
+
+        assert found.status_code == 200, found.text
+        assert found.json()["household_id"] == applied
+        assert person not in found.text  # masked
+        # another county's record answers exactly like no record
+        assert (hidden.status_code, hidden.json()["reason"]) == (404, "household_not_found")
+
+        def same(body: dict[str, str]) -> dict[str, str]:
+            return {k: v for k, v in body.items() if k != "correlation_id"}
+
+        assert (nobody.status_code, same(nobody.json())) == (404, same(hidden.json()))

@@ -30,6 +30,7 @@ from datetime import datetime
 from gateway.identity.adapters.audit import AuditLog
 from gateway.identity.adapters.clients import CodeSender, RealNameVerifier
 from gateway.identity.adapters.crypto import SecretHasher
+from gateway.identity.adapters.households import HouseholdDirectory, LocalHouseholds
 from gateway.identity.keys import SigningKeys
 from gateway.identity.revocation import RevocationList
 from gateway.identity.service.admin import Administration
@@ -63,10 +64,13 @@ class IdentityService:
         revocations: RevocationList,
         code_sender: CodeSender,
         real_name: RealNameVerifier,
+        households: HouseholdDirectory | None = None,
         config: IdentityConfig,
         clock: Callable[[], datetime],
         random_below: Callable[[int], int] = secrets.randbelow,
     ) -> IdentityService:
+        """`households`: where real-name binding finds a household (eligibility's register when
+        the gateway has that upstream); the gateway's own map without one."""
         context = IdentityContext(
             database=database,
             ring=ring,
@@ -81,7 +85,13 @@ class IdentityService:
         return cls(
             context=context,
             staff=StaffSignIn(context),
-            citizens=CitizenSignIn(context, code_sender=code_sender, real_name=real_name, random_below=random_below),
+            citizens=CitizenSignIn(
+                context,
+                code_sender=code_sender,
+                real_name=real_name,
+                households=households or LocalHouseholds(database, ring),
+                random_below=random_below,
+            ),
             sessions=Sessions(context),
             clients=ClientCredentials(context),
             admin=Administration(context),

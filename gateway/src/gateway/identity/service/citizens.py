@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from gateway.identity.adapters.audit import entry
 from gateway.identity.adapters.clients import CodeSender, RealNameVerifier
+from gateway.identity.adapters.households import HouseholdDirectory
+from gateway.identity.adapters.repository import IdentityRepository
 from gateway.identity.domain import rules
 from gateway.identity.domain.errors import (
     AlreadyBound,
@@ -25,7 +27,7 @@ from gateway.identity.domain.errors import (
 from gateway.identity.domain.model import SubjectKind, TokenPair
 from gateway.identity.service import lockout
 from gateway.identity.service.context import IdentityContext
-from gateway.identity.service.tokens import citizen_subject, issue_pair
+from gateway.identity.service.tokens import RESOLVE_SCOPE, citizen_subject, issue_pair, service_token
 from jiuzhu_platform.audit import AuditEntry
 from jiuzhu_platform.auth import Principal
 from jiuzhu_platform.pii import blind_index, mask_phone, validate_phone
@@ -51,11 +53,13 @@ class CitizenSignIn:
         *,
         code_sender: CodeSender,
         real_name: RealNameVerifier,
+        households: HouseholdDirectory,
         random_below: Callable[[int], int],
     ) -> None:
         self.context = context
         self.code_sender = code_sender
         self.real_name = real_name
+        self.households = households
         self.random_below = random_below
 
     async def request_code(self, phone: str, *, ip: str) -> None:
@@ -180,20 +184,28 @@ class CitizenSignIn:
             if citizen is None:
                 raise RefreshTokenInvalid()
             if citizen.household_id is None:
-                holder = await repository.citizen_holding_resident(resident_bidx)
-                if holder is not None and holder != citizen_id:
-                    raise ResidentAlreadyBound()  # one resident ID, one phone account at a time
-                household_id = await repository.household_for_resident(resident_id.value, now)
-                if not await repository.bind_citizen(
-                    citizen_id, name=name, resident_id=resident_id.value, household_id=household_id, now=now
+                await self._refuse_if_held(repository, citizen_id, resident_bidx)
+        # The household register (eligibility) is asked between transactions, before anything
+        # is bound: unreachable, it refuses the binding and leaves the account unbound.
+        found = None
+        if citizen.household_id is None:
+            token = service_token(ctx.config, signer, now, RESOLVE_SCOPE)
+            found = await self.households.household_of(name, resident_id, service_token=token, now=now)
+        async with ctx.database.transaction() as session:
+            repository = ctx.repository(session)
+            citizen = await repository.citizen_by_id(citizen_id)
+            if citizen is None:
+                raise RefreshTokenInvalid()
+            if citizen.household_id is None and found is not None:
+                await self._refuse_if_held(repository, citizen_id, resident_bidx)
+                if await repository.bind_citizen(
+                    citizen_id, name=name, resident_id=resident_id.value, household_id=found, now=now
                 ):
-                    citizen = await repository.citizen_by_id(citizen_id)  # bound concurrently
-                    assert citizen is not None
-            if citizen.household_id is not None:
-                bound_to = await repository.citizen_resident_bidx(citizen_id)
-                if bound_to != resident_bidx:
-                    raise AlreadyBound()
-                household_id = citizen.household_id
+                    household_id = found
+                else:  # bound concurrently
+                    household_id = await self._bound_household(repository, citizen_id, resident_bidx)
+            else:
+                household_id = await self._bound_household(repository, citizen_id, resident_bidx)
             pair = await issue_pair(
                 ctx.config,
                 repository,
@@ -214,3 +226,21 @@ class CitizenSignIn:
                 ),
             )
         return pair
+
+    @staticmethod
+    async def _refuse_if_held(repository: IdentityRepository, citizen_id: uuid.UUID, resident_bidx: str) -> None:
+        """One resident ID, one phone account at a time: another account holds it → 409."""
+        holder = await repository.citizen_holding_resident(resident_bidx)
+        if holder is not None and holder != citizen_id:
+            raise ResidentAlreadyBound()
+
+    @staticmethod
+    async def _bound_household(repository: IdentityRepository, citizen_id: uuid.UUID, resident_bidx: str) -> uuid.UUID:
+        """The household of an account already bound: binding again with the same resident ID
+        answers the same tokens' household; another resident ID is refused (409)."""
+        citizen = await repository.citizen_by_id(citizen_id)
+        if citizen is None or citizen.household_id is None:
+            raise AlreadyBound()
+        if await repository.citizen_resident_bidx(citizen_id) != resident_bidx:
+            raise AlreadyBound()
+        return citizen.household_id

@@ -16,6 +16,10 @@ from gateway.identity.service.context import IdentityConfig
 
 BIND_SCOPE = "auth:identity:bind"
 """The one capability of a citizen token before real-name binding."""
+RESOLVE_SCOPE = "eligibility:households:resolve"
+"""The gateway's own service token at real-name binding: find or make the citizen's household."""
+SERVICE_TOKEN_SECONDS = 60
+"""A service token serves one call: it lives a minute, not an access token's lifetime."""
 
 
 def staff_subject(user: StaffUser) -> TokenSubject:
@@ -39,6 +43,20 @@ def access_token(
         ttl_seconds=config.access_ttl_seconds,
         jti=uuid.uuid4().hex,
         session_id=None if session_id is None else str(session_id),
+    )
+    return signer.sign(claims)
+
+
+def service_token(config: IdentityConfig, signer: Signer, now: datetime, *scopes: str) -> str:
+    """A short-lived token of the gateway itself (`kind: service`, subject `gateway`) for one call
+    to a service on its own behalf; its scopes are only those named (no role)."""
+    claims = rules.access_claims(
+        TokenSubject(subject="gateway", kind="service", scopes=frozenset(scopes)),
+        issuer=config.issuer,
+        audience=config.audience,
+        now=now,
+        ttl_seconds=min(SERVICE_TOKEN_SECONDS, config.access_ttl_seconds),
+        jti=uuid.uuid4().hex,
     )
     return signer.sign(claims)
 

@@ -4,8 +4,7 @@ the county of the resident ID's address code; `RegionUnknown` when that is not a
 county). The same resident ID always resolves to the same household; concurrent bindings or
 applications of one person are decided by the unique index of current members. Never commits.
 
-For the gateway's binding flow (not wired yet: the gateway keeps its own resident → household
-map today)."""
+Called by the gateway's real-name binding (`POST /v1/eligibility/households/citizen-binding`)."""
 
 from __future__ import annotations
 

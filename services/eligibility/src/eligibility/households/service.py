@@ -16,7 +16,12 @@ from eligibility.applications.adapters.repository import ApplicationRepository
 from eligibility.assessment.domain.model import HukouType, Relationship
 from eligibility.households.adapters.repository import HouseholdRepository
 from eligibility.households.domain import rules
-from eligibility.households.domain.errors import HouseholdChanged, HouseholdNotFound, ResidentInAnotherHousehold
+from eligibility.households.domain.errors import (
+    HouseholdChanged,
+    HouseholdNotFound,
+    NoHouseholdForResident,
+    ResidentInAnotherHousehold,
+)
 from eligibility.households.domain.model import Household, LeaveReason, Member
 from jiuzhu_platform.auth import RegionScope
 from shared.types import ResidentId
@@ -107,6 +112,19 @@ async def get(session: AsyncSession, household_id: UUID, scope: RegionScope) -> 
     if record is None:
         raise HouseholdNotFound(household_id)
     scope.require(region_code=record.town_code or record.region_code, household_id=str(household_id))
+    return record
+
+
+async def find_by_resident(session: AsyncSession, resident_id: ResidentId, scope: RegionScope) -> Household:
+    """The household `resident_id` is a current member of, if the caller may see it; otherwise
+    `NoHouseholdForResident` (out of area answers as not found)."""
+    repository = HouseholdRepository(session)
+    found = await repository.of_resident(resident_id.value)
+    record = None if found is None else await repository.get(found[0])
+    if record is None or not scope.allows(
+        region_code=record.town_code or record.region_code, household_id=str(record.household_id)
+    ):
+        raise NoHouseholdForResident()
     return record
 
 

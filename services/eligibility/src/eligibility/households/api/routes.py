@@ -12,12 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from eligibility.assessment.domain.model import DisabilityCategory, HukouType, Relationship
 from eligibility.households import service
+from eligibility.households.citizens import resolve_or_create_for_citizen
+from eligibility.households.domain.binding import RegionUnknown
 from eligibility.households.domain.errors import (
     DuplicateMember,
     HouseholdChanged,
     HouseholdNotFound,
     LastMemberCannotLeave,
     MemberNotFound,
+    NoHouseholdForResident,
     ResidentInAnotherHousehold,
 )
 from eligibility.households.domain.model import ChangeReason, Household, LabourCapacity, LeaveReason, Member
@@ -32,6 +35,7 @@ router = APIRouter(prefix="/v1/eligibility", tags=["households"])
 
 Reader = Annotated[Principal, requires("eligibility:applications:read")]
 Handler = Annotated[Principal, requires("eligibility:procedure:act")]
+Gateway = Annotated[Principal, requires("eligibility:households:resolve")]
 
 
 class MemberRead(BaseModel):
@@ -169,12 +173,59 @@ class MemberLeave(BaseModel):
     on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
 
 
+class ResidentLookup(BaseModel):
+    """Find a household by a member's resident ID (in the body: an ID never goes in a URL)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resident_id": "520102198001011232"}]})
+    resident_id: ResidentId
+
+
+class CitizenBinding(BaseModel):
+    """The gateway's real-name binding: a citizen whose name and resident ID it has checked."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "张三", "resident_id": "520102198001011232"}]}
+    )
+    name: NonEmptyStr = Field(max_length=50)
+    resident_id: ResidentId
+
+
+class CitizenHousehold(BaseModel):
+    household_id: UUID
+
+
 REFUSALS = (*PROTECTED, RegionNotAllowed, HouseholdNotFound, HouseholdChanged, RequestInvalid)
 
 
 @router.get("/households/{household_id}", summary="A household record (members masked)", responses=refusals(*REFUSALS))
 async def get_household(household_id: UUID, caller: Reader, session: ReadSessionDep) -> HouseholdRead:
     return household_read(await service.get(session, household_id, RegionScope.for_principal(caller)))
+
+
+@router.post(
+    "/households/search",
+    summary="The household a person (by resident ID) currently belongs to, in your area",
+    responses=refusals(*PROTECTED, NoHouseholdForResident, RequestInvalid),
+)
+async def find_household(body: ResidentLookup, caller: Reader, session: ReadSessionDep) -> HouseholdRead:
+    """A POST so that the resident ID travels in the body, never in a URL or an access log."""
+    return household_read(await service.find_by_resident(session, body.resident_id, RegionScope.for_principal(caller)))
+
+
+@router.post(
+    "/households/citizen-binding",
+    summary="For the gateway only: the household of a citizen at real-name binding (made if none)",
+    responses=refusals(*PROTECTED, RegionUnknown, RequestInvalid),
+)
+async def citizen_household(
+    body: CitizenBinding, caller: Gateway, session: SessionDep, runtime: RuntimeDep
+) -> CitizenHousehold:
+    """The gateway calls this with its own short-lived service token once it has checked the
+    citizen's name against the resident ID: the answer is the household a caseworker sees, the
+    same id every time (a one-member household in the resident ID's county is made first when
+    the person has none)."""
+    household_id = await resolve_or_create_for_citizen(session, body.name, body.resident_id, now=runtime.now())
+    return CitizenHousehold(household_id=household_id)
 
 
 @router.get(

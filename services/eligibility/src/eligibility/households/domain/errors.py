@@ -12,6 +12,19 @@ class HouseholdNotFound(NotFound):
         super().__init__(f"household {household_id} not found", message_zh=f"未找到家庭户 {household_id}")
 
 
+class NoHouseholdForResident(NotFound):
+    """No household holds this resident ID as a current member, or none the caller may see (the
+    two answer alike: a search must not tell another county's records apart from none)."""
+
+    reason = "household_not_found"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "no household in your area has this person as a current member",
+            message_zh="您的辖区内没有以此人为现有成员的家庭户",
+        )
+
+
 class MemberNotFound(NotFound):
     def __init__(self, member_id: UUID) -> None:
         super().__init__(f"member {member_id} not found in this household", message_zh="该户没有此成员")

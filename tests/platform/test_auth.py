@@ -28,8 +28,10 @@ from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 from jiuzhu_platform.auth import (
     ALL_SCOPES,
     CITY_WIDE_ROLES,
+    PRIVILEGED_SCOPES,
     ROLE_SCOPES,
     SCOPE_PATTERN,
+    SERVICE_SCOPES,
     AccessLevel,
     AuthenticationUnavailable,
     AuthFailure,
@@ -711,7 +713,10 @@ class TestRoleScopes:
                 assert SCOPE_PATTERN.fullmatch(scope), (role, scope)
                 assert scope in ALL_SCOPES, (role, scope)
         assert all(SCOPE_PATTERN.fullmatch(scope) for scope in ALL_SCOPES)
-        assert frozenset().union(*ROLE_SCOPES.values()) == ALL_SCOPES  # no scope nobody can hold
+        # no scope nobody can hold, but the service scopes (the gateway's own token carries them)
+        assert frozenset().union(*ROLE_SCOPES.values()) == ALL_SCOPES - SERVICE_SCOPES
+        assert not SERVICE_SCOPES & frozenset().union(*ROLE_SCOPES.values())
+        assert SERVICE_SCOPES <= PRIVILEGED_SCOPES  # and no client may be granted one
 
     def test_separation_of_duties(self) -> None:
         assert "audit:read" in ROLE_SCOPES["auditor"]

@@ -172,6 +172,9 @@ unbound citizen's token carries `auth:identity:bind` only, and `eligibility:hous
 is held by no role at all: only the gateway's own service token (kind `service`, minted for one
 real-name binding) carries it."""
 
+SERVICE_SCOPES: frozenset[str] = frozenset({S.ELIGIBILITY_HOUSEHOLDS_RESOLVE})
+"""Scopes only a platform service's own token carries (kind `service`): no role maps to them."""
+
 CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})
 """Staff roles that see the whole city when the token carries no region. Procurement officers
 work at the city bureau (the provider registry is city-wide) and hold no household scope."""

@@ -6,9 +6,10 @@ tests pass a shared in-process bus or fault points explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Table
 
@@ -41,6 +42,14 @@ class Runtime:
     faults: Faults = field(default_factory=lambda: NO_FAULTS)
     owns_bus: bool = True
     outbox: Table | None = None
+    resources: dict[str, Any] = field(default_factory=dict)
+    """What a service builds once per runtime and shares between its API, consumers and jobs
+    (verification's department connectors); `close_with` registers how to release one."""
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def close_with(self, closer: Callable[[], Awaitable[None]]) -> None:
+        """Run `closer` when the runtime closes (before the bus and the database)."""
+        self.closers.append(closer)
 
     @classmethod
     def open(
@@ -65,6 +74,9 @@ class Runtime:
         )
 
     async def close(self) -> None:
+        for closer in reversed(self.closers):
+            await closer()
+        self.closers.clear()
         if self.owns_bus:
             await self.bus.stop()
         await self.database.dispose()

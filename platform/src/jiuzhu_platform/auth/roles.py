@@ -33,6 +33,8 @@ class Scope(StrEnum):
     MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
+    VERIFICATION_CHECKS_RUN = "verification:checks:run"  # ask the departments (核对), re-query
+    VERIFICATION_CHECKS_READ = "verification:checks:read"  # 核对报告
     PAYMENT_PAYROLL_WRITE = "payment:payroll:write"
     PAYMENT_PAYROLL_READ = "payment:payroll:read"
     PROCUREMENT_PROVIDERS_WRITE = "procurement:providers:write"
@@ -93,6 +95,8 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CONSENTS_WRITE,
+            S.VERIFICATION_CHECKS_RUN,
+            S.VERIFICATION_CHECKS_READ,
         ),
         Role.COUNTY_APPROVER: _staff(
             S.ELIGIBILITY_APPLICATIONS_READ,
@@ -102,6 +106,8 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_CHECKS_RUN,
+            S.VERIFICATION_CHECKS_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PII_READ_FULL,
         ),
@@ -111,6 +117,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_CHECKS_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
             S.AUTH_USERS_WRITE,
@@ -123,6 +130,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_CHECKS_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
         ),

@@ -7,8 +7,11 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_platform.definition import ServiceDefinition
+from verification import consumers
 from verification.adapters.orm import audit_log, inbox, metadata, outbox
 from verification.api.routes import router
+from verification.checks.adapters import orm as checks_orm  # noqa: F401 (the check tables join `metadata`)
+from verification.checks.api.routes import router as checks_router
 from verification.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -22,9 +25,10 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router],
+    routers=lambda: [router, checks_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
-    consumers=(),
+    consumers=(consumers.build,),
+    jobs=(consumers.checks_job,),
 )
 
 

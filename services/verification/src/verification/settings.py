@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import AnyHttpUrl, Field
 from pydantic_settings import SettingsConfigDict
 
 from jiuzhu_platform.settings import ServiceSettings
@@ -9,3 +10,22 @@ from jiuzhu_platform.settings import ServiceSettings
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VERIFICATION_", env_file=".env", extra="ignore")
+
+    departments_url: AnyHttpUrl | None = Field(
+        default=None,
+        description=(
+            "One base URL serving every data source (the department simulator in dev, tests and demos); "
+            "unset in dev: the simulator runs in-process"
+        ),
+    )
+    source_urls: dict[str, AnyHttpUrl] = Field(
+        default_factory=dict,
+        description='Per-source base URLs (JSON: {"tax": "https://…"}), overriding departments_url',
+    )
+    simulator_seed: int = Field(default=2026, description="Seed of the in-process simulator (dev)")
+    query_timeout_seconds: float = Field(default=3.0, gt=0, le=120, description="Per attempt, per source query")
+    query_attempts: int = Field(default=3, ge=1, le=10)
+    breaker_failures: int = Field(default=5, ge=1, le=1000)
+    breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
+    max_concurrent_queries: int = Field(default=256, ge=1, le=10_000)
+    checks_interval_seconds: float = Field(default=0.5, gt=0, le=3600, description="How often the worker runs checks")

@@ -37,4 +37,8 @@ consent = Table(
     Column("recorded_at", UtcDateTime(), nullable=False),
     Column("correlation_id", String(200), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("subject_ref", String(56), nullable=True, index=True),  # null: recorded before person refs
+    Column("valid_until", Date, nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    Column("revoked_reason", String(30), nullable=True),
 )

@@ -13,9 +13,14 @@ from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, S
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from verification import service as verification_service
-from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead
+from verification.api.schemas import ConsentCreate, ConsentPersonalData, ConsentRead, ConsentRevoke
 from verification.domain.commands import RecordConsent
-from verification.domain.errors import ConsentNotFound, ConsentSignedInFuture
+from verification.domain.errors import (
+    ConsentAlreadyRevoked,
+    ConsentNotFound,
+    ConsentPeriodInvalid,
+    ConsentSignedInFuture,
+)
 
 router = APIRouter(prefix="/v1/verification", tags=["verification"])
 
@@ -28,7 +33,7 @@ FullValueReader = Annotated[Principal, requires("verification:consents:read", "p
     "/consents",
     status_code=status.HTTP_201_CREATED,
     summary="Record a check authorisation (核对授权书)",
-    responses=refusals(*PROTECTED, RegionNotAllowed, ConsentSignedInFuture, RequestInvalid),
+    responses=refusals(*PROTECTED, RegionNotAllowed, ConsentSignedInFuture, ConsentPeriodInvalid, RequestInvalid),
 )
 async def create_consent(
     body: ConsentCreate,
@@ -47,9 +52,14 @@ async def create_consent(
         purpose=body.purpose,
         signed_on=body.signed_on,
         correlation_id=correlation_id,
+        valid_until=body.valid_until,
     )
     consent = await verification_service.record_consent(
-        session, RegionScope.for_principal(caller), command, now=runtime.now
+        session,
+        RegionScope.for_principal(caller),
+        command,
+        now=runtime.now,
+        person_ref_key=runtime.settings.person_ref_secret(),
     )
     await audit.state_change(session, target_id=consent.id)
     return ConsentRead.model_validate(consent, from_attributes=True)
@@ -62,6 +72,26 @@ async def create_consent(
 )
 async def get_consent(consent_id: UUID, caller: ConsentReader, session: ReadSessionDep) -> ConsentRead:
     consent = await verification_service.get_consent(session, RegionScope.for_principal(caller), consent_id)
+    return ConsentRead.model_validate(consent, from_attributes=True)
+
+
+@router.post(
+    "/consents/{consent_id}/revoke",
+    summary="Revoke a check authorisation (撤销授权): later checks no longer use it",
+    responses=refusals(*PROTECTED, RegionNotAllowed, ConsentNotFound, ConsentAlreadyRevoked, RequestInvalid),
+)
+async def revoke_consent(
+    consent_id: UUID,
+    body: ConsentRevoke,
+    caller: ConsentWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+) -> ConsentRead:
+    consent = await verification_service.revoke_consent(
+        session, RegionScope.for_principal(caller), consent_id, body.reason, now=runtime.now()
+    )
+    await audit.state_change(session, target_id=consent.id, details={"action": "revoked", "reason": body.reason})
     return ConsentRead.model_validate(consent, from_attributes=True)
 
 

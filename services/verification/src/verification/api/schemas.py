@@ -15,6 +15,7 @@ from shared.types import (
     TownCode,
     check_town_in_county,
 )
+from verification.domain.model import RevocationReason
 
 
 class ConsentCreate(BaseModel):
@@ -30,7 +31,13 @@ class ConsentCreate(BaseModel):
     subject_name: NonEmptyStr = Field(max_length=100)
     subject_resident_id: ResidentId
     purpose: NonEmptyStr = Field(max_length=200, description="e.g. 低保申请核对")
-    signed_on: date
+    signed_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    valid_until: date | None = Field(
+        default=None,
+        ge=date(2000, 1, 1),
+        le=date(2100, 12, 31),
+        description="Last day of use; omitted: valid while assistance lasts (re-signed on a membership change)",
+    )
 
     @model_validator(mode="after")
     def _town_in_county(self) -> ConsentCreate:
@@ -51,6 +58,14 @@ class ConsentRead(BaseModel):
     purpose: str
     signed_on: date
     recorded_at: datetime
+    valid_until: date | None
+    revoked_at: datetime | None
+    revoked_reason: RevocationReason | None
+
+
+class ConsentRevoke(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reason": "withdrawn"}]})
+    reason: RevocationReason
 
 
 class ConsentPersonalData(BaseModel):

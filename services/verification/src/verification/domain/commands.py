@@ -23,3 +23,5 @@ class RecordConsent:
     correlation_id: str
     town_code: str | None = None
     """The town (乡镇/街道); the service fills in a town caseworker's own town when absent."""
+    valid_until: date | None = None
+    """Last day of use; None: while assistance lasts."""

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from uuid import UUID
+
+
+class RevocationReason(StrEnum):
+    """Why an authorisation stops (DOMAIN-RULES §6.3: it is re-signed on a membership change or a
+    re-application, and the signer may withdraw it)."""
+
+    WITHDRAWN = "withdrawn"  # 本人撤回授权
+    MEMBER_LEFT = "member_left"  # 家庭成员变动
+    RE_SIGNED = "re_signed"  # 重新签署
+    ENTERED_IN_ERROR = "entered_in_error"  # 录入错误
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,19 @@ class Consent:
     signed_on: date
     recorded_at: datetime
     correlation_id: str
+    subject_ref: str | None = None
+    """The person reference (`pr1_…`) of the signer: how a check finds the authorisation of a
+    member named in an event. None for consents recorded before person references."""
+    valid_until: date | None = None
+    """Last day it may be used; None: valid while assistance lasts (the 泰州 form's rule)."""
+    revoked_at: datetime | None = None
+    revoked_reason: RevocationReason | None = None
+
+    def valid_on(self, day: date) -> bool:
+        """Signed by `day`, not expired, not revoked."""
+        return (
+            self.revoked_at is None and self.signed_on <= day and (self.valid_until is None or day <= self.valid_until)
+        )
 
     @property
     def area_code(self) -> str | None:

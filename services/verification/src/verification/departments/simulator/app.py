@@ -317,7 +317,9 @@ def create_simulator_app(
                 }
             ]
         )
-        return JSONResponse({"ret": "0000", "msg": "ok", "ywlsh": _serial("GJJ", form.get("ywlsh")), "accounts": accounts})
+        return JSONResponse(
+            {"ret": "0000", "msg": "ok", "ywlsh": _serial("GJJ", form.get("ywlsh")), "accounts": accounts}
+        )
 
     @route(Source.REAL_ESTATE, "POST", "/bdc/services/QueryService")
     async def real_estate(request: Request) -> Response:
@@ -325,7 +327,7 @@ def create_simulator_app(
         if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:  # no DTDs: no entity expansion
             return _xml_response("4002", "不支持DTD", "", [], status=400)
         try:
-            root = ET.fromstring(raw)
+            root = ET.fromstring(raw)  # noqa: S314 (no DTD got this far: nothing to expand)
         except ET.ParseError:
             return _xml_response("4000", "报文格式错误", "", [], status=400)
         rid = _canonical_id(root.findtext("Qlr/Zjh"))
@@ -368,7 +370,12 @@ def create_simulator_app(
         if rid is None:
             return JSONResponse({"code": 400, "message": "cert_num invalid"}, status_code=400)
         items = [
-            {"zh": m.certificate_number, "djlx": "IA" if m.kind == "结婚" else "IB", "djrq": m.registered_on.isoformat(), "djjg": m.office}
+            {
+                "zh": m.certificate_number,
+                "djlx": "IA" if m.kind == "结婚" else "IB",
+                "djrq": m.registered_on.isoformat(),
+                "djjg": m.office,
+            }
             for m in records.marriages(seed, rid)
         ]
         return JSONResponse({"code": 200, "message": "OK", "result": {"records": items}})
@@ -402,7 +409,13 @@ def create_simulator_app(
         page_size = min(page_size, BANK_MAX_PAGE_SIZE)
         accounts = records.deposits(seed, rid)
         items = [
-            {"acct_seq": d.account_ref, "bank_name": d.bank, "product": d.product, "balance": str(d.balance), "ccy": "CNY"}
+            {
+                "acct_seq": d.account_ref,
+                "bank_name": d.bank,
+                "product": d.product,
+                "balance": str(d.balance),
+                "ccy": "CNY",
+            }
             for d in accounts[(page - 1) * page_size : page * page_size]
         ]
         return JSONResponse({"total": len(accounts), "page": page, "page_size": page_size, "items": items})
@@ -414,7 +427,8 @@ def create_simulator_app(
         if rid is None:
             return JSONResponse({"rtnCode": "E1001", "rtnMsg": "证件号码无效"}, status_code=400)
         holdings = [
-            f'{{"cyxh": "{h.holding_id}", "zqdm": "{h.security_code}", "zqlb": "{h.security_type}", "sz": {h.market_value}}}'
+            f'{{"cyxh": "{h.holding_id}", "zqdm": "{h.security_code}", '
+            f'"zqlb": "{h.security_type}", "sz": {h.market_value}}}'
             for h in records.holdings(seed, rid)
         ]
         # Written by hand: market values are JSON numbers with exactly two decimals (not floats).
@@ -429,13 +443,24 @@ def create_simulator_app(
         rid = _canonical_id(inner.get("insuredIdNo")) if isinstance(inner, dict) else None
         trans_no = header.get("transNo") if isinstance(header, dict) else None
         if rid is None:
-            answer = {"header": {"transNo": trans_no, "respCode": "1001", "respMsg": "被保险人证件号码错误"}, "body": None}
+            answer = {
+                "header": {"transNo": trans_no, "respCode": "1001", "respMsg": "被保险人证件号码错误"},
+                "body": None,
+            }
             return JSONResponse(answer, status_code=400)
         policies = [
-            {"policyNo": p.policy_number, "companyName": p.company, "productType": p.product_type, "cashValue": str(p.cash_value)}
+            {
+                "policyNo": p.policy_number,
+                "companyName": p.company,
+                "productType": p.product_type,
+                "cashValue": str(p.cash_value),
+            }
             for p in records.policies(seed, rid)
         ]
-        answer = {"header": {"transNo": trans_no, "respCode": "0000", "respMsg": "成功"}, "body": {"policies": policies}}
+        answer = {
+            "header": {"transNo": trans_no, "respCode": "0000", "respMsg": "成功"},
+            "body": {"policies": policies},
+        }
         return JSONResponse(answer)
 
     return app

@@ -225,7 +225,9 @@ def tax_incomes(seed: int, resident_id: str, months: list[str]) -> list[MonthlyI
             amount = (p.monthly_wage * Decimal(str(round(0.85 + 0.3 * rng.random(), 3)))).quantize(_CENT)
             items.append(MonthlyIncome(_code(rng, "SB", 14), month, "wage", amount))
         if p.affluence is Affluence.COMPANY:
-            items.append(MonthlyIncome(_code(rng, "SB", 14), month, "business", _yuan(_fen_between(rng, 6_000, 20_000))))
+            items.append(
+                MonthlyIncome(_code(rng, "SB", 14), month, "business", _yuan(_fen_between(rng, 6_000, 20_000)))
+            )
     return items
 
 
@@ -298,7 +300,9 @@ def market_entities(seed: int, resident_id: str) -> list[MarketEntity]:
         found.append(MarketEntity(_code(rng, "91520102MA", 8), _ENTITY_TYPES[0], "法定代表人", founded, True, capital))
     if p.age >= 18 and rng.random() < 0.04:  # a small stall, often already closed
         founded = _day_between(rng, date(2010, 1, 1), date(2025, 1, 1))
-        found.append(MarketEntity(_code(rng, "92520102MA", 8), _ENTITY_TYPES[1], "经营者", founded, rng.random() < 0.5, None))
+        found.append(
+            MarketEntity(_code(rng, "92520102MA", 8), _ENTITY_TYPES[1], "经营者", founded, rng.random() < 0.5, None)
+        )
     if p.age >= 18 and rng.random() < 0.02:
         founded = _day_between(rng, date(2010, 1, 1), date(2024, 1, 1))
         found.append(MarketEntity(_code(rng, "93520102MA", 8), _ENTITY_TYPES[2], "成员", founded, True, None))
@@ -356,8 +360,12 @@ def holdings(seed: int, resident_id: str) -> list[Holding]:
     rng = _rng(seed, resident_id, "securities")
     found: list[Holding] = []
     if p.affluence is Affluence.SECURITIES:
-        found.append(Holding(_code(rng, "ZQ", 12), _code(rng, "60", 4), "股票", _yuan(_fen_between(rng, 40_000, 160_000))))
-        found.append(Holding(_code(rng, "ZQ", 12), _code(rng, "16", 4), "基金", _yuan(_fen_between(rng, 10_000, 60_000))))
+        found.append(
+            Holding(_code(rng, "ZQ", 12), _code(rng, "60", 4), "股票", _yuan(_fen_between(rng, 40_000, 160_000)))
+        )
+        found.append(
+            Holding(_code(rng, "ZQ", 12), _code(rng, "16", 4), "基金", _yuan(_fen_between(rng, 10_000, 60_000)))
+        )
     elif p.age >= 18 and rng.random() < 0.01:
         found.append(Holding(_code(rng, "ZQ", 12), _code(rng, "00", 4), "股票", _yuan(_fen_between(rng, 200, 3_000))))
     return found

@@ -49,7 +49,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.types import InvalidResidentId, ResidentId
+from shared.types import InvalidResidentId, ResidentId, to_fen
 from verification.departments.port import Source
 from verification.departments.simulator import records
 
@@ -291,7 +291,7 @@ def create_simulator_app(
                 "aaz031": i.record_id,
                 "aae003": i.month.replace("-", ""),
                 "aae140": "110" if i.kind == "pension" else "210",
-                "amountFen": int(i.amount * 100),
+                "amountFen": to_fen(i.amount),
             }
             for i in records.social_insurance_benefits(seed, rid, records.months_between(first, last))
         ]

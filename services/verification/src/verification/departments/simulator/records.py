@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from shared.types import ResidentId
+from shared.types import ResidentId, from_fen
 
 _CENT = Decimal("0.01")
 _AFFLUENT_SHARE = 0.07
@@ -153,7 +153,7 @@ def _code(rng: random.Random, prefix: str, digits: int) -> str:
 
 
 def _yuan(fen: int) -> Decimal:
-    return (Decimal(fen) / 100).quantize(_CENT)
+    return from_fen(fen)
 
 
 def _fen_between(rng: random.Random, low_yuan: int, high_yuan: int) -> int:

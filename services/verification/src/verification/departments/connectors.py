@@ -248,6 +248,7 @@ class TaxConnector(DepartmentConnector):
                 reference=_text(r.get("sbxh")),
                 month=_month_text(date.fromisoformat(_text(r.get("sssq")) + "-01")),
                 amount=_yuan(r.get("sre")),
+                detail=_detail(str(r.get("sdxmmc") or "")),
             )
             for r in map(_obj, _list(data.get("records")))
         ]

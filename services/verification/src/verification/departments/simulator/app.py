@@ -44,6 +44,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -300,7 +301,8 @@ def create_simulator_app(
 
     @route(Source.PROVIDENT_FUND, "POST", "/gjj/api/account")
     async def provident_fund(request: Request) -> Response:
-        form = await request.form()
+        # Parsed by hand: starlette's form parser needs python-multipart, not a dependency.
+        form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
         rid = _canonical_id(form.get("zjhm"))
         if rid is None:
             return JSONResponse({"ret": "1001", "msg": "证件号码错误"}, status_code=400)

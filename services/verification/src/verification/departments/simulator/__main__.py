@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -21,10 +23,25 @@ def serve(
     latency_ms: Annotated[float, typer.Option(help="Latency added to every answer, ms.")] = 0.0,
     failure_rate: Annotated[float, typer.Option(help="Share of answers that are 503, 0..1.")] = 0.0,
     fail_source: Annotated[list[Source] | None, typer.Option(help="A source that always answers 503.")] = None,
+    hang_source: Annotated[list[Source] | None, typer.Option(help="A source that never answers in time.")] = None,
+    garbage_source: Annotated[list[Source] | None, typer.Option(help="A source that answers garbage.")] = None,
+    households: Annotated[
+        Path | None, typer.Option(help="Synthetic households (JSON lines): tax reports their members' wages.")
+    ] = None,
 ) -> None:
     """Serve the twelve simulated departments over HTTP (faults changeable at POST /_admin/config)."""
+    known: list[dict[str, Any]] = []
+    if households is not None:
+        with households.open(encoding="utf-8") as lines:
+            known = [json.loads(line) for line in lines if line.strip()]
     app = create_simulator_app(
-        seed=seed, latency_ms=latency_ms, failure_rate=failure_rate, fail_sources={s.value for s in fail_source or []}
+        seed=seed,
+        latency_ms=latency_ms,
+        failure_rate=failure_rate,
+        fail_sources={s.value for s in fail_source or []},
+        hang_sources={s.value for s in hang_source or []},
+        garbage_sources={s.value for s in garbage_source or []},
+        households=known,
     )
     uvicorn.run(app, host=host, port=port, log_level="warning")
 

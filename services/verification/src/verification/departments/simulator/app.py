@@ -41,7 +41,7 @@ import hashlib
 import json
 import random
 import xml.etree.ElementTree as ET
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -184,8 +184,12 @@ def create_simulator_app(
     hang_sources: set[str] | frozenset[str] = frozenset(),
     garbage_sources: set[str] | frozenset[str] = frozenset(),
     hang_seconds: float = 30.0,
+    households: Iterable[Mapping[str, Any]] = (),
 ) -> FastAPI:
-    """The twelve simulated departments in one app; their records depend on `seed` only."""
+    """The twelve simulated departments in one app; their records depend on `seed` only, except
+    the tax records of the members of `households` (synthetic, ``AssessmentCreate``-shaped),
+    which are those households' generated wages."""
+    known_wages = records.synthetic_wages(households)
     config = SimulatorConfig.model_validate(
         {
             "latency_ms": latency_ms,
@@ -275,7 +279,7 @@ def create_simulator_app(
                 "sdxmmc": "工资薪金所得" if i.kind == "wage" else "经营所得",
                 "sre": str(i.amount),
             }
-            for i in records.tax_incomes(seed, rid, records.months_between(first, last))
+            for i in records.tax_incomes(seed, rid, records.months_between(first, last), known_wages)
         ]
         data = {"lsh": _serial("SW", body.get("qqlsh")), "records": items}
         return JSONResponse({"code": 0, "msg": "success", "data": data})

@@ -9,19 +9,24 @@ deposit… records, and another seed gives others. The records are department-ne
 Shares (illustrative, for Guiyang social-assistance applicants, not statistics): most people
 have no or a small income, at most one dwelling, no vehicle, no company and small deposits;
 about 7% are *affluent* in one way (a company, a second dwelling, a newer car, large deposits
-or securities), so a check finds discrepancies. Nothing here is read from the synthetic
-population generator: its resident IDs are random draws that cannot be traced back to a
-household without regenerating the population.
+or securities), so a check finds discrepancies.
+
+The synthetic population generator (``tools/synthetic``) draws resident IDs at random, so a
+person cannot be recognised from the ID alone; but households it generated can be handed in
+(`synthetic_wages`), and then the tax department reports those members' generated wages
+instead of drawn ones. The other departments still draw their records.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from typing import Any
 
 from shared.types import ResidentId, from_fen
 
@@ -215,13 +220,46 @@ def months_between(first: date, last: date) -> list[str]:
     return months
 
 
-def tax_incomes(seed: int, resident_id: str, months: list[str]) -> list[MonthlyIncome]:
-    """纳税记录: monthly 工资薪金 of the employed (varying ±15%), 经营所得 of company owners."""
+KnownWages = Mapping[str, Mapping[str, Decimal]]
+"""resident ID → month (YYYY-MM) → wage (元), from synthetic households."""
+
+
+def synthetic_wages(households: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Decimal]]:
+    """The wages of the members of generated households (``AssessmentCreate``-shaped dicts, as
+    ``python -m jiuzhu_synthetic`` writes them), by resident ID and month. A member's
+    ``monthly`` amounts are taken as the months just before ``benefit_month``, oldest first
+    (the look-back window of the assessment)."""
+    wages: dict[str, dict[str, Decimal]] = {}
+    for household in households:
+        benefit = date.fromisoformat(f"{household['benefit_month']}-01")
+        for member in household["members"]:
+            for item in member.get("incomes", []):
+                if item["category"] != "wage":
+                    continue
+                monthly = [Decimal(a) for a in item["monthly"]]
+                last = benefit - timedelta(days=1)
+                first_year, first_month = divmod(last.year * 12 + last.month - 1 - (len(monthly) - 1), 12)
+                months = months_between(date(first_year, first_month + 1, 1), last)
+                per_month = wages.setdefault(member["resident_id"], {})
+                for month, amount in zip(months, monthly, strict=True):
+                    per_month[month] = per_month.get(month, Decimal("0.00")) + amount
+    return wages
+
+
+def tax_incomes(
+    seed: int, resident_id: str, months: list[str], known_wages: KnownWages | None = None
+) -> list[MonthlyIncome]:
+    """纳税记录: monthly 工资薪金 of the employed (varying ±15%), or the generated wages of a
+    known synthetic person; 经营所得 of company owners."""
     p = profile(seed, resident_id)
+    known = (known_wages or {}).get(resident_id)
     items: list[MonthlyIncome] = []
     for month in months:
         rng = _rng(seed, resident_id, f"tax:{month}")
-        if p.employed and rng.random() < 0.92:  # a month without pay now and then
+        if known is not None:
+            if known.get(month, Decimal("0.00")) > 0:
+                items.append(MonthlyIncome(_code(rng, "SB", 14), month, "wage", known[month]))
+        elif p.employed and rng.random() < 0.92:  # a month without pay now and then
             amount = (p.monthly_wage * Decimal(str(round(0.85 + 0.3 * rng.random(), 3)))).quantize(_CENT)
             items.append(MonthlyIncome(_code(rng, "SB", 14), month, "wage", amount))
         if p.affluence is Affluence.COMPANY:

@@ -139,6 +139,13 @@ class TestOddAnswers:
                 id="xml-with-a-dtd",
             ),
             pytest.param(Source.REAL_ESTATE, b"<html><body>502 Bad Gateway</body></html>", id="xml-not-a-response"),
+            pytest.param(
+                Source.REAL_ESTATE,
+                '<?xml version="1.0" encoding="utf-16"?><!DOCTYPE r [<!ENTITY a "aaaa">]><QueryResponse/>'.encode(
+                    "utf-16"
+                ),
+                id="xml-dtd-hidden-in-utf-16",
+            ),
             pytest.param(Source.FUNERAL, b'["found"]', id="json-not-an-object"),
         ],
     )

@@ -92,3 +92,22 @@ class TestSimulatorProcess:
 
         assert raised.value.reason == "timeout"
         assert healed.source is Source.REAL_ESTATE
+
+    async def test_a_latency_past_the_client_timeout_is_timeout_until_healed(
+        self, simulator_url: str, make_id: MakeId, make_query: MakeQuery
+    ) -> None:
+        person = make_query(make_id(3))
+        async with httpx.AsyncClient(base_url=simulator_url, timeout=10.0) as admin:
+            slow = {"latency_ms": {"securities": 3000}}
+            assert (await admin.post("/_admin/config", json=slow)).status_code == 200
+            try:
+                async with httpx.AsyncClient(timeout=0.2) as impatient:
+                    connectors = build_connectors(simulator_urls(simulator_url), client=impatient)
+                    with pytest.raises(SourceUnavailable) as raised:
+                        await connectors[Source.SECURITIES].query(person)
+                    marriage = await connectors[Source.MARRIAGE].query(person)  # the others are not slow
+            finally:
+                await admin.post("/_admin/config", json={"latency_ms": 0})
+
+        assert raised.value.reason == "timeout"
+        assert marriage.source is Source.MARRIAGE

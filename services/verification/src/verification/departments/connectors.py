@@ -105,8 +105,10 @@ def _json(response: httpx.Response) -> dict[str, Any]:
 
 
 def _xml(response: httpx.Response) -> ET.Element:
-    """The body as XML, refusing DTDs (so no entity expansion: defusedxml is not a dependency)."""
-    if b"<!DOCTYPE" in response.content or b"<!ENTITY" in response.content:
+    """The body as UTF-8 XML without a DTD, so nothing can expand (defusedxml is not a
+    dependency); checked on the decoded text, so another encoding cannot hide a DTD."""
+    text = response.content.decode("utf-8")
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
         raise _BadAnswer("DTD in an answer")
     return ET.fromstring(response.content)  # noqa: S314 (no DTD, so nothing to expand)
 

@@ -330,7 +330,11 @@ def create_simulator_app(
     @route(Source.REAL_ESTATE, "POST", "/bdc/services/QueryService")
     async def real_estate(request: Request) -> Response:
         raw = await request.body()
-        if b"<!DOCTYPE" in raw or b"<!ENTITY" in raw:  # no DTDs: no entity expansion
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return _xml_response("4000", "报文须为UTF-8编码", "", [], status=400)
+        if "<!DOCTYPE" in text or "<!ENTITY" in text:  # no DTDs: no entity expansion
             return _xml_response("4002", "不支持DTD", "", [], status=400)
         try:
             root = ET.fromstring(raw)  # noqa: S314 (no DTD got this far: nothing to expand)

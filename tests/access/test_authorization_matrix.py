@@ -118,6 +118,14 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     # departments read consents only if their agreement grants verification:consents:read
     "GET /v1/verification/consents/{consent_id}": STAFF_READERS | {"citizen"},
     "GET /v1/verification/consents/{consent_id}/personal-data": frozenset({"county_approver"}),
+    # a citizen may withdraw their own authorisation (citizens hold consents:write)
+    "POST /v1/verification/consents/{consent_id}/revoke": frozenset({"town_caseworker", "citizen"}),
+    # checks: the staff who handle cases ask the departments; readers of cases read the report
+    "POST /v1/verification/checks": CASE_HANDLERS,
+    "POST /v1/verification/checks/{check_id}/requery": CASE_HANDLERS,
+    "GET /v1/verification/checks": STAFF_READERS,
+    "GET /v1/verification/checks/{check_id}": STAFF_READERS,
+    "GET /v1/verification/checks/{check_id}/report.html": STAFF_READERS,
     "GET /v1/verification/audit": AUDITORS,
     "GET /v1/verification/audit/verify": AUDITORS,
     # payment

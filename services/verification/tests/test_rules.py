@@ -35,7 +35,7 @@ def record(**overrides: Any) -> tuple[Consent, ConsentRecorded]:
     }
     arguments.update(overrides)
     now = arguments.pop("now")
-    return rules.record_consent(RecordConsent(**arguments), now=now)
+    return rules.record_consent(RecordConsent(**arguments), now=now, subject_ref="pr1_" + "a" * 52)
 
 
 class TestRecordConsent:

@@ -13,7 +13,7 @@ from shared.events.verification import CheckItem, Department
 from verification.checks.domain import rules
 from verification.checks.domain.errors import AuthorisationMissing, CheckNotRunning, NothingToRequery
 from verification.checks.domain.model import Authorisation, Check, CheckStatus, Declared, QueryPurpose, QueryStatus
-from verification.departments.port import Finding, FindingKind, Source
+from verification.departments.domain.model import Finding, FindingKind, Source
 
 AT = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
 A = rules.Person("pr1_" + "a" * 52, "5201**********1232")

@@ -29,7 +29,7 @@ from verification.checks.adapters.fanout import FanOut, FanOutPolicy
 from verification.checks.adapters.sources import RESOURCE
 from verification.consumers import checks_job
 from verification.departments.connectors import build_connectors, simulator_urls
-from verification.departments.port import Source
+from verification.departments.domain.model import Source
 from verification.departments.simulator import create_simulator_app
 
 CONSENTS = "/v1/verification/consents"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from verification.checks.adapters.fanout import BreakerState, CircuitBreaker, FanOut, FanOutPolicy
-from verification.departments.port import PersonQuery, Source, SourceAnswer, SourceRefused, SourceUnavailable
+from verification.departments.domain.model import PersonQuery, Source, SourceAnswer, SourceRefused, SourceUnavailable
 
 FAST = FanOutPolicy(timeout_seconds=0.2, attempts=3, backoff_initial_seconds=0.001, backoff_max_seconds=0.002)
 

@@ -13,7 +13,7 @@ import pytest
 
 from shared.types.resident_id import resident_id_check_digit
 from verification.departments.connectors import build_connectors, simulator_urls
-from verification.departments.port import PersonQuery, Source, SourceConnector
+from verification.departments.domain.model import PersonQuery, Source, SourceConnector
 from verification.departments.simulator import create_simulator_app
 
 SIMULATOR_URL = "http://departments.test"

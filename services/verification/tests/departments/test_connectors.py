@@ -7,7 +7,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from verification.departments.connectors import BankDepositsConnector
-from verification.departments.port import FindingKind, IncomeCategory, PersonQuery, Source, SourceAnswer
+from verification.departments.domain.model import FindingKind, IncomeCategory, PersonQuery, Source, SourceAnswer
 from verification.departments.simulator import records
 
 SEED = 2026

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from verification.departments.connectors import build_connectors, simulator_urls
-from verification.departments.port import PersonQuery, Source, SourceRefused, SourceUnavailable
+from verification.departments.domain.model import PersonQuery, Source, SourceRefused, SourceUnavailable
 from verification.departments.simulator import create_simulator_app
 
 MakeId = Callable[[int], str]

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from verification.departments.connectors import build_connectors, simulator_urls
-from verification.departments.port import PersonQuery, Source, SourceUnavailable
+from verification.departments.domain.model import PersonQuery, Source, SourceUnavailable
 
 MakeId = Callable[[int], str]
 MakeQuery = Callable[..., PersonQuery]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from jiuzhu_synthetic import generate
-from verification.departments.port import IncomeCategory, PersonQuery, Source
+from verification.departments.domain.model import IncomeCategory, PersonQuery, Source
 from verification.departments.simulator import records
 
 MakeQuery = Callable[..., PersonQuery]

@@ -31,7 +31,7 @@ class ConsentCreate(BaseModel):
     subject_name: NonEmptyStr = Field(max_length=100)
     subject_resident_id: ResidentId
     purpose: NonEmptyStr = Field(max_length=200, description="e.g. 低保申请核对")
-    signed_on: date = Field(ge=date(2000, 1, 1), le=date(2100, 12, 31))
+    signed_on: date
     valid_until: date | None = Field(
         default=None,
         ge=date(2000, 1, 1),

@@ -43,7 +43,7 @@ from verification.checks.domain.model import (
     QueryPurpose,
     QueryStatus,
 )
-from verification.departments.port import PersonQuery, Source
+from verification.departments.domain.model import PersonQuery, Source
 
 SYSTEM_ACTOR = "system:application_accepted"
 """Who asks when a check starts from an accepted application (the audit's actor)."""

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 import httpx
 
 from shared.types import from_fen, parse_money
-from verification.departments.port import (
+from verification.departments.domain.model import (
     Finding,
     FindingKind,
     IncomeCategory,

@@ -18,7 +18,7 @@ from enum import StrEnum
 
 from tenacity import AsyncRetrying, RetryError, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
-from verification.departments.port import (
+from verification.departments.domain.model import (
     PersonQuery,
     Source,
     SourceAnswer,

@@ -24,7 +24,7 @@ from verification.checks.domain.model import (
     QueryStatus,
     SourceQuery,
 )
-from verification.departments.port import Finding, FindingKind, Source
+from verification.departments.domain.model import Finding, FindingKind, Source
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import httpx
 from jiuzhu_platform.runtime import Runtime
 from verification.checks.adapters.fanout import FanOut, FanOutPolicy
 from verification.departments.connectors import build_connectors, simulator_urls
-from verification.departments.port import Source
+from verification.departments.domain.model import Source
 from verification.settings import Settings
 
 RESOURCE = "verification.fanout"

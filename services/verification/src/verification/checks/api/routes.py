@@ -110,8 +110,10 @@ async def get_check(check_id: UUID, caller: Reader, runtime: RuntimeDep) -> Chec
 @router.get(
     "/checks/{check_id}/report.html",
     summary="The 核对报告 as a printable page (HTML)",
-    response_class=HTMLResponse,
-    responses=refusals(*PROTECTED, RegionNotAllowed, CheckNotFound, RequestInvalid),
+    responses={
+        200: {"description": "The printable report", "content": {"text/html": {"schema": {"type": "string"}}}},
+        **refusals(*PROTECTED, RegionNotAllowed, CheckNotFound, RequestInvalid),
+    },
 )
 async def get_check_html(check_id: UUID, caller: Reader, runtime: RuntimeDep) -> HTMLResponse:
     async with runtime.database.read() as session:

@@ -12,7 +12,7 @@ from shared.events.verification import CheckItem, Department
 from shared.types import CountyCode, InvalidValueError, NonNegativeMoney, ResidentId, TownCode, check_town_in_county
 from verification.checks.domain import rules
 from verification.checks.domain.model import Check, CheckStatus, Declared, QueryPurpose, QueryStatus
-from verification.departments.port import DEPARTMENT_OF, FindingKind, Source
+from verification.departments.domain.model import DEPARTMENT_OF, FindingKind, Source
 
 
 class DeclaredBody(BaseModel):

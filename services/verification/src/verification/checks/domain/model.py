@@ -16,7 +16,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from shared.events.verification import CheckPurpose
-from verification.departments.port import Finding, Source
+from verification.departments.domain.model import Finding, Source
 
 
 class CheckStatus(StrEnum):

@@ -32,7 +32,7 @@ from verification.checks.domain.model import (
     QueryStatus,
     SourceQuery,
 )
-from verification.departments.port import DEPARTMENT_OF, Finding, FindingKind, Source
+from verification.departments.domain.model import DEPARTMENT_OF, Finding, FindingKind, Source
 
 PERIOD_MONTHS = 12
 MONEY_TOLERANCE_SHARE = Decimal("0.10")

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from verification.departments.port import Source
+from verification.departments.domain.model import Source
 from verification.departments.simulator.app import create_simulator_app
 
 cli = typer.Typer(add_completion=False)

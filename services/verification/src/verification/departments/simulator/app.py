@@ -51,7 +51,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.types import InvalidResidentId, ResidentId, to_fen
-from verification.departments.port import Source
+from verification.departments.domain.model import Source
 from verification.departments.simulator import records
 
 NonNegative = Annotated[float, Field(ge=0)]

@@ -55,6 +55,8 @@ class Cluster:
     env: dict[str, str]
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     commands: dict[str, list[str]] = field(default_factory=dict)
+    departments_url: str = ""
+    """The department simulator (its own process): `POST {departments_url}/_admin/config` sets faults."""
 
     def log(self, name: str) -> list[dict[str, Any]]:
         lines = []
@@ -150,6 +152,7 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
     ports = {s: free_port() for s in SERVICES}
     gateway_port = free_port()
     gateway_url = f"http://127.0.0.1:{gateway_port}"
+    departments_url = f"http://127.0.0.1:{free_port()}"
     person_ref_key = generate_key()
     for service in SERVICES:
         upper = service.upper()
@@ -169,6 +172,12 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
             env |= pii_env(upper)
         env[f"{upper}_PERSON_REF_KEY"] = person_ref_key  # one city-wide key: the same in every service
     env |= {
+        "VERIFICATION_DEPARTMENTS_URL": departments_url,
+        "VERIFICATION_QUERY_TIMEOUT_SECONDS": "1",
+        "VERIFICATION_QUERY_ATTEMPTS": "2",
+        "VERIFICATION_CHECKS_INTERVAL_SECONDS": "0.2",
+    }
+    env |= {
         "GATEWAY_ENV": "test",
         "GATEWAY_UPSTREAMS": json.dumps({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}),
         "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "10",
@@ -183,17 +192,29 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
         "GATEWAY_OTP_RESEND_SECONDS": "0",
         **pii_env("GATEWAY"),
     }
-    cluster = Cluster(directory, gateway_url, {s: f"http://127.0.0.1:{p}" for s, p in ports.items()}, env)
+    cluster = Cluster(
+        directory,
+        gateway_url,
+        {s: f"http://127.0.0.1:{p}" for s, p in ports.items()},
+        env,
+        departments_url=departments_url,
+    )
     try:
         for service in (*SERVICES, "gateway"):
             run([service, "migrate"], env, directory)
         run(["gateway", "create-admin", "--username", ADMIN, "--password-stdin"], env, directory, ADMIN_PASSWORD + "\n")
+        simulator_port = departments_url.rsplit(":", 1)[1]
+        cluster.start(
+            "departments", ["verification.departments.simulator", "--host", "127.0.0.1", "--port", simulator_port]
+        )
         for service in SERVICES:
             cluster.start(f"{service}-api", [service, "api", "--port", str(ports[service])])
             cluster.start(f"{service}-worker", [service, "worker"])
         cluster.start("gateway", ["gateway", "--port", str(gateway_port)])
         await wait_until_ready(
-            [f"{url}/readyz" for url in cluster.service_urls.values()] + [f"{gateway_url}/healthz"], cluster
+            [f"{url}/readyz" for url in cluster.service_urls.values()]
+            + [f"{gateway_url}/healthz", f"{departments_url}/_admin/config"],
+            cluster,
         )
         yield cluster
     finally:

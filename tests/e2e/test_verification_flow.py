@@ -1,0 +1,126 @@
+"""The checking centre across real processes (PostgreSQL, Kafka, the department simulator as its
+own process, everything through the gateway over HTTP):
+
+- an application accepted by the town (eligibility publishes `application_accepted` on Kafka)
+  is checked by verification's worker against the twelve simulated departments, and the
+  `check_completed` it publishes reaches the application's procedure in eligibility;
+- a department that hangs yields a partial report; once it is healthy, a re-query completes the
+  report without asking the others again;
+- a member without an authorisation is refused by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from shared.types import resident_id_check_digit
+from tests.e2e.cluster import Cluster, create_staff
+
+pytestmark = pytest.mark.e2e
+
+APPLICATIONS = "/v1/eligibility/applications"
+CHECKS = "/v1/verification/checks"
+SECONDS = 60
+
+
+def resident(body17: str) -> str:
+    return body17 + resident_id_check_digit(body17)
+
+
+async def until(condition: Any, what: str) -> Any:
+    deadline = time.monotonic() + SECONDS
+    while not (value := await condition()):
+        assert time.monotonic() < deadline, f"{what} not seen after {SECONDS}s"
+        await asyncio.sleep(0.3)
+    return value
+
+
+async def consent(client: httpx.AsyncClient, household_id: str, number: str) -> None:
+    response = await client.post(
+        "/v1/verification/consents",
+        json={
+            "household_id": household_id,
+            "region_code": "520102",
+            "subject_name": "核对",
+            "subject_resident_id": number,
+            "purpose": "低保申请核对",
+            "signed_on": date.today().isoformat(),
+        },
+    )
+    assert response.status_code == 201, response.text
+
+
+async def test_an_accepted_application_is_checked_and_the_report_reaches_eligibility(
+    cluster: Cluster, admin: httpx.AsyncClient
+) -> None:
+    town = "520102001000"
+    caseworker = await create_staff(admin, "verify-li", ["town_caseworker"], town)
+    applicant = resident("52010219700707077")
+    async with cluster.client(**caseworker) as client:
+        created = await client.post(
+            APPLICATIONS,
+            json={
+                "assistance_type": "dibao",
+                "region_code": "520102",
+                "town_code": town,
+                "member_count": 1,
+                "applicant": {"name": "核对", "resident_id": applicant},
+            },
+        )
+        assert created.status_code == 201, created.text
+        app_id, household_id = created.json()["id"], created.json()["household_id"]
+        await consent(client, household_id, applicant)
+        accepted = await client.post(f"{APPLICATIONS}/{app_id}/accept", json={})
+        assert accepted.status_code == 200, accepted.text
+
+        async def report_received() -> dict[str, Any] | None:
+            case = (await client.get(f"{APPLICATIONS}/{app_id}/procedure")).json()
+            return dict(case) if case["verification_received"] else None
+
+        await until(report_received, "the verification report in eligibility")
+        [item] = (await client.get(CHECKS, params={"household_id": household_id})).json()["items"]
+        assert (item["application_id"], item["status"]) == (app_id, "complete")
+        report = (await client.get(f"{CHECKS}/{item['check_id']}")).json()
+        assert len(report["members"][0]["sources"]) == 12
+        assert applicant not in str(report)
+    for name in ("verification-api", "verification-worker", "departments"):
+        assert applicant not in cluster.log_text(name), name
+
+
+async def test_a_hanging_department_gives_a_partial_report_that_a_requery_completes(
+    cluster: Cluster, admin: httpx.AsyncClient
+) -> None:
+    caseworker = await create_staff(admin, "verify-wang", ["town_caseworker"], "520102001000")
+    person = resident("52010219710808088")
+    household_id = "5e1f0000-0000-4000-8000-00000000e2e1"
+    async with cluster.client(**caseworker) as client, httpx.AsyncClient(base_url=cluster.departments_url) as sim:
+        await consent(client, household_id, person)
+        assert (await sim.post("/_admin/config", json={"hang_sources": ["tax"], "hang_seconds": 5})).status_code == 200
+        try:
+            partial = await client.post(
+                CHECKS,
+                json={"household_id": household_id, "region_code": "520102", "purpose": "review", "members": [person]},
+            )
+        finally:
+            assert (await sim.post("/_admin/config", json={"hang_sources": []})).status_code == 200
+        assert partial.status_code == 201, partial.text
+        assert partial.json()["status"] == "partial"
+        assert partial.json()["summary"]["departments_missing"] == ["tax"]
+
+        completed = await client.post(f"{CHECKS}/{partial.json()['check_id']}/requery")
+
+        assert completed.status_code == 200, completed.text
+        assert (completed.json()["status"], completed.json()["rounds"]) == ("complete", 2)
+
+        stranger = resident("52010219720909099")
+        refused = await client.post(
+            CHECKS,
+            json={"household_id": household_id, "region_code": "520102", "purpose": "review", "members": [stranger]},
+        )
+        assert (refused.status_code, refused.json()["reason"]) == (409, "authorisation_missing")

@@ -33,6 +33,8 @@ class Scope(StrEnum):
     MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
+    VERIFICATION_NOTICES_PUSH = "verification:notices:push"  # departments only, by agreement: no role
+    VERIFICATION_NOTICES_READ = "verification:notices:read"
     PAYMENT_PAYROLL_WRITE = "payment:payroll:write"
     PAYMENT_PAYROLL_READ = "payment:payroll:read"
     PROCUREMENT_PROVIDERS_WRITE = "procurement:providers:write"
@@ -92,6 +94,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.VERIFICATION_CONSENTS_WRITE,
         ),
         Role.COUNTY_APPROVER: _staff(
@@ -102,6 +105,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PII_READ_FULL,
         ),
@@ -111,6 +115,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
             S.AUTH_USERS_WRITE,
@@ -123,6 +128,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
         ),

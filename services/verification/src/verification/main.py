@@ -9,6 +9,8 @@ from fastapi import FastAPI
 from jiuzhu_platform.definition import ServiceDefinition
 from verification.adapters.orm import audit_log, inbox, metadata, outbox
 from verification.api.routes import router
+from verification.notices.adapters import orm as notices_orm  # noqa: F401 (the table joins the metadata)
+from verification.notices.api.routes import router as notices_router
 from verification.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -22,7 +24,7 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router],
+    routers=lambda: [router, notices_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(),
 )

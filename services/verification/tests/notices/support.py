@@ -35,7 +35,9 @@ def envelope(message_id: str = "m-1", **message: Any) -> dict[str, Any]:
     return {"header": {"message_id": message_id, "sent_at": "2026-12-01T08:30:00+08:00"}, "message": body}
 
 
-def department(h: ServiceHarness, client_id: str = GAJ, *, scopes: tuple[str, ...] = (PUSH_SCOPE,)) -> httpx.AsyncClient:
+def department(
+    h: ServiceHarness, client_id: str = GAJ, *, scopes: tuple[str, ...] = (PUSH_SCOPE,)
+) -> httpx.AsyncClient:
     """A department client whose agreement grants `scopes` (the caller closes it)."""
     return h.anonymous_client(kind="department", roles=("department",), client_id=client_id, scopes=scopes)
 
@@ -61,7 +63,7 @@ def every_raw_cell(h: ServiceHarness) -> Iterator[tuple[str, str, str]]:
     with sqlite3.connect(path) as connection:
         tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
         for table in tables:
-            cursor = connection.execute(f'SELECT * FROM "{table}"')  # noqa: S608 (table names from sqlite_master)
+            cursor = connection.execute(f'SELECT * FROM "{table}"')
             columns = [d[0] for d in cursor.description]
             for row in cursor.fetchall():
                 for column, value in zip(columns, row, strict=True):

@@ -66,9 +66,7 @@ async def test_a_batch_of_5000_lines_answers_each_line(h: ServiceHarness) -> Non
 
     # the whole batch again: every accepted line is now a duplicate, nothing new happens
     async with department(h) as gaj:
-        again = results(
-            await gaj.post(BATCH, content=ndjson(lines), headers={"content-type": "application/x-ndjson"})
-        )
+        again = results(await gaj.post(BATCH, content=ndjson(lines), headers={"content-type": "application/x-ndjson"}))
     assert sum(1 for a in again if a["status"] == "duplicate") == accepted + 5
     assert await notice_count(h) == accepted
 

@@ -335,8 +335,11 @@ async def _store(
                 await audit.state_change(
                     session, target_id=accepted[0], details={"lines": lines, "accepted": len(accepted)}
                 )
-    except SQLAlchemyError:
-        logger.exception("a batch chunk could not be stored (lines %s-%s)", chunk[0][0], chunk[-1][0])
+    except SQLAlchemyError as error:
+        # the error's text would carry the statement's parameters (names): its class only
+        logger.error(
+            "a batch chunk could not be stored (lines %s-%s): %s", chunk[0][0], chunk[-1][0], type(error).__name__
+        )
         return [_rejected(number, "unavailable", "not stored: send this line again", None) for number, _ in chunk]
     return results
 

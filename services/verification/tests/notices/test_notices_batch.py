@@ -176,3 +176,31 @@ async def test_the_body_is_read_as_a_stream(h: ServiceHarness) -> None:
         from verification.notices.adapters.orm import department_notice
 
         assert await session.scalar(select(func.count()).select_from(department_notice)) == 700
+
+
+async def test_a_chunk_the_database_fails_is_answered_unavailable_and_stores_nothing(
+    h: ServiceHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    from verification.notices import service as notices_service
+
+    real = notices_service.receive_notice
+
+    async def failing(session: Any, command: Any, **kwargs: Any) -> Any:
+        if command.message_id == "boom":
+            raise OperationalError("INSERT …", {}, Exception("the database went away"))
+        return await real(session, command, **kwargs)
+
+    monkeypatch.setattr(notices_service, "receive_notice", failing)
+    lines: list[Any] = [envelope("a"), b"not json", envelope("boom")]
+    async with department(h) as gaj:
+        response = await gaj.post(BATCH, content=ndjson(lines), headers={"content-type": "application/x-ndjson"})
+
+    assert [(a["status"], a["reason"]) for a in results(response)] == [
+        ("rejected", "unavailable"),
+        ("rejected", "request_invalid"),
+        ("rejected", "unavailable"),
+    ]
+    assert await notice_count(h) == 0
+    assert await h.outbox_rows() == []

@@ -54,6 +54,7 @@ MAX_LINES = 100_000
 CHUNK_LINES = 500
 """Lines per transaction of a batch: a chunk is committed before the next is read."""
 NDJSON = "application/x-ndjson"
+UNSTORED = "the database could not store this chunk: nothing of it was stored, send the line again"
 
 PUSH_DESCRIPTION = """
 部门信息推送 (a department's change notice about one person), in a DCI / G2P Connect shaped
@@ -340,7 +341,10 @@ async def _store(
         logger.error(
             "a batch chunk could not be stored (lines %s-%s): %s", chunk[0][0], chunk[-1][0], type(error).__name__
         )
-        return [_rejected(number, "unavailable", "not stored: send this line again", None) for number, _ in chunk]
+        return [
+            item if isinstance(item, NoticeLineResult) else _rejected(number, "unavailable", UNSTORED, None)
+            for number, item in chunk
+        ]
     return results
 
 

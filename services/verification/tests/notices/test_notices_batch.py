@@ -204,3 +204,27 @@ async def test_a_chunk_the_database_fails_is_answered_unavailable_and_stores_not
     ]
     assert await notice_count(h) == 0
     assert await h.outbox_rows() == []
+
+
+async def test_two_copies_of_a_batch_sent_at_once_store_each_notice_once(tier_h: ServiceHarness) -> None:
+    """On PostgreSQL the two batches' chunks really interleave: a line the other copy holds
+    uncommitted waits on the unique index and is answered `duplicate` once the other commits."""
+    import asyncio
+
+    lines = [envelope(f"c-{n}", resident_id=resident_id(n)) for n in range(1, 1201)]
+    lines += [envelope("c-5")]  # and a duplicate inside the batch itself
+    body = ndjson(lines)
+    headers = {"content-type": "application/x-ndjson"}
+    async with department(tier_h) as gaj:
+        first, second = await asyncio.gather(
+            gaj.post(BATCH, content=body, headers=headers), gaj.post(BATCH, content=body, headers=headers)
+        )
+
+    answers = [results(first), results(second)]
+    for n in range(1, 1201):
+        statuses = sorted(a[n - 1]["status"] for a in answers)
+        assert statuses == ["accepted", "duplicate"], (n, statuses)
+        assert answers[0][n - 1]["notice_id"] == answers[1][n - 1]["notice_id"]
+    assert [a[-1]["status"] for a in answers] == ["duplicate", "duplicate"]
+    assert await notice_count(tier_h) == 1200
+    assert len(await tier_h.outbox_rows()) == 1200

@@ -160,6 +160,14 @@ EXTRA_CALLERS: dict[str, Caller] = {
         client_id="dept-rural-revitalisation",
         extra_scopes=("monitoring:households:read",),
     ),
+    # A department whose agreement lets it push change notices (公安: deaths, hukou, …).
+    "department_pushing": Caller(
+        "department_pushing",
+        "department",
+        ("department",),
+        client_id="dept-public-security",
+        extra_scopes=("verification:notices:push",),
+    ),
     # The gateway's own service token at real-name binding (no role; one scope).
     "gateway_service": Caller(
         "gateway_service", "service", (), subject="gateway", extra_scopes=("eligibility:households:resolve",)

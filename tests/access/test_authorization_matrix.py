@@ -37,6 +37,7 @@ POLICY_READERS = frozenset(
         "citizen",
         "department",
         "department_with_agreement",
+        "department_pushing",
         "third_party",
     }
 )
@@ -126,6 +127,13 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/verification/checks": STAFF_READERS,
     "GET /v1/verification/checks/{check_id}": STAFF_READERS,
     "GET /v1/verification/checks/{check_id}/report.html": STAFF_READERS,
+    # department notices: pushed only by a department client whose agreement grants the push
+    # scope (no role has it); read by the staff who act on them, city-wide (a notice is about a
+    # person, not a household: it has no region; resident IDs masked)
+    "POST /v1/verification/notices": frozenset({"department_pushing"}),
+    "POST /v1/verification/notices/batch": frozenset({"department_pushing"}),
+    "GET /v1/verification/notices": STAFF_READERS,
+    "GET /v1/verification/notices/{notice_id}": STAFF_READERS,
     "GET /v1/verification/audit": AUDITORS,
     "GET /v1/verification/audit/verify": AUDITORS,
     # payment
@@ -281,6 +289,8 @@ class TestSeparationOfDuties:
         assert "county_approver" not in writers("POST /v1/eligibility/applications")  # approvers do not apply
         assert writers("POST /v1/payment/payroll-runs") == {"payment_officer"}
         assert writers("POST /v1/procurement/providers") == {"procurement_officer"}
+        assert writers("POST /v1/verification/notices") == {"department_pushing"}
+        assert writers("POST /v1/verification/notices/batch") == {"department_pushing"}
         for name in ("department", "department_with_agreement", "third_party", "citizen_unbound", "auditor"):
             assert not any(name in writers(key) for key in writes), name
 

@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 from jiuzhu_platform.auth import (
+    AGREEMENT_ONLY_SCOPES,
     ALL_SCOPES,
     CITY_WIDE_ROLES,
     PRIVILEGED_SCOPES,
@@ -713,8 +714,9 @@ class TestRoleScopes:
                 assert SCOPE_PATTERN.fullmatch(scope), (role, scope)
                 assert scope in ALL_SCOPES, (role, scope)
         assert all(SCOPE_PATTERN.fullmatch(scope) for scope in ALL_SCOPES)
-        # no scope nobody can hold, but the service scopes (the gateway's own token carries them)
-        assert frozenset().union(*ROLE_SCOPES.values()) == ALL_SCOPES - SERVICE_SCOPES
+        # no scope nobody can hold: the rest are the gateway's own (service) or a department's by agreement
+        assert frozenset().union(*ROLE_SCOPES.values()) == ALL_SCOPES - SERVICE_SCOPES - AGREEMENT_ONLY_SCOPES
+        assert not AGREEMENT_ONLY_SCOPES & PRIVILEGED_SCOPES
         assert not SERVICE_SCOPES & frozenset().union(*ROLE_SCOPES.values())
         assert SERVICE_SCOPES <= PRIVILEGED_SCOPES  # and no client may be granted one
 

@@ -1,5 +1,4 @@
 from jiuzhu_platform.migrations import run_env
-from verification.adapters.orm import metadata
-from verification.checks.adapters import orm as checks_orm  # noqa: F401 (the check tables join `metadata`)
+from verification.main import DEFINITION  # every feature's tables (consents, checks, notices)
 
-run_env(metadata)
+run_env(DEFINITION.metadata)

@@ -126,6 +126,7 @@ from jiuzhu_platform.auth.principal import (
     require_scopes,
 )
 from jiuzhu_platform.auth.roles import (
+    AGREEMENT_ONLY_SCOPES,
     ALL_SCOPES,
     CITY_WIDE_ROLES,
     HOUSEHOLD_DATA_SCOPES,
@@ -154,6 +155,7 @@ from jiuzhu_platform.auth.routes import (
 from jiuzhu_platform.auth.verifier import MAX_TOKEN_LENGTH, VERIFIED_CACHE_SIZE, TokenVerifier
 
 __all__ = [
+    "AGREEMENT_ONLY_SCOPES",
     "ALL_SCOPES",
     "ASYMMETRIC_ALGORITHMS",
     "CITY_WIDE_ROLES",

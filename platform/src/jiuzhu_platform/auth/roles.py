@@ -35,6 +35,8 @@ class Scope(StrEnum):
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
     VERIFICATION_CHECKS_RUN = "verification:checks:run"  # ask the departments (核对), re-query
     VERIFICATION_CHECKS_READ = "verification:checks:read"  # 核对报告
+    VERIFICATION_NOTICES_PUSH = "verification:notices:push"  # departments only, by agreement: no role
+    VERIFICATION_NOTICES_READ = "verification:notices:read"
     PAYMENT_PAYROLL_WRITE = "payment:payroll:write"
     PAYMENT_PAYROLL_READ = "payment:payroll:read"
     PROCUREMENT_PROVIDERS_WRITE = "procurement:providers:write"
@@ -94,6 +96,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.VERIFICATION_CONSENTS_WRITE,
             S.VERIFICATION_CHECKS_RUN,
             S.VERIFICATION_CHECKS_READ,
@@ -108,6 +111,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_RUN,
             S.VERIFICATION_CHECKS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PII_READ_FULL,
         ),
@@ -118,6 +122,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
             S.AUTH_USERS_WRITE,
@@ -131,6 +136,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.MONITORING_HOUSEHOLDS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
+            S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
         ),
@@ -182,6 +188,9 @@ real-name binding) carries it."""
 
 SERVICE_SCOPES: frozenset[str] = frozenset({S.ELIGIBILITY_HOUSEHOLDS_RESOLVE})
 """Scopes only a platform service's own token carries (kind `service`): no role maps to them."""
+
+AGREEMENT_ONLY_SCOPES: frozenset[str] = frozenset({S.VERIFICATION_NOTICES_PUSH})
+"""Scopes no role holds: a department client gets them in its data-sharing agreement only."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})
 """Staff roles that see the whole city when the token carries no region. Procurement officers

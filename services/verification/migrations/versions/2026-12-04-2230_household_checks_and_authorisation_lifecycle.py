@@ -1,7 +1,7 @@
 """household checks and authorisation lifecycle
 
 Revision ID: 0737e27ff6ac
-Revises: c5554d06bb23
+Revises: 7d1e4b2a9c30
 Create Date: 2026-12-04 21:22:17.756493
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0737e27ff6ac'
-down_revision: str | None = 'c5554d06bb23'
+down_revision: str | None = '7d1e4b2a9c30'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

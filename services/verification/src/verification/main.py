@@ -12,6 +12,8 @@ from verification.adapters.orm import audit_log, inbox, metadata, outbox
 from verification.api.routes import router
 from verification.checks.adapters import orm as checks_orm  # noqa: F401 (the check tables join `metadata`)
 from verification.checks.api.routes import router as checks_router
+from verification.notices.adapters import orm as notices_orm  # noqa: F401 (the table joins the metadata)
+from verification.notices.api.routes import router as notices_router
 from verification.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -25,7 +27,7 @@ DEFINITION = ServiceDefinition(
     inbox=inbox,
     audit=audit_log,
     keeps_pii=True,
-    routers=lambda: [router, checks_router],
+    routers=lambda: [router, checks_router, notices_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(consumers.build,),
     jobs=(consumers.checks_job,),

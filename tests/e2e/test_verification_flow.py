@@ -12,6 +12,7 @@ own process, everything through the gateway over HTTP):
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from datetime import date
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.testing import DepartmentKey
 from shared.types import resident_id_check_digit
 from tests.e2e.cluster import Cluster, create_staff
 
@@ -124,3 +126,62 @@ async def test_a_hanging_department_gives_a_partial_report_that_a_requery_comple
             json={"household_id": household_id, "region_code": "520102", "purpose": "review", "members": [stranger]},
         )
         assert (refused.status_code, refused.json()["reason"]) == (409, "authorisation_missing")
+
+
+async def test_a_signed_death_notice_becomes_an_event_eligibility_consumes(
+    cluster: Cluster, admin: httpx.AsyncClient
+) -> None:
+    key = DepartmentKey()
+    created = await admin.post(
+        "/v1/auth/clients",
+        json={
+            "name": "市公安局",
+            "kind": "department",
+            "scopes": ["verification:notices:push"],
+            "signing_public_key": key.public_text,
+        },
+    )
+    assert created.status_code == 201, created.text
+    async with cluster.client() as client:
+        token = await client.post(
+            "/v1/auth/token",
+            data={"grant_type": "client_credentials"},
+            auth=(created.json()["client_id"], created.json()["client_secret"]),
+        )
+        department = {"Authorization": f"Bearer {token.json()['access_token']}", "Content-Type": "application/json"}
+        person = resident("52010219400404044")
+        notice = {
+            "header": {"message_id": "gaj-2026-000001", "sent_at": "2026-12-04T08:00:00+08:00"},
+            "message": {
+                "kind": "death",
+                "department": "public_security",
+                "resident_id": person,
+                "name": "逝者",
+                "occurred_on": date.today().isoformat(),
+                "reference": "SW-520102-000001",
+            },
+        }
+        body = json.dumps(notice, ensure_ascii=False).encode()
+        path = "/v1/verification/notices"
+        correlation = {"X-Request-ID": "e2e-death-notice"}
+
+        forged = await client.post(
+            path, content=body, headers=department | key.sign_headers("POST", path, body.replace(b"death", b"xxxxx"))
+        )
+        assert forged.status_code == 401, forged.text
+        signed = key.sign_headers("POST", path, body)
+        accepted = await client.post(path, content=body, headers=department | signed | correlation)
+        assert accepted.status_code == 201, accepted.text
+        assert accepted.json()["status"] == "accepted"
+        replayed = await client.post(path, content=body, headers=department | signed)
+        assert (replayed.status_code, replayed.json()["reason"]) == (401, "signature_replayed")
+        again = await client.post(path, content=body, headers=department | key.sign_headers("POST", path, body))
+        assert (again.status_code, again.json()["status"]) == (200, "duplicate")
+        assert again.json()["notice_id"] == accepted.json()["notice_id"]
+
+    async def consumed() -> bool:
+        return any(line.get("correlation_id") == "e2e-death-notice" for line in cluster.log("eligibility-worker"))
+
+    await until(consumed, "eligibility's worker consuming the death notice")
+    for name in ("verification-api", "verification-worker", "eligibility-worker", "gateway"):
+        assert person not in cluster.log_text(name), name

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run bench bench-access bench-events bench-gateway bench-service test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench bench-access bench-events bench-verification bench-gateway bench-service test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ bench-events: sync ## Event pipeline (outbox relay → Kafka → monitoring), CO
 
 bench-gateway: sync ## A read through the gateway vs directly on the service (wrk, DURATION s each, default 10)
 	$(UV) run python platform/bench/bench_http.py gateway --seconds $(or $(DURATION),10)
+
+bench-verification: sync ## Checks (核对) against the department simulator process: one check vs its slowest department, screening checks/s vs bare HTTP (COUNT, default 1,000)
+	$(UV) run python services/verification/bench/bench_checks.py --count $(or $(COUNT),1000)
 
 bench-service: sync ## Eligibility over HTTP: DB read vs /healthz, create vs bare inserts (wrk, DURATION s each)
 	$(UV) run python platform/bench/bench_http.py service --seconds $(or $(DURATION),10)

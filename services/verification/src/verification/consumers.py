@@ -27,6 +27,9 @@ from verification.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+BATCH = 50
+"""Checks run together by the job: one fan-out, one transaction (and one commit) per batch."""
+
 
 def build(runtime: Runtime) -> ConsumerDefinition:
     deps = service.CheckDeps(now=runtime.now)
@@ -67,10 +70,13 @@ def checks_job(runtime: Runtime) -> ScheduledJob:
     assert isinstance(settings, Settings)
 
     async def run() -> int:
+        """Batches of checks (each batch one fan-out and one transaction) until none is left."""
         ran = 0
-        for check_id in await service.runnable(runtime.database, runtime.now()):
-            if await service.run_check(runtime.database, fanout_of(runtime), check_id, deps) is not None:
-                ran += 1
+        while batch := await service.runnable(runtime.database, runtime.now(), limit=BATCH):
+            done = await service.run_checks(runtime.database, fanout_of(runtime), batch, deps)
+            ran += len(done)
+            if not done:  # every one held by another runner
+                break
         return ran
 
     return ScheduledJob("checks", settings.checks_interval_seconds, run)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from verification.checks.adapters.orm import check, check_member, check_query
@@ -85,6 +85,9 @@ def _query_values(q: SourceQuery) -> dict[str, Any]:
         "department_reference": q.department_reference[:100],
         "findings": [_finding_json(f) for f in q.findings],
     }
+
+
+_QUERY_COLUMNS = ("status", "attempts", "reason", "answered_at", "department_reference", "findings")
 
 
 class CheckRepository:
@@ -174,34 +177,34 @@ class CheckRepository:
         return found is not None
 
     async def get(self, check_id: UUID) -> Check | None:
-        row = (await self.session.execute(select(check).where(check.c.check_id == check_id))).mappings().first()
-        if row is None:
-            return None
-        members = (
+        found = await self.get_many([check_id])
+        return found[0] if found else None
+
+    async def get_many(self, check_ids: Sequence[UUID]) -> list[Check]:
+        """The checks of `check_ids` that exist, in that order (three queries whatever their number)."""
+        if not check_ids:
+            return []
+        ids = list(check_ids)
+        heads = {
+            r["check_id"]: r
+            for r in (await self.session.execute(select(check).where(check.c.check_id.in_(ids)))).mappings()
+        }
+        members: dict[UUID, list[CheckMember]] = {i: [] for i in heads}
+        for m in (
             await self.session.execute(
-                select(check_member).where(check_member.c.check_id == check_id).order_by(check_member.c.position)
+                select(check_member)
+                .where(check_member.c.check_id.in_(ids))
+                .order_by(check_member.c.check_id, check_member.c.position)
             )
-        ).mappings()
-        queries = (
+        ).mappings():
+            members[m["check_id"]].append(CheckMember(m["person_ref"], m["masked_id"], m["consent_id"]))
+        queries: dict[UUID, list[SourceQuery]] = {i: [] for i in heads}
+        for q in (
             await self.session.execute(
-                select(check_query).where(check_query.c.check_id == check_id).order_by(check_query.c.query_id)
+                select(check_query).where(check_query.c.check_id.in_(ids)).order_by(check_query.c.query_id)
             )
-        ).mappings()
-        return Check(
-            check_id=row["check_id"],
-            household_id=row["household_id"],
-            application_id=row["application_id"],
-            purpose=QueryPurpose(row["purpose"]),
-            region_code=row["region_code"],
-            town_code=row["town_code"],
-            requested_by=row["requested_by"],
-            requested_at=row["requested_at"],
-            period_start=row["period_start"],
-            period_end=row["period_end"],
-            members=[CheckMember(m["person_ref"], m["masked_id"], m["consent_id"]) for m in members],
-            declared=_declared(row["declared"]),
-            status=CheckStatus(row["status"]),
-            queries=[
+        ).mappings():
+            queries[q["check_id"]].append(
                 SourceQuery(
                     query_id=q["query_id"],
                     person_ref=q["person_ref"],
@@ -213,26 +216,48 @@ class CheckRepository:
                     department_reference=q["department_reference"],
                     findings=tuple(_finding(f) for f in q["findings"]),
                 )
-                for q in queries
-            ],
-            correlation_id=row["correlation_id"],
-            completed_at=row["completed_at"],
-            rounds=row["rounds"],
-            version=row["version"],
-        )
+            )
+        return [
+            Check(
+                check_id=row["check_id"],
+                household_id=row["household_id"],
+                application_id=row["application_id"],
+                purpose=QueryPurpose(row["purpose"]),
+                region_code=row["region_code"],
+                town_code=row["town_code"],
+                requested_by=row["requested_by"],
+                requested_at=row["requested_at"],
+                period_start=row["period_start"],
+                period_end=row["period_end"],
+                members=members[row["check_id"]],
+                declared=_declared(row["declared"]),
+                status=CheckStatus(row["status"]),
+                queries=queries[row["check_id"]],
+                correlation_id=row["correlation_id"],
+                completed_at=row["completed_at"],
+                rounds=row["rounds"],
+                version=row["version"],
+            )
+            for i in ids
+            if (row := heads.get(i)) is not None
+        ]
 
-    async def lease(self, check_id: UUID, *, now: datetime, until: datetime) -> bool:
-        """Take the check to run it, unless another runner holds it: True when taken."""
+    async def lease(self, check_ids: Sequence[UUID], *, now: datetime, until: datetime) -> list[UUID]:
+        """Take the checks to run them, but those another runner holds: the ids taken."""
+        if not check_ids:
+            return []
         result = await self.session.execute(
             update(check)
             .where(
-                check.c.check_id == check_id,
+                check.c.check_id.in_(list(check_ids)),
                 check.c.status == CheckStatus.RUNNING.value,
                 or_(check.c.lease_until.is_(None), check.c.lease_until < now),
             )
             .values(lease_until=until)
+            .returning(check.c.check_id)
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        taken = {row[0] for row in result}
+        return [i for i in check_ids if i in taken]
 
     async def runnable(self, now: datetime, limit: int) -> list[UUID]:
         """Checks with pending queries that nobody holds (new, or left by a runner that stopped)."""
@@ -248,10 +273,19 @@ class CheckRepository:
         return [r[0] for r in rows]
 
     async def save_queries(self, queries: Sequence[SourceQuery]) -> None:
-        for q in queries:
-            await self.session.execute(
-                update(check_query).where(check_query.c.query_id == q.query_id).values(**_query_values(q))
-            )
+        """One statement for all of them (an executemany)."""
+        if not queries:
+            return
+        statement = (
+            update(check_query)
+            .where(check_query.c.query_id == bindparam("b_query_id"))
+            .values({name: bindparam(f"b_{name}") for name in _QUERY_COLUMNS})
+        )
+        await self.session.execute(
+            statement,
+            [{"b_query_id": q.query_id} | {f"b_{k}": v for k, v in _query_values(q).items()} for q in queries],
+            execution_options={"synchronize_session": False},
+        )
 
     async def save_head(self, c: Check, *, release: bool = True) -> None:
         """Status, completion, rounds (optimistic on `version`); releases the lease."""

@@ -6,13 +6,19 @@ the consumer and the checks job (`fanout_of(runtime)`), closed with the runtime.
 - neither in `dev`: the simulator runs in-process (`make run` needs no other process);
 - neither outside `dev`: no source is configured, every query ends `not_configured` (the
   report says so) — production configures real URLs.
-A test may put its own `FanOut` in `runtime.resources[RESOURCE]` first."""
+A test may put its own `FanOut` in `runtime.resources[RESOURCE]` first.
+
+Over the network the connectors' httpx client sends through aiohttp (`httpx-aiohttp`, by an httpx
+maintainer): httpcore's pool scans every pooled connection on every request, which at hundreds
+of concurrent department queries cost more CPU than the queries themselves (see
+services/verification/bench/bench_checks.py)."""
 
 from __future__ import annotations
 
 from typing import cast
 
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from jiuzhu_platform.runtime import Runtime
 from verification.checks.adapters.fanout import FanOut, FanOutPolicy
@@ -45,7 +51,9 @@ def build_fanout(settings: Settings) -> FanOut:
         urls = simulator_urls("http://departments.embedded")
     urls.update({Source(name): str(url) for name, url in settings.source_urls.items()})
     limits = httpx.Limits(max_connections=settings.max_concurrent_queries, max_keepalive_connections=64)
-    client = httpx.AsyncClient(transport=transport, limits=limits, timeout=settings.query_timeout_seconds + 1)
+    if transport is None:
+        transport = AiohttpTransport(limits=limits, trust_env=False)
+    client = httpx.AsyncClient(transport=transport, timeout=settings.query_timeout_seconds + 1, trust_env=False)
     fanout = FanOut(build_connectors(urls, client=client), policy_of(settings))
     fanout.closers.append(client.aclose)
     return fanout

@@ -16,6 +16,7 @@ import httpx
 from fastapi import FastAPI
 
 from jiuzhu.demo_procedure import DemoApplication, DemoClock, post, terminate_one_case, walk_demo_applications
+from jiuzhu.demo_verification import AppliedHousehold, check_demo_households
 from jiuzhu_platform.runtime import Runtime, utc_now
 from jiuzhu_synthetic import generate
 
@@ -90,6 +91,7 @@ async def load_demo_households(
     as the demo caseworker of its county; with the eligibility runtime, take the applications
     to every stage of the procedure (`jiuzhu.demo_procedure`). Returns how many applied."""
     applied: list[DemoApplication] = []
+    households: list[AppliedHousehold] = []
     transport = httpx.ASGITransport(app=gateway, client=("127.0.0.1", 0))
     town: dict[str, dict[str, str]] = {}
     county: dict[str, dict[str, str]] = {}
@@ -115,6 +117,7 @@ async def load_demo_households(
                 response = await post(client, "/v1/eligibility/applications", town[code], body)
                 response.raise_for_status()
                 applied.append(DemoApplication(code, response.json()["id"], body["assistance_type"]))
+                households.append(AppliedHousehold(code, response.json()["household_id"], household))
             if eligibility is not None and county:
                 walkable = [a for a in applied if a.county in county]
                 reached = await walk_demo_applications(
@@ -123,6 +126,7 @@ async def load_demo_households(
                 if original is not None:
                     eligibility.now = original
                 await terminate_one_case(client, county)
+                await check_demo_households(client, households, town)
                 logger.info("demo data: applications by stage %s", dict(sorted(reached.items())))
     finally:
         if eligibility is not None and original is not None:

@@ -242,3 +242,25 @@ async def test_a_citizen_binds_to_the_household_of_their_demo_application(
             headers={"Authorization": f"Bearer {bound.json()['access_token']}"},
         )
         assert own.status_code == 200, own.text
+
+
+async def test_demo_checks_have_reports_and_accepted_applications_wait_for_authorisations(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
+) -> None:
+    client, _, _ = embedded
+
+    async def listed() -> dict[str, Any]:
+        while (page := (await client.get("/v1/verification/checks", params={"limit": 200})).json())["total"] < 7:
+            await asyncio.sleep(0.05)
+        return dict(page)
+
+    page = await asyncio.wait_for(listed(), 30)
+    statuses = [item["status"] for item in page["items"]]
+    assert statuses.count("complete") >= 6
+    assert "awaiting_authorisation" in statuses  # the accepted demo applications' own checks
+    complete = next(item for item in page["items"] if item["status"] == "complete")
+    report = (await client.get(f"/v1/verification/checks/{complete['check_id']}")).json()
+    assert len(report["members"][0]["sources"]) == 12
+    printable = await client.get(f"/v1/verification/checks/{complete['check_id']}/report.html")
+    assert printable.status_code == 200
+    assert "核对报告" in printable.text

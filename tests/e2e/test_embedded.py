@@ -8,6 +8,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -162,6 +163,21 @@ async def test_application_flows_to_the_register_with_one_correlation_id(
     assert app.state.bus.committed("monitoring.register", "eligibility.events") >= 1
 
 
+def rendered_page(url: str) -> str | None:
+    """The DOM of `url` after its scripts ran, from headless Chromium (Debian's `chromium`);
+    None when no Chromium is installed (CI installs it: .ci/run)."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return None
+    result = subprocess.run(
+        [browser, "--headless", "--disable-gpu", "--no-sandbox", "--virtual-time-budget=15000", "--dump-dom", url],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    return result.stdout.decode(errors="replace")
+
+
 def test_make_run_serves_the_docs(tmp_path: Path) -> None:
     """`jiuzhu run` (what `make run` starts) answers on its port with docs and demo data."""
     with socket.socket() as sock:
@@ -192,6 +208,12 @@ def test_make_run_serves_the_docs(tmp_path: Path) -> None:
             docs = client.get("/docs")
             assert docs.status_code == 200
             assert "swagger" in docs.text.lower()
+            assert "cdn." not in docs.text  # served by the gateway itself: works offline
+            assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
+            rendered = rendered_page(f"http://127.0.0.1:{port}/docs")
+            if rendered is not None:  # Chromium here: the page really renders the operations
+                for path in ("/v1/eligibility/applications", "/v1/verification/checks", "/v1/auth/login"):
+                    assert f'data-path="{path}"' in rendered, path
     finally:
         process.terminate()
         process.wait(timeout=20)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.resources
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -34,6 +36,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import Authenticator, TokenAuthenticator, route_label
@@ -72,6 +75,14 @@ from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.pii import KeyRing
 
 logger = logging.getLogger(__name__)
+
+DOCS_ASSETS = "/docs/assets"
+
+
+def swagger_ui_assets() -> Path:
+    """Swagger UI's files as the `swagger-ui-py` package ships them."""
+    return Path(str(importlib.resources.files("swagger_ui") / "static"))
+
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
@@ -359,9 +370,19 @@ def create_app(
     async def openapi() -> JSONResponse:
         return JSONResponse(await merged_openapi(runtime_of(app).proxy, own=app.openapi()))
 
+    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_assets()), name="docs-assets")
+
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Jiuzhu API")
+        """Swagger UI from the gateway itself (`swagger-ui-py`'s Swagger UI 5): no CDN, so the
+        page works on an offline or locked-down network."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Jiuzhu API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+        )
 
     # The gateway's own routes come before the catch-all below.
     if config.auth_mode == "issuer":

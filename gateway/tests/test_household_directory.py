@@ -10,10 +10,8 @@ the two together over real HTTP in `tests/e2e/test_identity_flow.py`)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -21,11 +19,10 @@ import pytest
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from gateway.db import migrate_async
 from gateway.identity.adapters.households import RESOLVE_PATH, EligibilityHouseholds, HouseholdRegisterUnavailable
 from gateway.identity.service.tokens import RESOLVE_SCOPE, service_token
 from gateway.proxy import AiohttpUpstream
-from gateway.testing import Harness, ThrowawayPostgres, migrated_sqlite, open_harness
+from gateway.testing import Harness, open_harness
 from jiuzhu_platform.auth import PrincipalKind
 from shared.types import ResidentId, resident_id_check_digit
 
@@ -56,20 +53,6 @@ class Register:
             return JSONResponse(self.body, status_code=self.status)
 
         return app
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield await migrated_sqlite(tmp_path)
-        return
-    databases = ThrowawayPostgres.required()
-    url = await databases.create("gateway")
-    try:
-        await migrate_async(url)
-        yield url
-    finally:
-        await databases.drop_all()
 
 
 async def unbound(gw: Harness, phone: str) -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,11 +17,11 @@ import pyotp
 import pytest
 from sqlalchemy import MetaData, select
 
-from gateway.db import migrate_async, verify_audit
+from gateway.db import verify_audit
 from gateway.identity.adapters.orm import audit_entry
 from gateway.identity.service.admin import Actor
 from gateway.settings import Settings
-from gateway.testing import STRONG_PASSWORD, Harness, MovableClock, ThrowawayPostgres, migrated_sqlite, open_harness
+from gateway.testing import STRONG_PASSWORD, Harness, MovableClock, open_harness
 from jiuzhu_platform.auth import AuthFailure, StaticKeySet, TokenVerifier, Unauthorized
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.pii import generate_key
@@ -63,20 +62,6 @@ def bearer(token: str) -> dict[str, str]:
 def claims_of(token: str) -> dict[str, Any]:
     decoded: dict[str, Any] = jwt.decode(token, options={"verify_signature": False})
     return decoded
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield await migrated_sqlite(tmp_path)
-        return
-    databases = ThrowawayPostgres.required()
-    url = await databases.create("gateway")
-    try:
-        await migrate_async(url)
-        yield url
-    finally:
-        await databases.drop_all()
 
 
 @pytest.fixture

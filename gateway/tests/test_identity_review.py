@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI, Request
 
-from gateway.db import migrate_async
 from gateway.identity.domain.errors import (
     AccountLocked,
     AlreadyBound,
@@ -29,7 +26,7 @@ from gateway.identity.domain.errors import (
     RefreshTokenInvalid,
     ResidentAlreadyBound,
 )
-from gateway.testing import STRONG_PASSWORD, DepartmentKey, Harness, ThrowawayPostgres, migrated_sqlite, open_harness
+from gateway.testing import STRONG_PASSWORD, DepartmentKey, Harness, open_harness
 from jiuzhu_platform.auth import Principal, PrincipalKind, publish_requirements, requires
 from shared.types import ResidentId, resident_id_check_digit
 
@@ -41,20 +38,6 @@ PHONE = "13812345678"
 def resident_id(serial: str = "001") -> str:
     body = f"52010219800101{serial}"
     return body + resident_id_check_digit(body)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.integration)])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    if request.param == "sqlite":
-        yield await migrated_sqlite(tmp_path)
-        return
-    databases = ThrowawayPostgres.required()
-    url = await databases.create("review")
-    try:
-        await migrate_async(url)
-        yield url
-    finally:
-        await databases.drop_all()
 
 
 def outcome(result: object) -> str:

@@ -117,6 +117,9 @@ class CheckRepository:
                 "version": c.version,
             },
         )
+        await self._add_members_and_queries(c)
+
+    async def _add_members_and_queries(self, c: Check) -> None:
         await self.session.execute(
             insert(check_member),
             [
@@ -149,27 +152,7 @@ class CheckRepository:
         """A check awaiting authorisation that now starts: its members and queries anew."""
         await self.session.execute(delete(check_member).where(check_member.c.check_id == c.check_id))
         await self.session.execute(delete(check_query).where(check_query.c.check_id == c.check_id))
-        await self.session.execute(
-            insert(check_member),
-            [
-                {
-                    "check_id": c.check_id,
-                    "person_ref": m.person_ref,
-                    "masked_id": m.masked_id,
-                    "consent_id": m.consent_id,
-                    "position": i,
-                }
-                for i, m in enumerate(c.members)
-            ],
-        )
-        await self.session.execute(
-            insert(check_query),
-            [
-                {"query_id": q.query_id, "check_id": c.check_id, "person_ref": q.person_ref, "source": q.source.value}
-                | _query_values(q)
-                for q in c.queries
-            ],
-        )
+        await self._add_members_and_queries(c)
         await self.save_head(c)
 
     async def exists_for_application(self, application_id: UUID) -> bool:

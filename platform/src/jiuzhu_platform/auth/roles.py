@@ -39,6 +39,12 @@ class Scope(StrEnum):
     VERIFICATION_NOTICES_READ = "verification:notices:read"
     PAYMENT_PAYROLL_WRITE = "payment:payroll:write"
     PAYMENT_PAYROLL_READ = "payment:payroll:read"
+    PAYMENT_ACCOUNTS_WRITE = "payment:accounts:write"  # record or confirm a payee's bank account
+    PAYMENT_RECOVERIES_WRITE = "payment:recoveries:write"  # repayments, schedules
+    PAYMENT_RECOVERIES_DECIDE = "payment:recoveries:decide"  # write-off (核销), the fraud fine
+    PAYMENT_FUNDS_WRITE = "payment:funds:write"  # budgets
+    PAYMENT_BANKFILES_READ = "payment:bankfiles:read"  # a bank fetches its runs' files
+    PAYMENT_BANKFILES_WRITE = "payment:bankfiles:write"  # a bank uploads results
     PROCUREMENT_PROVIDERS_WRITE = "procurement:providers:write"
     PROCUREMENT_PROVIDERS_READ = "procurement:providers:read"
     AUDIT_READ = "audit:read"
@@ -100,6 +106,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.VERIFICATION_CONSENTS_WRITE,
             S.VERIFICATION_CHECKS_RUN,
             S.VERIFICATION_CHECKS_READ,
+            S.PAYMENT_ACCOUNTS_WRITE,
         ),
         Role.COUNTY_APPROVER: _staff(
             S.ELIGIBILITY_APPLICATIONS_READ,
@@ -113,6 +120,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.VERIFICATION_CHECKS_READ,
             S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
+            S.PAYMENT_RECOVERIES_DECIDE,
             S.PII_READ_FULL,
         ),
         Role.CITY_ADMIN: _staff(
@@ -148,6 +156,11 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
         Role.PAYMENT_OFFICER: _staff(
             S.PAYMENT_PAYROLL_READ,
             S.PAYMENT_PAYROLL_WRITE,
+            S.PAYMENT_ACCOUNTS_WRITE,
+            S.PAYMENT_RECOVERIES_WRITE,
+            S.PAYMENT_FUNDS_WRITE,
+            S.PAYMENT_BANKFILES_READ,
+            S.PAYMENT_BANKFILES_WRITE,
         ),
         Role.CITIZEN: frozenset(
             {

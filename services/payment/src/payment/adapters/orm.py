@@ -22,5 +22,12 @@ payroll_run = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("correlation_id", String(200), nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+    Column("calculated_by", String(200), nullable=True),
+    Column("calculated_at", UtcDateTime(), nullable=True),
+    Column("approved_by", String(200), nullable=True),
+    Column("approved_at", UtcDateTime(), nullable=True),
+    Column("budget_override", String(500), nullable=True),
+    Column("exported_at", UtcDateTime(), nullable=True),
+    Column("settled_at", UtcDateTime(), nullable=True),
     UniqueConstraint("county_code", "period", name="uq_payroll_run_county_period"),
 )

@@ -27,3 +27,13 @@ class PayrollPeriodTooFarAhead(BadRequest):
             f"a payroll run can be opened at most for next month, not {period}",
             message_zh=f"发放批次最多只能提前一个月建立，不能为 {period}",
         )
+
+
+class RunChanged(Conflict):
+    reason = "run_changed"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the payroll run was changed meanwhile by another request: read it again",
+            message_zh="发放批次已被其他操作更新，请刷新后重试",
+        )

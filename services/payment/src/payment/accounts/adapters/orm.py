@@ -1,0 +1,31 @@
+"""Payee accounts (收款账户): one row per account a payee ever had (the newest effective one is
+used); the number encrypted with a blind index, masked for reading."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Date, Index, String, Table, Uuid
+
+from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.tables import UtcDateTime
+from payment.adapters.orm import metadata
+
+ACCOUNT_NUMBER = PiiField("account_number", kind="bank_account", context="payment.payee_account.account_number")
+
+payee_account = Table(
+    "payee_account",
+    metadata,
+    Column("account_id", Uuid, primary_key=True),
+    Column("payee_ref", String(56), nullable=False),
+    Column("holder_name", String(100), nullable=False),
+    *ACCOUNT_NUMBER.columns(nullable=False),
+    Column("account_masked", String(30), nullable=False),
+    Column("bank_name", String(100), nullable=False),
+    Column("bank_code", String(12), nullable=True),  # 联行号 (CNAPS), 12 digits
+    Column("county_code", String(6), nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("changed_at", UtcDateTime(), nullable=False),
+    Column("changed_by", String(200), nullable=False),
+    Column("confirmed_by", String(200), nullable=True),
+    Column("confirmed_at", UtcDateTime(), nullable=True),
+    Index("ix_payee_account_payee_effective", "payee_ref", "effective_from"),
+)

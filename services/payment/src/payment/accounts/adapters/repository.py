@@ -1,0 +1,78 @@
+"""Loading and storing payee accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_platform.pii import session_key_ring
+from payment.accounts.adapters.orm import ACCOUNT_NUMBER, payee_account
+from payment.accounts.domain.model import PayeeAccount
+
+
+def _model(row: Any) -> PayeeAccount:
+    return PayeeAccount(**{k: v for k, v in row.items() if k != ACCOUNT_NUMBER.index_name})
+
+
+class AccountRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, account: PayeeAccount) -> None:
+        values = asdict(account) | ACCOUNT_NUMBER.values(session_key_ring(self.session), account.account_number)
+        await self.session.execute(insert(payee_account), values)
+
+    async def get(self, account_id: UUID) -> PayeeAccount | None:
+        row = (
+            (await self.session.execute(select(payee_account).where(payee_account.c.account_id == account_id)))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _model(row)
+
+    async def confirm(self, account: PayeeAccount) -> None:
+        await self.session.execute(
+            update(payee_account)
+            .where(payee_account.c.account_id == account.account_id)
+            .values(confirmed_by=account.confirmed_by, confirmed_at=account.confirmed_at)
+        )
+
+    async def current(self, refs: Collection[str], on: date) -> dict[str, PayeeAccount]:
+        """Each payee's account in force on `on` (the newest effective one)."""
+        if not refs:
+            return {}
+        rows = (
+            await self.session.execute(
+                select(payee_account)
+                .where(payee_account.c.payee_ref.in_(list(refs)), payee_account.c.effective_from <= on)
+                .order_by(payee_account.c.effective_from, payee_account.c.changed_at)
+            )
+        ).mappings()
+        found: dict[str, PayeeAccount] = {}
+        for row in rows:
+            found[row["payee_ref"]] = _model(row)  # later rows win
+        return found
+
+    async def by_ids(self, ids: Collection[UUID]) -> dict[UUID, PayeeAccount]:
+        if not ids:
+            return {}
+        rows = (
+            await self.session.execute(select(payee_account).where(payee_account.c.account_id.in_(list(ids))))
+        ).mappings()
+        return {r["account_id"]: _model(r) for r in rows}
+
+    async def of_payee(self, person_ref: str) -> list[PayeeAccount]:
+        rows = (
+            await self.session.execute(
+                select(payee_account)
+                .where(payee_account.c.payee_ref == person_ref)
+                .order_by(payee_account.c.effective_from.desc(), payee_account.c.changed_at.desc())
+            )
+        ).mappings()
+        return [_model(r) for r in rows]

@@ -1,0 +1,55 @@
+"""Tables of the ledger: entitlements (one row per case, its versions), temporary grants, and
+the persons reported dead (from verification's notices)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Uuid
+
+from jiuzhu_platform.tables import UtcDateTime
+from payment.adapters.orm import metadata
+
+entitlement = Table(
+    "entitlement",
+    metadata,
+    Column("case_id", Uuid, primary_key=True),
+    Column("household_id", Uuid, nullable=False, index=True),
+    Column("county_code", String(6), nullable=False, index=True),
+    Column("town_code", String(12), nullable=True),
+    Column("category", String(30), nullable=False),
+    Column("payee_ref", String(56), nullable=False, index=True),
+    Column("payee_masked", String(18), nullable=False),
+    Column("first_month", String(7), nullable=False),
+    Column("entitled_until", String(7), nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+entitlement_version = Table(
+    "entitlement_version",
+    metadata,
+    Column("case_id", Uuid, ForeignKey("entitlement.case_id", ondelete="CASCADE"), primary_key=True),
+    Column("effective_from", String(7), primary_key=True),
+    Column("amounts", JSON, nullable=False),  # component → fen per month
+)
+
+temporary_grant = Table(
+    "temporary_grant",
+    metadata,
+    Column("grant_id", Uuid, primary_key=True),
+    Column("household_id", Uuid, nullable=False),
+    Column("county_code", String(6), nullable=False, index=True),
+    Column("town_code", String(12), nullable=True),
+    Column("payee_ref", String(56), nullable=False),
+    Column("payee_masked", String(18), nullable=False),
+    Column("amount_fen", Integer, nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("by_bank", Integer, nullable=False),  # 1: through a run; 0: cash at the town
+    Column("granted_on", Date, nullable=False),
+)
+
+deceased_person = Table(
+    "deceased_person",
+    metadata,
+    Column("person_ref", String(56), primary_key=True),
+    Column("died_on", Date, nullable=False),
+    Column("reported_at", UtcDateTime(), nullable=False),
+)

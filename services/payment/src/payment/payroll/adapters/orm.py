@@ -1,0 +1,52 @@
+"""Tables of the payroll: payment instructions (one per case × month × component × attempt,
+or per grant × attempt; the id is derived from that key, so no calculation can make one twice)
+and the bank result files imported (once each, by digest)."""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table, UniqueConstraint, Uuid
+
+from jiuzhu_platform.tables import UtcDateTime
+from payment.adapters.orm import metadata
+
+instruction = Table(
+    "payment_instruction",
+    metadata,
+    Column("instruction_id", Uuid, primary_key=True),
+    Column("run_id", Uuid, nullable=False),
+    Column("county_code", String(6), nullable=False),
+    Column("case_id", Uuid, nullable=True),
+    Column("grant_id", Uuid, nullable=True),
+    Column("household_id", Uuid, nullable=False),
+    Column("payee_ref", String(56), nullable=False),
+    Column("payee_masked", String(18), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("component", String(20), nullable=False),
+    Column("programme", String(30), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("arrears", Integer, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("hold_reason", String(40), nullable=True),
+    Column("account_id", Uuid, nullable=True),
+    Column("failure_reason", String(40), nullable=True),
+    Column("bank_reference", String(100), nullable=True),
+    Column("settled_on", Date, nullable=True),
+    Column("updated_at", UtcDateTime(), nullable=False),
+    Index("ix_payment_instruction_run_status", "run_id", "status"),
+    Index("ix_payment_instruction_case_period", "case_id", "period"),
+    Index("ix_payment_instruction_grant", "grant_id"),
+)
+
+bank_result_file = Table(
+    "bank_result_file",
+    metadata,
+    Column("file_id", Uuid, primary_key=True),
+    Column("run_id", Uuid, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("summary", JSON, nullable=False),
+    Column("imported_at", UtcDateTime(), nullable=False),
+    Column("imported_by", String(200), nullable=False),
+    UniqueConstraint("run_id", "digest", name="uq_bank_result_file_run_digest"),
+)

@@ -1,0 +1,286 @@
+"""Payroll use cases: calculate a run (every entitlement of the county, streamed in pages, each
+page its own transaction, so a crash leaves a resumable run and a second calculation adds only
+what is still owed), approve it (four-eyes, budget), export it, import the bank's results
+(once per file), and what a termination or a death does to instructions not yet paid.
+
+The calculation is an edge (its own transactions); the other use cases never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_platform.auth import RegionScope
+from jiuzhu_platform.db import Database
+from jiuzhu_platform.outbox import add_events
+from payment.accounts.adapters.repository import AccountRepository
+from payment.adapters.orm import outbox
+from payment.adapters.repository import PayrollRunRepository
+from payment.domain.errors import PayrollRunNotFound
+from payment.domain.model import PayrollRun
+from payment.funds.adapters.repository import BudgetRepository
+from payment.ledger.adapters.repository import LedgerRepository
+from payment.ledger.domain import rules as ledger_rules
+from payment.ledger.domain.rules import Due
+from payment.payroll.adapters.repository import InstructionRepository
+from payment.payroll.domain import rules
+from payment.payroll.domain.model import BankResult, InstructionStatus, RunTotals
+from shared.events import PaymentFailed, PaymentFailedData, PaymentSettled, PaymentSettledData
+from shared.events.base import Event
+from shared.types import business_date, from_fen
+
+PAGE = 1000
+"""Entitlements per page (and transaction) of a calculation."""
+
+
+@dataclass(frozen=True, slots=True)
+class PayrollDeps:
+    now: Callable[[], datetime]
+    page: int = PAGE
+
+
+async def get_run(session: AsyncSession, scope: RegionScope, run_id: UUID, *, for_update: bool = False) -> PayrollRun:
+    run = await PayrollRunRepository(session).get(run_id, for_update=for_update)
+    if run is None:
+        raise PayrollRunNotFound(run_id)
+    scope.require(region_code=run.county_code)
+    return run
+
+
+def _row(
+    due: Due, run: PayrollRun, status: InstructionStatus, hold: str | None, account: UUID | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "instruction_id": due.instruction_id,
+        "run_id": run.id,
+        "county_code": run.county_code,
+        "case_id": due.case_id,
+        "grant_id": due.grant_id,
+        "household_id": due.household_id,
+        "payee_ref": due.payee_ref,
+        "payee_masked": due.payee_masked,
+        "period": str(due.period),
+        "component": due.component,
+        "programme": due.programme.value,
+        "amount_fen": due.amount_fen,
+        "attempt": due.attempt,
+        "arrears": int(due.arrears),
+        "status": status.value,
+        "hold_reason": hold,
+        "account_id": account,
+        "failure_reason": None,
+        "bank_reference": None,
+        "settled_on": None,
+        "updated_at": now,
+    }
+
+
+async def _judge(session: AsyncSession, run: PayrollRun, dues: list[Due], now: datetime) -> list[dict[str, Any]]:
+    """The rows of `dues`, each pending or held with the reason (no account, dead, an account
+    changed too recently without a second approval)."""
+    refs = {d.payee_ref for d in dues}
+    deceased = await LedgerRepository(session).deceased_among(refs)
+    accounts = await AccountRepository(session).current(refs, business_date(now))
+    rows = []
+    for due in dues:
+        account = accounts.get(due.payee_ref)
+        state = None if account is None else rules.AccountState(account.changed_at, account.confirmed_by is not None)
+        hold = rules.hold_reason(deceased=due.payee_ref in deceased, account=state, at=now)
+        status = InstructionStatus.HELD if hold else InstructionStatus.PENDING
+        rows.append(_row(due, run, status, hold.value if hold else None, account.account_id if account else None, now))
+    return rows
+
+
+async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: str, deps: PayrollDeps) -> RunTotals:
+    """计算: every entitlement and bank grant of the county owed through the run's month and
+    not yet paid or on its way becomes an instruction (arrears included); the run's held
+    lines are judged again. Resumable: a crash leaves the run `calculating` and the pages done
+    committed; calculating again adds exactly what is missing."""
+    async with database.transaction() as session:
+        run = await get_run(session, scope, run_id, for_update=True)
+        rules.start_calculation(run, by)
+        await PayrollRunRepository(session).save(run)
+    after: UUID | None = None
+    while True:
+        async with database.transaction() as session:
+            ledger, instructions = LedgerRepository(session), InstructionRepository(session)
+            page = await ledger.page(run.county_code, after, deps.page)
+            if not page:
+                break
+            taken, failed = await instructions.keys_of(case_ids=[e.case_id for e in page])
+            dues = [
+                d
+                for e in page
+                for d in ledger_rules.due_for_case(
+                    e, run.period, taken.get(e.case_id, set()), failed.get(e.case_id, {})
+                )
+            ]
+            await instructions.add_many(await _judge(session, run, dues, deps.now()))
+        after = page[-1].case_id
+    async with database.transaction() as session:
+        ledger, instructions = LedgerRepository(session), InstructionRepository(session)
+        grants = await ledger.bank_grants(run.county_code, run.period)
+        taken, failed = await instructions.keys_of(grant_ids=[g.grant_id for g in grants])
+        dues = [
+            ledger_rules.due_for_grant(g, sum(failed.get(g.grant_id, {}).values()))
+            for g in grants
+            if not taken.get(g.grant_id)
+        ]
+        now = deps.now()
+        await instructions.add_many(await _judge(session, run, dues, now))
+        await _rejudge_holds(session, run, now)
+        run = await get_run(session, scope, run_id, for_update=True)
+        rules.finish_calculation(run, now)
+        await PayrollRunRepository(session).save(run)
+        return await instructions.totals(run.id)
+
+
+async def _rejudge_holds(session: AsyncSession, run: PayrollRun, now: datetime) -> None:
+    """Held lines whose reason is gone become pending; pending ones with a new reason are held."""
+    instructions = InstructionRepository(session)
+    open_rows = await instructions.open_of_run(run.id)
+    refs = {r["payee_ref"] for r in open_rows}
+    deceased = await LedgerRepository(session).deceased_among(refs)
+    accounts = await AccountRepository(session).current(refs, business_date(now))
+    changes = []
+    for r in open_rows:
+        account = accounts.get(r["payee_ref"])
+        state = None if account is None else rules.AccountState(account.changed_at, account.confirmed_by is not None)
+        hold = rules.hold_reason(deceased=r["payee_ref"] in deceased, account=state, at=now)
+        status = InstructionStatus.HELD if hold else InstructionStatus.PENDING
+        if status.value != r["status"] or (hold.value if hold else None) != r["hold_reason"]:
+            changes.append(
+                (
+                    r["instruction_id"],
+                    status.value,
+                    hold.value if hold else None,
+                    account.account_id if account else None,
+                )
+            )
+    await instructions.set_holds(changes, now)
+
+
+async def approve(
+    session: AsyncSession, scope: RegionScope, run_id: UUID, by: str, override: str | None, now: datetime
+) -> tuple[PayrollRun, RunTotals]:
+    """审核: four-eyes and the budget of each programme for the county's year."""
+    run = await get_run(session, scope, run_id, for_update=True)
+    instructions = InstructionRepository(session)
+    totals = await instructions.totals(run.id)
+    runs = PayrollRunRepository(session)
+    approved_before = [
+        r.id
+        for r in await runs.of_county_year(run.county_code, run.period.year)
+        if r.approved_at is not None and r.id != run.id
+    ]
+    budgets = await BudgetRepository(session).of(run.county_code, run.period.year)
+    rules.approve(
+        run,
+        by,
+        now,
+        budgets=budgets,
+        committed=await instructions.committed(approved_before),
+        this_run={p: fen for p, fen in totals.by_programme.items()},
+        override=override,
+    )
+    await runs.save(run)
+    return run, totals
+
+
+async def mark_exported(session: AsyncSession, scope: RegionScope, run_id: UUID, now: datetime) -> PayrollRun:
+    run = await get_run(session, scope, run_id, for_update=True)
+    first = run.exported_at is None
+    rules.export(run, now)
+    if first:
+        await InstructionRepository(session).mark_exported(run.id, now)
+    await PayrollRunRepository(session).save(run)
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    file_id: UUID
+    duplicate: bool
+    results: int
+    paid: int
+    failed: int
+    ignored: int
+    """Results for instructions not exported in this run, or already settled (the first counts)."""
+
+
+async def apply_results(
+    session: AsyncSession,
+    run: PayrollRun,
+    results: Iterable[BankResult],
+    *,
+    now: datetime,
+    correlation_id: str,
+) -> tuple[int, int, int, list[dict[str, Any]]]:
+    """Apply results to exported instructions of `run`: (paid, failed, ignored, the paid rows)
+    and the events in the outbox. The same result twice changes nothing."""
+    instructions = InstructionRepository(session)
+    results = list(results)
+    current = await instructions.by_ids([r.instruction_id for r in results])
+    changes, events, paid_rows = [], [], []
+    paid = failed = ignored = 0
+    for result in results:
+        row = current.get(result.instruction_id)
+        new = (
+            None
+            if row is None or row["run_id"] != run.id
+            else rules.after_result(InstructionStatus(row["status"]), result)
+        )
+        if new is None:
+            ignored += 1
+            continue
+        assert row is not None
+        row["status"] = new.value  # a second result of the same file for it is ignored
+        changes.append(
+            {
+                "b_id": result.instruction_id,
+                "b_status": new.value,
+                "b_reason": None if result.failure_reason is None else result.failure_reason.value,
+                "b_ref": result.bank_reference[:100],
+                "b_on": result.settled_on,
+            }
+        )
+        events.append(_settled_event(row, result, correlation_id, now))
+        if new is InstructionStatus.PAID:
+            paid += 1
+            paid_rows.append(row)
+        else:
+            failed += 1
+    await instructions.settle(changes, now)
+    await add_events(session, outbox, events, now=now)
+    return paid, failed, ignored, paid_rows
+
+
+def _settled_event(row: dict[str, Any], result: BankResult, correlation_id: str, now: datetime) -> Event:
+    target = {
+        "instruction_id": row["instruction_id"],
+        "household_id": row["household_id"],
+        "case_id": row["case_id"],
+        "grant_id": row["grant_id"],
+        "period": row["period"],
+        "amount": from_fen(row["amount_fen"]),
+    }
+    subject = str(row["household_id"])
+    if result.paid:
+        return PaymentSettled.create(
+            PaymentSettledData(**target, settled_on=result.settled_on),
+            subject=subject,
+            correlation_id=correlation_id,
+            now=now,
+        )
+    assert result.failure_reason is not None
+    return PaymentFailed.create(
+        PaymentFailedData(**target, failed_on=result.settled_on, failure_reason=result.failure_reason),
+        subject=subject,
+        correlation_id=correlation_id,
+        now=now,
+    )

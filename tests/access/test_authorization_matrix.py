@@ -45,6 +45,8 @@ AUDITORS = frozenset({"auditor"})
 APPLICANT_OR_TOWN = frozenset({"town_caseworker", "citizen"})
 CASE_HANDLERS = frozenset({"town_caseworker", "county_approver"})
 COUNTY_APPROVERS = frozenset({"county_approver"})
+PAYMENT_OFFICERS = frozenset({"payment_officer"})
+PAYMENT_READERS = frozenset({"payment_officer", "county_approver", "city_admin", "auditor"})
 
 REVIEWED: Mapping[str, frozenset[str]] = {
     # eligibility
@@ -141,6 +143,26 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/payment/payroll-runs/{payroll_run_id}": frozenset(
         {"county_approver", "city_admin", "auditor", "payment_officer"}
     ),
+    # the payroll: payment officers run it; readers of payments follow it
+    "GET /v1/payment/payroll-runs": PAYMENT_READERS,
+    "GET /v1/payment/payroll-runs/{payroll_run_id}/detail": PAYMENT_READERS,
+    "GET /v1/payment/payroll-runs/{payroll_run_id}/instructions": PAYMENT_READERS,
+    "POST /v1/payment/payroll-runs/{payroll_run_id}/calculate": PAYMENT_OFFICERS,
+    "POST /v1/payment/payroll-runs/{payroll_run_id}/approve": PAYMENT_OFFICERS,
+    # payee accounts: recorded at the town or by the payment office; confirmed by a second officer
+    "POST /v1/payment/payee-accounts": frozenset({"town_caseworker", "payment_officer"}),
+    "POST /v1/payment/payee-accounts/{account_id}/confirm": frozenset({"town_caseworker", "payment_officer"}),
+    "GET /v1/payment/payee-accounts/{account_id}": PAYMENT_READERS,
+    # recoveries: the payment office records repayments; the county decides write-offs and fines
+    "GET /v1/payment/recoveries": PAYMENT_READERS,
+    "GET /v1/payment/recoveries/{recovery_id}": PAYMENT_READERS,
+    "POST /v1/payment/recoveries/{recovery_id}/repayments": PAYMENT_OFFICERS,
+    "POST /v1/payment/recoveries/{recovery_id}/schedule": PAYMENT_OFFICERS,
+    "POST /v1/payment/recoveries/{recovery_id}/write-off": COUNTY_APPROVERS,
+    "POST /v1/payment/recoveries/{recovery_id}/fine": COUNTY_APPROVERS,
+    # funds
+    "PUT /v1/payment/budgets/{county_code}/{year}/{programme}": PAYMENT_OFFICERS,
+    "GET /v1/payment/budgets/{county_code}/{year}": PAYMENT_READERS,
     "GET /v1/payment/audit": AUDITORS,
     "GET /v1/payment/audit/verify": AUDITORS,
     # monitoring

@@ -27,7 +27,7 @@ from jiuzhu_platform.pii import generate_key
 from tests.conftest import ThrowawayDatabases, server_setting
 
 SERVICES = ("eligibility", "verification", "payment", "monitoring", "procurement")
-PII_SERVICES = ("eligibility", "verification")
+PII_SERVICES = ("eligibility", "verification", "payment")
 STARTUP_SECONDS = 90
 ADMIN = "admin"
 ADMIN_PASSWORD = "E2e-Cluster-Passw0rd"

@@ -1,4 +1,4 @@
 from jiuzhu_platform.migrations import run_env
-from payment.adapters.orm import metadata
+from payment.main import DEFINITION  # every feature's tables
 
-run_env(metadata)
+run_env(DEFINITION.metadata)

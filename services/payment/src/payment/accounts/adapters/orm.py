@@ -16,6 +16,7 @@ payee_account = Table(
     metadata,
     Column("account_id", Uuid, primary_key=True),
     Column("payee_ref", String(56), nullable=False),
+    Column("payee_masked", String(18), nullable=False),
     Column("holder_name", String(100), nullable=False),
     *ACCOUNT_NUMBER.columns(nullable=False),
     Column("account_masked", String(30), nullable=False),

@@ -12,6 +12,7 @@ from uuid import UUID
 class PayeeAccount:
     account_id: UUID
     payee_ref: str
+    payee_masked: str
     holder_name: str
     account_number: str
     account_masked: str

@@ -1,0 +1,321 @@
+"""The monthly payroll over HTTP and the payment consumer (SQLite and PostgreSQL): eligibility's
+decisions become a ledger; a run pays what is owed through its month (arrears of a backdated
+approval included), holds what may not go to the bank (no account, an account changed too
+recently, a payee reported dead), is approved by another officer within budget, and its bank
+results settle instructions once; a backdated termination opens a recovery of exactly the
+months paid after it; calculating twice, or resuming a crashed calculation, never makes a line
+twice."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from jiuzhu_platform.auth import AccessLevel, RegionScope
+from jiuzhu_platform.testing import ServiceHarness
+from payment.payroll import service
+from payment.payroll.domain.model import BankResult
+from payment.testing import (
+    COUNTY,
+    approved,
+    caseworker,
+    death,
+    deliver,
+    officer,
+    resident,
+    terminated,
+)
+from shared.events import PaymentSettled, RecoveryOpened, parse_event
+from shared.events.payment import PaymentFailureReason
+
+RUNS = "/v1/payment/payroll-runs"
+PAYEE = resident("52010219600101511")
+ACCOUNT = "6222021234567890128"
+
+
+@pytest.fixture
+def h(tier_h: ServiceHarness) -> ServiceHarness:
+    return tier_h
+
+
+async def open_run(h: ServiceHarness, period: str) -> str:
+    response = await h.client.post(RUNS, json={"period": period, "county_code": COUNTY})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def record_account(h: ServiceHarness, payee: str = PAYEE, by: str = "cw-1") -> str:
+    response = await h.client.post(
+        "/v1/payment/payee-accounts",
+        json={
+            "resident_id": payee,
+            "holder_name": "王五",
+            "account_number": ACCOUNT,
+            "bank_name": "中国工商银行贵阳南明支行",
+            "county_code": COUNTY,
+            "effective_from": "2026-01-01",
+        },
+        headers=caseworker(h, by),
+    )
+    assert response.status_code == 201, response.text
+    assert ACCOUNT not in response.text
+    return str(response.json()["account_id"])
+
+
+async def confirmed_account(h: ServiceHarness, payee: str = PAYEE) -> None:
+    account = await record_account(h, payee)
+    confirm = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=officer(h, "officer-a"))
+    assert confirm.status_code == 200, confirm.text
+
+
+async def calculate(h: ServiceHarness, run_id: str, by: str = "officer-a") -> dict[str, Any]:
+    response = await h.client.post(f"{RUNS}/{run_id}/calculate", headers=officer(h, by))
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+async def instructions(h: ServiceHarness, run_id: str, status: str | None = None) -> list[dict[str, Any]]:
+    params = {"limit": 500} | ({"status": status} if status else {})
+    response = await h.client.get(f"{RUNS}/{run_id}/instructions", params=params)
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+async def test_a_backdated_approval_is_paid_its_arrears_in_the_next_run(h: ServiceHarness) -> None:
+    _, event = approved(PAYEE, "2026-09", gap="600.00", supplement="120.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+
+    run = await calculate(h, run_id)
+
+    lines = await instructions(h, run_id)
+    assert sorted((i["period"], i["component"], i["amount"], i["arrears"]) for i in lines) == [
+        (p, c, a, p != "2026-12")
+        for p in ("2026-09", "2026-10", "2026-11", "2026-12")
+        for c, a in (("gap", "600.00"), ("supplement", "120.00"))
+    ]
+    assert run["status"] == "calculated"
+    assert Decimal(run["totals"]["amount"]) == Decimal("2880.00")
+    assert Decimal(run["totals"]["arrears"]) == Decimal("2160.00")
+    assert all(i["status"] == "pending" for i in lines)
+    assert PAYEE not in str(lines)
+
+
+async def test_calculating_again_adds_nothing_twice(h: ServiceHarness) -> None:
+    _, event = approved(PAYEE, "2026-11")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    first = await calculate(h, run_id)
+
+    second = await calculate(h, run_id)
+
+    assert second["totals"] == first["totals"]
+    assert len(await instructions(h, run_id)) == 4
+
+
+async def test_a_calculation_that_dies_half_way_resumes_to_the_same_lines(h: ServiceHarness) -> None:
+    for n in range(5):
+        _, event = approved(resident(f"52010219600101{n}52"), "2026-12")
+        await deliver(h, event)
+    run_id = await open_run(h, "2026-12")
+    scope = RegionScope(AccessLevel.COUNTY, region_code=COUNTY)
+
+    class Crash(Exception):
+        pass
+
+    calls = 0
+    real = service._judge
+
+    async def dying(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise Crash()
+        return await real(*args)
+
+    service._judge = dying  # type: ignore[assignment]
+    try:
+        with pytest.raises(Crash):
+            await service.calculate(
+                h.runtime.database, scope, UUID(run_id), "officer-a", service.PayrollDeps(now=h.runtime.now, page=1)
+            )
+    finally:
+        service._judge = real  # type: ignore[assignment]
+    assert (await h.client.get(f"{RUNS}/{run_id}")).json()["status"] == "calculating"
+    partial = await instructions(h, run_id)
+
+    resumed = await calculate(h, run_id)
+
+    assert 0 < len(partial) < 10
+    assert resumed["totals"]["count"] == 10  # 5 cases × 2 components, none twice
+    assert len({(i["case_id"], i["period"], i["component"]) for i in await instructions(h, run_id)}) == 10
+
+
+async def test_what_may_not_go_to_the_bank_is_held_with_its_reason(h: ServiceHarness) -> None:
+    _, event = approved(PAYEE, "2026-12")
+    await deliver(h, event)
+    run_id = await open_run(h, "2026-12")
+
+    await calculate(h, run_id)
+    assert {i["hold_reason"] for i in await instructions(h, run_id)} == {"no_account"}
+
+    account = await record_account(h, by="cw-1")
+    await calculate(h, run_id)
+    assert {i["hold_reason"] for i in await instructions(h, run_id)} == {"account_recently_changed"}
+
+    same = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=caseworker(h, "cw-1"))
+    assert (same.status_code, same.json()["reason"]) == (403, "same_officer")
+    other = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=officer(h, "officer-b"))
+    assert other.status_code == 200
+    await calculate(h, run_id)
+    assert {(i["status"], i["hold_reason"]) for i in await instructions(h, run_id)} == {("pending", None)}
+
+    await deliver(h, death(PAYEE, date(2026, 12, 1)))
+    await calculate(h, run_id)
+    assert {(i["status"], i["hold_reason"]) for i in await instructions(h, run_id)} == {("held", "payee_deceased")}
+
+
+async def test_approval_is_four_eyes_and_within_budget(h: ServiceHarness) -> None:
+    _, event = approved(PAYEE, "2026-12", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id, by="officer-a")
+
+    same = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-a"))
+    assert (same.status_code, same.json()["reason"]) == (403, "same_officer")
+    budget = await h.client.put(
+        f"/v1/payment/budgets/{COUNTY}/2026/dibao", json={"amount": "500.00"}, headers=officer(h, "officer-a")
+    )
+    assert budget.status_code == 200, budget.text
+    over = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
+    assert (over.status_code, over.json()["reason"]) == (409, "budget_exceeded")
+    assert (await h.client.get(f"{RUNS}/{run_id}")).json()["status"] == "calculated"
+
+    ok = await h.client.post(
+        f"{RUNS}/{run_id}/approve", json={"budget_override": "县政府批准追加"}, headers=officer(h, "officer-b")
+    )
+
+    assert ok.status_code == 200, ok.text
+    assert (ok.json()["status"], ok.json()["approved_by"]) == ("approved", "officer-b")
+    report = (await h.client.get(f"/v1/payment/budgets/{COUNTY}/2026")).json()
+    dibao = next(line for line in report["lines"] if line["programme"] == "dibao")
+    assert (dibao["budget"], dibao["committed"], dibao["remaining"]) == ("500.00", "600.00", "-100.00")
+
+
+async def settle_all(h: ServiceHarness, run_id: str, *, fail: set[str] = frozenset()) -> tuple[int, int, int]:
+    """Approve, mark exported and settle every line (those of `fail` periods failed)."""
+    approve = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
+    assert approve.status_code == 200, approve.text
+    scope = RegionScope(AccessLevel.COUNTY, region_code=COUNTY)
+    async with h.runtime.database.transaction() as session:
+        run = await service.mark_exported(session, scope, UUID(run_id), h.runtime.now())
+    results = [
+        BankResult(
+            UUID(i["instruction_id"]),
+            i["period"] not in fail,
+            None if i["period"] not in fail else PaymentFailureReason.ACCOUNT_FROZEN,
+            f"B{n}",
+            date(2026, 12, 10),
+        )
+        for n, i in enumerate(await instructions(h, run_id, "exported"))
+    ]
+    async with h.runtime.database.transaction() as session:
+        paid, failed, ignored, _ = await service.apply_results(
+            session, run, results, now=h.runtime.now(), correlation_id="t"
+        )
+    async with h.runtime.database.transaction() as session:
+        again = await service.apply_results(session, run, results, now=h.runtime.now(), correlation_id="t")
+    assert again[:3] == (0, 0, len(results))  # the same results twice change nothing
+    return paid, failed, ignored
+
+
+async def test_failed_lines_are_owed_again_in_the_next_run(h: ServiceHarness) -> None:
+    _, event = approved(PAYEE, "2026-11", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    november = await open_run(h, "2026-11")
+    await calculate(h, november)
+    assert await settle_all(h, november, fail={"2026-11"}) == (0, 1, 0)
+
+    december = await open_run(h, "2026-12")
+    await calculate(h, december)
+
+    lines = await instructions(h, december)
+    assert sorted((i["period"], i["attempt"]) for i in lines) == [("2026-11", 1), ("2026-12", 0)]
+    settled = [parse_event(r["payload"]) for r in await h.outbox_rows() if "payment_" in r["event_type"]]
+    assert [e.type for e in settled] == ["payment.payment_failed.v1"]
+
+
+async def test_a_termination_backdated_two_months_opens_a_recovery_of_those_months(h: ServiceHarness) -> None:
+    case, event = approved(PAYEE, "2026-10", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+    assert await settle_all(h, run_id) == (3, 0, 0)
+
+    await deliver(h, terminated(case, date(2026, 12, 3), overpaid_from="2026-11", last_paid="2026-12"))
+
+    [recovery] = (await h.client.get("/v1/payment/recoveries")).json()["items"]
+    assert (recovery["months"], recovery["amount"], recovery["outstanding"]) == (
+        ["2026-11", "2026-12"],
+        "1200.00",
+        "1200.00",
+    )
+    events = [parse_event(r["payload"]) for r in await h.outbox_rows()]
+    [opened] = [e for e in events if isinstance(e, RecoveryOpened)]
+    assert [str(m) for m in opened.data.months] == ["2026-11", "2026-12"]
+    assert len([e for e in events if isinstance(e, PaymentSettled)]) == 3
+
+    repaid = await h.client.post(
+        f"/v1/payment/recoveries/{recovery['recovery_id']}/repayments",
+        json={"amount": "200.00"},
+        headers=officer(h, "officer-a"),
+    )
+    assert repaid.json()["outstanding"] == "1000.00"
+    too_much = await h.client.post(
+        f"/v1/payment/recoveries/{recovery['recovery_id']}/repayments",
+        json={"amount": "2000.00"},
+        headers=officer(h, "officer-a"),
+    )
+    assert (too_much.status_code, too_much.json()["reason"]) == (400, "amount_above_outstanding")
+    fine = await h.client.post(
+        f"/v1/payment/recoveries/{recovery['recovery_id']}/fine",
+        json={"multiple": 2, "reason": "x"},
+        headers=h.issuer.headers(roles=("county_approver",), region=COUNTY),
+    )
+    assert (fine.status_code, fine.json()["reason"]) == (409, "fine_needs_fraud")  # terminated for a death
+    written = await h.client.post(
+        f"/v1/payment/recoveries/{recovery['recovery_id']}/write-off",
+        json={"reason": "领取人死亡，无遗产"},
+        headers=h.issuer.headers(roles=("county_approver",), region=COUNTY),
+    )
+    assert (written.json()["status"], written.json()["written_off"], written.json()["outstanding"]) == (
+        "settled",
+        "1000.00",
+        "0.00",
+    )
+
+
+async def test_a_termination_cancels_what_has_not_left_yet(h: ServiceHarness) -> None:
+    case, event = approved(PAYEE, "2026-10", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+
+    await deliver(h, terminated(case, date(2026, 10, 20)))
+
+    assert sorted((i["period"], i["status"]) for i in await instructions(h, run_id)) == [
+        ("2026-10", "pending"),
+        ("2026-11", "cancelled"),
+        ("2026-12", "cancelled"),
+    ]
+    assert (await h.client.get("/v1/payment/recoveries")).json()["total"] == 0

@@ -15,7 +15,7 @@ import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -200,7 +200,7 @@ def _envelope(action: str, receiver: str, now: datetime, message: dict[str, Any]
     return {
         "header": {
             "message_id": str(uuid.uuid4()),
-            "message_ts": now.isoformat(),
+            "message_ts": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "action": action,
             "sender_id": SENDER_ID,
             "receiver_id": receiver,

@@ -46,7 +46,8 @@ def upgrade() -> None:
     sa.Column('events', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('cancelled_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_subscription'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_subscription')),
+    sa.UniqueConstraint('client_id', 'message_id', name=op.f('uq_exchange_subscription_client_id'))
     )
     with op.batch_alter_table('exchange_subscription', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exchange_subscription_client_id'), ['client_id'], unique=False)

@@ -259,6 +259,19 @@ async def test_bad_callback_uris_are_refused(h: ServiceHarness, uri: str) -> Non
     assert (sub.status_code, sub.json()["reason"]) == (422, "callback_uri_invalid")
 
 
+async def test_a_resent_subscribe_message_is_refused_naming_the_subscription(h: ServiceHarness) -> None:
+    body = subscribe_body(NOTIFY, ("p", ADULT))
+    first = await h.client.post(SUBSCRIBE, json=body, headers=department(h))
+    again = await h.client.post(SUBSCRIBE, json=body, headers=department(h))
+    other_client = await h.client.post(SUBSCRIBE, json=body, headers=department(h, client_id=HOUSING))
+
+    assert first.status_code == 201
+    assert (again.status_code, again.json()["reason"]) == (409, "subscription_exists")
+    assert first.json()["subscription_id"] in again.json()["detail"]
+    assert first.json()["secret"] not in again.text
+    assert other_client.status_code == 201
+
+
 async def test_subscribe_input_is_checked(h: ServiceHarness) -> None:
     bad_id = await h.client.post(SUBSCRIBE, json=subscribe_body(NOTIFY, ("p", "123")), headers=department(h))
     too_many = await h.client.post(

@@ -27,17 +27,6 @@ from verification.settings import Settings
 logger = logging.getLogger(__name__)
 
 
-def deps_of(runtime: Runtime) -> service.ExchangeDeps:
-    settings = cast(Settings, runtime.settings)
-    return service.ExchangeDeps(
-        now=lambda: runtime.now(),  # read at each call: a test may move the runtime's clock
-        person_ref_key=settings.person_ref_secret(),
-        retry_base_seconds=settings.exchange_retry_base_seconds,
-        retry_cap_seconds=settings.exchange_retry_cap_seconds,
-        max_attempts=settings.exchange_max_attempts,
-    )
-
-
 def build(runtime: Runtime) -> ConsumerDefinition:
     async def on_event(session: AsyncSession, event: Event, now: datetime) -> None:
         notified = await service.apply_event(session, event, now)
@@ -58,7 +47,7 @@ def searches_job(runtime: Runtime) -> ScheduledJob:
     settings = cast(Settings, runtime.settings)
 
     async def run() -> int:
-        return await service.run_transactions(runtime.database, sender_of(runtime), deps_of(runtime))
+        return await service.run_transactions(runtime.database, sender_of(runtime), service.deps_of(runtime))
 
     return ScheduledJob("exchange_searches", settings.exchange_interval_seconds, run)
 
@@ -67,6 +56,6 @@ def notifications_job(runtime: Runtime) -> ScheduledJob:
     settings = cast(Settings, runtime.settings)
 
     async def run() -> int:
-        return await service.deliver_notifications(runtime.database, sender_of(runtime), deps_of(runtime))
+        return await service.deliver_notifications(runtime.database, sender_of(runtime), service.deps_of(runtime))
 
     return ScheduledJob("exchange_notifications", settings.exchange_interval_seconds, run)

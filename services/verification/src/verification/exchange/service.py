@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_platform import audit
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.person_ref import person_ref
+from jiuzhu_platform.runtime import Runtime
 from shared.events import BenefitChanged, CaseApproved, CaseTerminated, Event, TemporaryAssistanceGranted
 from shared.types import ResidentId
 from verification.adapters.orm import audit_log
@@ -38,13 +39,14 @@ from verification.exchange.adapters.repository import (
     subscription_callbacks,
 )
 from verification.exchange.domain import rules
-from verification.exchange.domain.errors import SubscriptionNotFound, TransactionNotFound
+from verification.exchange.domain.errors import SubscriptionExists, SubscriptionNotFound, TransactionNotFound
 from verification.exchange.domain.model import (
     AnswerStatus,
     DeliveryStatus,
     RecipientRecord,
     SearchItem,
 )
+from verification.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +64,17 @@ class ExchangeDeps:
     max_attempts: int = 8
     """Attempts of one callback before it is recorded `failed`."""
     batch: int = 50
+
+
+def deps_of(runtime: Runtime) -> ExchangeDeps:
+    settings = cast(Settings, runtime.settings)
+    return ExchangeDeps(
+        now=lambda: runtime.now(),  # read at each call: a test may move the runtime's clock
+        person_ref_key=settings.person_ref_secret(),
+        retry_base_seconds=settings.exchange_retry_base_seconds,
+        retry_cap_seconds=settings.exchange_retry_cap_seconds,
+        max_attempts=settings.exchange_max_attempts,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,11 +342,16 @@ async def subscribe(
     deps: ExchangeDeps,
 ) -> tuple[UUID, str]:
     """A subscription to changes of these people; (its id, the secret that signs its
-    notifications, shown once and stored encrypted)."""
+    notifications, shown once and stored encrypted). `SubscriptionExists` for a message id
+    this client sent before."""
+    repository = SubscriptionRepository(session)
+    existing = await repository.of_message(who.client_id, message_id)
+    if existing is not None:
+        raise SubscriptionExists(message_id, existing["id"])
     subscription_id = uuid.uuid4()
     secret = new_secret()
     refs = [(p.reference_id, person_ref(p.resident_id, deps.person_ref_key)) for p in persons]
-    await SubscriptionRepository(session).add(
+    await repository.add(
         {
             "id": subscription_id,
             "client_id": who.client_id,

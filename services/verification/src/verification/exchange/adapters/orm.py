@@ -76,6 +76,8 @@ subscription = Table(
     Column("events", JSON, nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("cancelled_at", UtcDateTime(), nullable=True),
+    # one subscription per message of a client: a resent subscribe is refused, naming the first
+    UniqueConstraint("client_id", "message_id"),
 )
 
 subscription_person = Table(

@@ -20,7 +20,7 @@ from verification.exchange.adapters.orm import (
     subscription,
     subscription_person,
 )
-from verification.exchange.domain.errors import TransactionExists
+from verification.exchange.domain.errors import SubscriptionExists, TransactionExists
 from verification.exchange.domain.model import DeliveryStatus, RecipientRecord, RecipientStatus, Watched
 from verification.exchange.domain.rules import Key, key_of
 
@@ -83,8 +83,22 @@ class SubscriptionRepository:
         self.session = session
 
     async def add(self, values: Mapping[Any, Any], persons: Sequence[Mapping[Any, Any]]) -> None:
-        await self.session.execute(insert(subscription), dict(values))
+        """Insert; `SubscriptionExists` when the client's message id made one before (also a
+        concurrent copy that committed after our look-up)."""
+
+        async def taken() -> Conflict:
+            existing = await self.of_message(values["client_id"], values["message_id"])
+            assert existing is not None, "a unique violation without the row that caused it"
+            return SubscriptionExists(values["message_id"], existing["id"])
+
+        await insert_unique(self.session, insert(subscription), values, conflict=taken)
         await self.session.execute(insert(subscription_person), [dict(p) for p in persons])
+
+    async def of_message(self, client_id: str, message_id: str) -> Mapping[Any, Any] | None:
+        statement = select(subscription).where(
+            subscription.c.client_id == client_id, subscription.c.message_id == message_id
+        )
+        return (await self.session.execute(statement)).mappings().first()
 
     async def get(self, subscription_id: UUID) -> Mapping[Any, Any] | None:
         statement = select(subscription).where(subscription.c.id == subscription_id)

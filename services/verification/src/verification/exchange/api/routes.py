@@ -26,11 +26,11 @@ from verification.exchange.api.schemas import (
     SubscriptionCreated,
     TransactionRead,
 )
-from verification.exchange.consumers import deps_of
 from verification.exchange.domain import rules
 from verification.exchange.domain.errors import (
     ExchangeRefused,
     NotADepartmentClient,
+    SubscriptionExists,
     SubscriptionNotFound,
     TransactionExists,
     TransactionNotFound,
@@ -68,6 +68,7 @@ the same envelope (`action: on-search`) to the callback, retrying with exponenti
 (5 s, 10 s, 20 s … at most 15 min; 8 tries) until a 2xx. `GET …/transactions/{transaction_id}`
 (the asking client only) gives `pdng` / `succ` / `part` / `rjct`, the delivery status and the
 answer once computed. A transaction id is used once per client (409 `transaction_exists`).
+A subscribe message id too (409 `subscription_exists`, naming the subscription).
 
 **Subscribe** (`action: subscribe`): `{"callback_uri", "persons": [{"reference_id",
 "resident_id"}] (1–1000), "events": ["recipient_changed"]}` → `{"subscription_id", "secret"}`.
@@ -105,7 +106,7 @@ def _unique(references: list[str]) -> None:
 
 
 def _deps(runtime: Runtime) -> service.ExchangeDeps:
-    return deps_of(runtime)
+    return service.deps_of(runtime)
 
 
 @router.post(
@@ -180,7 +181,7 @@ async def get_transaction(
     summary="Subscribe to changes of persons' assistance (notified at the callback)",
     description=DESCRIPTION,
     status_code=status.HTTP_201_CREATED,
-    responses=refusals(*PROTECTED, NotADepartmentClient, ExchangeRefused, RequestInvalid),
+    responses=refusals(*PROTECTED, NotADepartmentClient, ExchangeRefused, SubscriptionExists, RequestInvalid),
     openapi_extra={
         "requestBody": {"content": {"application/json": {"examples": {"subscribe": {"value": EXAMPLE_SUBSCRIBE}}}}}
     },

@@ -64,3 +64,14 @@ class TransactionNotFound(NotFound):
 class SubscriptionNotFound(NotFound):
     def __init__(self, subscription_id: UUID) -> None:
         super().__init__(f"subscription {subscription_id} not found", message_zh=f"未找到订阅 {subscription_id}")
+
+
+class SubscriptionExists(Conflict):
+    """409: this client's subscribe message was received before (its secret was shown then)."""
+
+    def __init__(self, message_id: str, subscription_id: UUID) -> None:
+        super().__init__(
+            f"message {message_id} already created subscription {subscription_id}",
+            message_zh=f"消息 {message_id} 已创建订阅 {subscription_id}",
+        )
+        self.subscription_id = subscription_id

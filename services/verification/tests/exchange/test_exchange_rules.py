@@ -91,3 +91,17 @@ def test_only_visible_changes_are_told() -> None:
 )
 def test_request_problems(query_type: str, id_type: str, reason: str | None) -> None:
     assert rules.request_problem(query_type, id_type) == reason
+
+
+def test_the_openapi_documents_the_envelope_examples_and_signature() -> None:
+    from verification.main import DEFINITION
+
+    spec = DEFINITION.create_app().openapi()
+    search = spec["paths"]["/v1/verification/exchange/search"]["post"]
+    subscribe = spec["paths"]["/v1/verification/exchange/subscribe"]["post"]
+
+    assert set(search["requestBody"]["content"]["application/json"]["examples"]) == {"sync", "async"}
+    assert "subscribe" in subscribe["requestBody"]["content"]["application/json"]["examples"]
+    for text in ("X-Jiuzhu-Signature", "HMAC-SHA256", "on-search", "on-notify", "pdng", "rjct", "part"):
+        assert text in search["description"], text
+    assert {"202", "403", "409", "422"} <= set(search["responses"])

@@ -86,6 +86,17 @@ async def test_a_receiver_that_is_not_there_is_retried_later(h: ServiceHarness) 
     assert row["next_attempt_at"] > h.runtime.now()
 
 
+async def test_a_callback_httpx_cannot_encode_is_recorded_not_crashing_the_job(h: ServiceHarness) -> None:
+    body = search_body(("a", ADULT), transaction_id="tx-idna", callback_uri="http://xn--/cb")
+    assert (await h.client.post(SEARCH, json=body, headers=department(h))).status_code == 202
+
+    assert await searches_job(h.runtime).run() == 0
+
+    async with h.runtime.database.read() as session:
+        [row] = (await session.execute(select(search_transaction))).mappings()
+    assert (row["attempts"], row["last_error"]) == (1, "invalid_url")
+
+
 async def test_two_workers_send_each_notification_once(h: ServiceHarness) -> None:
     receiver = Receiver()
     client = install_receiver(h, receiver)

@@ -185,3 +185,16 @@ async def test_a_search_of_100_people_is_answered(h: ServiceHarness) -> None:
     response = await h.client.post(SEARCH, json=search_body(*queries), headers=department(h))
     assert response.status_code == 200, response.text
     assert len(response.json()["message"]["search_response"]) == 100
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/verification/exchange/transactions/tx%00"),
+        ("GET", "/v1/verification/exchange/transactions/" + "t" * 101),
+        ("DELETE", "/v1/verification/exchange/subscriptions/not-a-uuid"),
+    ],
+)
+async def test_bad_paths_are_422_never_500(h: ServiceHarness, method: str, path: str) -> None:
+    response = await h.client.request(method, path, headers=department(h))
+    assert (response.status_code, response.json()["reason"]) == (422, "request_invalid")

@@ -31,6 +31,8 @@ class HttpCallbackSender:
             return "timeout"
         except httpx.HTTPError as error:  # connection refused, bad host, protocol error …
             return type(error).__name__
+        except (httpx.InvalidURL, ValueError):  # a host httpx cannot encode (IDNA) …
+            return "invalid_url"
         if 200 <= response.status_code < 300:
             return None
         return f"http_{response.status_code}"

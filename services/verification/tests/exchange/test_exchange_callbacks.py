@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from jiuzhu_platform.testing import ServiceHarness
 from verification.adapters.orm import audit_log
@@ -109,7 +109,9 @@ async def test_an_async_search_is_answered_at_the_callback_signed(h: ServiceHarn
     async with h.runtime.database.read() as session:
         [row] = (await session.execute(select(search_transaction))).mappings()
         [entry] = (await session.execute(select(audit_log).where(audit_log.c.kind == "exchange_search"))).mappings()
+        raw = (await session.execute(text("SELECT secret FROM exchange_transaction"))).scalar_one()
     assert row["secret"] == secret  # decrypted by the column type …
+    assert secret not in raw  # … encrypted at rest
     assert ADULT not in json.dumps(row["items"])  # … and the IDs are not stored
     assert (entry["actor"], json.loads(entry["details"])["mode"], json.loads(entry["details"])["found"]) == (
         MEDICAL,
@@ -308,3 +310,19 @@ async def test_a_subscription_of_1000_people_matches_the_one_that_changes(
     await deliver(h, case_approved(uuid4(), uuid4(), people[500][1]))
     assert await notifications_job(h.runtime).run() == 1
     assert json.loads(receiver.received[0].body)["message"]["notify_event"][0]["reference_id"] == "p500"
+
+
+async def test_a_subscribers_notifications_arrive_in_the_order_of_the_changes(
+    h: ServiceHarness, receiver: Receiver, clock: Clock
+) -> None:
+    await h.client.post(SUBSCRIBE, json=subscribe_body(NOTIFY, ("p", ADULT)), headers=department(h))
+    case_id, household_id = uuid4(), uuid4()
+    await deliver(h, case_approved(case_id, household_id, ADULT))
+    clock.at += timedelta(seconds=1)
+    await deliver(h, case_terminated(case_id, household_id))
+
+    assert await notifications_job(h.runtime).run() == 2
+
+    events = [json.loads(r.body)["message"]["notify_event"][0] for r in receiver.received]
+    assert [e["data"]["reg_records"][0]["status"] for e in events] == ["active", "terminated"]
+    assert events[0]["changed_at"] < events[1]["changed_at"]

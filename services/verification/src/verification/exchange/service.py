@@ -9,6 +9,7 @@ carry masked IDs only. Never commits, except the delivery edges (`run_transactio
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -19,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from uuid import UUID
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform import audit
@@ -209,11 +211,15 @@ async def answer(session: AsyncSession, items: Sequence[SearchItem]) -> Answer:
     return Answer(rules.message_status(statuses), responses, found)
 
 
+def _utc_text(instant: datetime) -> str:
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
 def _envelope(action: str, receiver: str, now: datetime, message: dict[str, Any], **header: Any) -> dict[str, Any]:
     return {
         "header": {
             "message_id": str(uuid.uuid4()),
-            "message_ts": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "message_ts": _utc_text(now),
             "action": action,
             "sender_id": SENDER_ID,
             "receiver_id": receiver,
@@ -418,11 +424,7 @@ async def run_transactions(database: Database, sender: CallbackSender, deps: Exc
     lease = now + timedelta(seconds=TIMEOUT_LEASE_SECONDS)
     async with database.transaction() as session:
         queue = CallbackQueue(session, search_transaction, "delivery_status")
-        taken = [
-            row
-            for row in await queue.due(now, deps.batch)
-            if await queue.claim(row["id"], row["next_attempt_at"], lease)
-        ]
+        taken = await _claim_due(queue, now, lease, deps.batch)
         envelopes: dict[UUID, dict[str, Any]] = {}
         for row in taken:
             if row["response"] is None:
@@ -441,14 +443,10 @@ async def run_transactions(database: Database, sender: CallbackSender, deps: Exc
             else:
                 envelope = dict(row["response"])
             envelopes[row["id"]] = envelope
-    settled = 0
-    for row in taken:
-        error = await _send(sender, row["callback_uri"], row["secret"], envelopes[row["id"]])
-        values = _outcome(error, row["attempts"] + 1, deps.now(), deps)
-        async with database.transaction() as session:
-            await CallbackQueue(session, search_transaction, "delivery_status").settle(row["id"], **values)
-        settled += values.get("status") is not None
-    return settled
+    errors = await asyncio.gather(
+        *(_send(sender, row["callback_uri"], row["secret"], envelopes[row["id"]]) for row in taken)
+    )
+    return await _settle(database, search_transaction, "delivery_status", taken, errors, deps)
 
 
 async def deliver_notifications(database: Database, sender: CallbackSender, deps: ExchangeDeps) -> int:
@@ -458,40 +456,67 @@ async def deliver_notifications(database: Database, sender: CallbackSender, deps
     lease = now + timedelta(seconds=TIMEOUT_LEASE_SECONDS)
     async with database.transaction() as session:
         queue = CallbackQueue(session, notification, "status")
-        taken = [
-            row
-            for row in await queue.due(now, deps.batch)
-            if await queue.claim(row["id"], row["next_attempt_at"], lease)
-        ]
+        taken = await _claim_due(queue, now, lease, deps.batch)
         subscriptions = await subscription_callbacks(session, [row["subscription_id"] for row in taken])
+    by_subscription: dict[UUID, list[Mapping[Any, Any]]] = {}
+    for row in sorted(taken, key=lambda r: r["created_at"]):
+        by_subscription.setdefault(row["subscription_id"], []).append(row)
+
+    async def send_in_order(rows: list[Mapping[Any, Any]]) -> list[tuple[Mapping[Any, Any], str | None]]:
+        """One subscriber's notifications one after the other, oldest first (subscribers
+        concurrently): a receiver sees a person's changes in the order they happened."""
+        sub = subscriptions[rows[0]["subscription_id"]]
+        return [
+            (row, await _send(sender, sub["callback_uri"], sub["secret"], _notify_envelope(sub, row, now)))
+            for row in rows
+        ]
+
+    sent = [pair for group in await asyncio.gather(*map(send_in_order, by_subscription.values())) for pair in group]
+    return await _settle(database, notification, "status", [r for r, _ in sent], [e for _, e in sent], deps)
+
+
+def _notify_envelope(sub: Mapping[Any, Any], row: Mapping[Any, Any], now: datetime) -> dict[str, Any]:
+    return _envelope(
+        "on-notify",
+        sub["client_id"],
+        now,
+        {
+            "subscription_id": str(sub["id"]),
+            "notify_event": [
+                {
+                    "reference_id": row["reference_id"],
+                    "event": RECIPIENT_CHANGED,
+                    "changed_at": _utc_text(row["created_at"]),
+                    "data": {"reg_records": [row["record"]]},
+                }
+            ],
+        },
+        # the notification's id: the same on every attempt, so a receiver drops repeats
+        message_id=str(row["id"]),
+    )
+
+
+async def _settle(
+    database: Database,
+    table: Table,
+    status_column: str,
+    taken: Sequence[Mapping[Any, Any]],
+    errors: Sequence[str | None],
+    deps: ExchangeDeps,
+) -> int:
+    """Record every attempt's outcome in one transaction; how many are final (delivered or failed)."""
+    if not taken:
+        return 0
+    at = deps.now()
     settled = 0
-    for row in taken:
-        sub = subscriptions[row["subscription_id"]]
-        envelope = _envelope(
-            "on-notify",
-            sub["client_id"],
-            deps.now(),
-            {
-                "subscription_id": str(sub["id"]),
-                "notify_event": [
-                    {
-                        "reference_id": row["reference_id"],
-                        "event": RECIPIENT_CHANGED,
-                        "data": {"reg_records": [row["record"]]},
-                    }
-                ],
-            },
-            # the notification's id: the same on every attempt, so a receiver drops repeats
-            message_id=str(row["id"]),
-        )
-        error = await _send(sender, sub["callback_uri"], sub["secret"], envelope)
-        at = deps.now()
-        values = _outcome(error, row["attempts"] + 1, at, deps)
-        if error is None:
-            values["delivered_at"] = at
-        async with database.transaction() as session:
-            await CallbackQueue(session, notification, "status").settle(row["id"], **values)
-        settled += values.get("status") is not None
+    async with database.transaction() as session:
+        queue = CallbackQueue(session, table, status_column)
+        for row, error in zip(taken, errors, strict=True):
+            values = _outcome(error, row["attempts"] + 1, at, deps)
+            if error is None and "delivered_at" in table.c:
+                values["delivered_at"] = at
+            await queue.settle(row["id"], **values)
+            settled += "status" in values
     return settled
 
 

@@ -75,8 +75,9 @@ A subscribe message id too (409 `subscription_exists`, naming the subscription).
 When a subscribed person's record changes (approved, members changed, terminated, a temporary
 grant), an `on-notify` envelope is POSTed: `{"header": {"message_id": <the notification's id,
 the same on every retry>, "message_ts", "action": "on-notify", …}, "message": {"subscription_id",
-"notify_event": [{"reference_id": <yours>, "event": "recipient_changed", "data": {"reg_records":
-[record]}}]}}`, retried like an answer. `DELETE …/subscriptions/{id}` ends it (own only).
+"notify_event": [{"reference_id": <yours>, "event": "recipient_changed", "changed_at", "data":
+{"reg_records": [record]}}]}}`, retried like an answer. One subscriber's notifications are sent
+one at a time, oldest first; after a retry order by `changed_at`. `DELETE …/subscriptions/{id}` ends it (own only).
 
 **Signature.** Every callback carries `X-Jiuzhu-Signature: sha256=<hex>`: HMAC-SHA256 under the
 `secret` returned with the transaction or subscription (shown once, stored encrypted) of the

@@ -105,3 +105,20 @@ def test_the_openapi_documents_the_envelope_examples_and_signature() -> None:
     for text in ("X-Jiuzhu-Signature", "HMAC-SHA256", "on-search", "on-notify", "pdng", "rjct", "part"):
         assert text in search["description"], text
     assert {"202", "403", "409", "422"} <= set(search["responses"])
+
+
+def test_the_receiver_example_accepts_what_the_exchange_signs() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "exchange_callback_receiver.py"
+    spec = importlib.util.spec_from_file_location("exchange_callback_receiver", path)
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    body = b'{"header":{"message_id":"m"},"message":{}}'
+
+    assert example.signature_valid("k", body, rules.sign("k", body))
+    assert not example.signature_valid("k", body, rules.sign("other", body))
+    assert not example.signature_valid("k", body, None)

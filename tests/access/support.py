@@ -168,6 +168,15 @@ EXTRA_CALLERS: dict[str, Caller] = {
         client_id="dept-public-security",
         extra_scopes=("verification:notices:push",),
     ),
+    # A department whose agreement lets it ask who receives assistance and subscribe to changes
+    # (医疗保障局: 医疗救助 for recipients of 低保/特困).
+    "department_exchanging": Caller(
+        "department_exchanging",
+        "department",
+        ("department",),
+        client_id="dept-medical-security",
+        extra_scopes=("verification:exchange:search", "verification:exchange:subscribe"),
+    ),
     # The gateway's own service token at real-name binding (no role; one scope).
     "gateway_service": Caller(
         "gateway_service", "service", (), subject="gateway", extra_scopes=("eligibility:households:resolve",)

@@ -38,6 +38,7 @@ POLICY_READERS = frozenset(
         "department",
         "department_with_agreement",
         "department_pushing",
+        "department_exchanging",
         "third_party",
     }
 )
@@ -136,6 +137,13 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "POST /v1/verification/notices/batch": frozenset({"department_pushing"}),
     "GET /v1/verification/notices": STAFF_READERS,
     "GET /v1/verification/notices/{notice_id}": STAFF_READERS,
+    # the inter-department exchange (救助对象信息共享): departments whose agreement grants it ask who
+    # receives assistance and subscribe to changes; no staff role (staff read cases in
+    # eligibility); a transaction or subscription is only its own client's (checked in the service)
+    "POST /v1/verification/exchange/search": frozenset({"department_exchanging"}),
+    "GET /v1/verification/exchange/transactions/{transaction_id}": frozenset({"department_exchanging"}),
+    "POST /v1/verification/exchange/subscribe": frozenset({"department_exchanging"}),
+    "DELETE /v1/verification/exchange/subscriptions/{subscription_id}": frozenset({"department_exchanging"}),
     "GET /v1/verification/audit": AUDITORS,
     "GET /v1/verification/audit/verify": AUDITORS,
     # payment
@@ -313,6 +321,7 @@ class TestSeparationOfDuties:
         assert writers("POST /v1/procurement/providers") == {"procurement_officer"}
         assert writers("POST /v1/verification/notices") == {"department_pushing"}
         assert writers("POST /v1/verification/notices/batch") == {"department_pushing"}
+        assert writers("POST /v1/verification/exchange/subscribe") == {"department_exchanging"}
         for name in ("department", "department_with_agreement", "third_party", "citizen_unbound", "auditor"):
             assert not any(name in writers(key) for key in writes), name
 

@@ -37,6 +37,8 @@ class Scope(StrEnum):
     VERIFICATION_CHECKS_READ = "verification:checks:read"  # 核对报告
     VERIFICATION_NOTICES_PUSH = "verification:notices:push"  # departments only, by agreement: no role
     VERIFICATION_NOTICES_READ = "verification:notices:read"
+    VERIFICATION_EXCHANGE_SEARCH = "verification:exchange:search"  # departments only, by agreement: no role
+    VERIFICATION_EXCHANGE_SUBSCRIBE = "verification:exchange:subscribe"  # departments only, by agreement
     PAYMENT_PAYROLL_WRITE = "payment:payroll:write"
     PAYMENT_PAYROLL_READ = "payment:payroll:read"
     PAYMENT_ACCOUNTS_WRITE = "payment:accounts:write"  # record or confirm a payee's bank account
@@ -202,7 +204,9 @@ real-name binding) carries it."""
 SERVICE_SCOPES: frozenset[str] = frozenset({S.ELIGIBILITY_HOUSEHOLDS_RESOLVE})
 """Scopes only a platform service's own token carries (kind `service`): no role maps to them."""
 
-AGREEMENT_ONLY_SCOPES: frozenset[str] = frozenset({S.VERIFICATION_NOTICES_PUSH})
+AGREEMENT_ONLY_SCOPES: frozenset[str] = frozenset(
+    {S.VERIFICATION_NOTICES_PUSH, S.VERIFICATION_EXCHANGE_SEARCH, S.VERIFICATION_EXCHANGE_SUBSCRIBE}
+)
 """Scopes no role holds: a department client gets them in its data-sharing agreement only."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})

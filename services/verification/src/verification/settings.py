@@ -29,3 +29,11 @@ class Settings(ServiceSettings):
     breaker_reset_seconds: float = Field(default=30.0, gt=0, le=3600)
     max_concurrent_queries: int = Field(default=256, ge=1, le=10_000)
     checks_interval_seconds: float = Field(default=0.5, gt=0, le=3600, description="How often the worker runs checks")
+    exchange_interval_seconds: float = Field(
+        default=1.0, gt=0, le=3600, description="How often the worker answers async searches and sends callbacks"
+    )
+    exchange_retry_base_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="First wait before a failed callback is sent again (doubles)"
+    )
+    exchange_retry_cap_seconds: float = Field(default=900.0, gt=0, le=86_400, description="Longest wait between tries")
+    exchange_max_attempts: int = Field(default=8, ge=1, le=50, description="Tries of a callback before it is failed")

@@ -232,7 +232,7 @@ def accepted(household_id: UUID, *members: str) -> ApplicationAccepted:
 async def deliver(h: ServiceHarness, event: ApplicationAccepted) -> str:
     topic = "eligibility.events"
     await h.bus.publish([OutgoingMessage(topic, event.subject.encode(), event.to_json_bytes())])
-    (consumer,) = h.definition.worker_components(h.runtime).consumers
+    (consumer,) = [c for c in h.definition.worker_components(h.runtime).consumers if c.name.endswith("checks")]
     return await consumer.process(h.bus.messages(topic)[-1])
 
 

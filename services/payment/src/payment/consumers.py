@@ -74,6 +74,7 @@ async def on_benefit_changed(session: AsyncSession, event: Event, now: datetime)
         return
     ledger_rules.with_version(entitlement, Version(d.effective_from, ledger_rules.amounts_fen(d.amounts)))
     await ledger.save(entitlement, now)
+    await _settle_changed_months(session, entitlement, str(d.effective_from.prev()), "amount_reduced", event, now)
 
 
 async def on_case_terminated(session: AsyncSession, event: Event, now: datetime) -> None:
@@ -86,17 +87,25 @@ async def on_case_terminated(session: AsyncSession, event: Event, now: datetime)
         return
     entitlement.entitled_until = ledger_rules.entitled_until(d.terminated_on, d.overpaid_from)
     await ledger.save(entitlement, now)
+    await _settle_changed_months(session, entitlement, str(entitlement.entitled_until), d.reason.value, event, now)
+
+
+async def _settle_changed_months(
+    session: AsyncSession, entitlement: Entitlement, after: str, reason: str, event: Event, now: datetime
+) -> None:
+    """After a change of what the months after `after` are owed: their lines not yet sent to
+    the bank are cancelled (the next calculation owes them anew at the new amounts) and what was
+    paid beyond what is owed now is recovered."""
     instructions = InstructionRepository(session)
-    later = await instructions.of_case_after(d.case_id, str(entitlement.entitled_until))
+    later = await instructions.of_case_after(entitlement.case_id, after)
     await instructions.cancel(
         [r["instruction_id"] for r in later if r["status"] in (InstructionStatus.PENDING, InstructionStatus.HELD)], now
     )
-    paid = [r for r in later if r["status"] == InstructionStatus.PAID]
     await recoveries.recover_paid_after(
         session,
         entitlement,
-        paid,
-        termination_reason=d.reason.value,
+        await instructions.paid_of_case(entitlement.case_id),
+        termination_reason=reason,
         now=now,
         correlation_id=event.correlation_id,
     )

@@ -23,6 +23,7 @@ from payment.testing import (
     COUNTY,
     approved,
     caseworker,
+    changed,
     death,
     deliver,
     officer,
@@ -30,6 +31,7 @@ from payment.testing import (
     terminated,
 )
 from shared.events import PaymentSettled, RecoveryOpened, parse_event
+from shared.events.eligibility import BenefitChangeReason
 from shared.events.payment import PaymentFailureReason
 
 RUNS = "/v1/payment/payroll-runs"
@@ -319,3 +321,29 @@ async def test_a_termination_cancels_what_has_not_left_yet(h: ServiceHarness) ->
         ("2026-12", "cancelled"),
     ]
     assert (await h.client.get("/v1/payment/recoveries")).json()["total"] == 0
+
+
+async def test_backdated_changes_top_up_or_recover_the_difference(h: ServiceHarness) -> None:
+    case, event = approved(PAYEE, "2026-10", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    november = await open_run(h, "2026-11")
+    await calculate(h, november)
+    assert await settle_all(h, november) == (2, 0, 0)  # October (arrears) and November, 600 each
+
+    await deliver(h, changed(case, "2026-11", BenefitChangeReason.REVIEW, gap="800.00"))
+    december = await open_run(h, "2026-12")
+    await calculate(h, december)
+    assert sorted((i["period"], i["amount"], i["attempt"]) for i in await instructions(h, december)) == [
+        ("2026-11", "200.00", 1),  # 补发 of the difference
+        ("2026-12", "800.00", 0),
+    ]
+
+    await deliver(h, changed(case, "2026-10", BenefitChangeReason.REVIEW, gap="500.00"))
+    [recovery] = (await h.client.get("/v1/payment/recoveries")).json()["items"]
+    # October and November were paid 600 and owe 500 now; December's pending 800 line is cancelled
+    assert (recovery["months"], recovery["amount"]) == (["2026-10", "2026-11"], "200.00")
+    assert {(i["period"], i["status"]) for i in await instructions(h, december)} == {
+        ("2026-11", "cancelled"),
+        ("2026-12", "cancelled"),
+    }

@@ -112,24 +112,22 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
             page = await ledger.page(run.county_code, after, deps.page)
             if not page:
                 break
-            taken, failed = await instructions.keys_of(case_ids=[e.case_id for e in page])
+            live, attempts = await instructions.keys_of(case_ids=[e.case_id for e in page])
             dues = [
                 d
                 for e in page
-                for d in ledger_rules.due_for_case(
-                    e, run.period, taken.get(e.case_id, set()), failed.get(e.case_id, {})
-                )
+                for d in ledger_rules.due_for_case(e, run.period, live.get(e.case_id, {}), attempts.get(e.case_id, {}))
             ]
             await instructions.add_many(await _judge(session, run, dues, deps.now()))
         after = page[-1].case_id
     async with database.transaction() as session:
         ledger, instructions = LedgerRepository(session), InstructionRepository(session)
         grants = await ledger.bank_grants(run.county_code, run.period)
-        taken, failed = await instructions.keys_of(grant_ids=[g.grant_id for g in grants])
+        live, attempts = await instructions.keys_of(grant_ids=[g.grant_id for g in grants])
         dues = [
-            ledger_rules.due_for_grant(g, sum(failed.get(g.grant_id, {}).values()))
+            ledger_rules.due_for_grant(g, sum(attempts.get(g.grant_id, {}).values()))
             for g in grants
-            if not taken.get(g.grant_id)
+            if not live.get(g.grant_id)
         ]
         now = deps.now()
         await instructions.add_many(await _judge(session, run, dues, now))

@@ -34,26 +34,22 @@ async def recover_paid_after(
     now: datetime,
     correlation_id: str,
 ) -> Recovery | None:
-    """Money of `paid_rows` (instructions of this case, paid) for months after the last entitled
-    one is owed back: a recovery opens (or grows) and `payment.recovery_opened` says so."""
-    months, amount = ledger_rules.recovery_months(
-        entitlement, [(Period.parse(r["period"]), int(r["amount_fen"])) for r in paid_rows]
+    """Money paid (`paid_rows`: every paid instruction of the case) beyond what the case is owed
+    now (after its last entitled month, or above a backdated reduction) is owed back: a
+    recovery opens (or grows to the new total) and `payment.recovery_opened` says so."""
+    months, amount = ledger_rules.overpayments(
+        entitlement, [(Period.parse(r["period"]), r["component"], int(r["amount_fen"])) for r in paid_rows]
     )
-    if not months:
-        return None
     repository = RecoveryRepository(session)
     existing = await repository.of_case(entitlement.case_id)
     if existing is not None:
-        already = set(existing.months)
-        new = [
-            (Period.parse(r["period"]), int(r["amount_fen"])) for r in paid_rows if Period.parse(r["period"]) in months
-        ]
-        added = [p for p, _ in new if p not in already]
-        if not added:
-            return existing
-        rules.add_months(existing, added, sum(f for p, f in new if p not in already))
-        await repository.save(existing, by="system", on=business_date(now), note="late bank result", now=now)
+        if amount <= existing.amount_fen:
+            return existing  # nothing more overpaid than already recovered
+        rules.add_months(existing, [m for m in months if m not in existing.months], amount - existing.amount_fen)
+        await repository.save(existing, by="system", on=business_date(now), note="more found overpaid", now=now)
         recovery = existing
+    elif not months:
+        return None
     else:
         recovery = Recovery(
             recovery_id=uuid.uuid4(),

@@ -4,11 +4,14 @@ Decisions where the rules are silent:
 - a termination ends the entitlement with the month before `overpaid_from` when eligibility
   names one (the backdated case), otherwise with the month of `terminated_on` (DOMAIN-RULES
   §2.9: a death stops payment from the next month);
-- an amount change replaces the amounts from its effective month on (an earlier version keeps
-  its months; a later version already recorded keeps its own months after);
+- an amount change replaces the amounts from its effective month on, later versions included
+  (eligibility's newest decision counts); earlier versions keep their months;
 - arrears (补发) are not a separate object: a run owes every entitled month up to its own that
   has not been paid or is not on its way, so a backdated approval is paid in the next run;
-- a month that failed at the bank is owed again (a retry is a new instruction, attempt + 1)."""
+- a month that failed at the bank is owed again (a retry is a new instruction, attempt + 1);
+- a backdated change is settled month by month: owed more than was paid, the difference is
+  paid with the next run (补发); paid more than is owed, the difference is recovered (追缴),
+  like the months paid after a backdated termination."""
 
 from __future__ import annotations
 
@@ -33,11 +36,9 @@ def amounts_fen(amounts: BenefitAmounts) -> dict[str, int]:
 
 
 def with_version(entitlement: Entitlement, version: Version) -> None:
-    """An amount change from `version.effective_from` (the same month again replaces it)."""
-    entitlement.versions = sorted(
-        [v for v in entitlement.versions if v.effective_from != version.effective_from] + [version],
-        key=lambda v: v.effective_from,
-    )
+    """New amounts from `version.effective_from` on: they replace every version from that month
+    (a later change decided earlier is superseded: eligibility's newest decision counts)."""
+    entitlement.versions = [v for v in entitlement.versions if v.effective_from < version.effective_from] + [version]
 
 
 def entitled_until(terminated_on: date, overpaid_from: Period | None) -> Period:
@@ -71,20 +72,21 @@ class Due:
 def due_for_case(
     entitlement: Entitlement,
     run_period: Period,
-    taken: Iterable[tuple[str, str]],
-    failed: Mapping[tuple[str, str], int],
+    live: Mapping[tuple[str, str], int],
+    attempts: Mapping[tuple[str, str], int],
 ) -> list[Due]:
-    """What `entitlement` is owed through `run_period` and has not been paid nor is on its
-    way: `taken` (period, component) are paid or pending; `failed` counts the failed attempts
-    of each (period, component), the next attempt's number."""
-    busy = set(taken)
+    """What `entitlement` is owed through `run_period` beyond what is paid or on its way:
+    `live` is the fen of the (period, component) lines paid or pending; `attempts` how many
+    lines each (period, component) already has (the next one's number). A month owed more than
+    it got (a backdated increase, a line that failed) is owed the difference."""
     lines = []
     for month in entitlement.months(run_period):
         for component, fen in sorted(entitlement.owed(month).items()):
             key = (str(month), component)
-            if key in busy:
+            missing = fen - live.get(key, 0)
+            if missing <= 0:
                 continue
-            attempt = failed.get(key, 0)
+            attempt = attempts.get(key, 0)
             lines.append(
                 Due(
                     instruction_id=instruction_id(str(entitlement.case_id), month, component, attempt),
@@ -95,7 +97,7 @@ def due_for_case(
                     payee_masked=entitlement.payee_masked,
                     period=month,
                     component=component,
-                    amount_fen=fen,
+                    amount_fen=missing,
                     programme=programme_of(entitlement.category, component),
                     attempt=attempt,
                     arrears=month < run_period,
@@ -121,10 +123,17 @@ def due_for_grant(grant: Grant, attempt: int) -> Due:
     )
 
 
-def recovery_months(entitlement: Entitlement, paid: Iterable[tuple[Period, int]]) -> tuple[list[Period], int]:
-    """追缴: the months paid after the last entitled month, and their amount (fen)."""
-    until = entitlement.entitled_until
-    if until is None:
-        return [], 0
-    over = [(p, fen) for p, fen in paid if until < p]
-    return sorted({p for p, _ in over}), sum(fen for _, fen in over)
+def overpayments(entitlement: Entitlement, paid: Iterable[tuple[Period, str, int]]) -> tuple[list[Period], int]:
+    """追缴: the months paid more than they are owed now (after the last entitled month, or
+    above a backdated reduction), and by how much in all (fen)."""
+    by_key: dict[tuple[Period, str], int] = {}
+    for period, component, fen in paid:
+        by_key[(period, component)] = by_key.get((period, component), 0) + fen
+    months: set[Period] = set()
+    total = 0
+    for (period, component), fen in by_key.items():
+        over = fen - entitlement.owed(period).get(component, 0)
+        if over > 0:
+            months.add(period)
+            total += over
+    return sorted(months), total

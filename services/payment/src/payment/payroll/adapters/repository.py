@@ -29,19 +29,18 @@ class InstructionRepository:
 
     async def keys_of(
         self, *, case_ids: Collection[UUID] = (), grant_ids: Collection[UUID] = ()
-    ) -> tuple[dict[UUID, set[tuple[str, str]]], dict[UUID, dict[tuple[str, str], int]]]:
-        """For each case or grant: the (period, component) paid or on their way, and how many
-        attempts of each ended failed or cancelled (the next attempt's number)."""
-        taken: dict[UUID, set[tuple[str, str]]] = defaultdict(set)
-        failed: dict[UUID, dict[tuple[str, str], int]] = defaultdict(dict)
+    ) -> tuple[dict[UUID, dict[tuple[str, str], int]], dict[UUID, dict[tuple[str, str], int]]]:
+        """For each case or grant and (period, component): the fen of its lines paid or on
+        their way, and how many lines it has in all (the next one's attempt number)."""
+        live_fen: dict[UUID, dict[tuple[str, str], int]] = defaultdict(dict)
+        attempts: dict[UUID, dict[tuple[str, str], int]] = defaultdict(dict)
         conditions = []
         if case_ids:
             conditions.append(instruction.c.case_id.in_(list(case_ids)))
         if grant_ids:
             conditions.append(instruction.c.grant_id.in_(list(grant_ids)))
         if not conditions:
-            return taken, failed
-
+            return live_fen, attempts
         rows = await self.session.execute(
             select(
                 instruction.c.case_id,
@@ -49,17 +48,25 @@ class InstructionRepository:
                 instruction.c.period,
                 instruction.c.component,
                 instruction.c.status,
+                instruction.c.amount_fen,
             ).where(or_(*conditions))
         )
         live = {s.value for s in LIVE}
-        for case_id, grant_id, period, component, status in rows:
+        for case_id, grant_id, period, component, status, fen in rows:
             owner = case_id or grant_id
             key = (period, component)
+            attempts[owner][key] = attempts[owner].get(key, 0) + 1
             if status in live:
-                taken[owner].add(key)
-            else:
-                failed[owner][key] = failed[owner].get(key, 0) + 1
-        return taken, failed
+                live_fen[owner][key] = live_fen[owner].get(key, 0) + int(fen)
+        return live_fen, attempts
+
+    async def paid_of_case(self, case_id: UUID) -> list[dict[str, Any]]:
+        rows = await self.session.execute(
+            select(instruction).where(
+                instruction.c.case_id == case_id, instruction.c.status == InstructionStatus.PAID.value
+            )
+        )
+        return [dict(r) for r in rows.mappings()]
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
         """New instructions; one already there (the same id: a calculation resumed) is kept."""

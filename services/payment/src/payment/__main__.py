@@ -1,5 +1,8 @@
-"""`python -m payment api|worker|migrate`."""
+"""`python -m payment api|worker|migrate|verify-audit|payroll`."""
 
+from payment.cli import add_commands
 from payment.main import DEFINITION
 
-DEFINITION.cli()()
+app = DEFINITION.cli()
+add_commands(app, DEFINITION)
+app()

@@ -42,6 +42,8 @@ PAGE = 1000
 class PayrollDeps:
     now: Callable[[], datetime]
     page: int = PAGE
+    on_page: Callable[[int], None] | None = None
+    """Told how many entitlements each committed page held (the command line's progress bar)."""
 
 
 async def get_run(session: AsyncSession, scope: RegionScope, run_id: UUID, *, for_update: bool = False) -> PayrollRun:
@@ -120,6 +122,8 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
             ]
             await instructions.add_many(await _judge(session, run, dues, deps.now()))
         after = page[-1].case_id
+        if deps.on_page is not None:
+            deps.on_page(len(page))
     async with database.transaction() as session:
         ledger, instructions = LedgerRepository(session), InstructionRepository(session)
         grants = await ledger.bank_grants(run.county_code, run.period)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -62,6 +62,14 @@ class LedgerRepository:
         if after is not None:
             statement = statement.where(entitlement.c.case_id > after)
         return await self._load(statement.order_by(entitlement.c.case_id).limit(limit))
+
+    async def count(self, county_code: str) -> int:
+        return int(
+            await self.session.scalar(
+                select(func.count()).select_from(entitlement).where(entitlement.c.county_code == county_code)
+            )
+            or 0
+        )
 
     async def _load(self, statement: Any) -> list[Entitlement]:
         rows = (await self.session.execute(statement)).mappings().all()

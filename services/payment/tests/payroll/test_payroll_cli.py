@@ -29,7 +29,7 @@ async def test_the_payroll_command_calculates_a_run(h: ServiceHarness) -> None:
         "PAYMENT_PERSON_REF_KEY": _secret(ring["person_ref_key"]),
     }
 
-    done = subprocess.run(  # noqa: ASYNC221, S603 (our own module, bounded)
+    done = subprocess.run(
         [sys.executable, "-m", "payment", "payroll", "--county", COUNTY, "--period", "2026-12", "--officer", "ops-1"],
         env=env,
         capture_output=True,

@@ -15,7 +15,15 @@ from typing import Any, Protocol
 import httpx
 from fastapi import FastAPI
 
-from jiuzhu.demo_procedure import DemoApplication, DemoClock, post, terminate_one_case, walk_demo_applications
+from jiuzhu.demo_payment import demo_payroll, payment_officer_of, second_officer_of
+from jiuzhu.demo_procedure import (
+    PLAN,
+    DemoApplication,
+    DemoClock,
+    post,
+    terminate_one_case,
+    walk_demo_applications,
+)
 from jiuzhu.demo_verification import AppliedHousehold, check_demo_households
 from jiuzhu_platform.runtime import Runtime, utc_now
 from jiuzhu_synthetic import generate
@@ -127,6 +135,12 @@ async def load_demo_households(
                     eligibility.now = original
                 await terminate_one_case(client, county)
                 await check_demo_households(client, households, town)
+                paying = {a.county for i, a in enumerate(walkable) if PLAN[i % len(PLAN)] == "approved"}
+                officers = {c: await sign_in(client, accounts[payment_officer_of(c)]) for c in sorted(paying)}
+                checkers = {c: await sign_in(client, accounts[second_officer_of(c)]) for c in sorted(paying)}
+                await demo_payroll(
+                    client, households, town=town, officers=officers, checkers=checkers, today=utc_now().date()
+                )
                 logger.info("demo data: applications by stage %s", dict(sorted(reached.items())))
     finally:
         if eligibility is not None and original is not None:

@@ -36,6 +36,7 @@ from gateway.main import create_app as create_gateway_app
 from gateway.runtime import runtime_of
 from gateway.settings import Settings as GatewaySettings
 from jiuzhu.demo import approver_of, caseworker_of, demo_counties, load_demo_households
+from jiuzhu.demo_payment import payment_officer_of, second_officer_of
 from jiuzhu_platform.auth import Role
 from jiuzhu_platform.bus import InProcessBus
 from jiuzhu_platform.definition import ServiceDefinition
@@ -116,6 +117,8 @@ async def create_first_accounts(admin: Administration, data_dir: Path) -> dict[s
         Account(ADMIN_USERNAME, random_password(), (Role.CITY_ADMIN,)),
         *(Account(caseworker_of(county), random_password(), (Role.TOWN_CASEWORKER,), county) for county in counties),
         *(Account(approver_of(county), random_password(), (Role.COUNTY_APPROVER,), county) for county in counties),
+        *(Account(payment_officer_of(c), random_password(), (Role.PAYMENT_OFFICER,), c) for c in counties),
+        *(Account(second_officer_of(c), random_password(), (Role.PAYMENT_OFFICER,), c) for c in counties),
     ]
     for account in accounts:
         await admin.create_user(

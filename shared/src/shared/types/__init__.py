@@ -1,7 +1,8 @@
 """Value types shared by every service: identity codes, region codes, money, periods, text.
 
 One module each (`errors`, `text`, `business_time`, `resident_id`, `credit_code`,
-`region_codes`, `money`, `area`, `period`, `person_ref`); this package re-exports their public names.
+`region_codes`, `money`, `area`, `period`, `person_ref`, `bank_account`); this package
+re-exports their public names.
 
 Each type has two layers:
 
@@ -22,6 +23,8 @@ Error codes (the ``code`` attribute / Pydantic error ``type``):
 - credit code: ``credit_code_length``, ``credit_code_chars``, ``credit_code_check_char``,
   ``credit_code_org_check`` (errors); ``credit_code_prefix_unknown``,
   ``credit_code_division_format`` (warnings)
+- bank account (银行卡号/账号): ``bank_account_type``, ``bank_account_chars``,
+  ``bank_account_length``, ``bank_account_check_digit`` (Luhn, 16–19-digit card numbers only)
 - region: ``region_code_format``, ``region_code_unknown``, ``region_not_county``
 - money: ``money_type``, ``money_float``, ``money_format``, ``money_not_finite``,
   ``money_out_of_range``, ``money_precision``, ``money_negative``
@@ -31,8 +34,9 @@ Error codes (the ``code`` attribute / Pydantic error ``type``):
 - text: ``text_empty``, ``text_too_long``, ``text_control_char``
 
 Personal data: no error message ever echoes a resident ID (only single characters or the
-check digit). Pydantic still puts the raw ``input`` into its errors; models that take
-resident IDs should set ``hide_input_in_errors=True`` if their errors may reach logs.
+check digit) or a bank account number; ``str()``/``repr()`` of both are masked. Pydantic
+still puts the raw ``input`` into its errors; models that take resident IDs or bank accounts
+should set ``hide_input_in_errors=True`` if their errors may reach logs.
 """
 
 from __future__ import annotations
@@ -40,6 +44,12 @@ from __future__ import annotations
 from pydantic import AwareDatetime
 
 from shared.types.area import format_centi_m2, to_centi_m2
+from shared.types.bank_account import (
+    BankAccountNumber,
+    luhn_check_digit,
+    luhn_valid,
+    mask_bank_account_number,
+)
 from shared.types.business_time import BUSINESS_TZ, business_date
 from shared.types.credit_code import (
     CodeProblem,
@@ -53,6 +63,7 @@ from shared.types.credit_code import (
 )
 from shared.types.errors import (
     InvalidArea,
+    InvalidBankAccountNumber,
     InvalidCreditCode,
     InvalidMoney,
     InvalidPeriod,
@@ -110,11 +121,13 @@ __all__ = [
     "PERSON_REF_PATTERN",
     "PERSON_REF_PREFIX",
     "AwareDatetime",
+    "BankAccountNumber",
     "CodeProblem",
     "CountyCode",
     "CreditCode",
     "CreditCodeCheck",
     "InvalidArea",
+    "InvalidBankAccountNumber",
     "InvalidCreditCode",
     "InvalidMoney",
     "InvalidPeriod",
@@ -147,6 +160,9 @@ __all__ = [
     "from_fen",
     "is_county_or_town_code",
     "is_person_ref",
+    "luhn_check_digit",
+    "luhn_valid",
+    "mask_bank_account_number",
     "mask_middle",
     "mask_resident_id",
     "org_code_check_char",

@@ -36,6 +36,10 @@ class InvalidCreditCode(InvalidValueError):
     """Invalid 统一社会信用代码."""
 
 
+class InvalidBankAccountNumber(InvalidValueError):
+    """Invalid 银行卡号 / 银行账号."""
+
+
 class InvalidRegionCode(InvalidValueError):
     """Invalid or unknown 行政区划代码."""
 

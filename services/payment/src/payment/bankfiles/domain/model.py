@@ -221,6 +221,8 @@ class ResultFileSummary:
     count: int | None
     total_fen: int | None
     created_at: datetime | None = None
+    original_count: int | None = None  # the batch's NbOfTxs, when the file repeats it
+    original_total_fen: int | None = None  # the batch's CtrlSum, when the file repeats it
 
 
 # pain.002 / camt.054 status reason codes (ISO 20022 ExternalStatusReason1Code /

@@ -14,7 +14,7 @@ Encoding: ``utf-8-sig`` (UTF-8 with a byte-order mark) by default: it encodes ev
 including rare characters (生僻字) outside GBK, and the BOM lets Excel and most portals detect
 UTF-8. Many bank portals still want GBK: pass ``encoding="gbk"`` (or ``"gb18030"``, GBK's
 superset). A name GBK cannot encode refuses the batch (``batch_text_not_encodable``, naming the
-序号) instead of writing ``?``; such a payee needs the UTF-8 file or the bank's manual channel.
+line) instead of writing ``?``; such a payee needs the UTF-8 file or the bank's manual channel.
 
 Return file layout (what the bank simulator writes and the reader expects):
 
@@ -29,7 +29,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from typing import BinaryIO, Final, Literal
 
 from payment.bankfiles.domain.errors import BatchInvalid, BatchTotalsMismatch
@@ -91,3 +92,38 @@ def write_csv_daifa(
         flush(count + 1)
     if (count, total) != (header.transaction_count, header.control_sum_fen):
         raise BatchTotalsMismatch(declared=(header.transaction_count, header.control_sum_fen), streamed=(count, total))
+
+
+@dataclass(frozen=True, slots=True)
+class CsvBatchLine:
+    """One line of a CSV 代发 file as the bank reads it back (the simulator's view)."""
+
+    seq: int
+    account: str
+    payee_name: str
+    amount_fen: int
+    remittance: str
+    end_to_end_id: str
+
+
+def read_csv_daifa(
+    stream: BinaryIO, *, encoding: CsvEncoding = "utf-8-sig"
+) -> tuple[tuple[str, int, int], Iterator[CsvBatchLine]]:
+    """The header (批次号, 总笔数, 总金额 in fen) and the lines of a CSV 代发 file, lazily. For the
+    bank simulator and round-trip tests: it trusts the layout ``write_csv_daifa`` writes and
+    raises ``ValueError`` on anything else."""
+    rows = csv.reader(io.TextIOWrapper(stream, encoding=encoding, newline=""), strict=True)
+    batch_no, count, total = next(rows)
+
+    def lines() -> Iterator[CsvBatchLine]:
+        for seq, account, name, amount, remittance, e2e in rows:
+            yield CsvBatchLine(int(seq), account, name, _fen(amount), remittance, e2e)
+
+    return (batch_no, int(count), _fen(total)), lines()
+
+
+def _fen(yuan: str) -> int:
+    whole, _, fraction = yuan.partition(".")
+    if not whole.isdigit() or len(fraction) != 2 or not fraction.isdigit():
+        raise ValueError("amounts are yuan with two decimals")
+    return int(whole) * 100 + int(fraction)

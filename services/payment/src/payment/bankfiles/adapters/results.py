@@ -41,7 +41,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, BinaryIO, Final
+from typing import Any, BinaryIO, Final, TypeVar
 from uuid import UUID
 
 from lxml import etree
@@ -58,6 +58,7 @@ from payment.bankfiles.domain.model import (
 )
 
 Source = str | os.PathLike[str] | BinaryIO
+T = TypeVar("T")
 
 PAIN002_NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:pain.002.001."
 CAMT054_NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:camt.054.001."
@@ -92,7 +93,7 @@ def read_results(
     }
     if format not in readers:
         raise ValueError(f"unknown result format {format!r}; expected one of {sorted(readers)}")
-    items = _opened(source, readers[format])
+    items = iter_source(source, readers[format])
     try:
         first = next(items)
     except StopIteration:  # pragma: no cover - every reader yields a summary or raises
@@ -102,9 +103,9 @@ def read_results(
     return first, _results_only(items)
 
 
-def _opened(
-    source: Source, reader: Callable[[BinaryIO], Iterator[ResultFileSummary | TransferResult]]
-) -> Iterator[ResultFileSummary | TransferResult]:
+def iter_source(source: Source, reader: Callable[[BinaryIO], Iterator[T]]) -> Iterator[T]:
+    """``reader``'s items for ``source``: a path is opened (and closed when the iteration ends),
+    a binary stream is read as it is and left open."""
     with ExitStack() as stack:
         if isinstance(source, str | os.PathLike):
             stream: BinaryIO = stack.enter_context(open(source, "rb"))

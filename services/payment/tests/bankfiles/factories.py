@@ -35,7 +35,7 @@ def card(n: int, *, ending: str | None = None) -> BankAccountNumber:
 
 
 def instruction_id(n: int) -> UUID:
-    return UUID(int=(0x4000 << 64) | (0x8 << 60) | n, version=4)
+    return UUID(int=(0x4000 << 64) | (0x8 << 60) | n)
 
 
 def transfer(n: int, *, amount_fen: int | None = None, account: BankAccountNumber | None = None) -> Transfer:
@@ -49,8 +49,22 @@ def transfer(n: int, *, amount_fen: int | None = None, account: BankAccountNumbe
     )
 
 
+_ACCOUNT_POOL = tuple(card(n) for n in range(1, 98))
+_NAMES = tuple(f"张{'三四五六七八'[n % 6]}{n}" for n in range(97))
+
+
 def transfers(count: int) -> Iterator[Transfer]:
-    return (transfer(n) for n in range(1, count + 1))
+    """``count`` transfers made one at a time (accounts and names from a small pool, so that a
+    large stream is cheap to make); amounts as ``streamed_totals`` sums them."""
+    for n in range(1, count + 1):
+        yield Transfer(
+            instruction_id=UUID(int=(0x4000 << 64) | (0x8 << 60) | n),
+            payee_name=_NAMES[n % 97],
+            payee_account=_ACCOUNT_POOL[n % 97],
+            payee_bank=PAYEE_BANK,
+            amount_fen=50_000 + n % 997,
+            remittance="2026-12 低保金",
+        )
 
 
 def header(count: int, total_fen: int, *, message_id: str = "JZ-20261201-0001") -> BatchHeader:

@@ -42,7 +42,8 @@ def pain002(
 def tx(n: int, status: str, reason: str | None = None, *, amount: str | None = "5.00", extra: str = "") -> str:
     rsn = f"<StsRsnInf><Rsn><Cd>{reason}</Cd></Rsn></StsRsnInf>" if reason else ""
     ref = f"<OrgnlTxRef><Amt><InstdAmt Ccy='CNY'>{amount}</InstdAmt></Amt></OrgnlTxRef>" if amount else ""
-    return f"<TxInfAndSts><OrgnlEndToEndId>{e2e(n)}</OrgnlEndToEndId><TxSts>{status}</TxSts>{rsn}{extra}{ref}</TxInfAndSts>"
+    head = f"<TxInfAndSts><OrgnlEndToEndId>{e2e(n)}</OrgnlEndToEndId><TxSts>{status}</TxSts>"
+    return f"{head}{rsn}{extra}{ref}</TxInfAndSts>"
 
 
 FULL_REPORT_TXS = "".join(

@@ -179,7 +179,13 @@ def _read_pain001(batch: Source) -> tuple[_BatchInfo, Iterator[_BatchLine]]:
 
 def _pain001_items(stream: BinaryIO) -> Iterator[_BatchInfo | _BatchLine]:
     parser = etree.iterparse(
-        stream, events=("end",), resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True
+        stream,
+        events=("end",),
+        tag=("{*}GrpHdr", "{*}PmtInfId", "{*}CdtTrfTxInf"),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        remove_comments=True,
     )
     message_id = count = total = None
     for _, element in parser:

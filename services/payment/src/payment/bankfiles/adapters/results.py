@@ -33,6 +33,7 @@ caller's check against its ledger (``summary.original_count`` helps).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -74,6 +75,16 @@ _PAIN002_STATUS: Final = {
     "PDNG": TransferStatus.PENDING,
 }
 CSV_STATUS_PENDING: Final = "处理中"
+_PAIN002_TAGS: Final = (
+    "CstmrPmtStsRpt",
+    "GrpHdr",
+    "OrgnlGrpInfAndSts",
+    "NbOfTxsPerSts",
+    "OrgnlPmtInfAndSts",
+    "OrgnlPmtInfId",
+    "TxInfAndSts",
+)
+_CAMT054_TAGS: Final = ("GrpHdr", "Ntfctn", "TtlNtries", "Ntry")
 _AMOUNT_RE = re.compile(r"[0-9]{1,18}(\.[0-9]{1,5})?")
 _MAX_CSV_FIELD = 4096
 
@@ -180,12 +191,16 @@ def _local(tag: Any) -> str:
     return tag.rpartition("}")[2] if isinstance(tag, str) else ""
 
 
-def _xml_events(stream: BinaryIO, namespace_prefix: str, message: str) -> Iterator[tuple[str, Any]]:
-    """(event, element) pairs of a safe streaming parse; refuses a DOCTYPE and a document that is
-    not ``<Document>`` in the expected ISO 20022 namespace."""
+def _xml_events(
+    stream: BinaryIO, namespace_prefix: str, message: str, tags: tuple[str, ...]
+) -> Iterator[tuple[str, Any]]:
+    """(event, element) pairs of a safe streaming parse for the elements named in ``tags`` (local
+    names; the others are parsed but not reported, which keeps the loop short); refuses a DOCTYPE
+    and a document that is not ``<Document>`` in the expected ISO 20022 namespace."""
     parser = etree.iterparse(
         stream,
         events=("start", "end"),
+        tag=[f"{{*}}{name}" for name in ("Document", *tags)],
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -221,12 +236,26 @@ def _xml_events(stream: BinaryIO, namespace_prefix: str, message: str) -> Iterat
             f"结果文件不是格式正确的XML（第{exc.lineno}行），文件可能不完整",
         ) from None
     if first:
+        if getattr(parser, "root", None) is not None:  # well-formed, but its root is not a Document
+            raise ResultFileInvalid(
+                "result_wrong_message",
+                f"the file is not an ISO 20022 {message} message",
+                f"文件不是ISO 20022 {message} 报文",
+            )
         raise ResultFileInvalid("result_malformed", "the result file is empty", "结果文件为空")
 
 
+@functools.lru_cache(maxsize=256)
+def _qualified(namespace: str, path: str) -> str:
+    return "/".join(f"{{{namespace}}}{step}" for step in path.split("/"))
+
+
 def _find(element: Any, path: str) -> str | None:
-    """The stripped text at ``path`` (local names separated by ``/``, any namespace), or None."""
-    text = element.findtext("/".join(f"{{*}}{step}" for step in path.split("/")))
+    """The stripped text at ``path`` (local names separated by ``/``, in the element's own
+    namespace), or None."""
+    tag = element.tag
+    namespace = tag[1 : tag.index("}")] if tag.startswith("{") else ""
+    text = element.findtext(_qualified(namespace, path))
     if text is None:
         return None
     text = text.strip()
@@ -319,7 +348,7 @@ def _read_pain002(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
             _amount_fen(dtld_sum, where) if dtld_sum is not None else None,
         )
 
-    for event, element in _xml_events(stream, PAIN002_NAMESPACE_PREFIX, "pain.002"):
+    for event, element in _xml_events(stream, PAIN002_NAMESPACE_PREFIX, "pain.002", _PAIN002_TAGS):
         name = _local(element.tag)
         if event == "start":
             if name == "CstmrPmtStsRpt":
@@ -453,7 +482,7 @@ def _read_camt054(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
                 where="TxsSummry/TtlNtries",
             )
 
-    for event, element in _xml_events(stream, CAMT054_NAMESPACE_PREFIX, "camt.054"):
+    for event, element in _xml_events(stream, CAMT054_NAMESPACE_PREFIX, "camt.054", _CAMT054_TAGS):
         name = _local(element.tag)
         if event == "start":
             if name == "Ntfctn":

@@ -509,7 +509,8 @@ def _read_camt054(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
             entry_amount = _amount_fen(_find(element, "Amt"), where)
             counted[0] += 1
             counted[1] += entry_amount
-            results = list(_camt054_entry(element, entry_amount, where))
+            report_day = created_at.date() if created_at is not None else None
+            results = list(_camt054_entry(element, entry_amount, report_day, where))
             _release(element)
             yield from results
         elif name == "Ntfctn":
@@ -525,14 +526,14 @@ def _read_camt054(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
         yield summary()
 
 
-def _camt054_entry(entry: Any, entry_amount: int, where: str) -> Iterator[TransferResult]:
+def _camt054_entry(entry: Any, entry_amount: int, report_day: date | None, where: str) -> Iterator[TransferResult]:
     direction = _find(entry, "CdtDbtInd")
     status = _find(entry, "Sts/Cd") or _find(entry, "Sts")
     if direction not in ("DBIT", "CRDT") or status is None:
         raise ResultFileInvalid(
             "result_missing_field", "an entry needs CdtDbtInd and Sts", "记录缺少借贷标记或状态", where=where
         )
-    booked_on = _date(_find(entry, "BookgDt/Dt") or _find(entry, "BookgDt/DtTm"), where)
+    booked_on = _date(_find(entry, "BookgDt/Dt") or _find(entry, "BookgDt/DtTm"), where) or report_day
     entry_reference = _find(entry, "AcctSvcrRef")
     details = list(entry.iterfind("{*}NtryDtls/{*}TxDtls"))
     for detail in details:

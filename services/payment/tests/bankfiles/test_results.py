@@ -365,3 +365,22 @@ class TestSources:
         line = f"1,{instruction_id(1)},成功,,B1,5.00"  # hyphenated
         (result,) = read_all(csv_return([line], head="B,1,5.00,2026-12-05"), "csv")
         assert result.instruction_id == UUID(str(instruction_id(1)))
+
+
+class TestHeaderFirst:
+    def test_a_pain002_whose_transactions_come_before_its_group_info_is_refused_up_front(self) -> None:
+        data = (
+            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>'
+            "<GrpHdr><MsgId>X</MsgId><CreDtTm>2026-12-06T10:00:00+08:00</CreDtTm></GrpHdr>"
+            f"<OrgnlPmtInfAndSts><OrgnlPmtInfId>P</OrgnlPmtInfId>{tx(1, 'ACSC')}</OrgnlPmtInfAndSts>"
+            "</CstmrPmtStsRpt></Document>"
+        ).encode()
+        with pytest.raises(ResultFileInvalid) as info:
+            read_results(io.BytesIO(data), "pain002")  # before any result is handed out
+        assert info.value.reason == "result_missing_field"
+
+    def test_a_camt054_without_its_group_header_is_refused_up_front(self) -> None:
+        data = camt054(entry("1.00", "DBIT", tx_details(1))).replace(b"<MsgId>NTF-1</MsgId>", b"")
+        with pytest.raises(ResultFileInvalid) as info:
+            read_results(io.BytesIO(data), "camt054")
+        assert info.value.reason == "result_missing_field"

@@ -338,6 +338,14 @@ def _read_pain002(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
             original_total_fen=original_total,
         )
 
+    def require_header() -> None:
+        if not seen_report or message_id is None or original_message_id is None:
+            raise ResultFileInvalid(
+                "result_missing_field",
+                "a pain.002 needs CstmrPmtStsRpt with GrpHdr and OrgnlGrpInfAndSts before its transactions",
+                "pain.002 报文须在明细之前包含 CstmrPmtStsRpt、GrpHdr 和 OrgnlGrpInfAndSts",
+            )
+
     def declared_per_status(per_status: Any, tally: _Tally, where: str) -> None:
         status = _find(per_status, "DtldSts")
         if status is None:
@@ -356,6 +364,7 @@ def _read_pain002(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
             elif name == "OrgnlPmtInfAndSts":
                 block_tally = _Tally()
             elif name == "TxInfAndSts" and not summary_sent:
+                require_header()
                 summary_sent = True
                 yield summary()
             continue
@@ -397,12 +406,7 @@ def _read_pain002(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
         elif name == "OrgnlPmtInfAndSts":
             block_tally.check("OrgnlPmtInfAndSts")
             _release(element)
-    if not seen_report or message_id is None or original_message_id is None:
-        raise ResultFileInvalid(
-            "result_missing_field",
-            "a pain.002 needs CstmrPmtStsRpt with GrpHdr and OrgnlGrpInfAndSts",
-            "pain.002 报文缺少 CstmrPmtStsRpt、GrpHdr 或 OrgnlGrpInfAndSts",
-        )
+    require_header()
     if not summary_sent:
         yield summary()
     group_tally.check("OrgnlGrpInfAndSts")
@@ -468,6 +472,14 @@ def _read_camt054(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
             created_at=created_at,
         )
 
+    def require_header() -> None:
+        if not seen_notification or message_id is None:
+            raise ResultFileInvalid(
+                "result_missing_field",
+                "a camt.054 needs BkToCstmrDbtCdtNtfctn with GrpHdr and Ntfctn",
+                "camt.054 报文缺少 GrpHdr 或 Ntfctn",
+            )
+
     def check_totals() -> None:
         if declared_count is not None and counted[0] != declared_count:
             mismatch = True
@@ -490,6 +502,7 @@ def _read_camt054(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
                 declared_count = declared_sum = None
                 counted = [0, 0]
             elif name == "Ntry" and not summary_sent:
+                require_header()
                 summary_sent = True
                 yield summary()
             continue
@@ -516,12 +529,7 @@ def _read_camt054(stream: BinaryIO) -> Iterator[ResultFileSummary | TransferResu
         elif name == "Ntfctn":
             check_totals()
             _release(element)
-    if not seen_notification or message_id is None:
-        raise ResultFileInvalid(
-            "result_missing_field",
-            "a camt.054 needs BkToCstmrDbtCdtNtfctn with GrpHdr and Ntfctn",
-            "camt.054 报文缺少 GrpHdr 或 Ntfctn",
-        )
+    require_header()
     if not summary_sent:
         yield summary()
 

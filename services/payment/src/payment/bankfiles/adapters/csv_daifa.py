@@ -112,12 +112,16 @@ def read_csv_daifa(
     """The header (批次号, 总笔数, 总金额 in fen) and the lines of a CSV 代发 file, lazily. For the
     bank simulator and round-trip tests: it trusts the layout ``write_csv_daifa`` writes and
     raises ``ValueError`` on anything else."""
-    rows = csv.reader(io.TextIOWrapper(stream, encoding=encoding, newline=""), strict=True)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    rows = csv.reader(text, strict=True)
     batch_no, count, total = next(rows)
 
     def lines() -> Iterator[CsvBatchLine]:
-        for seq, account, name, amount, remittance, e2e in rows:
-            yield CsvBatchLine(int(seq), account, name, _fen(amount), remittance, e2e)
+        try:
+            for seq, account, name, amount, remittance, e2e in rows:
+                yield CsvBatchLine(int(seq), account, name, _fen(amount), remittance, e2e)
+        finally:
+            text.detach()  # leave the caller's stream open
 
     return (batch_no, int(count), _fen(total)), lines()
 

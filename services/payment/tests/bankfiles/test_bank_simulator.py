@@ -142,3 +142,38 @@ def test_simulating_and_reading_a_large_batch_stream(tmp_path: Path) -> None:
     # Holding the 5,000 results (or the parsed tree's Python proxies) would take megabytes.
     assert simulate_peak < 300_000, f"simulator peak {simulate_peak} bytes"
     assert read_peak < 300_000, f"reader peak {read_peak} bytes"
+
+
+def test_camt054_books_exactly_the_paid_transfers() -> None:
+    """pain.002 says what was rejected, camt.054 books what was paid: together every instruction
+    once, with the same bank references."""
+    transfers = batch(60)
+    bank = simulator(seed=3, failure_rate=0.2)
+    pain001 = io.BytesIO()
+    write_pain001(header(*batch_totals(transfers)), transfers, pain001)
+    pain001.seek(0)
+    camt = io.BytesIO()
+    bank.camt054_for(pain001, camt)
+    summary, booked = read_results(io.BytesIO(camt.getvalue()), "camt054")
+    booked_results = list(booked)
+    status_report = via_pain002(transfers, bank)
+    paid = [r for r in status_report if r.status is TransferStatus.PAID]
+    assert [(r.instruction_id, r.amount_fen, r.bank_reference) for r in booked_results] == [
+        (r.instruction_id, r.amount_fen, r.bank_reference) for r in paid
+    ]
+    assert all(r.status is TransferStatus.PAID and r.settled_on == EXECUTION_DATE for r in booked_results)
+    assert (summary.count, summary.total_fen) == (len(paid), sum(r.amount_fen or 0 for r in paid))
+    rejected = {r.instruction_id for r in status_report if r.status is TransferStatus.FAILED}
+    assert rejected | {r.instruction_id for r in booked_results} == {t.instruction_id for t in transfers}
+    assert not rejected & {r.instruction_id for r in booked_results}
+
+
+def test_camt054_of_a_batch_where_nothing_was_paid() -> None:
+    transfers = [transfer(n, account=card(n, ending="0000")) for n in range(1, 4)]
+    pain001 = io.BytesIO()
+    write_pain001(header(*batch_totals(transfers)), transfers, pain001)
+    pain001.seek(0)
+    camt = io.BytesIO()
+    simulator().camt054_for(pain001, camt)
+    summary, booked = read_results(io.BytesIO(camt.getvalue()), "camt054")
+    assert (summary.count, summary.total_fen, list(booked)) == (0, 0, [])

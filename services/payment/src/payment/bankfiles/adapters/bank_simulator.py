@@ -1,6 +1,11 @@
 """A bank simulator for tests and the demo: reads a batch file (pain.001 or CSV 代发) and writes the
-result file a bank would send back (pain.002 or the CSV return file), so the payment service can
-run the whole loop without a bank.
+result files a bank would send back (pain.002, camt.054 or the CSV return file), so the payment
+service can run the whole loop without a bank.
+
+Formats: pain.002.001.10 (status of every transfer), camt.054.001.08 (a booked debit per paid
+transfer; rejected transfers are never debited) and the CSV return file. The pain.002 and
+camt.054 this writes follow the ISO 20022 message structure but are not validated against
+their XSDs in the tests (only pain.001's official XSD is at hand); the readers accept them.
 
 Outcomes are deterministic:
 
@@ -11,7 +16,7 @@ Outcomes are deterministic:
 - the rest are paid on ``processed_on`` with a bank reference ``SIM<date><n>``.
 
 Streaming: the CSV result is written in one pass (its header repeats the batch's totals). The
-pain.002 header declares counts and sums per status before the transactions, so the batch is
+pain.002 and camt.054 headers declare counts and sums before the transactions, so the batch is
 read twice (outcomes are recomputed, not stored): pass a path or a seekable stream.
 """
 
@@ -37,6 +42,7 @@ from shared.events.payment import PaymentFailureReason
 from shared.types import format_fen
 
 PAIN002_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"
+CAMT054_NAMESPACE: Final = "urn:iso:std:iso:20022:tech:xsd:camt.054.001.08"
 _RANDOM_REASONS: Final = (
     PaymentFailureReason.ACCOUNT_CLOSED,
     PaymentFailureReason.ACCOUNT_FROZEN,
@@ -59,6 +65,7 @@ class _BatchInfo:
     payment_information_id: str
     count: int
     total_fen: int
+    debtor_account: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +150,54 @@ class BankSimulator:
             )
         out.write(b"</OrgnlPmtInfAndSts>\n</CstmrPmtStsRpt></Document>\n")
 
+    # ------------------------------------------------------------------------ pain.001 → camt.054
+
+    def camt054_for(self, batch: Source, out: BinaryIO) -> None:
+        """Write the camt.054.001.08 debit notification for the pain.001 ``batch`` (path or
+        seekable stream) to ``out``: one booked debit entry per **paid** transfer on the bureau's
+        account (a rejected transfer is never debited; its rejection is in ``pain002_for``), and
+        ``TxsSummry/TtlNtries`` with the entries' count and sum."""
+        info, lines = _read_pain001(batch)
+        count = total = 0
+        for line in lines:
+            if self.outcome(line.end_to_end_id, line.account) is None:
+                count += 1
+                total += line.amount_fen
+        if not isinstance(batch, str | os.PathLike):
+            batch.seek(0)
+        info, lines = _read_pain001(batch)
+        out.write(
+            (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                f"<Document xmlns={quoteattr(CAMT054_NAMESPACE)}><BkToCstmrDbtCdtNtfctn>\n"
+                f"<GrpHdr><MsgId>SIMN{escape(info.message_id)[:31]}</MsgId>"
+                f"<CreDtTm>{self.created_at.isoformat(timespec='seconds')}</CreDtTm></GrpHdr>\n"
+                f"<Ntfctn><Id>SIMN{escape(info.payment_information_id)[:31]}</Id>"
+                f"<CreDtTm>{self.created_at.isoformat(timespec='seconds')}</CreDtTm>"
+                f"<Acct><Id><Othr><Id>{escape(info.debtor_account)}</Id></Othr></Id><Ccy>{CURRENCY}</Ccy></Acct>"
+                f"<TxsSummry><TtlNtries><NbOfNtries>{count}</NbOfNtries><Sum>{format_fen(total)}</Sum>"
+                "</TtlNtries></TxsSummry>\n"
+            ).encode()
+        )
+        booked = self.processed_on.isoformat()
+        for n, line in enumerate(lines, start=1):
+            if self.outcome(line.end_to_end_id, line.account) is not None:
+                continue
+            amount = format_fen(line.amount_fen)
+            out.write(
+                (
+                    f'<Ntry><Amt Ccy="{CURRENCY}">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd>'
+                    f"<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{booked}</Dt></BookgDt><ValDt><Dt>{booked}</Dt></ValDt>"
+                    f"<AcctSvcrRef>{self._reference(n)}</AcctSvcrRef>"
+                    "<BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>DMCT</SubFmlyCd></Fmly></Domn></BkTxCd>"
+                    f"<NtryDtls><TxDtls><Refs><MsgId>{escape(info.message_id)}</MsgId>"
+                    f"<PmtInfId>{escape(info.payment_information_id)}</PmtInfId>"
+                    f"<EndToEndId>{escape(line.end_to_end_id)}</EndToEndId></Refs>"
+                    f'<Amt Ccy="{CURRENCY}">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd></TxDtls></NtryDtls></Ntry>\n'
+                ).encode()
+            )
+        out.write(b"</Ntfctn>\n</BkToCstmrDbtCdtNtfctn></Document>\n")
+
     # ------------------------------------------------------------------------ CSV → CSV
 
     def csv_result_for(self, batch: BinaryIO, out: BinaryIO, *, encoding: CsvEncoding = "utf-8-sig") -> None:
@@ -181,13 +236,14 @@ def _pain001_items(stream: BinaryIO) -> Iterator[_BatchInfo | _BatchLine]:
     parser = etree.iterparse(
         stream,
         events=("end",),
-        tag=("{*}GrpHdr", "{*}PmtInfId", "{*}CdtTrfTxInf"),
+        tag=("{*}GrpHdr", "{*}PmtInfId", "{*}DbtrAcct", "{*}CdtTrfTxInf"),
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
         remove_comments=True,
     )
     message_id = count = total = None
+    payment_information_id = ""
     for _, element in parser:
         name = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
         if name == "GrpHdr":
@@ -195,9 +251,12 @@ def _pain001_items(stream: BinaryIO) -> Iterator[_BatchInfo | _BatchLine]:
             count = int(element.findtext("{*}NbOfTxs"))
             total = _fen(element.findtext("{*}CtrlSum"))
         elif name == "PmtInfId":
+            payment_information_id = element.text or ""
+        elif name == "DbtrAcct":
             if message_id is None or count is None or total is None:
                 raise ValueError("pain.001 without a group header")
-            yield _BatchInfo(message_id, element.text or "", count, total)
+            debtor_account = element.findtext("{*}Id/{*}Othr/{*}Id") or ""
+            yield _BatchInfo(message_id, payment_information_id, count, total, debtor_account)
         elif name == "CdtTrfTxInf":
             yield _BatchLine(
                 end_to_end_id=element.findtext("{*}PmtId/{*}EndToEndId"),

@@ -177,6 +177,14 @@ EXTRA_CALLERS: dict[str, Caller] = {
         client_id="dept-medical-security",
         extra_scopes=("verification:exchange:search", "verification:exchange:subscribe"),
     ),
+    # A bank with the payroll agreement: fetches its runs' files, uploads results.
+    "bank_with_agreement": Caller(
+        "bank_with_agreement",
+        "third_party",
+        ("third_party",),
+        client_id="tp-bank-payroll",
+        extra_scopes=("payment:bankfiles:read", "payment:bankfiles:write"),
+    ),
     # The gateway's own service token at real-name binding (no role; one scope).
     "gateway_service": Caller(
         "gateway_service", "service", (), subject="gateway", extra_scopes=("eligibility:households:resolve",)

@@ -39,6 +39,7 @@ POLICY_READERS = frozenset(
         "department_with_agreement",
         "department_pushing",
         "department_exchanging",
+        "bank_with_agreement",
         "third_party",
     }
 )
@@ -157,6 +158,12 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/payment/payroll-runs/{payroll_run_id}/instructions": PAYMENT_READERS,
     "POST /v1/payment/payroll-runs/{payroll_run_id}/calculate": PAYMENT_OFFICERS,
     "POST /v1/payment/payroll-runs/{payroll_run_id}/approve": PAYMENT_OFFICERS,
+    "POST /v1/payment/payroll-runs/{payroll_run_id}/export": PAYMENT_OFFICERS,
+    # the bank file and its results: the bank (its agreement's scopes) or the payment office by hand
+    "GET /v1/payment/payroll-runs/{payroll_run_id}/bank-file": frozenset({"payment_officer", "bank_with_agreement"}),
+    "POST /v1/payment/payroll-runs/{payroll_run_id}/bank-results": frozenset(
+        {"payment_officer", "bank_with_agreement"}
+    ),
     # payee accounts: recorded at the town or by the payment office; confirmed by a second officer
     "POST /v1/payment/payee-accounts": frozenset({"town_caseworker", "payment_officer"}),
     "POST /v1/payment/payee-accounts/{account_id}/confirm": frozenset({"town_caseworker", "payment_officer"}),

@@ -8,18 +8,24 @@ twice."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import pytest
+from lxml import etree
 
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness
+from payment.bankfiles.adapters.bank_simulator import BankSimulator
+from payment.bankfiles.adapters.pain001 import PAIN001_XSD
 from payment.payroll import service
 from payment.payroll.domain.model import BankResult
+from payment.settings import DEV_DEBTOR, Settings
 from payment.testing import (
+    AT,
     COUNTY,
     approved,
     caseworker,
@@ -41,6 +47,10 @@ ACCOUNT = "6222021234567890128"
 
 @pytest.fixture
 def h(tier_h: ServiceHarness) -> ServiceHarness:
+    """SQLite and PostgreSQL, the county's paying account configured (as PAYMENT_DEBTORS would)."""
+    settings = tier_h.runtime.settings
+    assert isinstance(settings, Settings)
+    settings.debtors[COUNTY] = DEV_DEBTOR
     return tier_h
 
 
@@ -347,3 +357,58 @@ async def test_backdated_changes_top_up_or_recover_the_difference(h: ServiceHarn
         ("2026-11", "cancelled"),
         ("2026-12", "cancelled"),
     }
+
+
+async def test_the_bank_loop_file_results_and_the_same_file_twice(h: ServiceHarness) -> None:
+    """Approved → exported → the pain.001 file (valid against the official schema) → the bank
+    (the simulator) answers pain.002 → every line paid or failed; the same file again changes
+    nothing; a bank client with the agreement does it as the officer would."""
+    for n in range(4):
+        _, event = approved(resident(f"52010219600101{n}71"), "2026-12", gap="500.00")
+        await deliver(h, event)
+    for n in range(4):
+        await confirmed_account(h, resident(f"52010219600101{n}71"))
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+    assert (
+        await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
+    ).status_code == 200
+    too_early = await h.client.get(f"{RUNS}/{run_id}/bank-file", headers=officer(h, "officer-a"))
+    assert (too_early.status_code, too_early.json()["reason"]) == (409, "run_status_refuses")
+    exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))
+    assert exported.json()["status"] == "exported"
+    bank = h.issuer.headers(
+        kind="third_party",
+        roles=("third_party",),
+        client_id="bank-1",
+        scopes=("payment:bankfiles:read", "payment:bankfiles:write"),
+    )
+
+    batch = await h.client.get(f"{RUNS}/{run_id}/bank-file", headers=bank)
+    again = await h.client.get(f"{RUNS}/{run_id}/bank-file", headers=bank)
+
+    assert batch.status_code == 200, batch.text
+    assert batch.content == again.content  # one batch, however often downloaded
+    etree.XMLSchema(etree.parse(str(PAIN001_XSD))).assertValid(etree.fromstring(batch.content))
+    assert ACCOUNT in batch.text  # the bank needs the number; nobody else sees it
+    result = io.BytesIO()
+    BankSimulator(created_at=AT, processed_on=date(2026, 12, 10), seed=3, failure_rate=0.5).pain002_for(
+        io.BytesIO(batch.content), result
+    )
+    uploaded = await h.client.post(
+        f"{RUNS}/{run_id}/bank-results", params={"format": "pain002"}, content=result.getvalue(), headers=bank
+    )
+    assert uploaded.status_code == 200, uploaded.text
+    first = uploaded.json()
+    assert (first["paid"] + first["failed"], first["duplicate"]) == (4, False)
+    twice = await h.client.post(
+        f"{RUNS}/{run_id}/bank-results", params={"format": "pain002"}, content=result.getvalue(), headers=bank
+    )
+    assert twice.json() == first | {"duplicate": True}
+    statuses = sorted(i["status"] for i in await instructions(h, run_id))
+    assert statuses == sorted(["paid"] * first["paid"] + ["failed"] * first["failed"])
+    assert (await h.client.get(f"{RUNS}/{run_id}")).json()["status"] == "settled"
+    garbage = await h.client.post(
+        f"{RUNS}/{run_id}/bank-results", params={"format": "pain002"}, content=b"<nope", headers=bank
+    )
+    assert (garbage.status_code, garbage.json()["reason"]) == (400, "result_malformed")

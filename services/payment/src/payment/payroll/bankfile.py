@@ -6,24 +6,42 @@ sits in memory; the results are read lazily and applied in one transaction."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import io
 import queue
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from datetime import datetime
-from typing import IO, Any, Literal
+from datetime import date, datetime
+from typing import IO, Any, BinaryIO, Literal, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.db import Database
 from payment.accounts.adapters.repository import AccountRepository
+from payment.adapters.repository import PayrollRunRepository
 from payment.bankfiles.adapters.csv_daifa import write_csv_daifa
 from payment.bankfiles.adapters.pain001 import write_pain001
-from payment.bankfiles.domain.model import BankId, BatchHeader, Debtor, Transfer
+from payment.bankfiles.adapters.results import read_results
+from payment.bankfiles.domain.model import (
+    BankId,
+    BatchHeader,
+    Debtor,
+    ResultFormat,
+    Transfer,
+    TransferResult,
+    TransferStatus,
+)
 from payment.domain.model import PayrollRun
+from payment.ledger.adapters.repository import LedgerRepository
+from payment.payroll import service
 from payment.payroll.adapters.orm import instruction
 from payment.payroll.adapters.repository import InstructionRepository
-from payment.payroll.domain.model import InstructionStatus
+from payment.payroll.domain import rules
+from payment.payroll.domain.errors import ResultFileRefused
+from payment.payroll.domain.model import BankResult, InstructionStatus
+from payment.recoveries import service as recoveries
 from payment.settings import DebtorAccount
 from shared.types import BankAccountNumber, business_date
 
@@ -100,7 +118,7 @@ async def write_batch(
             yield from page
 
     writer = write_pain001 if format == "pain001" else write_csv_daifa
-    writing = asyncio.create_task(asyncio.to_thread(writer, header, consume(), out))
+    writing = asyncio.create_task(asyncio.to_thread(writer, header, consume(), cast(BinaryIO, out)))
     try:
         async for page in _transfers(database, run):
             await asyncio.to_thread(pages.put, page)  # waits while the writer is 4 pages behind
@@ -114,3 +132,75 @@ async def write_batch(
         raise
     out.seek(0)
     return out
+
+
+def _settled_on(result: TransferResult, now: datetime) -> date:
+    return result.settled_on or business_date(now)
+
+
+async def import_results(
+    session: AsyncSession,
+    run: PayrollRun,
+    data: bytes,
+    format: ResultFormat,
+    *,
+    by: str,
+    now: datetime,
+    correlation_id: str,
+) -> dict[str, Any]:
+    """回盘: the bank's result file applied to the run's exported instructions, once per file (by
+    its digest: the same file again answers its first summary and changes nothing). Results
+    still pending at the bank are left for a later file. Money found paid after a case's last
+    entitled month (a termination that overtook the bank) opens or grows its recovery."""
+    digest = hashlib.sha256(data).hexdigest()
+    instructions = InstructionRepository(session)
+    seen = await instructions.result_file(run.id, digest)
+    if seen is not None:
+        return dict(seen["summary"]) | {"duplicate": True}
+    summary, results = read_results(io.BytesIO(data), format)
+    if summary.run_id is not None and summary.run_id != run.id:
+        raise ResultFileRefused("the result file is for another run", "该回盘文件不属于本发放批次")
+    final, pending = [], 0
+    for result in results:  # the reader checks the file's totals when the iteration ends
+        if result.status is TransferStatus.PENDING:
+            pending += 1
+            continue
+        final.append(
+            BankResult(
+                result.instruction_id,
+                result.status is TransferStatus.PAID,
+                result.failure_reason,
+                result.bank_reference or result.bank_reason_code or "",
+                _settled_on(result, now),
+            )
+        )
+    paid, failed, ignored, paid_rows = await service.apply_results(
+        session, run, final, now=now, correlation_id=correlation_id
+    )
+    ledger = LedgerRepository(session)
+    for case_id in sorted({r["case_id"] for r in paid_rows if r["case_id"] is not None}):
+        entitlement = await ledger.get(case_id)
+        if entitlement is not None and entitlement.entitled_until is not None:
+            await recoveries.recover_paid_after(
+                session,
+                entitlement,
+                await instructions.paid_of_case(case_id),
+                termination_reason="terminated",
+                now=now,
+                correlation_id=correlation_id,
+            )
+    outcome = {"results": len(final) + pending, "paid": paid, "failed": failed, "pending": pending, "ignored": ignored}
+    await instructions.add_result_file(
+        {
+            "file_id": uuid.uuid4(),
+            "run_id": run.id,
+            "digest": digest,
+            "format": format,
+            "summary": outcome,
+            "imported_at": now,
+            "imported_by": by,
+        }
+    )
+    rules.settle_if_done(run, await instructions.count_in(run.id, InstructionStatus.EXPORTED), now)
+    await PayrollRunRepository(session).save(run)
+    return outcome | {"duplicate": False}

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
 
 from jiuzhu_platform.access import AuditDep
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
-from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
-from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
+from jiuzhu_platform.errors import Conflict, RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from payment.adapters.repository import PayrollRunRepository
+from payment.bankfiles.domain.errors import ResultFileInvalid
+from payment.bankfiles.domain.model import ResultFormat
 from payment.domain.errors import PayrollRunNotFound, RunChanged
 from payment.domain.model import PayrollRunStatus
 from payment.payroll import service
@@ -25,8 +30,10 @@ from payment.payroll.api.schemas import (
     instruction_read,
     run_detail,
 )
-from payment.payroll.domain.errors import BudgetExceeded, RunNotInStatus, SameOfficer
+from payment.payroll.bankfile import BatchFormat, import_results, message_id, write_batch
+from payment.payroll.domain.errors import BudgetExceeded, ResultFileRefused, RunNotInStatus, SameOfficer
 from payment.payroll.domain.model import InstructionStatus
+from payment.settings import Settings
 
 router = APIRouter(prefix="/v1/payment", tags=["payroll"])
 
@@ -127,3 +134,139 @@ async def run_instructions(
         run.id, status=None if instruction_status is None else instruction_status.value, limit=limit, offset=offset
     )
     return InstructionPage(items=[instruction_read(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+Bank = Annotated[Principal, requires("payment:bankfiles:read")]
+BankWriter = Annotated[Principal, requires("payment:bankfiles:write")]
+
+
+class DebtorNotConfigured(Conflict):
+    reason = "debtor_not_configured"
+
+    def __init__(self, county_code: str) -> None:
+        super().__init__(
+            f"no paying account is configured for {county_code} (PAYMENT_DEBTORS)",
+            message_zh=f"未配置 {county_code} 的付款账户（PAYMENT_DEBTORS）",
+        )
+
+
+@router.post(
+    "/payroll-runs/{payroll_run_id}/export",
+    summary="导出: the approved run's pending lines go to the bank (the file is then downloadable)",
+    responses=refusals(*PROTECTED, RegionNotAllowed, PayrollRunNotFound, RunNotInStatus, RunChanged, RequestInvalid),
+)
+async def export_run(
+    payroll_run_id: UUID, caller: Writer, session: SessionDep, runtime: RuntimeDep, audit: AuditDep
+) -> RunDetail:
+    """Once: exporting again changes nothing (the same lines, the same file)."""
+    run = await service.mark_exported(session, RegionScope.for_principal(caller), payroll_run_id, runtime.now())
+    await audit.state_change(session, target_id=run.id, details={"action": "exported"})
+    return run_detail(run, await InstructionRepository(session).totals(run.id))
+
+
+@router.get(
+    "/payroll-runs/{payroll_run_id}/bank-file",
+    summary="The run's bank file: ISO 20022 pain.001.001.09 or a CSV 代发 file (for the bank)",
+    responses={
+        200: {
+            "description": "The batch file",
+            "content": {"application/xml": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}},
+        },
+        **refusals(
+            *PROTECTED, RegionNotAllowed, PayrollRunNotFound, RunNotInStatus, DebtorNotConfigured, RequestInvalid
+        ),
+    },
+)
+async def bank_file(
+    payroll_run_id: UUID,
+    caller: Bank,
+    runtime: RuntimeDep,
+    file_format: Annotated[BatchFormat, Query(alias="format")] = "pain001",
+) -> StreamingResponse:
+    """Streamed from the database (a county of a million lines never sits in memory). The same
+    run always gives the same file (one 批次号): a bank that downloads twice sees one batch."""
+    async with runtime.database.read() as session:
+        run = await service.get_run(session, RegionScope.for_principal(caller), payroll_run_id)
+    if run.status not in (PayrollRunStatus.EXPORTED, PayrollRunStatus.SETTLED):
+        raise RunNotInStatus(run.status.value, "exported")
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    debtor = settings.debtor_of(run.county_code)
+    if debtor is None:
+        raise DebtorNotConfigured(run.county_code)
+    out = await write_batch(runtime.database, run, debtor, file_format, now=runtime.now())
+    name = f"{message_id(run)}.{'xml' if file_format == 'pain001' else 'csv'}"
+
+    def chunks() -> Iterator[bytes]:
+        try:
+            while chunk := out.read(64 * 1024):
+                yield chunk
+        finally:
+            out.close()
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/xml" if file_format == "pain001" else "text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+class ImportResult(BaseModel):
+    duplicate: bool = Field(description="The same file was imported before: nothing changed")
+    results: int
+    paid: int
+    failed: int
+    pending: int = Field(description="Accepted by the bank, not settled yet: a later file settles them")
+    ignored: int = Field(description="For lines not exported in this run, or already settled (the first result counts)")
+
+
+@router.post(
+    "/payroll-runs/{payroll_run_id}/bank-results",
+    summary="回盘: the bank's result file (pain.002, camt.054 or the CSV return file), applied once",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            },
+        }
+    },
+    responses=refusals(
+        *PROTECTED,
+        RegionNotAllowed,
+        PayrollRunNotFound,
+        RunNotInStatus,
+        ResultFileInvalid,
+        ResultFileRefused,
+        RequestInvalid,
+    ),
+)
+async def bank_results(
+    payroll_run_id: UUID,
+    request: Request,
+    caller: BankWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+    correlation_id: CorrelationIdDep,
+    file_format: Annotated[ResultFormat, Query(alias="format")] = "pain002",
+) -> ImportResult:
+    """Each result moves an exported line to paid or failed and is announced
+    (`payment.payment_settled` / `payment.payment_failed`); a failed line is owed again in the
+    next run. The file's totals are checked against its lines; a malformed file changes nothing."""
+    run = await service.get_run(session, RegionScope.for_principal(caller), payroll_run_id, for_update=True)
+    if run.status not in (PayrollRunStatus.EXPORTED, PayrollRunStatus.SETTLED):
+        raise RunNotInStatus(run.status.value, "exported")
+    data = await request.body()
+    outcome = await import_results(
+        session,
+        run,
+        data,
+        file_format,
+        by=caller.client_id or caller.subject,
+        now=runtime.now(),
+        correlation_id=correlation_id,
+    )
+    await audit.state_change(session, target_id=run.id, details={"action": "bank_results"} | outcome)
+    return ImportResult(**outcome)

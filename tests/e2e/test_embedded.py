@@ -286,3 +286,20 @@ async def test_demo_checks_have_reports_and_accepted_applications_wait_for_autho
     printable = await client.get(f"/v1/verification/checks/{complete['check_id']}/report.html")
     assert printable.status_code == 200
     assert "核对报告" in printable.text
+
+
+async def test_demo_payroll_runs_are_calculated_for_a_second_officer_to_approve(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
+) -> None:
+    client, _, _ = embedded
+
+    async def calculated() -> dict[str, Any]:
+        while not (page := (await client.get("/v1/payment/payroll-runs")).json())["items"]:
+            await asyncio.sleep(0.05)
+        return dict(page)
+
+    page = await asyncio.wait_for(calculated(), 30)
+    assert {run["status"] for run in page["items"]} == {"calculated"}
+    detail = (await client.get(f"/v1/payment/payroll-runs/{page['items'][0]['id']}/detail")).json()
+    assert detail["totals"]["count"] > 0
+    assert detail["calculated_by"].startswith("payment-")

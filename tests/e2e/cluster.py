@@ -176,6 +176,12 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
         "VERIFICATION_QUERY_TIMEOUT_SECONDS": "1",
         "VERIFICATION_QUERY_ATTEMPTS": "2",
         "VERIFICATION_CHECKS_INTERVAL_SECONDS": "0.2",
+        "PAYMENT_DEBTORS": json.dumps(
+            {
+                county: {"name": "民政局社会救助资金专户", "account": "6222020200112345679", "cnaps": "102701000019"}
+                for county in ("520102", "520103")
+            }
+        ),
     }
     env |= {
         "GATEWAY_ENV": "test",

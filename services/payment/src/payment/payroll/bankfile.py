@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.db import Database
-from payment.accounts.adapters.repository import AccountRepository
 from payment.adapters.repository import PayrollRunRepository
 from payment.bankfiles.adapters.csv_daifa import write_csv_daifa
 from payment.bankfiles.adapters.pain001 import write_pain001
@@ -47,6 +46,9 @@ from shared.types import BankAccountNumber, business_date
 
 BatchFormat = Literal["pain001", "csv"]
 REMITTANCE = {"gap": "低保金", "supplement": "分类施保金", "basic_living": "特困基本生活费", "care": "特困照料护理费"}
+DEFAULT_CNAPS = "102701000019"
+"""Where an account recorded without its bank's 联行号 is routed (the demo bank's; production
+accounts carry their own)."""
 SPOOL_BYTES = 8 * 1024 * 1024
 """A file up to this stays in memory, a larger one is spooled to a temporary file."""
 _END = object()
@@ -72,23 +74,18 @@ async def totals_of_export(session: AsyncSession, run: PayrollRun) -> tuple[int,
 
 async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[Transfer]]:
     async with database.read() as session:
-        instructions, accounts = InstructionRepository(session), AccountRepository(session)
-        async for rows in instructions.exported_rows(run.id):
-            by_id = await accounts.by_ids({r["account_id"] for r in rows if r["account_id"] is not None})
-            page = []
-            for r in rows:
-                account = by_id[r["account_id"]]
-                page.append(
-                    Transfer(
-                        instruction_id=r["instruction_id"],
-                        payee_name=account.holder_name,
-                        payee_account=BankAccountNumber(account.account_number, card_check=False),
-                        payee_bank=BankId(name=account.bank_name, cnaps=account.bank_code or "102701000019"),
-                        amount_fen=int(r["amount_fen"]),
-                        remittance=f"{r['period']} {REMITTANCE.get(r['component'], '社会救助金')}",
-                    )
+        async for rows in InstructionRepository(session).transfer_rows(run.id):
+            yield [
+                Transfer(
+                    instruction_id=instruction_id,
+                    payee_name=holder,
+                    payee_account=BankAccountNumber(number, card_check=False),
+                    payee_bank=BankId(name=bank_name, cnaps=bank_code or DEFAULT_CNAPS),
+                    amount_fen=int(fen),
+                    remittance=f"{period} {REMITTANCE.get(component, '社会救助金')}",
                 )
-            yield page
+                for instruction_id, fen, period, component, holder, number, bank_name, bank_code in rows
+            ]
 
 
 async def write_batch(

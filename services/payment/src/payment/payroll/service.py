@@ -87,14 +87,14 @@ async def _judge(session: AsyncSession, run: PayrollRun, dues: list[Due], now: d
     changed too recently without a second approval)."""
     refs = {d.payee_ref for d in dues}
     deceased = await LedgerRepository(session).deceased_among(refs)
-    accounts = await AccountRepository(session).current(refs, business_date(now))
+    accounts = await AccountRepository(session).hold_states(refs, business_date(now))
     rows = []
     for due in dues:
         account = accounts.get(due.payee_ref)
-        state = None if account is None else rules.AccountState(account.changed_at, account.confirmed_by is not None)
+        state = None if account is None else rules.AccountState(account[1], account[2])
         hold = rules.hold_reason(deceased=due.payee_ref in deceased, account=state, at=now)
         status = InstructionStatus.HELD if hold else InstructionStatus.PENDING
-        rows.append(_row(due, run, status, hold.value if hold else None, account.account_id if account else None, now))
+        rows.append(_row(due, run, status, hold.value if hold else None, account[0] if account else None, now))
     return rows
 
 
@@ -148,11 +148,11 @@ async def _rejudge_holds(session: AsyncSession, run: PayrollRun, now: datetime) 
     open_rows = await instructions.open_of_run(run.id)
     refs = {r["payee_ref"] for r in open_rows}
     deceased = await LedgerRepository(session).deceased_among(refs)
-    accounts = await AccountRepository(session).current(refs, business_date(now))
+    accounts = await AccountRepository(session).hold_states(refs, business_date(now))
     changes = []
     for r in open_rows:
         account = accounts.get(r["payee_ref"])
-        state = None if account is None else rules.AccountState(account.changed_at, account.confirmed_by is not None)
+        state = None if account is None else rules.AccountState(account[1], account[2])
         hold = rules.hold_reason(deceased=r["payee_ref"] in deceased, account=state, at=now)
         status = InstructionStatus.HELD if hold else InstructionStatus.PENDING
         if status.value != r["status"] or (hold.value if hold else None) != r["hold_reason"]:
@@ -161,7 +161,7 @@ async def _rejudge_holds(session: AsyncSession, run: PayrollRun, now: datetime) 
                     r["instruction_id"],
                     status.value,
                     hold.value if hold else None,
-                    account.account_id if account else None,
+                    account[0] if account else None,
                 )
             )
     await instructions.set_holds(changes, now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import asdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -58,6 +58,22 @@ class AccountRepository:
         for row in rows:
             found[row["payee_ref"]] = _model(row)  # later rows win
         return found
+
+    async def hold_states(self, refs: Collection[str], on: date) -> dict[str, tuple[UUID, datetime, bool]]:
+        """Each payee's account in force on `on` as the hold rule needs it (id, changed at,
+        confirmed), without the number: nothing is decrypted to judge a line."""
+        if not refs:
+            return {}
+        a = payee_account
+        rows = await self.session.execute(
+            select(a.c.payee_ref, a.c.account_id, a.c.changed_at, a.c.confirmed_by)
+            .where(a.c.payee_ref.in_(list(refs)), a.c.effective_from <= on)
+            .order_by(a.c.effective_from, a.c.changed_at)
+        )
+        return {
+            ref: (account_id, changed_at, confirmed_by is not None)
+            for ref, account_id, changed_at, confirmed_by in rows
+        }
 
     async def by_ids(self, ids: Collection[UUID]) -> dict[UUID, PayeeAccount]:
         if not ids:

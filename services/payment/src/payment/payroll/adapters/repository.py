@@ -12,9 +12,12 @@ from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payment.accounts.adapters.orm import payee_account
 from payment.payroll.adapters.orm import bank_result_file, instruction
 from payment.payroll.domain.model import LIVE, InstructionStatus, RunTotals
 
+COPY_FROM = 200
+"""Pages of at least this many lines go in with COPY on PostgreSQL."""
 PAYING = (InstructionStatus.PENDING.value, InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value)
 
 
@@ -69,11 +72,69 @@ class InstructionRepository:
         return [dict(r) for r in rows.mappings()]
 
     async def add_many(self, rows: Sequence[dict[str, Any]]) -> None:
-        """New instructions; one already there (the same id: a calculation resumed) is kept."""
-        if rows:
+        """New instructions; one already there (the same id: a calculation resumed) is kept.
+        On PostgreSQL a page goes in with COPY into a temporary table and one
+        `INSERT … SELECT … ON CONFLICT DO NOTHING` (a tenth of the cost of a multi-row insert
+        through the ORM's parameter handling); elsewhere with an ordinary insert."""
+        if not rows:
+            return
+        dialect = self.session.bind.dialect.name if self.session.bind is not None else "postgresql"
+        if dialect != "postgresql" or len(rows) < COPY_FROM:
             await self.session.execute(
                 _insert(self.session, instruction).on_conflict_do_nothing(index_elements=["instruction_id"]), list(rows)
             )
+            return
+        connection = await self.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        columns = [c.name for c in instruction.columns]
+        await raw.execute(
+            "create temporary table if not exists instruction_page (like payment_instruction) on commit delete rows"
+        )
+        await raw.copy_records_to_table(
+            "instruction_page", records=[tuple(r[c] for c in columns) for r in rows], columns=columns
+        )
+        names = ", ".join(columns)
+        await raw.execute(
+            f"insert into payment_instruction ({names}) select {names} from instruction_page "  # noqa: S608 (column names)
+            "on conflict (instruction_id) do nothing"
+        )
+        await raw.execute("delete from instruction_page")
+
+    async def transfer_rows(self, run_id: UUID, batch: int = 5000) -> AsyncIterator[list[Any]]:
+        """What the bank file needs of the run's exported lines, with the payee's account (one
+        query per batch, id order: streaming)."""
+        a = payee_account
+        after: UUID | None = None
+        while True:
+            statement = (
+                select(
+                    instruction.c.instruction_id,
+                    instruction.c.amount_fen,
+                    instruction.c.period,
+                    instruction.c.component,
+                    a.c.holder_name,
+                    a.c.account_number,
+                    a.c.bank_name,
+                    a.c.bank_code,
+                )
+                .join(a, a.c.account_id == instruction.c.account_id)
+                .where(
+                    instruction.c.run_id == run_id,
+                    instruction.c.status.in_(
+                        [InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value]
+                    ),
+                )
+                .order_by(instruction.c.instruction_id)
+                .limit(batch)
+            )
+            if after is not None:
+                statement = statement.where(instruction.c.instruction_id > after)
+            rows = list(await self.session.execute(statement))
+            if not rows:
+                return
+            yield rows
+            after = rows[-1][0]
 
     async def open_of_run(self, run_id: UUID) -> list[dict[str, Any]]:
         """The pending and held instructions of a run (whose holds a calculation re-judges)."""

@@ -1,0 +1,311 @@
+"""Benchmark: a county's monthly payroll of COUNT active entitlements (default 1,000,000) →
+payment instructions + the bank file, against a raw PostgreSQL COPY of the same rows, measured
+in the same run; and the payroll's peak memory (RSS).
+
+    make bench-payroll            # or: uv run python services/payment/bench/bench_payroll.py --count 1000000
+
+Set-up, not timed: a throwaway PostgreSQL database (the local test server), migrated; COUNT
+entitlements of one county with their versions and a confirmed bank account each (encrypted as
+the service stores them), loaded with COPY.
+
+1. Baseline: COPY of COUNT instruction rows (the columns `payment_instruction` holds, values as
+   the calculation makes them) into a scratch table shaped like it, with asyncpg.
+2. The payroll, in a child process (its own peak RSS): `payroll.service.calculate` over the
+   county (pages of PAGE entitlements, one transaction each, resumable), `mark_exported`, and
+   the pain.001.001.09 file streamed from the database to a file.
+
+Prints both times, `ratio:` (payroll ÷ COPY) and the child's peak RSS. Not a test: nothing here
+asserts a speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+
+from jiuzhu_platform.pii import KeyRing, blind_index, encrypt, generate_key
+from jiuzhu_platform.testing import TEST_PERSON_REF_KEY, ThrowawayDatabases
+from payment.accounts.adapters.orm import ACCOUNT_NUMBER
+from payment.main import DEFINITION
+from shared.types import Period
+from shared.types.bank_account import luhn_check_digit
+
+COUNTY = "520102"
+PERIOD = Period(2026, 12)
+
+
+def plain_url(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def ring_settings() -> dict[str, object]:
+    return {"pii_keys": {"b1": generate_key()}, "pii_active_key": "b1", "pii_index_key": generate_key()}
+
+
+async def seed(url: str, count: int, ring: KeyRing) -> None:
+    """COUNT entitlements, versions and confirmed accounts (COPY; not timed)."""
+    now = datetime.now(UTC)
+    changed = now - timedelta(days=30)
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        cases = [uuid.UUID(int=n + 1) for n in range(count)]
+        await connection.copy_records_to_table(
+            "entitlement",
+            records=(
+                (
+                    case,
+                    uuid.UUID(int=n + 10**9),
+                    COUNTY,
+                    None,
+                    "dibao",
+                    f"pr1_bench{n:047d}"[:56],
+                    "5201**********0000",
+                    "2026-12",
+                    None,
+                    now,
+                )
+                for n, case in enumerate(cases)
+            ),
+            columns=[
+                "case_id",
+                "household_id",
+                "county_code",
+                "town_code",
+                "category",
+                "payee_ref",
+                "payee_masked",
+                "first_month",
+                "entitled_until",
+                "updated_at",
+            ],
+        )
+        await connection.copy_records_to_table(
+            "entitlement_version",
+            records=((case, "2026-12", json.dumps({"gap": 60000, "supplement": 12000})) for case in cases),
+            columns=["case_id", "effective_from", "amounts"],
+        )
+        context = ACCOUNT_NUMBER.context
+
+        def account(n: int) -> tuple[object, ...]:
+            body = f"622202{n:012d}"
+            number = body + luhn_check_digit(body)
+            return (
+                uuid.UUID(int=n + 2 * 10**9),
+                f"pr1_bench{n:047d}"[:56],
+                "5201**********0000",
+                "基准",
+                encrypt(ring, number, context=context),
+                blind_index(ring, number, kind="bank_account"),
+                "6222 **** **** 0000",
+                "工商银行",
+                "102701000019",
+                COUNTY,
+                datetime(2026, 1, 1).date(),
+                changed,
+                "seed",
+                "seed-2",
+                changed,
+            )
+
+        await connection.copy_records_to_table(
+            "payee_account",
+            records=(account(n) for n in range(count)),
+            columns=[
+                "account_id",
+                "payee_ref",
+                "payee_masked",
+                "holder_name",
+                "account_number",
+                "account_number_bidx",
+                "account_masked",
+                "bank_name",
+                "bank_code",
+                "county_code",
+                "effective_from",
+                "changed_at",
+                "changed_by",
+                "confirmed_by",
+                "confirmed_at",
+            ],
+        )
+        await connection.execute("analyze")
+    finally:
+        await connection.close()
+
+
+async def baseline(url: str, count: int) -> float:
+    """COPY of COUNT instruction rows into a table shaped like `payment_instruction`."""
+    connection = await asyncpg.connect(plain_url(url))
+    try:
+        await connection.execute("create table bench_copy (like payment_instruction including all)")
+        run_id, now = uuid.uuid4(), datetime.now(UTC)
+        columns = [
+            "instruction_id",
+            "run_id",
+            "county_code",
+            "case_id",
+            "grant_id",
+            "household_id",
+            "payee_ref",
+            "payee_masked",
+            "period",
+            "component",
+            "programme",
+            "amount_fen",
+            "attempt",
+            "arrears",
+            "status",
+            "hold_reason",
+            "account_id",
+            "failure_reason",
+            "bank_reference",
+            "settled_on",
+            "updated_at",
+        ]
+        rows = (
+            (
+                uuid.uuid4(),
+                run_id,
+                COUNTY,
+                uuid.UUID(int=n // 2 + 1),
+                None,
+                uuid.UUID(int=n // 2 + 10**9),
+                f"pr1_bench{n // 2:047d}"[:56],
+                "5201**********0000",
+                "2026-12",
+                ("gap", "supplement")[n % 2],
+                "dibao",
+                (60000, 12000)[n % 2],
+                0,
+                0,
+                "pending",
+                None,
+                uuid.UUID(int=n // 2 + 2 * 10**9),
+                None,
+                None,
+                None,
+                now,
+            )
+            for n in range(count)
+        )
+        started = time.perf_counter()
+        await connection.copy_records_to_table("bench_copy", records=rows, columns=columns)
+        return time.perf_counter() - started
+    finally:
+        await connection.close()
+
+
+async def payroll(settings: dict[str, object]) -> dict[str, float]:
+    """The timed part, in the child process."""
+    from jiuzhu_platform.auth import AccessLevel, RegionScope
+    from payment.adapters.repository import PayrollRunRepository
+    from payment.domain.commands import OpenPayrollRun
+    from payment.payroll import service
+    from payment.payroll.bankfile import write_batch
+    from payment.service import open_payroll_run
+    from payment.settings import DEV_DEBTOR
+
+    runtime = DEFINITION.open_runtime(DEFINITION.settings_class(**settings))
+    scope = RegionScope(AccessLevel.COUNTY, region_code=COUNTY)
+    try:
+        async with runtime.database.transaction() as session:
+            run = await open_payroll_run(session, scope, OpenPayrollRun(PERIOD, COUNTY, "bench"), now=runtime.now)
+        started = time.perf_counter()
+        totals = await service.calculate(
+            runtime.database,
+            scope,
+            run.id,
+            "bench-a",
+            service.PayrollDeps(now=runtime.now, page=int(os.environ.get("PAGE", "5000"))),
+        )
+        calculated = time.perf_counter() - started
+        async with runtime.database.transaction() as session:
+            stored = await PayrollRunRepository(session).get(run.id)
+            assert stored is not None
+            stored.status = stored.status.__class__("approved")
+            await PayrollRunRepository(session).save(stored)
+        async with runtime.database.transaction() as session:
+            run = await service.mark_exported(session, scope, run.id, runtime.now())
+        exported = time.perf_counter()
+        out = await write_batch(runtime.database, run, DEV_DEBTOR, "pain001", now=runtime.now())
+        size = out.seek(0, os.SEEK_END)
+        out.close()
+        finished = time.perf_counter()
+        return {
+            "count": totals.count,
+            "calculate": calculated,
+            "export": exported - started - calculated,
+            "file": finished - exported,
+            "file_bytes": size,
+            "total": finished - started,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        }
+    finally:
+        await runtime.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    databases = ThrowawayDatabases.required()
+    try:
+        url = await databases.create("payment")
+        await DEFINITION.migrate(url)
+        ring_values = ring_settings()
+        settings = DEFINITION.settings_class(
+            env="test", database_url=url, bus="inprocess", person_ref_key=TEST_PERSON_REF_KEY, **ring_values
+        )
+        ring = settings.pii_key_ring()
+        assert ring is not None
+        print(f"seeding {args.count:,} entitlements, versions and accounts (COPY; not timed) …", flush=True)
+        await seed(url, args.count, ring)
+        copy_seconds = await baseline(url, args.count * 2)
+        print(f"1. baseline: COPY of {args.count * 2:,} instruction rows: {copy_seconds:8.1f} s")
+        child_settings = {
+            "env": "test",
+            "database_url": url,
+            "bus": "inprocess",
+            "person_ref_key": TEST_PERSON_REF_KEY,
+            **{k: (v if not isinstance(v, dict) else {kk: vv for kk, vv in v.items()}) for k, v in ring_values.items()},
+        }
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(child_settings, handle)
+        child = subprocess.run(  # noqa: ASYNC221, S603 (this file, bounded)
+            [sys.executable, __file__, "--child", handle.name],
+            capture_output=True,
+            timeout=3600,
+            check=True,
+            env=os.environ | {"PAGE": str(args.page)},
+        )
+        os.unlink(handle.name)
+        result = json.loads(child.stdout.decode().strip().splitlines()[-1])
+        print(
+            f"2. the payroll of {args.count:,} entitlements → {result['count']:,} instructions: "
+            f"calculate {result['calculate']:.1f} s, export {result['export']:.1f} s, "
+            f"pain.001 {result['file']:.1f} s ({result['file_bytes'] / 1e6:.0f} MB); total {result['total']:.1f} s"
+        )
+        print(f"   peak RSS of the payroll process: {result['rss_mb']:.0f} MB")
+        print(f"   ratio: {result['total'] / copy_seconds:.2f}x the COPY of the same rows")
+    finally:
+        await databases.drop_all()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        values = json.loads(Path(sys.argv[2]).read_text())
+        print(json.dumps(asyncio.run(payroll(values))))
+        sys.exit(0)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--count", type=int, default=int(os.environ.get("COUNT", 1_000_000)))
+    parser.add_argument("--page", type=int, default=5000, help="Entitlements per calculation page")
+    asyncio.run(main(parser.parse_args()))

@@ -303,3 +303,34 @@ async def test_demo_payroll_runs_are_calculated_for_a_second_officer_to_approve(
     detail = (await client.get(f"/v1/payment/payroll-runs/{page['items'][0]['id']}/detail")).json()
     assert detail["totals"]["count"] > 0
     assert detail["calculated_by"].startswith("payment-")
+
+
+async def test_a_newcomer_approves_exports_and_downloads_the_demo_run_as_valid_pain001(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO], tmp_path: Path
+) -> None:
+    """The /docs walk of the payroll: the county's second officer approves the demo run, exports
+    it and downloads its pain.001, which validates against the official ISO 20022 schema."""
+    from lxml import etree
+
+    from payment.bankfiles.adapters.pain001 import PAIN001_XSD
+
+    client, _, _ = embedded
+
+    async def first_run() -> dict[str, Any]:
+        while not (items := (await client.get("/v1/payment/payroll-runs")).json()["items"]):
+            await asyncio.sleep(0.05)
+        return dict(items[0])
+
+    run = await asyncio.wait_for(first_run(), 30)
+    accounts = json.loads((tmp_path / "data" / CREDENTIALS_FILE).read_text())["accounts"]
+    second = next(a for a in accounts if a["username"] == f"payment-check-{run['county_code']}")
+    officer = await bearer(client, second["username"], second["password"])
+
+    approved = await client.post(f"/v1/payment/payroll-runs/{run['id']}/approve", json={}, headers=officer)
+    assert approved.status_code == 200, approved.text
+    exported = await client.post(f"/v1/payment/payroll-runs/{run['id']}/export", headers=officer)
+    assert exported.status_code == 200, exported.text
+    batch = await client.get(f"/v1/payment/payroll-runs/{run['id']}/bank-file", headers=officer)
+
+    assert batch.status_code == 200, batch.text
+    etree.XMLSchema(etree.parse(str(PAIN001_XSD))).assertValid(etree.fromstring(batch.content))

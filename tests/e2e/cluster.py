@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from jiuzhu_platform.pii import generate_key
+from shared.types import resident_id_check_digit
 from tests.conftest import ThrowawayDatabases, server_setting
 
 SERVICES = ("eligibility", "verification", "payment", "monitoring", "procurement")
@@ -258,3 +259,17 @@ async def create_staff(
     )
     assert response.status_code == 201, response.text
     return await sign_in(admin, username, password)
+
+
+def resident(body17: str) -> str:
+    """A valid resident ID from its 17-digit body (the check digit added)."""
+    return body17 + resident_id_check_digit(body17)
+
+
+async def until(condition: Any, what: str, seconds: float = 60, every: float = 0.3) -> Any:
+    """Poll `condition` (async, returns a value or a falsy one) until it answers, or fail."""
+    deadline = time.monotonic() + seconds
+    while not (value := await condition()):
+        assert time.monotonic() < deadline, f"{what} not seen after {seconds}s"
+        await asyncio.sleep(every)
+    return value

@@ -11,13 +11,11 @@ decisions come from a test publisher on Kafka, because real time cannot backdate
 
 from __future__ import annotations
 
-import asyncio
 import io
 import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
@@ -33,26 +31,13 @@ from jiuzhu_platform.person_ref import person_ref, person_ref_key_from_config
 from payment.bankfiles.adapters.bank_simulator import BankSimulator
 from shared.events import CaseApproved, CaseApprovedData, CaseTerminated, CaseTerminatedData, Event
 from shared.events.eligibility import BenefitAmounts, BenefitComponent, BenefitLine, CaseCategory, TerminationReason
-from shared.types import Period, ResidentId, resident_id_check_digit
+from shared.types import Period, ResidentId
 from tests.conftest import server_setting
-from tests.e2e.cluster import Cluster, create_staff
+from tests.e2e.cluster import Cluster, create_staff, resident, until
 
 pytestmark = pytest.mark.e2e
 
 RUNS = "/v1/payment/payroll-runs"
-SECONDS = 60
-
-
-def resident(body17: str) -> str:
-    return body17 + resident_id_check_digit(body17)
-
-
-async def until(condition: Any, what: str, seconds: float = SECONDS, every: float = 0.3) -> Any:
-    deadline = time.monotonic() + seconds
-    while not (value := await condition()):
-        assert time.monotonic() < deadline, f"{what} not seen after {seconds}s"
-        await asyncio.sleep(every)
-    return value
 
 
 def approval(cluster: Cluster, payee: str, county: str, effective: Period, monthly: str) -> CaseApproved:

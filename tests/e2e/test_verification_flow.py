@@ -11,9 +11,7 @@ own process, everything through the gateway over HTTP):
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from datetime import date
 from typing import Any
 
@@ -21,26 +19,12 @@ import httpx
 import pytest
 
 from gateway.testing import DepartmentKey
-from shared.types import resident_id_check_digit
-from tests.e2e.cluster import Cluster, create_staff
+from tests.e2e.cluster import Cluster, create_staff, resident, until
 
 pytestmark = pytest.mark.e2e
 
 APPLICATIONS = "/v1/eligibility/applications"
 CHECKS = "/v1/verification/checks"
-SECONDS = 60
-
-
-def resident(body17: str) -> str:
-    return body17 + resident_id_check_digit(body17)
-
-
-async def until(condition: Any, what: str) -> Any:
-    deadline = time.monotonic() + SECONDS
-    while not (value := await condition()):
-        assert time.monotonic() < deadline, f"{what} not seen after {SECONDS}s"
-        await asyncio.sleep(0.3)
-    return value
 
 
 async def consent(client: httpx.AsyncClient, household_id: str, number: str) -> None:

@@ -284,10 +284,12 @@ async def main(args: argparse.Namespace) -> None:
             [sys.executable, __file__, "--child", handle.name],
             capture_output=True,
             timeout=3600,
-            check=True,
+            check=False,
             env=os.environ | {"PAGE": str(args.page)},
         )
         os.unlink(handle.name)
+        if child.returncode != 0:
+            raise SystemExit(f"the payroll process failed:\n{child.stderr.decode()[-4000:]}")
         result = json.loads(child.stdout.decode().strip().splitlines()[-1])
         print(
             f"2. the payroll of {args.count:,} entitlements → {result['count']:,} instructions: "

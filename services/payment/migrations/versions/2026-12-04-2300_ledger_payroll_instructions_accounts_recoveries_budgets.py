@@ -113,6 +113,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_payment_instruction_case_period', ['case_id', 'period'], unique=False)
         batch_op.create_index('ix_payment_instruction_grant', ['grant_id'], unique=False)
         batch_op.create_index('ix_payment_instruction_run_status', ['run_id', 'status'], unique=False)
+        batch_op.create_index('ix_payment_instruction_run_order', ['run_id', 'instruction_id'], unique=False)
 
     op.create_table('recovery',
     sa.Column('recovery_id', sa.Uuid(), nullable=False),
@@ -215,6 +216,7 @@ def downgrade() -> None:
 
     op.drop_table('recovery')
     with op.batch_alter_table('payment_instruction', schema=None) as batch_op:
+        batch_op.drop_index('ix_payment_instruction_run_order')
         batch_op.drop_index('ix_payment_instruction_run_status')
         batch_op.drop_index('ix_payment_instruction_grant')
         batch_op.drop_index('ix_payment_instruction_case_period')

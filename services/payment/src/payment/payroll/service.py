@@ -135,36 +135,45 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
         ]
         now = deps.now()
         await instructions.add_many(await _judge(session, run, dues, now))
-        await _rejudge_holds(session, run, now)
+    await _rejudge_holds(database, run, now)
+    async with database.transaction() as session:
+        instructions = InstructionRepository(session)
         run = await get_run(session, scope, run_id, for_update=True)
         rules.finish_calculation(run, now)
         await PayrollRunRepository(session).save(run)
         return await instructions.totals(run.id)
 
 
-async def _rejudge_holds(session: AsyncSession, run: PayrollRun, now: datetime) -> None:
-    """Held lines whose reason is gone become pending; pending ones with a new reason are held."""
-    instructions = InstructionRepository(session)
-    open_rows = await instructions.open_of_run(run.id)
-    refs = {r["payee_ref"] for r in open_rows}
-    deceased = await LedgerRepository(session).deceased_among(refs)
-    accounts = await AccountRepository(session).hold_states(refs, business_date(now))
-    changes = []
-    for r in open_rows:
-        account = accounts.get(r["payee_ref"])
-        state = None if account is None else rules.AccountState(account[1], account[2])
-        hold = rules.hold_reason(deceased=r["payee_ref"] in deceased, account=state, at=now)
-        status = InstructionStatus.HELD if hold else InstructionStatus.PENDING
-        if status.value != r["status"] or (hold.value if hold else None) != r["hold_reason"]:
-            changes.append(
-                (
-                    r["instruction_id"],
-                    status.value,
-                    hold.value if hold else None,
-                    account[0] if account else None,
-                )
-            )
-    await instructions.set_holds(changes, now)
+async def _rejudge_holds(database: Database, run: PayrollRun, now: datetime) -> None:
+    """Held lines whose reason is gone become pending; pending ones with a new reason are held
+    (page by page, each its own transaction)."""
+    after: UUID | None = None
+    while True:
+        async with database.transaction() as session:
+            instructions = InstructionRepository(session)
+            page = await instructions.open_of_run(run.id, after=after)
+            if not page:
+                return
+            refs = {r["payee_ref"] for r in page}
+            deceased = await LedgerRepository(session).deceased_among(refs)
+            accounts = await AccountRepository(session).hold_states(refs, business_date(now))
+            changes = []
+            for r in page:
+                account = accounts.get(r["payee_ref"])
+                state = None if account is None else rules.AccountState(account[1], account[2])
+                hold = rules.hold_reason(deceased=r["payee_ref"] in deceased, account=state, at=now)
+                status = InstructionStatus.HELD if hold else InstructionStatus.PENDING
+                if status.value != r["status"] or (hold.value if hold else None) != r["hold_reason"]:
+                    changes.append(
+                        (
+                            r["instruction_id"],
+                            status.value,
+                            hold.value if hold else None,
+                            account[0] if account else None,
+                        )
+                    )
+            await instructions.set_holds(changes, now)
+        after = page[-1]["instruction_id"]
 
 
 async def approve(

@@ -34,6 +34,7 @@ instruction = Table(
     Column("settled_on", Date, nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     Index("ix_payment_instruction_run_status", "run_id", "status"),
+    Index("ix_payment_instruction_run_order", "run_id", "instruction_id"),  # keyset pages of a run
     Index("ix_payment_instruction_case_period", "case_id", "period"),
     Index("ix_payment_instruction_grant", "grant_id"),
 )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from gateway.limits import RateLimited, TokenBucketLimiter
 from gateway.main import create_app
@@ -102,3 +104,106 @@ class TestGatewayEdge:
         assert allowed.headers["access-control-allow-origin"] == "https://console.example"
         refused = await gateway.options("/v1/echo/x", headers={"Origin": "https://evil.example", **preflight})
         assert "access-control-allow-origin" not in refused.headers
+
+
+# ----------------------------------------------------------------------------- body limits, slashes, /metrics
+
+SMALL_LIMIT = 64 * 1024
+ERROR_KEYS = {"error", "reason", "detail", "message_zh", "correlation_id"}
+
+
+def assert_common_error(response: httpx.Response, status: int, reason: str) -> dict[str, object]:
+    assert response.status_code == status, (response.status_code, response.text)
+    body: dict[str, object] = response.json()
+    assert set(body) == ERROR_KEYS, body
+    assert body["reason"] == reason, body
+    assert body["message_zh"], body
+    assert body["correlation_id"] == response.headers["x-request-id"]
+    return body
+
+
+def in_process_upstream() -> FastAPI:
+    """A service reached through an ASGI transport (the embedded mode): FastAPI parses the body."""
+    upstream = FastAPI()
+
+    @upstream.post("/v1/svc/things")
+    async def create_thing(body: dict[str, object]) -> dict[str, int]:
+        return {"keys": len(body)}
+
+    @upstream.get("/v1/svc/things")
+    async def list_things() -> list[str]:
+        return []
+
+    return upstream
+
+
+async def oversized_chunks(total: int, piece: int = 16 * 1024) -> AsyncIterator[bytes]:
+    """A JSON-looking body of `total` bytes with no Content-Length (httpx sends it chunked)."""
+    yield b'{"k": "'
+    sent = 0
+    while sent < total:
+        yield b"x" * piece
+        sent += piece
+    yield b'"}'
+
+
+@asynccontextmanager
+async def open_gateway(tmp_path: Path, **overrides: object) -> AsyncIterator[httpx.AsyncClient]:
+    settings = settings_for_tests(
+        await migrated_sqlite(tmp_path),
+        upstreams={"svc": "http://svc.embedded"},
+        max_body_bytes=SMALL_LIMIT,
+        **overrides,
+    )
+    transports = {"svc": httpx.ASGITransport(app=in_process_upstream())}
+    app = create_app(settings, transports=transports, authenticator=AnonymousAuthenticator())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
+            yield client
+
+
+class TestBodiesSlashesAndMetrics:
+    async def test_a_chunked_body_over_the_limit_is_413_from_an_in_process_upstream(self, tmp_path: Path) -> None:
+        async with open_gateway(tmp_path) as gateway:
+            response = await gateway.post(
+                "/v1/svc/things",
+                content=oversized_chunks(2 * SMALL_LIMIT),
+                headers={"content-type": "application/json"},
+            )
+            small = await gateway.post("/v1/svc/things", json={"a": 1, "b": 2})
+        assert "content-length" not in response.request.headers
+        body = assert_common_error(response, 413, "payload_too_large")
+        assert str(SMALL_LIMIT) in str(body["detail"])
+        assert small.status_code == 200
+        assert small.json() == {"keys": 2}
+
+    async def test_a_wrong_trailing_slash_is_404_at_the_gateway_not_a_redirect(self, tmp_path: Path) -> None:
+        async with open_gateway(tmp_path) as gateway:
+            own = [await gateway.get(path) for path in ("/healthz/", "/readyz/", "/docs/", "/metrics/")]
+            auth = await gateway.get("/v1/auth/audit/")
+        for response in own:
+            assert "location" not in response.headers
+            assert_common_error(response, 404, "not_found")
+        assert "location" not in auth.headers
+        assert auth.status_code == 404
+
+    async def test_metrics_are_open_in_test_without_a_token(self, tmp_path: Path) -> None:
+        async with open_gateway(tmp_path) as gateway:
+            assert (await gateway.get("/metrics")).status_code == 200
+
+    async def test_metrics_need_the_token_when_one_is_set(self, tmp_path: Path) -> None:
+        async with open_gateway(tmp_path, metrics_token="scrape-token-0123") as gateway:
+            missing = await gateway.get("/metrics")
+            wrong = await gateway.get("/metrics", headers={"Authorization": "Bearer nope"})
+            right = await gateway.get("/metrics", headers={"Authorization": "Bearer scrape-token-0123"})
+            probes = [(await gateway.get(path)).status_code for path in ("/healthz", "/readyz")]
+        assert_common_error(missing, 401, "token_missing")
+        assert wrong.status_code == 401
+        assert right.status_code == 200
+        assert probes == [200, 200]
+
+    async def test_metrics_are_hidden_in_prod_without_a_token(self, gateway: httpx.AsyncClient) -> None:
+        assert_common_error(await gateway.get("/metrics"), 404, "not_found")
+        assert (await gateway.get("/healthz")).status_code == 200
+        assert (await gateway.get("/readyz")).status_code == 200

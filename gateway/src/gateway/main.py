@@ -65,7 +65,7 @@ from gateway.requirements import RequirementCatalog
 from gateway.runtime import GatewayRuntime, runtime_of
 from gateway.security import SecurityHeadersMiddleware
 from gateway.settings import RESERVED_SERVICE_NAMES, Settings
-from jiuzhu_platform.app import RequestContextMiddleware, health_router
+from jiuzhu_platform.app import RequestContextMiddleware, check_metrics_access, health_router
 from jiuzhu_platform.auth import AuthenticationUnavailable, KeySource, RemoteJwks, TokenVerifier
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.definition import JWKS_REFRESH_SECONDS, fetch_json
@@ -306,6 +306,8 @@ def create_app(
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
+        # A wrong trailing slash is a 404, never a redirect built from the caller's Host header.
+        redirect_slashes=False,
     )
     app.state.runtime = None
     register_exception_handlers(app)
@@ -363,7 +365,8 @@ def create_app(
         return JSONResponse({"status": "ok", "upstreams": list(runtime_of(app).proxy.names)})
 
     @app.get("/metrics", include_in_schema=False)
-    async def metrics_endpoint() -> Response:
+    async def metrics_endpoint(request: Request) -> Response:
+        check_metrics_access(request, env=config.env, token=config.metrics_token)
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
     @app.get("/openapi.json", include_in_schema=False)

@@ -111,7 +111,8 @@ def forwarded_headers(request: Request) -> Headers:
 
 class LimitedBody:
     """The request body as it arrives, refusing more than `limit` bytes. Remembers that it
-    refused, so the 413 survives whatever the HTTP client wraps the error in."""
+    refused, so the 413 survives whatever the HTTP client wraps the error in, and whatever an
+    upstream that saw the body cut short answers (an in-process one says 400)."""
 
     def __init__(self, request: Request, limit: int) -> None:
         self.request = request
@@ -197,6 +198,9 @@ class AiohttpUpstream:
             if isinstance(content, LimitedBody) and content.exceeded:
                 raise PayloadTooLarge(content.limit) from exc
             raise _upstream_error(self.name, exc) from exc
+        if isinstance(content, LimitedBody) and content.exceeded:
+            response.close()
+            raise PayloadTooLarge(content.limit)
         finished = False
 
         async def body() -> AsyncIterator[bytes]:
@@ -251,6 +255,11 @@ class HttpxUpstream:
             raise _upstream_error(self.name, exc) from exc
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
+        if isinstance(content, LimitedBody) and content.exceeded:
+            # The upstream saw its body cut short and answered for that (FastAPI: 400 "error
+            # parsing the body"); the caller's fault is the size.
+            await stream.aclose()
+            raise PayloadTooLarge(content.limit)
 
         async def body() -> AsyncIterator[bytes]:
             async for chunk in stream:

@@ -28,7 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jiuzhu_platform.pii import KeyRing
 from jiuzhu_platform.pii_keys import dev_key_settings
-from jiuzhu_platform.settings import Environment, PiiKeySettings, is_placeholder
+from jiuzhu_platform.settings import METRICS_ACCESS_DOC, Environment, PiiKeySettings, is_placeholder
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +46,7 @@ class Settings(PiiKeySettings, BaseSettings):
         description='JSON object: service name -> base URL, e.g. {"eligibility": "http://eligibility:8000"}'
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="Largest request body accepted (413 above)")
+    metrics_token: SecretStr | None = Field(default=None, description=METRICS_ACCESS_DOC)
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0, description="Read/write timeout per upstream call")
     log_level: str = "INFO"

@@ -26,7 +26,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, Field
+from pydantic import BaseModel, Field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,6 +36,7 @@ from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.deps import RuntimeDep, SessionDep
 from jiuzhu_platform.errors import DomainError, Forbidden, RequestInvalid
 from jiuzhu_platform.http_errors import domain_error_response, refusals
+from jiuzhu_platform.params import AfterSeq, CleanText, Instant, limit_query
 from jiuzhu_platform.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -230,14 +231,14 @@ def audit_router(service: str) -> APIRouter:
         _auditor: Auditor,
         session: SessionDep,
         runtime: RuntimeDep,
-        kind: Annotated[str | None, Query(max_length=50)] = None,
-        actor: Annotated[str | None, Query(max_length=200)] = None,
-        target_id: Annotated[str | None, Query(max_length=200)] = None,
-        correlation_id: Annotated[str | None, Query(max_length=200)] = None,
-        since: AwareDatetime | None = None,
-        until: AwareDatetime | None = None,
-        after_seq: Annotated[int | None, Query(ge=0)] = None,
-        limit: Annotated[int, Query(ge=1, le=audit.MAX_QUERY_LIMIT)] = 100,
+        kind: Annotated[CleanText | None, Query(max_length=50)] = None,
+        actor: Annotated[CleanText | None, Query(max_length=200)] = None,
+        target_id: Annotated[CleanText | None, Query(max_length=200)] = None,
+        correlation_id: Annotated[CleanText | None, Query(max_length=200)] = None,
+        since: Instant | None = None,
+        until: Instant | None = None,
+        after_seq: AfterSeq = None,
+        limit: Annotated[int, limit_query(le=audit.MAX_QUERY_LIMIT)] = 100,
     ) -> AuditPage:
         table = _audit_table(request)
         records = await audit.query(
@@ -272,11 +273,12 @@ def audit_router(service: str) -> APIRouter:
 
 
 PurposeQuery = Annotated[
-    str,
+    CleanText,
     Query(
         min_length=2,
         max_length=200,
         description="Why the full values are needed (查询事由), e.g. 入户核查; recorded in the audit log",
     ),
 ]
-"""The stated purpose every full-value read of personal data must give."""
+"""The stated purpose every full-value read of personal data must give (no control characters:
+it is stored in the audit log)."""

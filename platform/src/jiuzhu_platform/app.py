@@ -4,21 +4,31 @@ metrics and access logs, one error shape, `/healthz`, `/readyz` and `/metrics`."
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
+from pydantic import SecretStr
 from sqlalchemy import Table
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiuzhu_platform.access import audit_router, install_refusal_audit
-from jiuzhu_platform.auth import KeySource, TokenVerifier, assert_all_declared, publish_requirements
+from jiuzhu_platform.auth import (
+    AuthFailure,
+    KeySource,
+    TokenVerifier,
+    Unauthorized,
+    assert_all_declared,
+    publish_requirements,
+)
 from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
+from jiuzhu_platform.errors import NotFound
 from jiuzhu_platform.http_errors import internal_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
@@ -111,6 +121,20 @@ class RequestContextMiddleware:
                 )
 
 
+def check_metrics_access(request: Request, *, env: str, token: SecretStr | None) -> None:
+    """Whether this request may read `/metrics` (`settings.METRICS_ACCESS_DOC`); raises the
+    refusal (404 hides the endpoint in `prod` without a token, 401 for a wrong or missing one)."""
+    if token is None or not token.get_secret_value():
+        if env == "prod":
+            raise NotFound("not found", message_zh="未找到")
+        return
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    if not given:
+        raise Unauthorized(AuthFailure.MISSING)
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.get_secret_value().encode()):
+        raise Unauthorized(AuthFailure.BAD_SIGNATURE, "the metrics token is not valid")
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -166,6 +190,9 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        # A wrong trailing slash is a 404: a redirect would name this service's internal host
+        # (`Location: http://payment.internal/...`) and trust the caller's `Host` header.
+        redirect_slashes=False,
     )
     app.state.runtime = None
     register_exception_handlers(app)
@@ -190,8 +217,9 @@ def create_service_app(
         )
 
     @app.get("/metrics", tags=["health"], summary="Prometheus metrics", include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
         runtime: Runtime = app.state.runtime
+        check_metrics_access(request, env=runtime.settings.env, token=runtime.settings.metrics_token)
         if runtime.outbox is not None:
             await measure_outbox_lag(runtime.database, runtime.outbox, now=runtime.now, metrics=runtime.metrics)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -24,6 +24,10 @@ from shared.errors import ErrorBody
 logger = logging.getLogger(__name__)
 
 
+HTTP_MESSAGES_ZH = {404: "未找到请求的路径", 405: "不支持该请求方法", 413: "请求体过大"}
+"""Chinese messages of the router's own errors (no route, wrong method, body too large)."""
+
+
 def error_response(
     status_code: int,
     error: str,
@@ -85,7 +89,14 @@ def register_exception_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         names = {404: "NotFound", 405: "MethodNotAllowed", 413: "PayloadTooLarge"}
         error = names.get(exc.status_code, "HTTPError")
-        return error_response(exc.status_code, error, str(exc.detail), reason=snake_case(error), headers=exc.headers)
+        return error_response(
+            exc.status_code,
+            error,
+            str(exc.detail),
+            reason=snake_case(error),
+            message_zh=HTTP_MESSAGES_ZH.get(exc.status_code),
+            headers=exc.headers,
+        )
 
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", exc_info=exc)

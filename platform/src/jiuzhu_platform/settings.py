@@ -24,6 +24,13 @@ BusKind = Literal["kafka", "inprocess"]
 PLACEHOLDER_SECRETS = frozenset({"changethis", "change_me", "changeme", "secret", "password", "placeholder"})
 
 
+METRICS_ACCESS_DOC = (
+    "Bearer token Prometheus sends to scrape `/metrics` (`Authorization: Bearer <token>`, e.g. "
+    "`bearer_token_file` from a Secret). Set: `/metrics` needs it (401 otherwise). Unset: `/metrics` "
+    "answers 404 in `prod` and is open in `dev`/`test`. `/healthz` and `/readyz` stay open for probes."
+)
+
+
 def is_placeholder(secret: str) -> bool:
     return secret.strip().lower() in PLACEHOLDER_SECRETS
 
@@ -104,6 +111,7 @@ class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, BaseSe
     relay_idle_seconds: float = Field(default=0.2, gt=0, le=60)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, gt=0, le=60)
+    metrics_token: SecretStr | None = Field(default=None, description=METRICS_ACCESS_DOC)
 
     @model_validator(mode="after")
     def _check(self) -> ServiceSettings:

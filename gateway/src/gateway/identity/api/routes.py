@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import AfterValidator
 
 from gateway.auth import bearer_token
 from gateway.identity.adapters.audit import AuditLog, entry
@@ -29,6 +30,7 @@ from jiuzhu_platform.access import AuditPage, audit_page
 from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, Unauthorized, requires
 from jiuzhu_platform.errors import BadRequest
 from jiuzhu_platform.http_errors import error_response
+from jiuzhu_platform.params import AfterSeq, CleanText, limit_query, within_range
 
 TOKEN_FORM_LIMIT = 8192
 
@@ -271,12 +273,12 @@ def audit_router() -> APIRouter:
     async def audit_log(
         audit: AuditDep,
         principal: Annotated[Principal, requires(AUDIT_READ)],
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        after_seq: Annotated[int | None, Query(ge=0)] = None,
-        actor: Annotated[str | None, Query(max_length=200)] = None,
-        kind: Annotated[str | None, Query(max_length=50)] = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
+        limit: Annotated[int, limit_query(le=1000)] = 100,
+        after_seq: AfterSeq = None,
+        actor: Annotated[CleanText | None, Query(max_length=200)] = None,
+        kind: Annotated[CleanText | None, Query(max_length=50)] = None,
+        since: Annotated[datetime, AfterValidator(within_range)] | None = None,
+        until: Annotated[datetime, AfterValidator(within_range)] | None = None,
     ) -> AuditPage:
         for instant in (since, until):
             if instant is not None and instant.tzinfo is None:

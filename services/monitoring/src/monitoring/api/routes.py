@@ -11,6 +11,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionS
 from jiuzhu_platform.deps import ReadSessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Offset, limit_query
 from monitoring import service as monitoring_service
 from monitoring.api.schemas import HouseholdPage, HouseholdRead
 from monitoring.domain.errors import HouseholdNotInRegister
@@ -43,8 +44,8 @@ async def list_households(
     caller: RegisterReader,
     session: ReadSessionDep,
     region_code: Annotated[RegionCode | None, Query(description="Filter by county-level area")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, limit_query(le=500)] = 50,
+    offset: Offset = 0,
 ) -> HouseholdPage:
     entries, total = await monitoring_service.list_households(
         session, RegionScope.for_principal(caller), region_code=region_code, limit=limit, offset=offset

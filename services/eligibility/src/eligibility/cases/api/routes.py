@@ -31,6 +31,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionS
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Limit, Offset
 from shared.types import business_date
 
 router = APIRouter(prefix="/v1/eligibility", tags=["cases"])
@@ -60,8 +61,8 @@ async def list_cases(
     status: Annotated[list[CaseStatus] | None, Query(max_length=6)] = None,
     category: CaseCategory | None = None,
     review_due: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> CasePage:
     cases, total = await CaseRepository(session).page(
         RegionScope.for_principal(caller),

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from eligibility.deadlines.adapters.calendar_file import working_day_calendar
@@ -24,6 +24,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionS
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Limit, Offset
 from jiuzhu_platform.person_ref import person_ref
 from jiuzhu_platform.runtime import Runtime
 from shared.types import (
@@ -246,8 +247,8 @@ async def list_grants(
     runtime: RuntimeDep,
     overdue: bool = False,
     kind: GrantKind | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> GrantPage:
     today = business_date(runtime.now())
     grants, total = await GrantRepository(session).page(

@@ -51,6 +51,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, PrincipalKind, RegionNotA
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import Forbidden, RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Limit, Offset
 from jiuzhu_platform.runtime import Runtime
 from shared.events import AssistanceType
 from shared.types import business_date
@@ -279,8 +280,8 @@ async def get_worklist(
     assistance_type: AssistanceType | None = None,
     overdue: bool = False,
     assigned_to: Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> WorklistRead:
     items, total = await service.worklist(
         session,

@@ -15,6 +15,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionS
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import Conflict, RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Limit, Offset, limit_query
 from payment.adapters.repository import PayrollRunRepository
 from payment.bankfiles.domain.errors import ResultFileInvalid
 from payment.bankfiles.domain.model import ResultFormat
@@ -50,8 +51,8 @@ async def list_runs(
     caller: Reader,
     session: ReadSessionDep,
     run_status: Annotated[PayrollRunStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> RunPage:
     prefix = RegionScope.for_principal(caller).region_prefix
     if prefix is None:
@@ -126,8 +127,8 @@ async def run_instructions(
     caller: Reader,
     session: ReadSessionDep,
     instruction_status: Annotated[InstructionStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, limit_query(le=500)] = 100,
+    offset: Offset = 0,
 ) -> InstructionPage:
     run = await service.get_run(session, RegionScope.for_principal(caller), payroll_run_id)
     rows, total = await InstructionRepository(session).page(

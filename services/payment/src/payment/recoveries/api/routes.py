@@ -16,6 +16,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionS
 from jiuzhu_platform.deps import ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Limit, Offset
 from payment.domain.errors import RunChanged
 from payment.recoveries import service
 from payment.recoveries.adapters.repository import RecoveryRepository
@@ -125,8 +126,8 @@ async def list_recoveries(
     caller: Reader,
     session: ReadSessionDep,
     recovery_status: Annotated[RecoveryStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> RecoveryPage:
     prefix = RegionScope.for_principal(caller).region_prefix
     if prefix is None:

@@ -14,6 +14,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionS
 from jiuzhu_platform.deps import CorrelationIdDep, RuntimeDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Limit, Offset
 from jiuzhu_platform.person_ref import person_ref
 from verification.checks import service
 from verification.checks.adapters.repository import CheckRepository
@@ -83,8 +84,8 @@ async def list_checks(
     runtime: RuntimeDep,
     household_id: UUID | None = None,
     check_status: Annotated[CheckStatus | None, Query(alias="status")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> CheckPage:
     scope = RegionScope.for_principal(caller)
     prefix = scope.region_prefix

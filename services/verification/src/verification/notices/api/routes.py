@@ -19,6 +19,7 @@ from jiuzhu_platform.auth import PROTECTED, Principal, PrincipalKind, requires
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
+from jiuzhu_platform.params import Offset, limit_query
 from jiuzhu_platform.runtime import Runtime
 from shared.events.verification import Department, DepartmentNoticeKind
 from verification.notices import service as notices_service
@@ -377,8 +378,8 @@ async def list_notices(
     department: Annotated[Department | None, Query()] = None,
     occurred_from: Annotated[date | None, Query(description="occurred_on on or after")] = None,
     occurred_to: Annotated[date | None, Query(description="occurred_on on or before")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, limit_query(le=500)] = 50,
+    offset: Offset = 0,
 ) -> NoticePage:
     where = NoticeFilter(
         department=department.value if department else None,

@@ -27,6 +27,7 @@ from shared.types import ResidentId, resident_id_check_digit
 from verification.adapters.orm import audit_log
 from verification.checks.adapters.fanout import FanOut, FanOutPolicy
 from verification.checks.adapters.sources import RESOURCE
+from verification.checks.domain.model import QueryPurpose
 from verification.consumers import checks_job
 from verification.departments.connectors import build_connectors, simulator_urls
 from verification.departments.domain.model import Source
@@ -276,3 +277,33 @@ async def test_an_accepted_application_without_authorisations_waits_then_starts(
 
     assert started.status_code == 200, started.text
     assert started.json()["status"] == "complete"
+
+
+async def test_the_checks_job_leaves_a_check_its_request_is_running(
+    h: ServiceHarness, departments: Departments
+) -> None:
+    """A check a request opened is held for that request: the worker's job, polling meanwhile,
+    does not take it (it did, and the request answered `running` instead of the report)."""
+    from verification.checks import service as checks_service
+    from verification.checks.domain import rules as check_rules
+
+    household_id = uuid4()
+    await authorise(h, str(household_id), ADULT)
+    deps = checks_service.CheckDeps(now=h.runtime.now)
+    command = checks_service.OpenCheck(
+        household_id=household_id,
+        application_id=None,
+        purpose=QueryPurpose.REVIEW,
+        region_code=COUNTY,
+        town_code=None,
+        members=[check_rules.Person(person_ref(ResidentId(ADULT), KEY).ref, ResidentId(ADULT).masked())],
+    )
+    async with h.runtime.database.transaction() as session:
+        check = await checks_service.open_check(session, command, deps, hold=True)
+
+    assert await checks_job(h.runtime).run() == 0
+    ran = await checks_service.run_check(
+        h.runtime.database, h.runtime.resources[RESOURCE], check.check_id, deps, held=True
+    )
+    assert ran is not None
+    assert ran.status.value == "complete"

@@ -82,7 +82,7 @@ async def _authorisations(session: AsyncSession, refs: Sequence[str], on: date) 
     }
 
 
-async def open_check(session: AsyncSession, cmd: OpenCheck, deps: CheckDeps) -> Check:
+async def open_check(session: AsyncSession, cmd: OpenCheck, deps: CheckDeps, *, hold: bool = False) -> Check:
     """Store a check with its queries pending, or `awaiting_authorisation` naming who has no
     valid 授权书 (the caller decides whether that is a refusal: a request is refused, an event
     is stored so the caseworker sees it waiting). Never commits."""
@@ -103,7 +103,10 @@ async def open_check(session: AsyncSession, cmd: OpenCheck, deps: CheckDeps) -> 
         at=now,
         correlation_id=cmd.correlation_id,
     )
-    await CheckRepository(session).add(check)
+    # A request that runs the check itself holds it (the checks job leaves it alone until the
+    # hold expires, e.g. if the request's process died before running it).
+    until = now + timedelta(seconds=deps.lease_seconds) if hold else None
+    await CheckRepository(session).add(check, lease_until=until)
     return check
 
 
@@ -152,12 +155,18 @@ def completed_event(check: Check, correlation_id: str) -> CheckCompleted:
 
 
 async def run_check(
-    database: Database, fanout: FanOut, check_id: UUID, deps: CheckDeps, *, correlation_id: str | None = None
+    database: Database,
+    fanout: FanOut,
+    check_id: UUID,
+    deps: CheckDeps,
+    *,
+    correlation_id: str | None = None,
+    held: bool = False,
 ) -> Check | None:
     """Run the pending queries of one check (an edge: its own transactions). None when another
     runner holds it. `correlation_id`: of the request that runs it (otherwise the check's own,
     from the request or event that opened it)."""
-    ran = await run_checks(database, fanout, [check_id], deps, correlation_id=correlation_id)
+    ran = await run_checks(database, fanout, [check_id], deps, correlation_id=correlation_id, held=held)
     return ran[0] if ran else None
 
 
@@ -194,6 +203,7 @@ async def run_checks(
     deps: CheckDeps,
     *,
     correlation_id: str | None = None,
+    held: bool = False,
 ) -> list[Check]:
     """Run the pending queries of several checks at once (an edge: its own transactions): lease
     them (those another runner holds are skipped), ask every query of every check concurrently
@@ -203,7 +213,13 @@ async def run_checks(
     now = deps.now()
     async with database.transaction() as session:
         repository = CheckRepository(session)
-        taken = await repository.lease(check_ids, now=now, until=now + timedelta(seconds=deps.lease_seconds))
+        # `held`: the caller opened or re-queried these checks with a hold of its own (a request
+        # running what it just asked for); otherwise take what nobody holds.
+        taken = (
+            list(check_ids)
+            if held
+            else await repository.lease(check_ids, now=now, until=now + timedelta(seconds=deps.lease_seconds))
+        )
         checks = await repository.get_many(taken)
         consents = await ConsentRepository(session).by_ids(
             [m.consent_id for c in checks for m in c.members if m.consent_id]
@@ -267,7 +283,8 @@ def _audit_entry(check: Check, correlation_id: str | None) -> audit.AuditEntry:
 
 async def requery(session: AsyncSession, scope: RegionScope, check_id: UUID, deps: CheckDeps) -> Check:
     """Ask again what did not answer (or, for a check awaiting authorisation, start it once
-    every member has a valid 授权书). Never commits; the caller runs it after committing."""
+    every member has a valid 授权书), held for the caller. Never commits; the caller runs it
+    (`run_check(..., held=True)`) after committing."""
     repository = CheckRepository(session)
     check = await get(session, scope, check_id)
     if check.status is CheckStatus.AWAITING_AUTHORISATION:
@@ -291,10 +308,13 @@ async def requery(session: AsyncSession, scope: RegionScope, check_id: UUID, dep
         rules.require_authorised(reopened)
         reopened.version = check.version
         await repository.replace(reopened)
+        await repository.hold(check_id, deps.now() + timedelta(seconds=deps.lease_seconds))
         return reopened
     again = rules.requery(check)
     await repository.save_queries(again)
     await repository.save_head(check)
+    # the caller runs it next: the checks job leaves it alone meanwhile
+    await repository.hold(check_id, deps.now() + timedelta(seconds=deps.lease_seconds))
     return check
 
 

@@ -94,7 +94,7 @@ class CheckRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add(self, c: Check) -> None:
+    async def add(self, c: Check, *, lease_until: datetime | None = None) -> None:
         await self.session.execute(
             insert(check),
             {
@@ -113,7 +113,7 @@ class CheckRepository:
                 "status": c.status.value,
                 "completed_at": c.completed_at,
                 "rounds": c.rounds,
-                "lease_until": None,
+                "lease_until": lease_until,
                 "version": c.version,
             },
         )
@@ -224,6 +224,10 @@ class CheckRepository:
             for i in ids
             if (row := heads.get(i)) is not None
         ]
+
+    async def hold(self, check_id: UUID, until: datetime) -> None:
+        """Keep the check for the caller (a request about to run it) until `until`."""
+        await self.session.execute(update(check).where(check.c.check_id == check_id).values(lease_until=until))
 
     async def lease(self, check_ids: Sequence[UUID], *, now: datetime, until: datetime) -> list[UUID]:
         """Take the checks to run them, but those another runner holds: the ids taken."""

@@ -70,10 +70,12 @@ async def create_check(
         correlation_id=correlation_id,
     )
     async with runtime.database.transaction() as session:
-        check = await service.open_check(session, command, deps)
+        check = await service.open_check(session, command, deps, hold=True)
         rules.require_authorised(check)  # a refusal rolls the check back: nothing stored
         await audit.state_change(session, target_id=check.check_id, details={"action": "check_requested"})
-    await service.run_check(runtime.database, fanout_of(runtime), check.check_id, deps, correlation_id=correlation_id)
+    await service.run_check(
+        runtime.database, fanout_of(runtime), check.check_id, deps, correlation_id=correlation_id, held=True
+    )
     async with runtime.database.read() as session:
         return report_of(await service.get(session, scope, check.check_id))
 
@@ -145,6 +147,8 @@ async def requery_check(
     async with runtime.database.transaction() as session:
         await service.requery(session, scope, check_id, deps)
         await audit.state_change(session, target_id=check_id, details={"action": "requery"})
-    await service.run_check(runtime.database, fanout_of(runtime), check_id, deps, correlation_id=correlation_id)
+    await service.run_check(
+        runtime.database, fanout_of(runtime), check_id, deps, correlation_id=correlation_id, held=True
+    )
     async with runtime.database.read() as session:
         return report_of(await service.get(session, scope, check_id))

@@ -186,6 +186,7 @@ class TestVerify:
             household_id=None,
             client_id="portal",
             token_id="t-1",
+            issued_at=float(int(NOW) - 10),
         )
 
     async def test_citizen_claims_and_oidc_style_fields(self, es_key: SigningKey) -> None:

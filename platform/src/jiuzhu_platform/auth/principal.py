@@ -41,6 +41,9 @@ class Principal:
     token_id: str | None = None
     session_id: str | None = None
     """The sign-in the token belongs to (`sid`): revoking it cuts every token of that sign-in."""
+    issued_at: float | None = None
+    """When the token was issued (`iat`, seconds since the epoch): an account's tokens issued
+    before a password change are refused, the ones issued after it are not."""
 
     @property
     def role_label(self) -> str | None:

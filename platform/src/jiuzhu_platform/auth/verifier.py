@@ -212,6 +212,7 @@ class TokenVerifier:
             client_id=client_id,
             token_id=claims["jti"],
             session_id=session_id,
+            issued_at=float(claims["iat"]),
         )
 
     async def _check_revocation(self, principal: Principal) -> None:

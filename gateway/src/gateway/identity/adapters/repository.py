@@ -548,9 +548,35 @@ class IdentityRepository:
             .on_conflict_do_nothing(index_elements=["jti"])
         )
 
-    async def revoked_jtis(self, now: datetime) -> set[str]:
-        rows = await self._execute(select(orm.revoked_token.c.jti).where(orm.revoked_token.c.expires_at > now))
-        return {str(jti) for jti in rows.scalars()}
+    async def revoke_issued_before(self, key: str, *, cutoff: datetime, expires_at: datetime) -> None:
+        """Deny the tokens of `key` (an account) issued before `cutoff` (kept in `revoked_at`);
+        a later cutoff replaces an earlier one, and the entry lives until `expires_at`."""
+        table = orm.revoked_token
+        statement = self._insert(table).values(jti=key, expires_at=expires_at, revoked_at=cutoff)
+        await self._execute(
+            statement.on_conflict_do_update(
+                index_elements=["jti"],
+                set_={"expires_at": statement.excluded.expires_at, "revoked_at": statement.excluded.revoked_at},
+                where=table.c.revoked_at < statement.excluded.revoked_at,
+            )
+        )
+
+    async def revoked_entries(self, now: datetime) -> dict[str, datetime]:
+        """The live deny-list: each key (a `jti`, a sign-in, an account) and when it was revoked
+        (for an "issued before" entry: its cutoff)."""
+        table = orm.revoked_token
+        rows = await self._execute(select(table.c.jti, table.c.revoked_at).where(table.c.expires_at > now))
+        return {str(jti): revoked_at for jti, revoked_at in rows}
+
+    async def subject_families(self, subject_kind: str, subject_id: str) -> list[uuid.UUID]:
+        """The sign-ins (refresh-token families) of one subject not revoked yet."""
+        table = orm.refresh_token
+        rows = await self._execute(
+            select(table.c.family_id)
+            .where(table.c.subject_kind == subject_kind, table.c.subject_id == subject_id, table.c.revoked_at.is_(None))
+            .distinct()
+        )
+        return list(rows.scalars())
 
     # ------------------------------------------------------------------ nonces
 

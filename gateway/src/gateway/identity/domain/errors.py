@@ -198,3 +198,15 @@ class RoleNotGrantable(Forbidden):
             "(python -m gateway create-admin / create-user)",
             message_zh=f"角色 {listed} 只能由运维人员通过命令行授予（三员分立）",
         )
+
+
+class OperatorOnlyAccount(Forbidden):
+    reason = "account_operator_only"
+
+    def __init__(self, roles: list[str]) -> None:
+        listed = ", ".join(roles)
+        super().__init__(
+            f"an account with the role {listed} is changed by its holder or the operator's command line only "
+            "(python -m gateway), not by another administrator",
+            message_zh=f"具有 {listed} 角色的账户只能由本人或运维人员通过命令行变更，其他管理员不可变更（三员分立）",
+        )

@@ -25,7 +25,7 @@ from typing import Any
 
 import pyotp
 
-from gateway.identity.domain.errors import InvalidInput, RoleNotGrantable, SignatureRefused
+from gateway.identity.domain.errors import InvalidInput, OperatorOnlyAccount, RoleNotGrantable, SignatureRefused
 from gateway.identity.domain.model import LockoutState, OtpCode, RefreshRecord, SigningKeyRecord, TokenSubject
 from jiuzhu_platform.auth.roles import ALL_SCOPES, CITY_WIDE_ROLES, PRIVILEGED_SCOPES, STAFF_ROLES, Role
 from shared.types import is_county_or_town_code
@@ -383,3 +383,13 @@ def check_grantable_by_api(roles: tuple[str, ...]) -> None:
     reserved = sorted(OPERATOR_ONLY_ROLES & set(roles))
     if reserved:
         raise RoleNotGrantable(reserved)
+
+
+def check_changeable_by_api(roles: tuple[str, ...]) -> None:
+    """Raise `OperatorOnlyAccount` (403) if an API caller tries to change (TOTP, disabling…) the
+    account of someone else who holds an operator-only role: an administrator cannot take over
+    or lock out another administrator, nor an auditor (三员分立). One's own account is not
+    checked here (the caller decides)."""
+    reserved = sorted(OPERATOR_ONLY_ROLES & set(roles))
+    if reserved:
+        raise OperatorOnlyAccount(reserved)

@@ -13,7 +13,7 @@ import pyotp
 from gateway.identity.adapters.audit import entry
 from gateway.identity.adapters.crypto import load_ed25519_public_key, new_client_id, new_client_secret
 from gateway.identity.domain import rules
-from gateway.identity.domain.errors import ClientNotFound, InvalidInput, UserExists, UserNotFound
+from gateway.identity.domain.errors import ClientNotFound, InvalidInput, OperatorOnlyAccount, UserExists, UserNotFound
 from gateway.identity.domain.model import (
     ClientKind,
     NewClient,
@@ -57,6 +57,10 @@ class Actor:
     @classmethod
     def cli(cls) -> Actor:
         return cls("cli", "system")
+
+    def is_staff_user(self, username: str) -> bool:
+        """Whether the actor is the staff user `username` (canonical) acting on their own account."""
+        return self.kind == "staff" and self.id == username
 
 
 def _admin_entry(actor: Actor, outcome: str, *, target_id: str, details: dict[str, object] | None = None) -> AuditEntry:
@@ -112,19 +116,32 @@ class Administration:
 
     async def enrol_totp(self, username: str, *, actor: Actor) -> str:
         """A new TOTP secret for the user, enforced from the next sign-in; the otpauth URI
-        (holding the secret) is returned once and never shown again."""
+        (holding the secret) is returned once and never shown again. Through the API, the
+        account of an administrator or an auditor is enrolled by its holder only (the secret
+        is shown to them alone): another administrator replacing it would lock them out and
+        hold their second factor (三员分立); the operator's command line may."""
         ctx = self.context
         canonical = rules.normalise_username(username)
         if not rules.is_possible_username(canonical):
             raise UserNotFound()
         secret = pyotp.random_base32()
+        refused: OperatorOnlyAccount | None = None
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             user = await repository.staff_by_username(canonical)
             if user is None:
                 raise UserNotFound()
-            await repository.set_totp_secret(user.user_id, secret, ctx.clock())
-            await ctx.audit.append(session, _admin_entry(actor, "totp_enrolled", target_id=canonical))
+            try:
+                if actor.kind != "system" and not actor.is_staff_user(canonical):
+                    rules.check_changeable_by_api(user.roles)
+            except OperatorOnlyAccount as exc:
+                refused = exc
+                await ctx.audit.append(session, _admin_entry(actor, "totp_enrolment_refused", target_id=canonical))
+            else:
+                await repository.set_totp_secret(user.user_id, secret, ctx.clock())
+                await ctx.audit.append(session, _admin_entry(actor, "totp_enrolled", target_id=canonical))
+        if refused is not None:
+            raise refused
         return pyotp.TOTP(secret, interval=rules.TOTP_STEP_SECONDS).provisioning_uri(
             name=canonical, issuer_name=TOTP_ISSUER
         )

@@ -101,8 +101,10 @@ class Sessions:
         return None if citizen is None else citizen_subject(citizen.citizen_id, citizen.household_id)
 
     async def logout(self, refresh_token: str | None, access: Principal | None = None) -> None:
-        """Revoke the refresh token's family and, with `access`, deny its access token until it
-        expires. Unknown tokens are ignored (logging out twice is fine)."""
+        """Revoke the refresh token's family and, with `access`, the family of its sign-in (the
+        `sid` claim) too, and deny its access token until it expires: a logout with the access
+        token alone ends the sign-in for good. Unknown tokens are ignored (logging out twice is
+        fine)."""
         ctx = self.context
         now = ctx.clock()
         deny_until = ctx.deny_until(now)
@@ -112,8 +114,10 @@ class Sessions:
             sessions = {str(record.family_id)} if record is not None else set()
             if access is not None and access.session_id is not None:
                 sessions.add(access.session_id)
-            if record is not None:
-                await repository.revoke_family(record.family_id, now)
+            for sid in sessions:  # the sign-in ends for good: its refresh token is refused after the deny-list entry
+                family = _family_id(sid)
+                if family is not None:
+                    await repository.revoke_family(family, now)
             if access is not None and access.token_id is not None:
                 await repository.revoke_jti(access.token_id, expires_at=deny_until, now=now)
             for sid in sessions:  # every access token of the sign-in, not only the one presented
@@ -135,3 +139,11 @@ class Sessions:
             ctx.revocations.add(access.token_id, deny_until)
         for sid in sessions:
             ctx.revocations.add(session_key(sid), deny_until)
+
+
+def _family_id(session_id: str) -> uuid.UUID | None:
+    """The refresh-token family of a sign-in (`sid`), or None when it is not one of ours."""
+    try:
+        return uuid.UUID(session_id)
+    except ValueError:
+        return None

@@ -7,7 +7,7 @@ from gateway.identity.adapters.audit import entry
 from gateway.identity.domain import rules
 from gateway.identity.domain.errors import InvalidCredentials, TotpInvalid, TotpRequired
 from gateway.identity.domain.model import SubjectKind, TokenPair
-from gateway.identity.revocation import account_deny_key
+from gateway.identity.revocation import issued_before_key, session_key
 from gateway.identity.service import lockout
 from gateway.identity.service.context import IdentityContext, audit_text
 from gateway.identity.service.tokens import issue_pair, staff_subject
@@ -101,8 +101,9 @@ class StaffSignIn:
     async def change_password(self, principal: Principal, current: str, new: str, *, ip: str) -> None:
         """A staff user changes their own password. The current one is checked like a sign-in
         (throttled, counted towards the lock-out); afterwards every sign-in of the user ends
-        (refresh tokens revoked, access tokens refused): a changed password locks out whoever
-        may have known the old one."""
+        (refresh tokens revoked, the access tokens issued before the change refused, not the
+        ones of a sign-in made after it): a changed password locks out whoever may have known
+        the old one."""
         ctx = self.context
         if principal.kind.value != "staff":
             raise InvalidCredentials()
@@ -124,15 +125,30 @@ class StaffSignIn:
             await lockout.failure(ctx, account_key, canonical, "staff", "password_change_refused")
             raise InvalidCredentials()
         new_hash = await ctx.hasher.hash(new)
-        key, deny_until = account_deny_key("staff", canonical), ctx.deny_until(now)
+        key, deny_until = issued_before_key("staff", canonical), ctx.deny_until(now)
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             await repository.set_password_hash(usable.user_id, new_hash, now)
             await repository.save_lockout(account_key, rules.after_success(), now)
+            families = await repository.subject_families(SubjectKind.STAFF.value, str(usable.user_id))
             await repository.revoke_subject_refresh(SubjectKind.STAFF.value, str(usable.user_id), now)
-            await repository.revoke_jti(key, expires_at=deny_until, now=now)
+            # Tokens issued before the change are refused, not the account: a sign-in with the new
+            # password works at once. The sign-ins that end are cut by their `sid` too (a token
+            # issued in the change's own second is not "before" it by its whole-second `iat`).
+            await repository.revoke_issued_before(key, cutoff=now, expires_at=deny_until)
+            for family in families:
+                await repository.revoke_jti(session_key(family), expires_at=deny_until, now=now)
             await ctx.audit.append(
                 session,
-                entry("state_change", "password_changed", actor=canonical, actor_kind="staff", target_id=canonical),
+                entry(
+                    "state_change",
+                    "password_changed",
+                    actor=canonical,
+                    actor_kind="staff",
+                    target_id=canonical,
+                    details={"sign_ins_ended": len(families)},
+                ),
             )
-        ctx.revocations.add(key, deny_until)
+        ctx.revocations.add_issued_before(key, now, deny_until)
+        for family in families:
+            ctx.revocations.add(session_key(family), deny_until)

@@ -1,0 +1,144 @@
+"""Regression tests of a security review of the identity service: the accounts of 三员分立
+(administrators, auditors) cannot be changed by another administrator through the API, a
+logout with the access token alone ends the sign-in for good, and a password change cuts the
+tokens issued before it, not the sign-ins made after it.
+
+Runs on SQLite and, with `JIUZHU_PG_ADMIN_URL`, on PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pyotp
+import pytest
+
+from gateway.testing import STRONG_PASSWORD, Harness, open_harness
+from jiuzhu_platform.auth import AuthFailure, TokenVerifier, Unauthorized
+
+pytestmark = pytest.mark.timeout(120)
+
+NEW_PASSWORD = "Another-Strong-2027"
+
+
+@pytest.fixture
+async def gw(database_url: str) -> AsyncIterator[Harness]:
+    async with open_harness(database_url) as harness:
+        yield harness
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_error(response: httpx.Response, status: int, reason: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert body["reason"] == reason, body
+    assert body["detail"]
+    assert body["message_zh"]
+    return body
+
+
+# --------------------------------------------------------------------------- TOTP of operator-only accounts
+
+
+@pytest.mark.parametrize("role", ["city_admin", "auditor"])
+async def test_an_administrator_cannot_replace_the_totp_of_an_operator_only_account(gw: Harness, role: str) -> None:
+    """An administrator could enrol (replace) the TOTP of another administrator or an auditor
+    and saw the secret: the other officer was locked out, and the administrator held their
+    second factor (三员分立 bypassed)."""
+    admin = await gw.staff_headers("admin", ("city_admin",))
+    await gw.create_staff("other", (role,))
+
+    refused = await gw.client.post("/v1/auth/users/other/totp", headers=admin)
+
+    body = assert_error(refused, 403, "account_operator_only")
+    assert "otpauth" not in refused.text
+    assert "secret" not in body
+    assert (await gw.staff_tokens("other"))["access_token"]  # still signs in without a TOTP code
+    entries = await gw.audit.page(limit=100, kind="state_change")
+    outcomes = [e.outcome for e in entries if e.target_id == "other" and e.outcome.startswith("totp")]
+    assert outcomes == ["totp_enrolment_refused"]
+
+
+async def test_an_administrator_enrols_their_own_totp_and_staff_totp(gw: Harness) -> None:
+    admin = await gw.staff_headers("admin", ("city_admin",))
+    await gw.create_staff("worker", ("town_caseworker",), region="520102")
+
+    own = await gw.client.post("/v1/auth/users/admin/totp", headers=admin)
+    staff = await gw.client.post("/v1/auth/users/worker/totp", headers=admin)
+
+    assert own.status_code == 201, own.text
+    assert staff.status_code == 201, staff.text
+    totp = pyotp.parse_uri(own.json()["otpauth_uri"])
+    assert isinstance(totp, pyotp.TOTP)
+    assert (await gw.staff_tokens("admin", totp=totp.at(gw.clock.now)))["access_token"]
+
+
+# --------------------------------------------------------------------------- logout with the access token only
+
+
+async def test_logout_with_only_the_access_token_ends_the_sign_in_for_good(gw: Harness) -> None:
+    """The refresh token of a sign-in logged out with the bearer alone used to work again once
+    the deny-list entry of the sign-in expired (one access-token lifetime later)."""
+    await gw.create_staff("sun.wu", ("procurement_officer",))
+    tokens = await gw.staff_tokens("sun.wu")
+
+    out = await gw.client.post("/v1/auth/logout", json={}, headers=bearer(tokens["access_token"]))
+
+    assert out.status_code == 204
+    gw.clock.advance(seconds=300 + 60 + 1)  # past the deny-list entry of the sign-in
+    refresh = await gw.client.post("/v1/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert_error(refresh, 401, "refresh_token_invalid")
+
+
+# --------------------------------------------------------------------------- password change
+
+
+async def test_a_sign_in_right_after_a_password_change_is_accepted(gw: Harness) -> None:
+    """A password change denied the whole subject for one access-token lifetime, so the tokens
+    of a new sign-in with the new password were refused for about six minutes."""
+    await gw.create_staff("liu.yi", ("auditor",))
+    before = await gw.staff_tokens("liu.yi")
+    changed = await gw.client.post(
+        "/v1/auth/password",
+        json={"current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(before["access_token"]),
+    )
+    assert changed.status_code == 204
+
+    after = await gw.staff_tokens("liu.yi", NEW_PASSWORD)
+
+    page = await gw.client.get("/v1/auth/audit", headers=bearer(after["access_token"]))
+    assert page.status_code == 200, page.text
+    verifier: TokenVerifier = gw.runtime.token_verifier
+    with pytest.raises(Unauthorized) as refused:
+        await verifier.verify(before["access_token"])
+    assert refused.value.reason is AuthFailure.REVOKED
+
+
+async def test_a_password_change_cuts_tokens_issued_before_it_later_in_the_same_lifetime(gw: Harness) -> None:
+    await gw.create_staff("he.yi", ("auditor",))
+    first, second = await gw.staff_tokens("he.yi"), await gw.staff_tokens("he.yi")
+    gw.clock.advance(seconds=2)
+    changed = await gw.client.post(
+        "/v1/auth/password",
+        json={"current_password": STRONG_PASSWORD, "new_password": NEW_PASSWORD},
+        headers=bearer(first["access_token"]),
+    )
+    assert changed.status_code == 204
+    gw.clock.advance(seconds=2)
+    after = await gw.staff_tokens("he.yi", NEW_PASSWORD)
+
+    verifier: TokenVerifier = gw.runtime.token_verifier
+    for tokens in (first, second):
+        with pytest.raises(Unauthorized):
+            await verifier.verify(tokens["access_token"])
+    assert (await verifier.verify(after["access_token"])).subject == "he.yi"
+    gw.clock.advance(seconds=200)  # still within the old tokens' lifetime
+    for tokens in (first, second):
+        with pytest.raises(Unauthorized):
+            await verifier.verify(tokens["access_token"])
+    assert (await verifier.verify(after["access_token"])).subject == "he.yi"

@@ -21,6 +21,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
+from jiuzhu_platform.bus import BusUnavailable
 from jiuzhu_platform.testing import ServiceHarness, service_harness
 from shared.events import parse_event
 from shared.topics import events_topic
@@ -160,6 +161,34 @@ class TestOperationalEndpoints:
 
         assert response.status_code == 200
         assert response.json() == {"status": "ok", "checks": {"database": "ok", "bus": "ok"}}
+
+    async def test_readyz_stays_ready_while_the_bus_is_down(
+        self, h: ServiceHarness, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The outbox absorbs a broker outage: readiness follows the database only, and the bus
+        state is reported and exported (`bus_up`)."""
+
+        async def broker_gone() -> None:
+            raise BusUnavailable("connection refused")
+
+        monkeypatch.setattr(h.runtime.bus, "ping", broker_gone)
+        response = await h.client.get("/readyz")
+
+        assert response.status_code == 200
+        assert response.json() == {"status": "ok", "checks": {"database": "ok", "bus": "unavailable: BusUnavailable"}}
+        assert "bus_up 0.0" in (await h.client.get("/metrics")).text
+
+    async def test_readyz_is_unready_without_the_database(
+        self, h: ServiceHarness, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        async def database_gone() -> None:
+            raise OSError("connection refused")
+
+        monkeypatch.setattr(h.runtime.database, "ping", database_gone)
+        response = await h.client.get("/readyz")
+
+        assert response.status_code == 503
+        assert response.json()["checks"] == {"database": "unavailable: OSError", "bus": "ok"}
 
     async def test_metrics_expose_latency_by_route_and_the_outbox_backlog(self, h: ServiceHarness) -> None:
         change = CHANGES[h.definition.name]

@@ -21,14 +21,13 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from jiuzhu_platform.pii import KeyRing
 from jiuzhu_platform.pii_keys import dev_key_settings
-from jiuzhu_platform.settings import METRICS_ACCESS_DOC, Environment, PiiKeySettings, is_placeholder
+from jiuzhu_platform.settings import METRICS_ACCESS_DOC, Environment, PiiKeySettings, refuse_public_secrets
 
 logger = logging.getLogger(__name__)
 
@@ -133,14 +132,8 @@ class Settings(PiiKeySettings, BaseSettings):
             raise ValueError("database_url is required in issuer mode (GATEWAY_DATABASE_URL)")
         if self.auth_mode == "external" and not self.external_jwks_url:
             raise ValueError("external_jwks_url is required in external mode (GATEWAY_EXTERNAL_JWKS_URL)")
+        refuse_public_secrets(self, owner="gateway", env=self.env, database_url=self.database_url)
         if self.env != "dev":
-            if self.database_url is not None:
-                password = urlsplit(self.database_url.get_secret_value()).password
-                if password is not None and is_placeholder(password):
-                    raise ValueError(f"the database password is a placeholder; set a real secret (env={self.env})")
-            for kid, key in self.pii_keys.items():
-                if is_placeholder(key.get_secret_value()):
-                    raise ValueError(f"PII key {kid!r} is a placeholder; set a real secret (env={self.env})")
             if self.auth_mode == "issuer" and not self.pii_keys:
                 raise ValueError(
                     "the PII key ring (GATEWAY_PII_KEYS, GATEWAY_PII_ACTIVE_KEY, GATEWAY_PII_INDEX_KEY) is required "

@@ -17,11 +17,12 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Literal, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaError
+from aiokafka.helpers import create_ssl_context
 
 logger = logging.getLogger(__name__)
 
@@ -179,14 +180,46 @@ class _InProcessSubscription:
 # ---------------------------------------------------------------------------------- Kafka
 
 
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How the clients authenticate to the brokers: PLAINTEXT (a loopback or a private test
+    broker), SSL, or SASL (SCRAM-SHA-512 as Strimzi's KafkaUser issues, over SSL in production).
+    `ssl_cafile` is the cluster CA (Strimzi: `<cluster>-cluster-ca-cert`); without it the
+    system trust store is used."""
+
+    protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: str | None = field(default=None, repr=False)
+    ssl_cafile: str | None = None
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for every aiokafka client (producer, consumer, admin)."""
+        options: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.protocol in ("SSL", "SASL_SSL"):
+            options["ssl_context"] = create_ssl_context(cafile=self.ssl_cafile)
+        if self.protocol.startswith("SASL"):
+            options["sasl_mechanism"] = self.sasl_mechanism or "SCRAM-SHA-512"
+            options["sasl_plain_username"] = self.sasl_username
+            options["sasl_plain_password"] = self.sasl_password
+        return options
+
+
 class KafkaBus:
     """aiokafka producer (idempotent, acks=all) and consumers with manual commits."""
 
     def __init__(
-        self, bootstrap_servers: str, *, client_id: str, topic_prefix: str = "", request_timeout_ms: int = 15_000
+        self,
+        bootstrap_servers: str,
+        *,
+        client_id: str,
+        topic_prefix: str = "",
+        request_timeout_ms: int = 15_000,
+        security: KafkaSecurity | None = None,
     ) -> None:
         """`topic_prefix` namespaces every topic on a shared cluster (a staging copy, or one
         test's topics); code above the bus always sees the plain names."""
+        self._security = (security or KafkaSecurity()).client_options()
         self._bootstrap = bootstrap_servers
         self._prefix = topic_prefix
         self._client_id = client_id
@@ -210,6 +243,7 @@ class KafkaBus:
                     # the relay hands over hundreds of events at once: fewer, larger produce
                     # requests (the default batch of 16 KiB holds ~25 events)
                     max_batch_size=256 * 1024,
+                    **self._security,
                 )
                 try:
                     await producer.start()
@@ -247,6 +281,7 @@ class KafkaBus:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
             metadata_max_age_ms=5_000,
+            **self._security,
         )
         try:
             await consumer.start()
@@ -256,7 +291,7 @@ class KafkaBus:
         return _KafkaSubscription(consumer, self._prefix)
 
     async def ping(self) -> None:
-        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=3_000)
+        admin = AIOKafkaAdminClient(bootstrap_servers=self._bootstrap, request_timeout_ms=3_000, **self._security)
         try:
             await admin.start()
             await admin.list_topics()

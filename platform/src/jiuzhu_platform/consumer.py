@@ -105,6 +105,8 @@ class EventConsumer:
         self._metrics = metrics
         self._faults = faults
         self._service = name.split(".")[0]
+        self.on_turn: Callable[[], None] = _no_turn_hook
+        """Called on every turn of `run` (the worker's heartbeat, `jiuzhu_platform.heartbeat`)."""
         insert = postgresql.insert if database.dialect == "postgresql" else sqlite.insert
         # Built once: the statement (and so its compiled form) is the same for every batch.
         self._record_statement = insert(inbox).on_conflict_do_nothing().returning(inbox.c.event_id)
@@ -116,9 +118,11 @@ class EventConsumer:
         backoff = self._backoff
         while not stop.is_set():
             subscription: Subscription | None = None
+            self.on_turn()
             try:
                 subscription = await self._bus.subscribe(self.name, self._topics)
                 while not stop.is_set():
+                    self.on_turn()
                     messages = await subscription.fetch(poll_seconds)
                     if messages:
                         await self.process_batch(messages)
@@ -283,6 +287,10 @@ class EventConsumer:
             dlq_topic(message.topic),
             error,
         )
+
+
+def _no_turn_hook() -> None:
+    return None
 
 
 def _runs(events: Sequence[Event]) -> Iterator[tuple[str, list[Event]]]:

@@ -26,6 +26,7 @@ from jiuzhu_platform.auth import KeySource, RemoteJwks, StaticKeySet
 from jiuzhu_platform.bus import Bus
 from jiuzhu_platform.consumer import BatchHandler, EventConsumer, Handler
 from jiuzhu_platform.faults import NO_FAULTS, Faults
+from jiuzhu_platform.heartbeat import Heartbeat
 from jiuzhu_platform.logging import configure_logging
 from jiuzhu_platform.migrations import upgrade
 from jiuzhu_platform.outbox import OutboxRelay
@@ -139,7 +140,9 @@ class ServiceDefinition:
         stop_on_signals(stop)
         await runtime.bus.start()
         try:
-            await run_components(self.worker_components(runtime), stop)
+            heartbeat_file = runtime.settings.worker_heartbeat_file
+            heartbeat = Heartbeat(Path(heartbeat_file)) if heartbeat_file else None
+            await run_components(self.worker_components(runtime), stop, heartbeat=heartbeat)
         finally:
             await runtime.close()
 

@@ -30,6 +30,9 @@ class Metrics:
         self.events_consumed = Counter(
             "events_consumed", "Events consumed by outcome", ["consumer", "outcome"], registry=self.registry
         )
+        self.bus_up = Gauge(
+            "bus_up", "1 when the message bus answered the last readiness check, else 0", registry=self.registry
+        )
         self.info = Gauge("service_info", "Constant 1, labelled with the service", ["service"], registry=self.registry)
         self.info.labels(**labels).set(1)
 

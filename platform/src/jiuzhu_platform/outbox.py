@@ -89,6 +89,8 @@ class OutboxRelay:
         self._metrics = metrics
         self._faults = faults
         self._lock_key = zlib.crc32(f"outbox:{outbox.name}".encode()) & 0x7FFFFFFF
+        self.on_turn: Callable[[], None] = _no_turn_hook
+        """Called on every turn of `run` (the worker's heartbeat, `jiuzhu_platform.heartbeat`)."""
 
     async def run_once(self) -> int:
         """Publish one batch; returns how many rows were published (0: nothing to do or busy)."""
@@ -130,6 +132,7 @@ class OutboxRelay:
         backoff = self._idle
         lag_measured = -LAG_INTERVAL_SECONDS
         while not stop.is_set():
+            self.on_turn()
             try:
                 published = await self.run_once()
                 if self._metrics is not None and time.monotonic() - lag_measured >= LAG_INTERVAL_SECONDS:
@@ -165,6 +168,10 @@ async def measure_outbox_lag(
         metrics.outbox_pending.set(count)
         metrics.outbox_lag_seconds.set(age)
     return int(count), age
+
+
+def _no_turn_hook() -> None:
+    return None
 
 
 def _to_message(row: Any) -> OutgoingMessage:

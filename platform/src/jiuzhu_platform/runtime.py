@@ -28,7 +28,12 @@ def build_bus(settings: ServiceSettings, *, client_id: str) -> Bus:
     if settings.bus == "inprocess":
         return InProcessBus()
     assert settings.kafka_bootstrap_servers is not None  # checked by the settings validator
-    return KafkaBus(settings.kafka_bootstrap_servers, client_id=client_id, topic_prefix=settings.kafka_topic_prefix)
+    return KafkaBus(
+        settings.kafka_bootstrap_servers,
+        client_id=client_id,
+        topic_prefix=settings.kafka_topic_prefix,
+        security=settings.kafka_security(),
+    )
 
 
 @dataclass

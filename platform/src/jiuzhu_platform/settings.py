@@ -7,6 +7,8 @@ secrets (`changethis`, `CHANGE_ME`, …) are refused.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 from typing import Any, Literal
@@ -15,6 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from jiuzhu_platform.bus import KafkaSecurity
 from jiuzhu_platform.person_ref import DEV_PERSON_REF_KEY, person_ref_key_from_config
 from jiuzhu_platform.pii import KeyRing, PiiConfigError
 
@@ -33,6 +36,53 @@ METRICS_ACCESS_DOC = (
 
 def is_placeholder(secret: str) -> bool:
     return secret.strip().lower() in PLACEHOLDER_SECRETS
+
+
+DEV_ONLY_PASSWORD_PREFIX = "dev-only"  # noqa: S105 (the marker of public dev values, refused)
+"""Database passwords of the development stacks (docker compose, the k8s `dev` overlay) start
+with this, and are refused outside `dev`."""
+
+PUBLIC_DEV_KEY_PURPOSES = ("pii-dev1", "pii-index")
+
+
+def public_dev_key(owner: str, purpose: str) -> str:
+    """The public, deterministic dev-only key of `owner` (a service or `gateway`) for `purpose`
+    (`pii-dev1`: its PII key `dev1`; `pii-index`: its blind-index key), as the development stacks
+    configure it. Anyone can compute it, so every service refuses it outside `dev`: copying a
+    dev stack's settings into production cannot go unnoticed."""
+    digest = hashlib.sha256(f"jiuzhu.dev-only.{owner}.{purpose} (public; refused outside env=dev)".encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def public_secret_reason(secret: str, owner: str) -> str | None:
+    """Why `secret` must not be used outside `dev` (a placeholder, a dev-only password, a public
+    dev key of `owner`), or None."""
+    if is_placeholder(secret):
+        return "a placeholder"
+    if secret.strip().lower().startswith(DEV_ONLY_PASSWORD_PREFIX):
+        return "a dev-only value"
+    if any(hmac.compare_digest(secret.strip(), public_dev_key(owner, p)) for p in PUBLIC_DEV_KEY_PURPOSES):
+        return "a public dev-only key"
+    return None
+
+
+def refuse_public_secrets(settings: PiiKeySettings, *, owner: str, env: str, database_url: SecretStr | None) -> None:
+    """Outside `dev`: no placeholder, dev-only password or public dev key in the database URL or
+    the PII key ring (a `ValueError` naming what, never the value)."""
+    if env == "dev":
+        return
+    candidates: list[tuple[str, str]] = []
+    if database_url is not None:
+        password = urlsplit(database_url.get_secret_value()).password
+        if password is not None:
+            candidates.append(("the database password", password))
+    candidates += [(f"PII key {kid!r}", key.get_secret_value()) for kid, key in settings.pii_keys.items()]
+    if settings.pii_index_key is not None:
+        candidates.append(("the PII blind-index key", settings.pii_index_key.get_secret_value()))
+    for what, value in candidates:
+        reason = public_secret_reason(value, owner)
+        if reason is not None:
+            raise ValueError(f"{what} is {reason}; set a real secret (env={env})")
 
 
 class PiiKeySettings(BaseModel):
@@ -106,29 +156,54 @@ class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, BaseSe
     bus: BusKind = "kafka"
     kafka_bootstrap_servers: str | None = None
     kafka_topic_prefix: str = Field(default="", pattern=r"^[a-zA-Z0-9._-]*$", description="Namespace for topics")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(
+        default=None, description="The brokers' CA (PEM file), e.g. Strimzi's cluster CA"
+    )
     log_level: str = "INFO"
     relay_batch_size: int = Field(default=500, ge=1, le=10_000)
     relay_idle_seconds: float = Field(default=0.2, gt=0, le=60)
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, gt=0, le=60)
     metrics_token: SecretStr | None = Field(default=None, description=METRICS_ACCESS_DOC)
+    worker_heartbeat_file: str | None = Field(
+        default=None,
+        description="File the worker keeps fresh while its relay and consumers turn (the liveness probe "
+        "reads it: `python -m jiuzhu_platform.heartbeat FILE`); unset: no heartbeat",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> ServiceSettings:
         if self.bus == "kafka" and not self.kafka_bootstrap_servers:
             raise ValueError("kafka_bootstrap_servers is required when bus=kafka")
-        if self.env != "dev":
-            password = urlsplit(self.database_url.get_secret_value()).password
-            if password is not None and is_placeholder(password):
-                raise ValueError(f"the database password is a placeholder; set a real secret (env={self.env})")
-            if self.person_ref_key is not None:
-                key = self.person_ref_key.get_secret_value()
-                if not key.strip() or is_placeholder(key):
-                    raise ValueError(
-                        f"{self._env_name('PERSON_REF_KEY')} is empty or a placeholder; "
-                        f"set the city-wide person reference key (env={self.env})"
-                    )
+        if self.kafka_security_protocol.startswith("SASL") and not (
+            self.kafka_sasl_username and self.kafka_sasl_password and self.kafka_sasl_password.get_secret_value()
+        ):
+            raise ValueError(
+                f"kafka_sasl_username and kafka_sasl_password are required with {self.kafka_security_protocol}"
+            )
+        owner = str(self.model_config.get("env_prefix", "")).rstrip("_").lower()
+        refuse_public_secrets(self, owner=owner, env=self.env, database_url=self.database_url)
+        if self.env != "dev" and self.person_ref_key is not None:
+            key = self.person_ref_key.get_secret_value()
+            if not key.strip() or is_placeholder(key):
+                raise ValueError(
+                    f"{self._env_name('PERSON_REF_KEY')} is empty or a placeholder; "
+                    f"set the city-wide person reference key (env={self.env})"
+                )
         return self
+
+    def kafka_security(self) -> KafkaSecurity:
+        return KafkaSecurity(
+            protocol=self.kafka_security_protocol,
+            sasl_mechanism=self.kafka_sasl_mechanism,
+            sasl_username=self.kafka_sasl_username,
+            sasl_password=self.kafka_sasl_password.get_secret_value() if self.kafka_sasl_password else None,
+            ssl_cafile=self.kafka_ssl_cafile,
+        )
 
     def _env_name(self, setting: str) -> str:
         return f"{self.model_config.get('env_prefix', '')}{setting}"

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from jiuzhu_platform.consumer import EventConsumer
+from jiuzhu_platform.heartbeat import Heartbeat
 from jiuzhu_platform.outbox import OutboxRelay
 
 logger = logging.getLogger(__name__)
@@ -47,8 +48,18 @@ class WorkerComponents:
     jobs: Sequence[ScheduledJob] = field(default_factory=tuple)
 
 
-async def run_components(components: WorkerComponents, stop: asyncio.Event) -> None:
+async def run_components(
+    components: WorkerComponents, stop: asyncio.Event, *, heartbeat: Heartbeat | None = None
+) -> None:
+    """Run everything until `stop`. With a `heartbeat`, the relay and every consumer tick it on
+    each turn and its file is kept fresh while they all do (the worker's liveness probe); the
+    scheduled jobs do not tick (a long payroll run is not a hang)."""
     tasks = [asyncio.create_task(components.relay.run(stop), name="outbox-relay")]
+    if heartbeat is not None:
+        components.relay.on_turn = heartbeat.ticker("outbox-relay")
+        for consumer in components.consumers:
+            consumer.on_turn = heartbeat.ticker(f"consumer-{consumer.name}")
+        tasks.append(asyncio.create_task(heartbeat.run(stop), name="heartbeat"))
     tasks += [asyncio.create_task(c.run(stop), name=f"consumer-{c.name}") for c in components.consumers]
     tasks += [asyncio.create_task(j.loop(stop), name=f"job-{j.name}") for j in components.jobs]
     logger.info("worker started: relay + %d consumer(s) + %d job(s)", len(components.consumers), len(components.jobs))

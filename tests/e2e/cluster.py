@@ -144,7 +144,9 @@ async def wait_until_ready(urls: list[str], cluster: Cluster) -> None:
 
 
 @asynccontextmanager
-async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
+async def running_cluster(directory: Path, *, traces_to: str | None = None) -> AsyncIterator[Cluster]:
+    """The cluster; with `traces_to` (an OTLP/HTTP endpoint, e.g. `tests.e2e.otlp.OtlpReceiver`)
+    every process exports its spans there."""
     kafka_bootstrap = server_setting("JIUZHU_KAFKA_BOOTSTRAP")
     databases = ThrowawayDatabases(server_setting("JIUZHU_PG_ADMIN_URL"))
     prefix = f"e2e{uuid.uuid4().hex[:8]}."
@@ -199,6 +201,10 @@ async def running_cluster(directory: Path) -> AsyncIterator[Cluster]:
         "GATEWAY_OTP_RESEND_SECONDS": "0",
         **pii_env("GATEWAY"),
     }
+    if traces_to is not None:
+        for owner in (*SERVICES, "gateway"):
+            env |= {f"{owner.upper()}_TRACING": "otlp", f"{owner.upper()}_OTLP_ENDPOINT": traces_to}
+        env["OTEL_BSP_SCHEDULE_DELAY"] = "200"  # export within 0.2 s (the SDK's batch processor)
     cluster = Cluster(
         directory,
         gateway_url,

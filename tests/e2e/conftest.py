@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from tests.e2e.cluster import ADMIN, ADMIN_PASSWORD, Cluster, running_cluster, sign_in
+from tests.e2e.otlp import OtlpReceiver
 
 
 @pytest.fixture(scope="session")
-async def cluster(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cluster]:
-    async with running_cluster(tmp_path_factory.mktemp("cluster")) as running:
+def traces() -> Iterator[OtlpReceiver]:
+    """Where every process of the cluster exports its spans (tracing is on in the e2e tier)."""
+    with OtlpReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+async def cluster(tmp_path_factory: pytest.TempPathFactory, traces: OtlpReceiver) -> AsyncIterator[Cluster]:
+    async with running_cluster(tmp_path_factory.mktemp("cluster"), traces_to=traces.url) as running:
         yield running
 
 

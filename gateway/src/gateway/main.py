@@ -73,6 +73,7 @@ from jiuzhu_platform.errors import DomainError
 from jiuzhu_platform.http_errors import domain_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.pii import KeyRing
+from jiuzhu_platform.tracing import TracingMiddleware, configure_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +185,7 @@ def create_app(
     every expiry decision (tests move it)."""
 
     config = settings or Settings()
+    configure_tracing("gateway", config.tracing, otlp_endpoint=config.otlp_endpoint)
     now: Clock = clock or utc_now
     development = config.env in ("dev", "test")
     sender: CodeSender = code_sender or (
@@ -358,6 +360,7 @@ def create_app(
             max_age=600,
         )
     app.add_middleware(RequestContextMiddleware, service="gateway", metrics=lambda: metrics)
+    app.add_middleware(TracingMiddleware)  # outermost: the server span covers the whole request
     app.include_router(health_router())
 
     @app.get("/readyz", include_in_schema=False)

@@ -39,6 +39,7 @@ from yarl import URL
 
 from gateway.errors import InvalidPath, PayloadTooLarge, UnknownService, UpstreamTimeout, UpstreamUnavailable
 from jiuzhu_platform.context import REQUEST_ID_HEADER, get_correlation_id
+from jiuzhu_platform.tracing import TRACEPARENT, current_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,10 @@ def forwarded_headers(request: Request) -> Headers:
         ("x-forwarded-host", next((v for k, v in received if k.lower() == "host"), "")),
         (REQUEST_ID_HEADER.lower(), get_correlation_id() or ""),
     ]
+    traceparent = current_traceparent()
+    if traceparent is not None:  # tracing on: the service's span is a child of the gateway's
+        headers = [(k, v) for k, v in headers if k.lower() not in ("traceparent", "tracestate")]
+        headers.append((TRACEPARENT, traceparent))
     return headers
 
 

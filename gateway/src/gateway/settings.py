@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from jiuzhu_platform.pii import KeyRing
 from jiuzhu_platform.pii_keys import dev_key_settings
 from jiuzhu_platform.settings import METRICS_ACCESS_DOC, Environment, PiiKeySettings, refuse_public_secrets
+from jiuzhu_platform.tracing import TracingMode
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Settings(PiiKeySettings, BaseSettings):
     )
     max_body_bytes: int = Field(default=1_048_576, ge=1, description="Largest request body accepted (413 above)")
     metrics_token: SecretStr | None = Field(default=None, description=METRICS_ACCESS_DOC)
+    tracing: TracingMode = Field(default="off", description="OpenTelemetry traces: `off`, `otlp` or `console`")
+    otlp_endpoint: str | None = Field(default=None, description="OTLP/HTTP endpoint, e.g. http://otel-collector:4318")
     connect_timeout_seconds: float = Field(default=3.0, gt=0)
     upstream_timeout_seconds: float = Field(default=30.0, gt=0, description="Read/write timeout per upstream call")
     log_level: str = "INFO"

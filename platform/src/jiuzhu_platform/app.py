@@ -34,6 +34,7 @@ from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
 from jiuzhu_platform.redaction import redact
 from jiuzhu_platform.runtime import Runtime
+from jiuzhu_platform.tracing import TracingMiddleware
 
 logger = logging.getLogger("jiuzhu.access")
 
@@ -204,6 +205,7 @@ def create_service_app(
     app.add_middleware(
         RequestContextMiddleware, service=name, metrics=lambda: getattr(app.state.runtime, "metrics", None)
     )
+    app.add_middleware(TracingMiddleware)  # outermost: the server span covers the whole request
     app.include_router(health_router())
 
     @app.get("/readyz", tags=["health"], summary="Readiness: the database reachable (the bus reported, not gating)")

@@ -49,6 +49,7 @@ from jiuzhu_platform.db import Database
 from jiuzhu_platform.faults import CONSUMER_AFTER_DB_COMMIT, NO_FAULTS, Faults
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.stopping import sleep_unless_stopped
+from jiuzhu_platform.tracing import consuming
 from shared.events import Event, EventParseError, parse_event
 from shared.topics import dlq_topic
 
@@ -236,10 +237,11 @@ class EventConsumer:
                     continue
                 batch_handler = self._batch_handlers.get(event_type) if batched else None
                 if batch_handler is not None:
-                    await batch_handler(session, run, now)
+                    with consuming(self.name, run):
+                        await batch_handler(session, run, now)
                     continue
                 for event in run:
-                    with correlation_scope(event.correlation_id):
+                    with correlation_scope(event.correlation_id), consuming(self.name, [event]):
                         await handler(session, event, now)
         return outcomes
 

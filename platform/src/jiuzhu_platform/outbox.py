@@ -32,6 +32,7 @@ from jiuzhu_platform.db import Database
 from jiuzhu_platform.faults import NO_FAULTS, RELAY_AFTER_PUBLISH, Faults
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.stopping import sleep_unless_stopped
+from jiuzhu_platform.tracing import stamp
 from shared.events import Event
 from shared.topics import events_topic
 
@@ -52,6 +53,7 @@ async def add_events(session: AsyncSession, outbox: Table, events: Sequence[Even
     statement for all of them)."""
     if not events:
         return
+    events = stamp(events)
     rows = [
         {
             "event_id": event.id,

@@ -18,6 +18,7 @@ from jiuzhu_platform.db import Database
 from jiuzhu_platform.faults import NO_FAULTS, Faults
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.settings import ServiceSettings
+from jiuzhu_platform.tracing import configure_tracing, flush_tracing
 
 
 def utc_now() -> datetime:
@@ -67,6 +68,7 @@ class Runtime:
         faults: Faults = NO_FAULTS,
         outbox: Table | None = None,
     ) -> Runtime:
+        configure_tracing(name, settings.tracing, otlp_endpoint=settings.otlp_endpoint)
         return cls(
             name=name,
             settings=settings,
@@ -85,3 +87,4 @@ class Runtime:
         if self.owns_bus:
             await self.bus.stop()
         await self.database.dispose()
+        flush_tracing()

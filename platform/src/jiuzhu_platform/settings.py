@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from jiuzhu_platform.bus import KafkaSecurity
 from jiuzhu_platform.person_ref import DEV_PERSON_REF_KEY, person_ref_key_from_config
 from jiuzhu_platform.pii import KeyRing, PiiConfigError
+from jiuzhu_platform.tracing import TracingMode
 
 Environment = Literal["dev", "test", "prod"]
 BusKind = Literal["kafka", "inprocess"]
@@ -169,6 +170,13 @@ class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, BaseSe
     consumer_max_attempts: int = Field(default=5, ge=1, le=100)
     consumer_backoff_seconds: float = Field(default=0.2, gt=0, le=60)
     metrics_token: SecretStr | None = Field(default=None, description=METRICS_ACCESS_DOC)
+    tracing: TracingMode = Field(
+        default="off",
+        description="OpenTelemetry traces: `off`, `otlp` (to `otlp_endpoint`) or `console` (jiuzhu_platform.tracing)",
+    )
+    otlp_endpoint: str | None = Field(
+        default=None, description="OTLP/HTTP endpoint of the collector, e.g. http://otel-collector:4318"
+    )
     worker_heartbeat_file: str | None = Field(
         default=None,
         description="File the worker keeps fresh while its relay and consumers turn (the liveness probe "

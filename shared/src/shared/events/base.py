@@ -53,6 +53,8 @@ class Event(BaseModel):
     - `subject`: the aggregate id, used as the Kafka key.
     - `correlation_id`: the request id that started the chain (from the gateway's X-Request-ID).
     - `causation_id`: the id of the event (or request) that directly caused this one.
+    - `traceparent`: the W3C trace context of the span that staged it (OpenTelemetry, when
+      tracing is on), so a consumer's work joins the request's trace.
     """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -64,6 +66,7 @@ class Event(BaseModel):
     subject: str = Field(min_length=1, max_length=200)
     correlation_id: str = Field(min_length=1, max_length=200)
     causation_id: str | None = Field(default=None, max_length=200)
+    traceparent: str | None = Field(default=None, max_length=128)
     data: EventData
 
     event_type: ClassVar[str]

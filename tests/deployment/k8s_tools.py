@@ -29,7 +29,7 @@ KUSTOMIZE_MODULE = "sigs.k8s.io/kustomize/kustomize/v5@v5.5.0"
 KUBERNETES_VERSION = "1.32"
 """The oldest Kubernetes the manifests must work on (HPA v2, PDB v1, matchLabelKeys-free spread)."""
 
-OPERATOR_GROUPS = frozenset({"postgresql.cnpg.io", "kafka.strimzi.io", "external-secrets.io"})
+OPERATOR_GROUPS = frozenset({"postgresql.cnpg.io", "kafka.strimzi.io", "external-secrets.io", "monitoring.coreos.com"})
 
 
 @functools.cache

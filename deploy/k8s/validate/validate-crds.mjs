@@ -9,6 +9,7 @@ const PACKAGES = {
   "postgresql.cnpg.io": "@kubernetes-models/cloudnative-pg",
   "kafka.strimzi.io": "@kubernetes-models/strimzi-kafka-operator",
   "external-secrets.io": "@kubernetes-models/external-secrets",
+  "monitoring.coreos.com": "@kubernetes-models/prometheus-operator",
 };
 
 const objects = JSON.parse(readFileSync(0, "utf8"));

@@ -27,6 +27,7 @@ from jiuzhu_platform.auth import (
     assert_all_declared,
     publish_requirements,
 )
+from jiuzhu_platform.business_metrics import BusinessMetric, BusinessMetrics
 from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
 from jiuzhu_platform.errors import NotFound
 from jiuzhu_platform.http_errors import internal_error_response, register_exception_handlers
@@ -160,6 +161,7 @@ def create_service_app(
     on_startup: Callable[[Runtime], Any] | None = None,
     key_source: Callable[[Runtime], KeySource] | None = None,
     audit_table: Table | None = None,
+    business_metrics: Sequence[BusinessMetric] = (),
 ) -> FastAPI:
     """Build a service's FastAPI app. `open_runtime` runs inside the lifespan (never at import).
 
@@ -173,6 +175,11 @@ def create_service_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime()
         app.state.runtime = runtime
+        app.state.business_metrics = BusinessMetrics(
+            business_metrics,
+            runtime.metrics.registry,
+            refresh_seconds=runtime.settings.business_metrics_refresh_seconds,
+        )
         if key_source is not None:
             settings = runtime.settings
             app.state.token_verifier = TokenVerifier(
@@ -234,6 +241,7 @@ def create_service_app(
         check_metrics_access(request, env=runtime.settings.env, token=runtime.settings.metrics_token)
         if runtime.outbox is not None:
             await measure_outbox_lag(runtime.database, runtime.outbox, now=runtime.now, metrics=runtime.metrics)
+        await app.state.business_metrics.refresh(runtime.database, runtime.now())
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
     for router in routers:

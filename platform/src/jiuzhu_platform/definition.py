@@ -24,6 +24,7 @@ from jiuzhu_platform.app import create_service_app
 from jiuzhu_platform.audit import verify_database
 from jiuzhu_platform.auth import KeySource, RemoteJwks, StaticKeySet
 from jiuzhu_platform.bus import Bus
+from jiuzhu_platform.business_metrics import BusinessMetric
 from jiuzhu_platform.consumer import BatchHandler, EventConsumer, Handler
 from jiuzhu_platform.faults import NO_FAULTS, Faults
 from jiuzhu_platform.heartbeat import Heartbeat
@@ -70,6 +71,8 @@ class ServiceDefinition:
     jobs: Sequence[Callable[[Runtime], ScheduledJob]] = field(default_factory=tuple)
     """Periodic work of the worker (`ScheduledJob`), built per runtime."""
     on_startup: Callable[[Runtime], Awaitable[None]] | None = None
+    business_metrics: Sequence[BusinessMetric] = ()
+    """Gauges of business figures on `/metrics` (`jiuzhu_platform.business_metrics`)."""
     """Runs in the API's lifespan after the runtime opens (e.g. load reference data)."""
 
     def load_settings(self) -> ServiceSettings:
@@ -98,6 +101,7 @@ class ServiceDefinition:
             on_startup=self.on_startup,
             key_source=(lambda _runtime: keys) if keys is not None else key_source_from_settings,
             audit_table=self.audit,
+            business_metrics=self.business_metrics,
         )
 
     def worker_components(self, runtime: Runtime) -> WorkerComponents:

@@ -177,6 +177,9 @@ class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, BaseSe
     otlp_endpoint: str | None = Field(
         default=None, description="OTLP/HTTP endpoint of the collector, e.g. http://otel-collector:4318"
     )
+    business_metrics_refresh_seconds: float = Field(
+        default=30.0, ge=0, le=3600, description="Business metrics on /metrics are recomputed at most this often"
+    )
     worker_heartbeat_file: str | None = Field(
         default=None,
         description="File the worker keeps fresh while its relay and consumers turn (the liveness probe "

@@ -20,6 +20,7 @@ from eligibility.grants.adapters.orm import temporary_grant
 from eligibility.grants.api.routes import router as grants_router
 from eligibility.households.adapters.orm import household, household_member, household_version
 from eligibility.households.api.routes import router as households_router
+from eligibility.metrics import BUSINESS_METRICS
 from eligibility.policy import service as policy_service
 from eligibility.policy.adapters.orm import policy_version
 from eligibility.policy.adapters.policy_files import policy_book
@@ -90,6 +91,7 @@ DEFINITION = ServiceDefinition(
     consumers=(consumers.build,),
     jobs=(cases_service.housekeeping_job,),
     on_startup=load_policies_on_startup,
+    business_metrics=BUSINESS_METRICS,
 )
 
 

@@ -15,6 +15,7 @@ from payment.api.routes import router
 from payment.funds.adapters import orm as funds_orm  # noqa: F401
 from payment.funds.api.routes import router as funds_router
 from payment.ledger.adapters import orm as ledger_orm  # noqa: F401
+from payment.metrics import BUSINESS_METRICS
 from payment.payroll.adapters import orm as payroll_orm  # noqa: F401
 from payment.payroll.api.routes import router as payroll_router
 from payment.recoveries.adapters import orm as recoveries_orm  # noqa: F401
@@ -35,6 +36,7 @@ DEFINITION = ServiceDefinition(
     routers=lambda: [router, payroll_router, accounts_router, recoveries_router, funds_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(consumers.build,),
+    business_metrics=BUSINESS_METRICS,
 )
 
 

@@ -16,8 +16,8 @@ tools: ## Install uv (the workspace manager) if missing
 sync: tools ## Install every package of the workspace and the dev tools into .venv
 	$(UV) sync --all-packages --frozen
 
-run: sync ## Embedded mode: every service + gateway in one process, SQLite, in-process bus
-	$(UV) run jiuzhu run
+run: sync ## Embedded mode: every service + gateway in one process, SQLite, in-process bus (PORT=8000 HOST=127.0.0.1)
+	$(UV) run jiuzhu run --port $(or $(PORT),8000) --host $(or $(HOST),127.0.0.1)
 
 test: sync ## Everything: lint, then all tiers against real PostgreSQL and Kafka (started and stopped here)
 	$(MAKE) --no-print-directory lint

@@ -24,13 +24,14 @@ def run(
     log_level: Annotated[str, typer.Option(help="Log level")] = "INFO",
 ) -> None:
     """Run every service and the gateway in one process (SQLite, in-process bus)."""
-    from jiuzhu.embedded import create_embedded_app
+    from jiuzhu.embedded import SMS_CODES_FILE, create_embedded_app
 
     configure_logging("embedded", log_level)
     typer.echo(f"Jiuzhu embedded mode: data in {data_dir.resolve()}")
     typer.echo(f"  API docs:   http://{host}:{port}/docs")
     typer.echo(f"  register:   http://{host}:{port}/v1/monitoring/households (sign in: POST /v1/auth/login)")
     typer.echo(f"  accounts:   {(data_dir / 'credentials.json').resolve()} (made on first start)")
+    typer.echo(f"  SMS codes:  {(data_dir / SMS_CODES_FILE).resolve()} (citizen sign-in codes; dev sends no SMS)")
     uvicorn.run(create_embedded_app(data_dir, demo=demo), host=host, port=port, log_config=None, access_log=False)
 
 

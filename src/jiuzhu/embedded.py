@@ -67,12 +67,19 @@ def embedded_settings(definition: ServiceDefinition, data_dir: Path) -> ServiceS
     )
 
 
+SMS_CODES_FILE = "sms-codes.jsonl"
+"""In the data directory: every citizen sign-in code the dev gateway "sent", one JSON line each
+(`{"to": "138****5678", "code": "123456"}`), since embedded mode sends no SMS."""
+
+
 def gateway_settings(data_dir: Path, upstreams: Sequence[str]) -> GatewaySettings:
     return GatewaySettings(
         env="dev",
         upstreams={name: f"http://{name}.embedded" for name in upstreams},
         database_url=f"sqlite+aiosqlite:///{data_dir / 'gateway.db'}",
         pii_dev_key_file=data_dir / "keys" / "gateway.json",
+        # dev: sign-in codes for citizens are not sent by SMS; a developer reads them here
+        code_outbox_file=data_dir / SMS_CODES_FILE,
         # One developer on loopback: the first start's demo loader sends a burst of a few
         # hundred requests, which the production limits (50/s per IP, 20/s per caller) would
         # stretch into a minute of waiting before the docs answer.

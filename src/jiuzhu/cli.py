@@ -27,6 +27,7 @@ def run(
     from jiuzhu.embedded import SMS_CODES_FILE, create_embedded_app
 
     configure_logging("embedded", log_level)
+    os.umask(0o077)  # every file this process makes (databases, keys, codes) is the owner's only
     typer.echo(f"Jiuzhu embedded mode: data in {data_dir.resolve()}")
     typer.echo(f"  API docs:   http://{host}:{port}/docs")
     typer.echo(f"  register:   http://{host}:{port}/v1/monitoring/households (sign in: POST /v1/auth/login)")

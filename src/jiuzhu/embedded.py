@@ -152,11 +152,19 @@ def saved_accounts(data_dir: Path) -> dict[str, Account]:
     return {a["username"]: Account(a["username"], a["password"], tuple(a["roles"]), a["region"]) for a in accounts}
 
 
+def owner_only(data_dir: Path) -> None:
+    """Make the SQLite databases readable by their owner only (0600; SQLite gives its -wal and
+    -shm files the database's mode)."""
+    for path in data_dir.glob("*.db*"):
+        path.chmod(0o600)
+
+
 def create_embedded_app(
     data_dir: Path, *, demo: bool = True, definitions: Sequence[ServiceDefinition] = DEFINITIONS
 ) -> FastAPI:
     """The gateway app, whose lifespan also migrates and starts every service and its worker."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)  # personal data, keys and credentials: the owner's only
     bus = InProcessBus()
     first_gateway_start = not (data_dir / "gateway.db").exists()
     first_service_start = not (data_dir / f"{ELIGIBILITY.name}.db").exists()
@@ -177,7 +185,10 @@ def create_embedded_app(
             assert config.database_url is not None
             await migrate_gateway(config.database_url.get_secret_value())
             for definition in definitions:
-                await definition.migrate(settings[definition.name].database_url.get_secret_value())
+                service_settings = settings[definition.name]
+                ring = service_settings.pii_key_ring() if definition.keeps_pii else None
+                await definition.migrate(service_settings.database_url.get_secret_value(), key_ring=ring)
+            owner_only(data_dir)
             for service_app in service_apps.values():
                 await stack.enter_async_context(service_app.router.lifespan_context(service_app))
             stop = asyncio.Event()

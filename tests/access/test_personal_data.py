@@ -160,14 +160,41 @@ class TestEncryptedAtRest:
         assert plaintext_cells(verification, RESIDENT_ID) == []
 
     async def test_the_plaintext_check_finds_a_number_in_the_clear(self, eligibility: ServiceHarness) -> None:
-        """Control: `plaintext_cells` does find a number stored in the clear (here in a name)."""
-        await create(
-            eligibility,
-            APPLICATIONS,
-            {**application_body(), "applicant": {"name": f"张{OTHER_RESIDENT_ID}", "resident_id": RESIDENT_ID}},
-        )
+        """Control: `plaintext_cells` does find a number stored in the clear (here written into a
+        column that is not encrypted, behind the service's back)."""
+        created = await create(eligibility, APPLICATIONS, application_body())
+        with raw_connection(eligibility) as connection:
+            connection.execute(
+                "UPDATE application SET correlation_id = ? WHERE id = ?",
+                (f"req-{OTHER_RESIDENT_ID}", uuid.UUID(created["id"]).hex),
+            )
+            connection.commit()
 
-        assert "application.applicant_name" in plaintext_cells(eligibility, OTHER_RESIDENT_ID)
+        assert "application.correlation_id" in plaintext_cells(eligibility, OTHER_RESIDENT_ID)
+
+    async def test_names_are_encrypted_at_rest_everywhere(
+        self, eligibility: ServiceHarness, verification: ServiceHarness
+    ) -> None:
+        """Issue 15 #16: a person's name is in no cell of either database in the clear (the
+        application, the household member, the consent; the outbox and audit rows too), and
+        reads still give it back."""
+        name = "欧阳明珠"
+        created = await create(
+            eligibility, APPLICATIONS, {**application_body(), "applicant": {"name": name, "resident_id": RESIDENT_ID}}
+        )
+        await create(verification, CONSENTS, {**consent_body(), "subject_name": name})
+
+        for h in (eligibility, verification):
+            clear = [f"{table}.{column}" for table, column, value in every_cell(h) if name in cell_text(value)]
+            assert clear == [], f"{h.definition.name}: the name in clear in {clear}"
+        with raw_connection(eligibility) as connection:
+            (stored,) = connection.execute(
+                "SELECT applicant_name FROM application WHERE id = ?", (uuid.UUID(created["id"]).hex,)
+            ).fetchone()
+        assert CIPHERTEXT.fullmatch(stored), stored
+        read = await eligibility.client.get(f"{APPLICATIONS}/{created['id']}")
+        assert read.status_code == 200, read.text
+        assert name in read.text
 
 
 # --------------------------------------------------------------------------- masked reads and search

@@ -10,6 +10,7 @@ import logging
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -89,6 +90,19 @@ async def wait_for(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
         return dict(response.json())
 
     return await asyncio.wait_for(poll(), 30)
+
+
+async def test_the_data_directory_is_the_owners_only(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO], tmp_path: Path
+) -> None:
+    """Issue 15 #16: the SQLite databases hold personal data (encrypted, but still): 0600, in a
+    0700 directory, never world-readable."""
+    data = tmp_path / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    databases = sorted(data.glob("*.db"))
+    assert {path.name for path in databases} >= {"gateway.db", "eligibility.db", "verification.db", "payment.db"}
+    for path in databases:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
 
 
 async def test_demo_households_are_loaded_through_the_real_path(

@@ -135,8 +135,10 @@ class ServiceDefinition:
         ]
         return WorkerComponents(relay, consumers, [job(runtime) for job in self.jobs])
 
-    async def migrate(self, database_url: str) -> None:
-        await asyncio.to_thread(upgrade, self.alembic_ini, database_url)
+    async def migrate(self, database_url: str, *, key_ring: KeyRing | None = None) -> None:
+        """Upgrade to head. `key_ring`: the service's, for migrations that encrypt values kept in
+        clear before (`jiuzhu_platform.migrations.encrypt_plaintext`)."""
+        await asyncio.to_thread(upgrade, self.alembic_ini, database_url, key_ring=key_ring)
 
     async def run_worker(self, settings: ServiceSettings | None = None) -> None:
         runtime = self.open_runtime(settings)
@@ -250,7 +252,8 @@ def build_cli(definition: ServiceDefinition) -> typer.Typer:
     def migrate() -> None:
         """Upgrade the database to the latest migration."""
         settings = _settings()
-        asyncio.run(definition.migrate(settings.database_url.get_secret_value()))
+        ring = settings.pii_key_ring() if definition.keeps_pii else None
+        asyncio.run(definition.migrate(settings.database_url.get_secret_value(), key_ring=ring))
         logger.info("migrated %s to head", definition.name)
 
     return app

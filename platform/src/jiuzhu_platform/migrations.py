@@ -12,13 +12,14 @@ import asyncio
 from pathlib import Path
 from typing import Any, Literal
 
-from alembic import command, context
+import sqlalchemy as sa
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 from jiuzhu_platform.db import create_engine
-from jiuzhu_platform.pii import EncryptedString
+from jiuzhu_platform.pii import CIPHERTEXT_VERSION, EncryptedString, KeyRing, decrypt, encrypt
 from jiuzhu_platform.tables import UtcDateTime
 
 
@@ -30,8 +31,59 @@ def alembic_config(alembic_ini: Path, database_url: str) -> Config:
     return config
 
 
-def upgrade(alembic_ini: Path, database_url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(alembic_ini, database_url), revision)
+PII_KEY_RING = "pii_key_ring"
+"""`Config.attributes` key of the service's key ring, for migrations that encrypt existing values."""
+
+
+def upgrade(alembic_ini: Path, database_url: str, revision: str = "head", *, key_ring: KeyRing | None = None) -> None:
+    """`alembic upgrade`. `key_ring` (the service's, from its settings) is needed by migrations
+    that encrypt values stored in clear before (`encrypt_plaintext`), when there are any."""
+    config = alembic_config(alembic_ini, database_url)
+    config.attributes[PII_KEY_RING] = key_ring
+    command.upgrade(config, revision)
+
+
+def encrypt_plaintext(table: str, key: str, column: str, pii_context: str) -> int:
+    """Inside a migration's `upgrade()`: encrypt the values of `table.column` that are still in
+    clear (not `v1.` tokens), row by row keyed by `key`, with the key ring `upgrade` was given.
+    Idempotent (tokens are left alone). Returns how many values it encrypted; with values to
+    encrypt and no key ring it stops the migration with a message saying what to set."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            f"SELECT {key}, {column} FROM {table} "  # noqa: S608 (identifiers from the migration's own code)
+            f"WHERE {column} IS NOT NULL AND {column} NOT LIKE :token"
+        ),
+        {"token": f"{CIPHERTEXT_VERSION}.%"},
+    ).all()
+    if not rows:
+        return 0
+    ring = context.config.attributes.get(PII_KEY_RING)
+    if ring is None:
+        raise RuntimeError(
+            f"{len(rows)} value(s) of {table}.{column} are stored in clear and must be encrypted: run the "
+            "migration with the service's PII key ring (`python -m <service> migrate` with <SVC>_PII_* set)"
+        )
+    statement = sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key")  # noqa: S608
+    bind.execute(statement, [{"key": k, "value": encrypt(ring, value, context=pii_context)} for k, value in rows])
+    return len(rows)
+
+
+def decrypt_to_plaintext(table: str, key: str, column: str, pii_context: str) -> int:
+    """The reverse of `encrypt_plaintext`, for a migration's `downgrade()`."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE :token"),  # noqa: S608
+        {"token": f"{CIPHERTEXT_VERSION}.%"},
+    ).all()
+    if not rows:
+        return 0
+    ring = context.config.attributes.get(PII_KEY_RING)
+    if ring is None:
+        raise RuntimeError(f"{table}.{column} holds encrypted values: downgrading needs the service's PII key ring")
+    statement = sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key")  # noqa: S608
+    bind.execute(statement, [{"key": k, "value": decrypt(ring, value, context=pii_context)} for k, value in rows])
+    return len(rows)
 
 
 def run_env(metadata: MetaData) -> None:

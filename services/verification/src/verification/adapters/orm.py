@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Date, Integer, String, Table, Uuid
 
 from jiuzhu_platform.audit import define_audit_table
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
@@ -28,7 +28,7 @@ consent = Table(
     Column("household_id", Uuid, nullable=False, index=True),
     Column("region_code", String(6), nullable=True, index=True),  # null: recorded before regions
     Column("town_code", String(12), nullable=True, index=True),
-    Column("subject_name", String(100), nullable=False),
+    Column("subject_name", EncryptedString("verification.consent.subject_name"), nullable=False),
     # nullable: rows written before encryption at rest kept only the masked number
     *SUBJECT_RESIDENT_ID.columns(nullable=True),
     Column("subject_masked_id", String(18), nullable=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Integer, String, Table, Uuid
 
 from eligibility.adapters.orm import metadata
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime
 
 """Installed at start-up from ELIGIBILITY_PII_* settings."""
@@ -25,7 +25,7 @@ application = Table(
     Column("region_code", String(6), nullable=False, index=True),
     Column("town_code", String(12), nullable=True, index=True),
     Column("member_count", Integer, nullable=False),
-    Column("applicant_name", String(100), nullable=False),
+    Column("applicant_name", EncryptedString("eligibility.application.applicant_name"), nullable=False),
     # nullable: rows written before encryption at rest kept only the masked number
     *APPLICANT_RESIDENT_ID.columns(nullable=True),
     Column("applicant_masked_id", String(18), nullable=False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, Uuid
 
 from eligibility.adapters.orm import metadata
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime
 
 RECIPIENT_RESIDENT_ID = PiiField(
@@ -21,7 +21,7 @@ temporary_grant = Table(
     Column("town_code", String(12), nullable=True, index=True),
     Column("household_id", Uuid, nullable=True, index=True),
     Column("application_id", Uuid, ForeignKey("application.id"), nullable=True, unique=True),
-    Column("recipient_name", String(100), nullable=False),
+    Column("recipient_name", EncryptedString("eligibility.temporary_grant.recipient_name"), nullable=False),
     *RECIPIENT_RESIDENT_ID.columns(nullable=False),
     Column("recipient_masked_id", String(18), nullable=False),
     Column("cause", Text, nullable=False),

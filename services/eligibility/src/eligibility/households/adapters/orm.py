@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, Date, ForeignKey, Integer, String, Table, Text, Uuid
 
 from eligibility.adapters.orm import metadata
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime
 
 MEMBER_RESIDENT_ID = PiiField("resident_id", kind="resident_id", context="eligibility.household_member.resident_id")
@@ -31,7 +31,7 @@ household_member = Table(
     # the blind index while the person is a current member, NULL after they left: a resident ID
     # is a current member of one household at most (NULLs never collide)
     Column("current_resident_bidx", String(64), nullable=True, unique=True),
-    Column("name", String(100), nullable=False),
+    Column("name", EncryptedString("eligibility.household_member.name"), nullable=False),
     Column("relationship", String(20), nullable=False),
     Column("hukou_type", String(10), nullable=False),
     Column("hukou_region_code", String(6), nullable=True),

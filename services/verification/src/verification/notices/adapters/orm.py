@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, String, Table, UniqueConstraint, Uuid
 
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime
 from verification.adapters.orm import metadata
 
@@ -22,7 +22,7 @@ department_notice = Table(
     Column("message_id", String(100), nullable=False),
     Column("department", String(40), nullable=False, index=True),
     Column("kind", String(40), nullable=False, index=True),
-    Column("person_name", String(100), nullable=False),
+    Column("person_name", EncryptedString("verification.department_notice.person_name"), nullable=False),
     *NOTICE_RESIDENT_ID.columns(nullable=False),
     Column("masked_id", String(18), nullable=False),
     Column("person_ref", String(60), nullable=False, index=True),

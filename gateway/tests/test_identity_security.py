@@ -7,6 +7,7 @@ Runs on SQLite and, with `JIUZHU_PG_ADMIN_URL`, on PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -142,3 +143,40 @@ async def test_a_password_change_cuts_tokens_issued_before_it_later_in_the_same_
         with pytest.raises(Unauthorized):
             await verifier.verify(tokens["access_token"])
     assert (await verifier.verify(after["access_token"])).subject == "he.yi"
+
+
+async def test_a_burst_of_sign_ins_runs_at_most_max_concurrent_hashes_at_once() -> None:
+    """Issue 16: each argon2id hash holds its memory cost while it runs; the hasher's semaphore
+    keeps a burst to `max_concurrent` of them (the rest wait), so memory stays bounded."""
+    import threading
+    import time
+
+    from gateway.identity.adapters.crypto import SecretHasher
+
+    hasher = SecretHasher(time_cost=1, memory_cost_kib=8192, parallelism=1, max_concurrent=2)
+    hashed = await hasher.hash("a-Correct-Horse-Battery")
+    real = hasher._hasher
+    running = 0
+    most = 0
+    lock = threading.Lock()
+
+    class Counting:
+        """The real argon2 hasher, counting how many verifications run at once."""
+
+        def verify(self, stored: str, secret: str) -> bool:
+            nonlocal running, most
+            with lock:
+                running += 1
+                most = max(most, running)
+            try:
+                time.sleep(0.02)  # long enough for the others to pile up if nothing held them back
+                return bool(real.verify(stored, secret))
+            finally:
+                with lock:
+                    running -= 1
+
+    hasher._hasher = Counting()  # type: ignore[assignment]
+    results = await asyncio.gather(*(hasher.verify(hashed, f"wrong-{i}") for i in range(12)))
+
+    assert results == [False] * 12
+    assert most == 2

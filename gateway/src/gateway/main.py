@@ -157,6 +157,7 @@ def build_identity(
             time_cost=config.argon2_time_cost,
             memory_cost_kib=config.argon2_memory_cost_kib,
             parallelism=config.argon2_parallelism,
+            max_concurrent=config.argon2_max_concurrent,
         ),
         audit=audit,
         revocations=revocations,

@@ -111,6 +111,13 @@ class Settings(PiiKeySettings, BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    argon2_max_concurrent: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="argon2id hashes running at once (each holds argon2_memory_cost_kib): bounds the memory a "
+        "burst of sign-ins takes; size the pod's memory limit to base + this × memory cost",
+    )
 
     # --- published route requirements
     openapi_refresh_seconds: float = Field(

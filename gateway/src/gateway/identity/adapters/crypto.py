@@ -28,16 +28,26 @@ TOKEN_TYPE = "at+jwt"  # noqa: S105 (a JWT header value, not a secret)
 
 class SecretHasher:
     """argon2id hashes for passwords, client secrets and one-time codes. The parameters come
-    from settings (the defaults are argon2-cffi's; tests use cheap ones)."""
+    from settings (the defaults are argon2-cffi's; tests use cheap ones).
 
-    def __init__(self, *, time_cost: int = 3, memory_cost_kib: int = 65536, parallelism: int = 4) -> None:
+    Each hash holds `memory_cost_kib` of memory while it runs, so at most `max_concurrent`
+    run at once (a semaphore; the others wait their turn): a burst of sign-ins costs latency,
+    never more than `max_concurrent × memory_cost` of memory, and cannot get the pod OOM-killed
+    (`gateway/bench/bench_argon2_memory.py` measures it; the k8s memory limit is set from that)."""
+
+    def __init__(
+        self, *, time_cost: int = 3, memory_cost_kib: int = 65536, parallelism: int = 4, max_concurrent: int = 2
+    ) -> None:
         self._hasher = Argon2Hasher(
             time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=parallelism, type=Type.ID
         )
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._slots = asyncio.Semaphore(max_concurrent)
+        self.max_concurrent = max_concurrent
 
     async def hash(self, secret: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, secret)
+        async with self._slots:
+            return await asyncio.to_thread(self._hasher.hash, secret)
 
     async def verify(self, hashed: str | None, secret: str) -> bool:
         """Whether `secret` matches; with `hashed=None` a dummy hash is checked so an unknown
@@ -49,7 +59,8 @@ class SecretHasher:
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 return False
 
-        return await asyncio.to_thread(check)
+        async with self._slots:
+            return await asyncio.to_thread(check)
 
 
 # --------------------------------------------------------------------------- ES256 keys and tokens

@@ -65,6 +65,7 @@ async def gateway(tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     settings = settings_for_tests(
         await migrated_sqlite(tmp_path),
         env="prod",
+        issuer="https://jiuzhu.example.org",
         upstreams={"echo": f"http://127.0.0.1:{closed_port()}"},
         rate_limit_per_second=0.01,
         rate_limit_burst=2,

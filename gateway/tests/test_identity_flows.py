@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,8 +21,9 @@ from sqlalchemy import MetaData, select
 from gateway.db import verify_audit
 from gateway.identity.adapters.orm import audit_entry
 from gateway.identity.service.admin import Actor
+from gateway.main import create_app
 from gateway.settings import Settings
-from gateway.testing import STRONG_PASSWORD, Harness, MovableClock, open_harness
+from gateway.testing import STRONG_PASSWORD, Harness, MovableClock, migrated_sqlite, open_harness, settings_for_tests
 from jiuzhu_platform.auth import AuthFailure, StaticKeySet, TokenVerifier, Unauthorized
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.pii import generate_key
@@ -580,6 +582,29 @@ async def test_audit_trail_records_and_verifies(gw: Harness, database_url: str) 
 def test_an_upstream_named_auth_is_refused() -> None:
     with pytest.raises(ValueError, match="reserved"):
         Settings(env="dev", upstreams={"auth": "http://x"}, database_url="sqlite+aiosqlite:///x.db")
+
+
+def test_in_prod_the_issuer_is_an_https_url_and_discovery_lives_under_it() -> None:
+    """Issue 16: OpenID discovery identifies the issuer by its URL; `jiuzhu-gateway` is refused in prod."""
+    ring = {"pii_keys": {"k": generate_key()}, "pii_active_key": "k", "pii_index_key": generate_key()}
+    url = "postgresql+asyncpg://gateway:S3cure-pw@db/jiuzhu_gateway"
+    for issuer in ("jiuzhu-gateway", "http://jiuzhu.example.org", "https://jiuzhu.example.org/?x=1"):
+        with pytest.raises(ValueError, match="public https URL"):
+            Settings(env="prod", upstreams={}, database_url=url, issuer=issuer, **ring)
+    assert Settings(env="prod", upstreams={}, database_url=url, issuer="https://jiuzhu.example.org", **ring)
+    assert Settings(env="test", upstreams={}, database_url=url, issuer="jiuzhu-gateway", **ring)
+
+
+async def test_discovery_names_its_endpoints_under_the_issuer_url(tmp_path: Path) -> None:
+    settings = settings_for_tests(await migrated_sqlite(tmp_path), issuer="https://jiuzhu.example.org")
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://internal.svc:8000") as client:
+            document = (await client.get("/.well-known/openid-configuration")).json()
+    assert document["issuer"] == "https://jiuzhu.example.org"
+    assert document["jwks_uri"] == "https://jiuzhu.example.org/.well-known/jwks.json"
+    assert document["token_endpoint"] == "https://jiuzhu.example.org/v1/auth/token"
 
 
 def test_issuer_mode_outside_dev_needs_the_key_ring_and_a_database() -> None:

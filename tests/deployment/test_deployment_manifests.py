@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import ipaddress
 import json
 import re
 import shutil
@@ -22,6 +23,8 @@ from urllib.parse import SplitResult, urlsplit
 
 import pytest
 import yaml
+
+from gateway.settings import is_issuer_url
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -620,6 +623,9 @@ def test_k8s_service_settings(svc: str) -> None:
     assert config[f"{prefix}LOG_LEVEL"]
     assert f"{prefix}DATABASE_URL" not in config, "the database URL is a secret"
     assert config[f"{prefix}AUTH_JWKS_URL"] == JWKS_URL
+    issuer = k8s("ConfigMap", "gateway-config")["data"]["GATEWAY_ISSUER"]
+    assert config[f"{prefix}AUTH_ISSUER"] == issuer, "services expect the gateway's issuer in tokens"
+    assert is_issuer_url(issuer)
 
     assert not {key for key in config if key.endswith(("_PASSWORD", "_KEY", "_KEYS", "_TOKEN"))}, (
         "secrets are not config"
@@ -646,6 +652,8 @@ def test_k8s_gateway() -> None:
     config = k8s("ConfigMap", "gateway-config")["data"]
     assert json.loads(config["GATEWAY_UPSTREAMS"]) == {svc: f"http://{svc}:8000" for svc in SERVICES}
     assert int(config["GATEWAY_MAX_BODY_BYTES"]) > 0
+    proxies = [ipaddress.ip_network(p.strip()) for p in config["GATEWAY_TRUSTED_PROXIES"].split(",")]
+    assert all(network.prefixlen >= 24 for network in proxies), "trusted proxies: the ingress controller only"
 
     service = k8s("Service", "gateway")
     assert selects(service["spec"]["selector"], deployment["spec"]["template"]["metadata"]["labels"])

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,13 @@ from jiuzhu_platform.tracing import TracingMode
 logger = logging.getLogger(__name__)
 
 AuthMode = Literal["issuer", "external"]
+
+
+def is_issuer_url(issuer: str) -> bool:
+    """An OpenID Connect issuer identifier: https, a host, no query or fragment."""
+    parts = urlsplit(issuer)
+    return parts.scheme == "https" and bool(parts.hostname) and not parts.query and not parts.fragment
+
 
 RESERVED_SERVICE_NAMES = frozenset({"auth"})
 """Path segments under `/v1/` that belong to the gateway itself and are never proxied."""
@@ -153,6 +161,11 @@ class Settings(PiiKeySettings, BaseSettings):
                 raise ValueError("pii_dev_key_file is for env=dev only")
         if self.env == "prod" and self.code_outbox_file is not None:
             raise ValueError("code_outbox_file is for env=dev and env=test only")
+        if self.env == "prod" and self.auth_mode == "issuer" and not is_issuer_url(self.issuer):
+            raise ValueError(
+                "in prod the issuer must be the gateway's public https URL (GATEWAY_ISSUER, e.g. "
+                "https://jiuzhu.example.org): OpenID discovery and token verifiers identify the issuer by it"
+            )
         return self
 
     def key_ring(self) -> KeyRing:

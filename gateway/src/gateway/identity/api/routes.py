@@ -25,7 +25,7 @@ from gateway.identity.service.admin import Actor
 from gateway.identity.service.oauth import InvalidClient, OAuthError
 from gateway.identity.service.tokens import BIND_SCOPE
 from gateway.runtime import runtime_of
-from gateway.settings import Settings
+from gateway.settings import Settings, is_issuer_url
 from jiuzhu_platform.access import AuditPage, audit_page
 from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, Unauthorized, requires
 from jiuzhu_platform.errors import BadRequest
@@ -94,7 +94,11 @@ def discovery_router(settings: Settings) -> APIRouter:
 
     @router.get("/.well-known/openid-configuration", summary="Issuer discovery document")
     async def openid_configuration(request: Request) -> dict[str, Any]:
-        base = str(settings.public_base_url or request.base_url).rstrip("/")
+        # The issuer URL is where discovery lives (OpenID Connect Discovery §4); without one, the
+        # configured public base URL or this request's.
+        base = str(
+            settings.issuer if is_issuer_url(settings.issuer) else (settings.public_base_url or request.base_url)
+        ).rstrip("/")
         return {
             "issuer": settings.issuer,
             "jwks_uri": f"{base}/.well-known/jwks.json",

@@ -208,3 +208,21 @@ class TestBodiesSlashesAndMetrics:
         assert_common_error(await gateway.get("/metrics"), 404, "not_found")
         assert (await gateway.get("/healthz")).status_code == 200
         assert (await gateway.get("/readyz")).status_code == 200
+
+
+async def test_in_prod_the_docs_are_off_unless_the_operator_turns_them_on(tmp_path: Path) -> None:
+    """Issue 16: `/docs` and the merged `/openapi.json` are public only where the operator says so."""
+    url = await migrated_sqlite(tmp_path)
+    for docs, expected in ((None, 404), (True, 200)):
+        settings = settings_for_tests(url, env="prod", issuer="https://jiuzhu.example.org", docs=docs)
+        app = create_app(settings, authenticator=AnonymousAuthenticator())
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://gw.test") as client:
+                page = await client.get("/docs")
+                assert page.status_code == expected, (docs, page.text)
+                if expected == 404:
+                    assert page.json()["reason"]  # the common error shape, nothing about docs
+                else:
+                    assert "swagger-ui-bundle.js" in page.text
+    assert settings_for_tests(url).docs_enabled, "on in test (and dev) by default"

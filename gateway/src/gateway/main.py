@@ -373,23 +373,25 @@ def create_app(
         check_metrics_access(request, env=config.env, token=config.metrics_token)
         return Response(metrics.render(), media_type="text/plain; version=0.0.4")
 
-    @app.get("/openapi.json", include_in_schema=False)
-    async def openapi() -> JSONResponse:
-        return JSONResponse(await merged_openapi(runtime_of(app).proxy, own=app.openapi()))
+    if config.docs_enabled:  # off in prod unless GATEWAY_DOCS=true
 
-    app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_assets()), name="docs-assets")
+        @app.get("/openapi.json", include_in_schema=False)
+        async def openapi() -> JSONResponse:
+            return JSONResponse(await merged_openapi(runtime_of(app).proxy, own=app.openapi()))
 
-    @app.get("/docs", include_in_schema=False)
-    async def docs() -> HTMLResponse:
-        """Swagger UI from the gateway itself (`swagger-ui-py`'s Swagger UI 5): no CDN, so the
-        page works on an offline or locked-down network."""
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="Jiuzhu API",
-            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
-            swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
-        )
+        app.mount(DOCS_ASSETS, StaticFiles(directory=swagger_ui_assets()), name="docs-assets")
+
+        @app.get("/docs", include_in_schema=False)
+        async def docs() -> HTMLResponse:
+            """Swagger UI from the gateway itself (`swagger-ui-py`'s Swagger UI 5): no CDN, so the
+            page works on an offline or locked-down network."""
+            return get_swagger_ui_html(
+                openapi_url="/openapi.json",
+                title="Jiuzhu API",
+                swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                swagger_favicon_url=f"{DOCS_ASSETS}/favicon-32x32.png",
+            )
 
     # The gateway's own routes come before the catch-all below.
     if config.auth_mode == "issuer":

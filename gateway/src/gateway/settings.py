@@ -119,6 +119,11 @@ class Settings(PiiKeySettings, BaseSettings):
     argon2_time_cost: int = Field(default=3, ge=1)
     argon2_memory_cost_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
+    docs: bool | None = Field(
+        default=None,
+        description="Serve `/docs` (Swagger UI) and the merged `/openapi.json`; unset: on in dev and test, off in "
+        "prod (an operator turns it on where the API documentation may be public)",
+    )
     argon2_max_concurrent: int = Field(
         default=2,
         ge=1,
@@ -167,6 +172,10 @@ class Settings(PiiKeySettings, BaseSettings):
                 "https://jiuzhu.example.org): OpenID discovery and token verifiers identify the issuer by it"
             )
         return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        return self.docs if self.docs is not None else self.env != "prod"
 
     def key_ring(self) -> KeyRing:
         """The PII key ring (see the module docstring for the dev fallbacks)."""

@@ -9,6 +9,7 @@ A service's `migrations/env.py` is two lines: import its metadata, call `run_env
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,11 +49,39 @@ def encrypt_plaintext(table: str, key: str, column: str, pii_context: str) -> in
     clear (not `v1.` tokens), row by row keyed by `key`, with the key ring `upgrade` was given.
     Idempotent (tokens are left alone). Returns how many values it encrypted; with values to
     encrypt and no key ring it stops the migration with a message saying what to set."""
+    return _rewrite(
+        table,
+        key,
+        column,
+        tokens=False,
+        change=lambda ring, value: encrypt(ring, value, context=pii_context),
+        no_ring="are stored in clear and must be encrypted: run the migration with the service's PII key "
+        "ring (`python -m <service> migrate` with <SVC>_PII_* set)",
+    )
+
+
+def decrypt_to_plaintext(table: str, key: str, column: str, pii_context: str) -> int:
+    """The reverse of `encrypt_plaintext`, for a migration's `downgrade()`."""
+    return _rewrite(
+        table,
+        key,
+        column,
+        tokens=True,
+        change=lambda ring, value: decrypt(ring, value, context=pii_context),
+        no_ring="are encrypted: downgrading needs the service's PII key ring",
+    )
+
+
+def _rewrite(
+    table: str, key: str, column: str, *, tokens: bool, change: Callable[[KeyRing, str], str], no_ring: str
+) -> int:
+    """Rewrite the values of `table.column` that are (`tokens`) or are not `v1.` tokens with `change`."""
     bind = op.get_bind()
+    match = "LIKE" if tokens else "NOT LIKE"
     rows = bind.execute(
         sa.text(
             f"SELECT {key}, {column} FROM {table} "  # noqa: S608 (identifiers from the migration's own code)
-            f"WHERE {column} IS NOT NULL AND {column} NOT LIKE :token"
+            f"WHERE {column} IS NOT NULL AND {column} {match} :token"
         ),
         {"token": f"{CIPHERTEXT_VERSION}.%"},
     ).all()
@@ -60,29 +89,9 @@ def encrypt_plaintext(table: str, key: str, column: str, pii_context: str) -> in
         return 0
     ring = context.config.attributes.get(PII_KEY_RING)
     if ring is None:
-        raise RuntimeError(
-            f"{len(rows)} value(s) of {table}.{column} are stored in clear and must be encrypted: run the "
-            "migration with the service's PII key ring (`python -m <service> migrate` with <SVC>_PII_* set)"
-        )
+        raise RuntimeError(f"{len(rows)} value(s) of {table}.{column} {no_ring}")
     statement = sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key")  # noqa: S608
-    bind.execute(statement, [{"key": k, "value": encrypt(ring, value, context=pii_context)} for k, value in rows])
-    return len(rows)
-
-
-def decrypt_to_plaintext(table: str, key: str, column: str, pii_context: str) -> int:
-    """The reverse of `encrypt_plaintext`, for a migration's `downgrade()`."""
-    bind = op.get_bind()
-    rows = bind.execute(
-        sa.text(f"SELECT {key}, {column} FROM {table} WHERE {column} LIKE :token"),  # noqa: S608
-        {"token": f"{CIPHERTEXT_VERSION}.%"},
-    ).all()
-    if not rows:
-        return 0
-    ring = context.config.attributes.get(PII_KEY_RING)
-    if ring is None:
-        raise RuntimeError(f"{table}.{column} holds encrypted values: downgrading needs the service's PII key ring")
-    statement = sa.text(f"UPDATE {table} SET {column} = :value WHERE {key} = :key")  # noqa: S608
-    bind.execute(statement, [{"key": k, "value": decrypt(ring, value, context=pii_context)} for k, value in rows])
+    bind.execute(statement, [{"key": k, "value": change(ring, value)} for k, value in rows])
     return len(rows)
 
 

@@ -179,7 +179,7 @@ def may_reapply_for_grade(provider: Provider, day: date) -> bool:
     if not grade_valid_on(grade, day):
         return True
     assert grade is not None
-    return day >= add_years(grade.valid_until, -2)
+    return day > add_years(grade.valid_until, -2)
 
 
 def blacklisted_on(provider: Provider, day: date) -> str | None:

@@ -47,12 +47,23 @@ def provider(**kw: object) -> Provider:
 
 def project(method: Method = Method.COMPETITIVE_CONSULTATION, **kw: object) -> Project:
     p = Project(
-        id=uuid4(), purchaser="南明区民政局", region_code="520102", town_code=None, title="照料服务",
-        service_item="care", budget_item="2081001", budget_fen=SMALL, fiscal_year=2026, method=method,
-        grounds=[Ground.PURCHASE_OF_SERVICES], state=ProjectState.OPEN, announced_on=date(2026, 3, 2),
+        id=uuid4(),
+        purchaser="南明区民政局",
+        region_code="520102",
+        town_code=None,
+        title="照料服务",
+        service_item="care",
+        budget_item="2081001",
+        budget_fen=SMALL,
+        fiscal_year=2026,
+        method=method,
+        grounds=[Ground.PURCHASE_OF_SERVICES],
+        state=ProjectState.OPEN,
+        announced_on=date(2026, 3, 2),
         bid_deadline=datetime(2026, 3, 20, 2, 0, tzinfo=UTC),
         criteria=[Criterion("price", 30, price=True), Criterion("plan", 50), Criterion("experience", 20)],
-        quantity=100, grade_preference_points=3,
+        quantity=100,
+        grade_preference_points=3,
     )
     for k, v in kw.items():
         setattr(p, k, v)
@@ -67,33 +78,101 @@ METHOD_CASES = [
     pytest.param(Method.INVITED_TENDER, [Ground.LIMITED_SUPPLIERS], SMALL, None, 3, None, False, id="invited-ok"),
     pytest.param(Method.INVITED_TENDER, [], SMALL, None, 3, None, True, id="invited-no-ground"),
     pytest.param(Method.INVITED_TENDER, [Ground.LIMITED_SUPPLIERS], SMALL, None, 2, None, True, id="invited-2"),
-    pytest.param(Method.INVITED_TENDER, [Ground.TENDER_COST_DISPROPORTIONATE], TENDER, None, 3, None, True,
-                 id="invited-above-threshold-unapproved"),
-    pytest.param(Method.INVITED_TENDER, [Ground.TENDER_COST_DISPROPORTIONATE], TENDER, "财采〔2026〕1号", 3, None,
-                 False, id="invited-above-threshold-approved"),
+    pytest.param(
+        Method.INVITED_TENDER,
+        [Ground.TENDER_COST_DISPROPORTIONATE],
+        TENDER,
+        None,
+        3,
+        None,
+        True,
+        id="invited-above-threshold-unapproved",
+    ),
+    pytest.param(
+        Method.INVITED_TENDER,
+        [Ground.TENDER_COST_DISPROPORTIONATE],
+        TENDER,
+        "财采〔2026〕1号",
+        3,
+        None,
+        False,
+        id="invited-above-threshold-approved",
+    ),
     pytest.param(Method.COMPETITIVE_NEGOTIATION, [Ground.URGENT], SMALL, None, 3, None, False, id="negotiation-urgent"),
-    pytest.param(Method.COMPETITIVE_NEGOTIATION, [Ground.FAILED_TENDER], SMALL, None, 0, None, False,
-                 id="negotiation-failed-tender"),
-    pytest.param(Method.COMPETITIVE_NEGOTIATION, [Ground.PURCHASE_OF_SERVICES], SMALL, None, 3, None, True,
-                 id="negotiation-wrong-ground"),
-    pytest.param(Method.COMPETITIVE_CONSULTATION, [Ground.PURCHASE_OF_SERVICES], SMALL, None, 3, None, False,
-                 id="consultation-services"),
+    pytest.param(
+        Method.COMPETITIVE_NEGOTIATION,
+        [Ground.FAILED_TENDER],
+        SMALL,
+        None,
+        0,
+        None,
+        False,
+        id="negotiation-failed-tender",
+    ),
+    pytest.param(
+        Method.COMPETITIVE_NEGOTIATION,
+        [Ground.PURCHASE_OF_SERVICES],
+        SMALL,
+        None,
+        3,
+        None,
+        True,
+        id="negotiation-wrong-ground",
+    ),
+    pytest.param(
+        Method.COMPETITIVE_CONSULTATION,
+        [Ground.PURCHASE_OF_SERVICES],
+        SMALL,
+        None,
+        3,
+        None,
+        False,
+        id="consultation-services",
+    ),
     pytest.param(Method.COMPETITIVE_CONSULTATION, [], SMALL, None, 3, None, True, id="consultation-no-ground"),
-    pytest.param(Method.COMPETITIVE_CONSULTATION, [Ground.PURCHASE_OF_SERVICES], TENDER, None, 3, None, True,
-                 id="consultation-above-threshold"),
+    pytest.param(
+        Method.COMPETITIVE_CONSULTATION,
+        [Ground.PURCHASE_OF_SERVICES],
+        TENDER,
+        None,
+        3,
+        None,
+        True,
+        id="consultation-above-threshold",
+    ),
     pytest.param(Method.SINGLE_SOURCE, [Ground.ONLY_ONE_SUPPLIER], SMALL, None, 1, None, False, id="single-sole"),
-    pytest.param(Method.SINGLE_SOURCE, [Ground.UNFORESEEABLE_EMERGENCY], SMALL, None, 1, None, False,
-                 id="single-emergency"),
-    pytest.param(Method.SINGLE_SOURCE, [Ground.PURCHASE_OF_SERVICES], SMALL, None, 1, None, True,
-                 id="single-no-lawful-ground"),
-    pytest.param(Method.SINGLE_SOURCE, [Ground.ONLY_ONE_SUPPLIER], TENDER, None, 1, None, True,
-                 id="single-above-threshold-unapproved"),
-    pytest.param(Method.SINGLE_SOURCE, [Ground.ONLY_ONE_SUPPLIER], TENDER, "财采〔2026〕2号", 1, None, False,
-                 id="single-above-threshold-approved"),
-    pytest.param(Method.SINGLE_SOURCE, [Ground.CONSISTENCY_ADDON], 1_000_000, None, 1, 10_000_000, False,
-                 id="addon-10pct"),
-    pytest.param(Method.SINGLE_SOURCE, [Ground.CONSISTENCY_ADDON], 1_000_001, None, 1, 10_000_000, True,
-                 id="addon-over-10pct"),
+    pytest.param(
+        Method.SINGLE_SOURCE, [Ground.UNFORESEEABLE_EMERGENCY], SMALL, None, 1, None, False, id="single-emergency"
+    ),
+    pytest.param(
+        Method.SINGLE_SOURCE, [Ground.PURCHASE_OF_SERVICES], SMALL, None, 1, None, True, id="single-no-lawful-ground"
+    ),
+    pytest.param(
+        Method.SINGLE_SOURCE,
+        [Ground.ONLY_ONE_SUPPLIER],
+        TENDER,
+        None,
+        1,
+        None,
+        True,
+        id="single-above-threshold-unapproved",
+    ),
+    pytest.param(
+        Method.SINGLE_SOURCE,
+        [Ground.ONLY_ONE_SUPPLIER],
+        TENDER,
+        "财采〔2026〕2号",
+        1,
+        None,
+        False,
+        id="single-above-threshold-approved",
+    ),
+    pytest.param(
+        Method.SINGLE_SOURCE, [Ground.CONSISTENCY_ADDON], 1_000_000, None, 1, 10_000_000, False, id="addon-10pct"
+    ),
+    pytest.param(
+        Method.SINGLE_SOURCE, [Ground.CONSISTENCY_ADDON], 1_000_001, None, 1, 10_000_000, True, id="addon-over-10pct"
+    ),
     pytest.param(Method.SINGLE_SOURCE, [Ground.CONSISTENCY_ADDON], 1_000, None, 1, None, True, id="addon-no-original"),
     pytest.param(Method.FRAMEWORK_AGREEMENT, [], SMALL, None, 0, None, False, id="framework"),
     pytest.param(Method.INQUIRY, [Ground.STANDARD_GOODS], SMALL, None, 3, None, True, id="inquiry-not-for-services"),
@@ -102,25 +181,44 @@ METHOD_CASES = [
 
 @pytest.mark.parametrize(("method", "grounds", "budget", "approval", "invited", "original", "refused"), METHOD_CASES)
 def test_method_conditions(
-    method: Method, grounds: list[Ground], budget: int, approval: str | None, invited: int, original: int | None,
+    method: Method,
+    grounds: list[Ground],
+    budget: int,
+    approval: str | None,
+    invited: int,
+    original: int | None,
     refused: bool,
 ) -> None:
     def check() -> None:
-        rules.check_method(method, grounds, budget_fen=budget, thresholds=GUIZHOU_2026, finance_approval=approval,
-                           invited=invited, original_contract_fen=original)
+        rules.check_method(
+            method,
+            grounds,
+            budget_fen=budget,
+            thresholds=GUIZHOU_2026,
+            finance_approval=approval,
+            invited=invited,
+            original_contract_fen=original,
+        )
 
     if refused:
         with pytest.raises(errors.MethodNotAllowed) as caught:
             check()
-        assert caught.value.status_code == 422 and caught.value.message_zh
+        assert caught.value.status_code == 422
+        assert caught.value.message_zh
     else:
         check()
 
 
 @pytest.mark.parametrize(
     ("method", "min_bids"),
-    [(Method.PUBLIC_TENDER, 3), (Method.INVITED_TENDER, 3), (Method.COMPETITIVE_NEGOTIATION, 3),
-     (Method.COMPETITIVE_CONSULTATION, 2), (Method.SINGLE_SOURCE, 1), (Method.FRAMEWORK_AGREEMENT, 2)],
+    [
+        (Method.PUBLIC_TENDER, 3),
+        (Method.INVITED_TENDER, 3),
+        (Method.COMPETITIVE_NEGOTIATION, 3),
+        (Method.COMPETITIVE_CONSULTATION, 2),
+        (Method.SINGLE_SOURCE, 1),
+        (Method.FRAMEWORK_AGREEMENT, 2),
+    ],
 )
 def test_opening_with_one_bid_too_few_fails_and_with_enough_goes_on(method: Method, min_bids: int) -> None:
     at = datetime(2026, 3, 20, 2, 0, tzinfo=UTC)
@@ -129,7 +227,8 @@ def test_opening_with_one_bid_too_few_fails_and_with_enough_goes_on(method: Meth
     short = rules.open_bids(project(method), bids[:-1], at=at, today=date(2026, 3, 20), calendar=CAL)
     enough = rules.open_bids(project(method), bids, at=at, today=date(2026, 3, 20), calendar=CAL)
 
-    assert short.state is ProjectState.FAILED and str(min_bids) in (short.failed_reason or "")
+    assert short.state is ProjectState.FAILED
+    assert str(min_bids) in (short.failed_reason or "")
     assert enough.state is ProjectState.OPENED
     assert METHOD_RULES[method].min_bids == min_bids
 
@@ -137,30 +236,73 @@ def test_opening_with_one_bid_too_few_fails_and_with_enough_goes_on(method: Meth
 @pytest.mark.parametrize(
     ("prior", "budget", "adjusted", "refused"),
     [
-        pytest.param([(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081001", 2026)], TENDER // 2, False,
-                     True, id="two-halves-reach-threshold"),
-        pytest.param([(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081001", 2026)], TENDER // 2, True,
-                     False, id="budget-adjusted"),
-        pytest.param([(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081001", 2025)], TENDER // 2, False,
-                     False, id="other-year"),
-        pytest.param([(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "visiting", "2081001", 2026)], TENDER // 2, False,
-                     False, id="other-item"),
-        pytest.param([(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081002", 2026)], TENDER // 2, False,
-                     False, id="other-budget-line"),
-        pytest.param([(Method.PUBLIC_TENDER, TENDER, "care", "2081001", 2026)], TENDER // 2, False, False,
-                     id="earlier-was-tendered"),
-        pytest.param([(Method.SINGLE_SOURCE, TENDER // 4, "care", "2081001", 2026)] * 2, TENDER // 4, False, False,
-                     id="three-quarters-below"),
+        pytest.param(
+            [(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081001", 2026)],
+            TENDER // 2,
+            False,
+            True,
+            id="two-halves-reach-threshold",
+        ),
+        pytest.param(
+            [(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081001", 2026)],
+            TENDER // 2,
+            True,
+            False,
+            id="budget-adjusted",
+        ),
+        pytest.param(
+            [(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081001", 2025)],
+            TENDER // 2,
+            False,
+            False,
+            id="other-year",
+        ),
+        pytest.param(
+            [(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "visiting", "2081001", 2026)],
+            TENDER // 2,
+            False,
+            False,
+            id="other-item",
+        ),
+        pytest.param(
+            [(Method.COMPETITIVE_CONSULTATION, TENDER // 2, "care", "2081002", 2026)],
+            TENDER // 2,
+            False,
+            False,
+            id="other-budget-line",
+        ),
+        pytest.param(
+            [(Method.PUBLIC_TENDER, TENDER, "care", "2081001", 2026)],
+            TENDER // 2,
+            False,
+            False,
+            id="earlier-was-tendered",
+        ),
+        pytest.param(
+            [(Method.SINGLE_SOURCE, TENDER // 4, "care", "2081001", 2026)] * 2,
+            TENDER // 4,
+            False,
+            False,
+            id="three-quarters-below",
+        ),
     ],
 )
-def test_splitting_across_a_year(prior: list[tuple[Method, int, str, str, int]], budget: int, adjusted: bool,
-                                 refused: bool) -> None:
+def test_splitting_across_a_year(
+    prior: list[tuple[Method, int, str, str, int]], budget: int, adjusted: bool, refused: bool
+) -> None:
     purchases = [PriorPurchase(uuid4(), item, line, year, m, amount) for m, amount, item, line, year in prior]
 
     def check() -> None:
-        rules.check_not_split(service_item="care", budget_item="2081001", fiscal_year=2026,
-                              method=Method.COMPETITIVE_CONSULTATION, budget_fen=budget, prior=purchases,
-                              thresholds=GUIZHOU_2026, budget_adjusted=adjusted)
+        rules.check_not_split(
+            service_item="care",
+            budget_item="2081001",
+            fiscal_year=2026,
+            method=Method.COMPETITIVE_CONSULTATION,
+            budget_fen=budget,
+            prior=purchases,
+            thresholds=GUIZHOU_2026,
+            budget_adjusted=adjusted,
+        )
 
     if refused:
         with pytest.raises(errors.SplittingDetected):
@@ -189,7 +331,9 @@ CLOCK_CASES = [
     pytest.param(Step.AWARD_DECISION, date(2026, 5, 6), date(2026, 5, 12), id="award-5wd-with-makeup-saturday"),
     pytest.param(Step.AWARD_ANNOUNCEMENT, date(2026, 3, 27), date(2026, 3, 31), id="announcement-2wd"),
     pytest.param(Step.CONTRACT_SIGNATURE, date(2026, 3, 31), date(2026, 4, 30), id="contract-30-days"),
-    pytest.param(Step.CONTRACT_ANNOUNCEMENT, date(2026, 9, 30), date(2026, 10, 9), id="contract-notice-over-national-day"),
+    pytest.param(
+        Step.CONTRACT_ANNOUNCEMENT, date(2026, 9, 30), date(2026, 10, 9), id="contract-notice-over-national-day"
+    ),
     pytest.param(Step.CONTRACT_FILING, date(2026, 4, 10), date(2026, 4, 21), id="filing-7wd"),
 ]
 
@@ -208,8 +352,12 @@ def test_every_step_has_a_clock_case() -> None:
 
 @pytest.mark.parametrize(
     ("kind_step", "done", "on_time"),
-    [(Step.EVALUATION_REPORT, date(2026, 3, 24), True), (Step.EVALUATION_REPORT, date(2026, 3, 25), False),
-     (Step.SINGLE_SOURCE_PUBLICITY, date(2026, 3, 26), False), (Step.SINGLE_SOURCE_PUBLICITY, date(2026, 3, 27), True)],
+    [
+        (Step.EVALUATION_REPORT, date(2026, 3, 24), True),
+        (Step.EVALUATION_REPORT, date(2026, 3, 25), False),
+        (Step.SINGLE_SOURCE_PUBLICITY, date(2026, 3, 26), False),
+        (Step.SINGLE_SOURCE_PUBLICITY, date(2026, 3, 27), True),
+    ],
 )
 def test_limit_is_on_time_through_its_day_and_minimum_from_its_day(kind_step: Step, done: date, on_time: bool) -> None:
     record = rules.clock(CAL, kind_step, date(2026, 3, 20))
@@ -250,8 +398,9 @@ def test_single_source_above_threshold_is_publicized_5_working_days_first() -> N
     p = project(Method.SINGLE_SOURCE, budget_fen=TENDER, grounds=[Ground.ONLY_ONE_SUPPLIER])
 
     with pytest.raises(errors.DeadlineTooSoon):
-        rules.plan_project(p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 7),
-                           thresholds=GUIZHOU_2026)
+        rules.plan_project(
+            p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 7), thresholds=GUIZHOU_2026
+        )
     rules.plan_project(p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 8), thresholds=GUIZHOU_2026)
     assert p.publicity_until == date(2026, 5, 8)
 
@@ -278,9 +427,20 @@ def test_contract_term(start: date, end: date, assured: bool, stable: bool, expe
 
 
 def contract(value: int = 10_000_000) -> Contract:
-    return Contract(uuid4(), uuid4(), uuid4(), "91512081MA62K0260E", "520102", "care", ServiceCategory.CARE, value,
-                    date(2026, 4, 1), date(2027, 3, 31), date(2026, 3, 31),
-                    [Milestone("Q2", "2026-06", 50), Milestone("Q4", "2026-12", 50)])
+    return Contract(
+        uuid4(),
+        uuid4(),
+        uuid4(),
+        "91512081MA62K0260E",
+        "520102",
+        "care",
+        ServiceCategory.CARE,
+        value,
+        date(2026, 4, 1),
+        date(2027, 3, 31),
+        date(2026, 3, 31),
+        [Milestone("Q2", "2026-06", 50), Milestone("Q4", "2026-12", 50)],
+    )
 
 
 def test_supplements_cumulative_ten_percent() -> None:
@@ -292,8 +452,9 @@ def test_supplements_cumulative_ten_percent() -> None:
     assert sum(s.amount_fen for s in c.supplements) == 1_000_000
 
 
-@pytest.mark.parametrize(("score", "due"), [(100, 5_000_000), (80, 5_000_000), (79, 3_950_000), (60, 3_000_000),
-                                           (59, 0)])
+@pytest.mark.parametrize(
+    ("score", "due"), [(100, 5_000_000), (80, 5_000_000), (79, 3_950_000), (60, 3_000_000), (59, 0)]
+)
 def test_payment_linkage(score: int, due: int) -> None:
     c = contract()
     assert rules.amount_due(c, c.milestones[0], score) == due
@@ -331,7 +492,8 @@ def test_service_and_negative_list(item: str, works: bool, error: str | None) ->
     else:
         with pytest.raises(errors.OnNegativeList) as caught:
             rules.check_purchasable(item, includes_works=works)
-        assert caught.value.code == error and "102号令" in caught.value.detail
+        assert caught.value.code == error
+        assert "102号令" in caught.value.detail
 
 
 # --------------------------------------------------------------------------- suppliers and grades
@@ -344,14 +506,30 @@ DAY = date(2026, 3, 10)
     [
         pytest.param({}, None, None, id="all-conditions"),
         pytest.param({"conditions": []}, None, errors.SupplierConditionsUnmet, id="no-evidence"),
-        pytest.param({"violations": [Violation(ViolationKind.LARGE_FINE, date(2023, 3, 10), "罚款")]}, None,
-                     errors.SupplierConditionsUnmet, id="violation-3-years-ago-to-the-day"),
-        pytest.param({"violations": [Violation(ViolationKind.LARGE_FINE, date(2023, 3, 9), "罚款")]}, None, None,
-                     id="violation-older-than-3-years"),
-        pytest.param({"blacklist": [Blacklisting(date(2025, 6, 1), date(2026, 5, 31), "提供虚假材料")]}, None,
-                     errors.ProviderBlacklisted, id="blacklisted"),
-        pytest.param({"blacklist": [Blacklisting(date(2024, 6, 1), date(2025, 5, 31), "提供虚假材料")]}, None, None,
-                     id="blacklist-term-over"),
+        pytest.param(
+            {"violations": [Violation(ViolationKind.LARGE_FINE, date(2023, 3, 10), "罚款")]},
+            None,
+            errors.SupplierConditionsUnmet,
+            id="violation-3-years-ago-to-the-day",
+        ),
+        pytest.param(
+            {"violations": [Violation(ViolationKind.LARGE_FINE, date(2023, 3, 9), "罚款")]},
+            None,
+            None,
+            id="violation-older-than-3-years",
+        ),
+        pytest.param(
+            {"blacklist": [Blacklisting(date(2025, 6, 1), date(2026, 5, 31), "提供虚假材料")]},
+            None,
+            errors.ProviderBlacklisted,
+            id="blacklisted",
+        ),
+        pytest.param(
+            {"blacklist": [Blacklisting(date(2024, 6, 1), date(2025, 5, 31), "提供虚假材料")]},
+            None,
+            None,
+            id="blacklist-term-over",
+        ),
         pytest.param({}, Grade.A3, errors.GradeRequirementUnmet, id="required-grade-none"),
         pytest.param({"grade": "4A-2021-03-10"}, Grade.A3, errors.GradeRequirementUnmet, id="required-grade-expired"),
         pytest.param({"grade": "4A-2021-03-11"}, Grade.A3, None, id="required-grade-last-valid-day"),
@@ -374,7 +552,8 @@ def test_may_bid(change: dict[str, object], required: Grade | None, error: type[
 
 def test_grade_lasts_five_years_and_bars_reapplication_after_downgrade_and_cancellation() -> None:
     p = rules.set_grade(provider(), Grade.A4, date(2024, 1, 1), today=DAY)
-    assert p.grade is not None and p.grade.valid_until == date(2028, 12, 31)
+    assert p.grade is not None
+    assert p.grade.valid_until == date(2028, 12, 31)
     assert not rules.may_reapply_for_grade(p, date(2026, 12, 31))
     assert rules.may_reapply_for_grade(p, date(2027, 1, 1))  # the last 2 years before expiry
 
@@ -405,8 +584,10 @@ def test_scoring_prefers_valid_3a_but_does_not_exclude() -> None:
 
     # b2: price 30 + panel 56 = 86; b1: 27 + 56 + 3 preference = 86 → tie broken by the lower price
     by_bid = {s.bid_id: s for s in scores}
-    assert by_bid[b2.id].total == "86.00" and by_bid[b1.id].total == "86.00"
-    assert by_bid[b1.id].preference == "3.00" and by_bid[b2.id].preference == "0.00"
+    assert by_bid[b2.id].total == "86.00"
+    assert by_bid[b1.id].total == "86.00"
+    assert by_bid[b1.id].preference == "3.00"
+    assert by_bid[b2.id].preference == "0.00"
     assert [s.bid_id for s in scores] == [b2.id, b1.id]
     with pytest.raises(errors.InvalidPanel):
         rules.score_bids(proj, [b1, b2], {graded.id: graded, plain.id: plain}, dict(list(panel.items())[:2]), day=DAY)

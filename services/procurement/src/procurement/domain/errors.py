@@ -91,7 +91,8 @@ class GradeRequirementUnmet(RuleRefused):
 class NotInvited(RuleRefused):
     def __init__(self, provider_id: UUID) -> None:
         super().__init__(
-            f"provider {provider_id} was not invited to this project", message_zh=f"承接主体 {provider_id} 未受邀参加本项目"
+            f"provider {provider_id} was not invited to this project",
+            message_zh=f"承接主体 {provider_id} 未受邀参加本项目",
         )
 
 
@@ -174,7 +175,8 @@ class BidsSealed(Conflict):
 class DuplicateBid(Conflict):
     def __init__(self, provider_id: UUID) -> None:
         super().__init__(
-            f"provider {provider_id} has already bid on this project", message_zh=f"承接主体 {provider_id} 已提交投标文件"
+            f"provider {provider_id} has already bid on this project",
+            message_zh=f"承接主体 {provider_id} 已提交投标文件",
         )
 
 
@@ -225,14 +227,16 @@ class SupplementTooLarge(RuleRefused):
 class NoSuchMilestone(RuleRefused):
     def __init__(self, contract_id: UUID, period: str) -> None:
         super().__init__(
-            f"contract {contract_id} has no milestone for period {period}", message_zh=f"合同 {contract_id} 无 {period} 付款节点"
+            f"contract {contract_id} has no milestone for period {period}",
+            message_zh=f"合同 {contract_id} 无 {period} 付款节点",
         )
 
 
 class AlreadyEvaluated(Conflict):
     def __init__(self, contract_id: UUID, period: str) -> None:
         super().__init__(
-            f"contract {contract_id} is already evaluated for {period}", message_zh=f"合同 {contract_id} 的 {period} 期已完成绩效评价"
+            f"contract {contract_id} is already evaluated for {period}",
+            message_zh=f"合同 {contract_id} 的 {period} 期已完成绩效评价",
         )
 
 
@@ -246,7 +250,9 @@ class RecipientOpinionsMissing(RuleRefused):
 
 class ContractNotRunning(RuleRefused):
     def __init__(self, contract_id: UUID, day: date) -> None:
-        super().__init__(f"contract {contract_id} is not running on {day}", message_zh=f"合同 {contract_id} 在 {day} 不在履行期内")
+        super().__init__(
+            f"contract {contract_id} is not running on {day}", message_zh=f"合同 {contract_id} 在 {day} 不在履行期内"
+        )
 
 
 class AssignmentEnded(Conflict):

@@ -112,6 +112,8 @@ class Provider:
     violations: list[Violation] = field(default_factory=list)
     blacklist: list[Blacklisting] = field(default_factory=list)
     contact: str | None = None
+    client_id: str | None = None
+    """The gateway client the organisation signs in with (third-party client)."""
 
 
 # --------------------------------------------------------------------------- projects and bids

@@ -44,28 +44,82 @@ class ServiceItem:
 
 
 _SERVICE_LIST = (
-    ServiceItem("care", "照料护理（分散供养特困人员委托照料）", "care of dispersed 特困 persons", WorkKind.SERVICE,
-                ServiceCategory.CARE, "人·月", 60_000),
+    ServiceItem(
+        "care",
+        "照料护理（分散供养特困人员委托照料）",
+        "care of dispersed 特困 persons",
+        WorkKind.SERVICE,
+        ServiceCategory.CARE,
+        "人·月",
+        60_000,
+    ),
     ServiceItem("visiting", "巡访探视", "visits", WorkKind.SERVICE, ServiceCategory.VISITING, "人次", 8_000),
-    ServiceItem("rehabilitation", "康复训练", "rehabilitation", WorkKind.SERVICE, ServiceCategory.REHABILITATION,
-                "人次", 15_000),
-    ServiceItem("escort_medical", "送医陪护", "escort to medical care", WorkKind.SERVICE, ServiceCategory.CARE,
-                "人次", 12_000),
-    ServiceItem("counselling", "心理疏导", "counselling", WorkKind.SERVICE, ServiceCategory.SOCIAL_WORK, "人次", 20_000),
-    ServiceItem("casework", "个案帮扶（社会融入、能力提升、资源链接）", "casework", WorkKind.SERVICE,
-                ServiceCategory.SOCIAL_WORK, "个案", 150_000),
-    ServiceItem("application_help", "协助申请与随访", "help with applications and follow-up visits",
-                WorkKind.SERVICE, ServiceCategory.SOCIAL_WORK, "人次", 5_000),
-    ServiceItem("household_survey", "家庭经济状况调查评估（辅助性）", "household surveys (support work only)",
-                WorkKind.ADMINISTRATIVE, ServiceCategory.HOUSEHOLD_SURVEY, "户", 10_000),
-    ServiceItem("screening", "对象摸底排查", "screening for people in need", WorkKind.ADMINISTRATIVE,
-                ServiceCategory.HOUSEHOLD_SURVEY, "户", 3_000),
-    ServiceItem("training", "业务培训", "training of staff", WorkKind.ADMINISTRATIVE, ServiceCategory.SOCIAL_WORK,
-                "场", 500_000),
-    ServiceItem("policy_outreach", "政策宣传", "policy outreach", WorkKind.ADMINISTRATIVE,
-                ServiceCategory.SOCIAL_WORK, "场", 300_000),
-    ServiceItem("performance_evaluation", "绩效评价（第三方）", "third-party performance evaluation",
-                WorkKind.ADMINISTRATIVE, ServiceCategory.SOCIAL_WORK, "项", 2_000_000),
+    ServiceItem(
+        "rehabilitation", "康复训练", "rehabilitation", WorkKind.SERVICE, ServiceCategory.REHABILITATION, "人次", 15_000
+    ),
+    ServiceItem(
+        "escort_medical", "送医陪护", "escort to medical care", WorkKind.SERVICE, ServiceCategory.CARE, "人次", 12_000
+    ),
+    ServiceItem(
+        "counselling", "心理疏导", "counselling", WorkKind.SERVICE, ServiceCategory.SOCIAL_WORK, "人次", 20_000
+    ),
+    ServiceItem(
+        "casework",
+        "个案帮扶（社会融入、能力提升、资源链接）",
+        "casework",
+        WorkKind.SERVICE,
+        ServiceCategory.SOCIAL_WORK,
+        "个案",
+        150_000,
+    ),
+    ServiceItem(
+        "application_help",
+        "协助申请与随访",
+        "help with applications and follow-up visits",
+        WorkKind.SERVICE,
+        ServiceCategory.SOCIAL_WORK,
+        "人次",
+        5_000,
+    ),
+    ServiceItem(
+        "household_survey",
+        "家庭经济状况调查评估（辅助性）",
+        "household surveys (support work only)",
+        WorkKind.ADMINISTRATIVE,
+        ServiceCategory.HOUSEHOLD_SURVEY,
+        "户",
+        10_000,
+    ),
+    ServiceItem(
+        "screening",
+        "对象摸底排查",
+        "screening for people in need",
+        WorkKind.ADMINISTRATIVE,
+        ServiceCategory.HOUSEHOLD_SURVEY,
+        "户",
+        3_000,
+    ),
+    ServiceItem(
+        "training", "业务培训", "training of staff", WorkKind.ADMINISTRATIVE, ServiceCategory.SOCIAL_WORK, "场", 500_000
+    ),
+    ServiceItem(
+        "policy_outreach",
+        "政策宣传",
+        "policy outreach",
+        WorkKind.ADMINISTRATIVE,
+        ServiceCategory.SOCIAL_WORK,
+        "场",
+        300_000,
+    ),
+    ServiceItem(
+        "performance_evaluation",
+        "绩效评价（第三方）",
+        "third-party performance evaluation",
+        WorkKind.ADMINISTRATIVE,
+        ServiceCategory.SOCIAL_WORK,
+        "项",
+        2_000_000,
+    ),
 )
 SERVICE_LIST = MappingProxyType({item.code: item for item in _SERVICE_LIST})
 
@@ -81,19 +135,40 @@ class Prohibited:
 
 
 _NEGATIVE_LIST = (
-    Prohibited("eligibility_confirmation", "Art. 10(2)",
-               "审核确认 of 低保/特困 status is a matter the government must perform directly",
-               "低保、特困等审核确认属于应当由政府直接履职的事项，不得购买"),
-    Prohibited("outside_government_duty", "Art. 10(1)", "the service is outside the purchaser's duties",
-               "不属于政府职责范围的服务事项不得购买"),
-    Prohibited("works_bundle", "Art. 10(3)", "goods and works, and bundles of works and services, are not bought "
-               "as services", "货物、工程及工程与服务打包的项目不得作为政府购买服务"),
+    Prohibited(
+        "eligibility_confirmation",
+        "Art. 10(2)",
+        "审核确认 of 低保/特困 status is a matter the government must perform directly",
+        "低保、特困等审核确认属于应当由政府直接履职的事项，不得购买",
+    ),
+    Prohibited(
+        "outside_government_duty",
+        "Art. 10(1)",
+        "the service is outside the purchaser's duties",
+        "不属于政府职责范围的服务事项不得购买",
+    ),
+    Prohibited(
+        "works_bundle",
+        "Art. 10(3)",
+        "goods and works, and bundles of works and services, are not bought as services",
+        "货物、工程及工程与服务打包的项目不得作为政府购买服务",
+    ),
     Prohibited("financing", "Art. 10(4)", "financing may not be bought as a service", "融资行为不得作为政府购买服务"),
-    Prohibited("staff_recruitment", "Art. 10(5)", "the purchaser's own staff recruitment may not be bought",
-               "购买主体的人员招、聘用不得作为政府购买服务"),
-    Prohibited("agency_labour", "Art. 10(5)", "劳务派遣 (agency labour) may not be bought",
-               "以劳务派遣方式用工不得作为政府购买服务"),
-    Prohibited("public_welfare_posts", "Art. 10(5)", "公益性岗位 may not be bought", "设置公益性岗位不得作为政府购买服务"),
+    Prohibited(
+        "staff_recruitment",
+        "Art. 10(5)",
+        "the purchaser's own staff recruitment may not be bought",
+        "购买主体的人员招、聘用不得作为政府购买服务",
+    ),
+    Prohibited(
+        "agency_labour",
+        "Art. 10(5)",
+        "劳务派遣 (agency labour) may not be bought",
+        "以劳务派遣方式用工不得作为政府购买服务",
+    ),
+    Prohibited(
+        "public_welfare_posts", "Art. 10(5)", "公益性岗位 may not be bought", "设置公益性岗位不得作为政府购买服务"
+    ),
 )
 NEGATIVE_LIST = MappingProxyType({p.code: p for p in _NEGATIVE_LIST})
 
@@ -115,12 +190,19 @@ class Thresholds:
 
 _THRESHOLDS = (
     *(
-        Thresholds("520000", year, 400_000_000, 100_000_000, "illustrative",
-                   "POLICY-DEFAULTS procurement thresholds (Guizhou NOT FOUND, DOMAIN-RULES §9.4)")
+        Thresholds(
+            "520000",
+            year,
+            400_000_000,
+            100_000_000,
+            "illustrative",
+            "POLICY-DEFAULTS procurement thresholds (Guizhou NOT FOUND, DOMAIN-RULES §9.4)",
+        )
         for year in (2024, 2025, 2026, 2027)
     ),
-    Thresholds("000000", 2020, 200_000_000, 100_000_000, "national",
-               "DOMAIN-RULES §9.4 S15: central 2020 edition (reference)"),
+    Thresholds(
+        "000000", 2020, 200_000_000, 100_000_000, "national", "DOMAIN-RULES §9.4 S15: central 2020 edition (reference)"
+    ),
 )
 THRESHOLDS = MappingProxyType({(t.province, t.year): t for t in _THRESHOLDS})
 
@@ -128,6 +210,7 @@ THRESHOLDS = MappingProxyType({(t.province, t.year): t for t in _THRESHOLDS})
 def province_of(region_code: str) -> str:
     """The province's 区划代码 (first two digits + 0000) of a county or town code."""
     return region_code[:2] + "0000"
+
 
 # --------------------------------------------------------------------------- methods
 
@@ -177,27 +260,82 @@ class MethodRule:
 
 
 _METHODS = (
-    MethodRule(Method.PUBLIC_TENDER, frozenset(), 3, 0, "allowed", 20, True,
-               "§9.3 S11 Art. 26–28, 35–36: the main method; ≥20 days; fewer than 3 bids = 废标"),
-    MethodRule(Method.INVITED_TENDER, frozenset({Ground.LIMITED_SUPPLIERS, Ground.TENDER_COST_DISPROPORTIONATE}),
-               3, 3, "finance_approval", 20, True, "§9.3 S11 Art. 29, 34–35: ≥3 suppliers chosen at random; ≥20 days"),
-    MethodRule(Method.COMPETITIVE_NEGOTIATION,
-               frozenset({Ground.FAILED_TENDER, Ground.TECHNICALLY_COMPLEX, Ground.URGENT, Ground.PRICE_NOT_CALCULABLE}),
-               3, 3, "finance_approval", 3, True,
-               "§9.3 S11 Art. 30, 38 (≥3 suppliers); 3 days to the first response: [MEM] 财政部令第74号 Art. 29",
-               "interpretation"),
-    MethodRule(Method.COMPETITIVE_CONSULTATION, frozenset({Ground.PURCHASE_OF_SERVICES, Ground.TECHNICALLY_COMPLEX,
-                                                           Ground.PRICE_NOT_CALCULABLE, Ground.FAILED_TENDER}),
-               2, 3, "finance_approval", 10, True,
-               "§9.3 S14 (214号 Art. 3): 政府购买服务 may go on with 2 qualified suppliers, with 1 it ends; "
-               "10 days to the deadline: [MEM] 214号 Art. 10", "interpretation"),
-    MethodRule(Method.SINGLE_SOURCE,
-               frozenset({Ground.ONLY_ONE_SUPPLIER, Ground.UNFORESEEABLE_EMERGENCY, Ground.CONSISTENCY_ADDON}),
-               1, 1, "finance_approval", 0, True, "§9.3 S11 Art. 31; above the threshold 公示 ≥5 WD (S12 Art. 38)"),
-    MethodRule(Method.FRAMEWORK_AGREEMENT, frozenset(), 2, 0, "allowed", 20, True,
-               "§9.3 S11 Art. 26(6), [MEM] 财政部令第110号; 2 bidders and 20 days: team's choice", "interpretation"),
-    MethodRule(Method.INQUIRY, frozenset({Ground.STANDARD_GOODS}), 3, 3, "never", 3, False,
-               "§9.3 S11 Art. 32: standard goods only, not suited to services"),
+    MethodRule(
+        Method.PUBLIC_TENDER,
+        frozenset(),
+        3,
+        0,
+        "allowed",
+        20,
+        True,
+        "§9.3 S11 Art. 26–28, 35–36: the main method; ≥20 days; fewer than 3 bids = 废标",
+    ),
+    MethodRule(
+        Method.INVITED_TENDER,
+        frozenset({Ground.LIMITED_SUPPLIERS, Ground.TENDER_COST_DISPROPORTIONATE}),
+        3,
+        3,
+        "finance_approval",
+        20,
+        True,
+        "§9.3 S11 Art. 29, 34–35: ≥3 suppliers chosen at random; ≥20 days",
+    ),
+    MethodRule(
+        Method.COMPETITIVE_NEGOTIATION,
+        frozenset({Ground.FAILED_TENDER, Ground.TECHNICALLY_COMPLEX, Ground.URGENT, Ground.PRICE_NOT_CALCULABLE}),
+        3,
+        3,
+        "finance_approval",
+        3,
+        True,
+        "§9.3 S11 Art. 30, 38 (≥3 suppliers); 3 days to the first response: [MEM] 财政部令第74号 Art. 29",
+        "interpretation",
+    ),
+    MethodRule(
+        Method.COMPETITIVE_CONSULTATION,
+        frozenset(
+            {Ground.PURCHASE_OF_SERVICES, Ground.TECHNICALLY_COMPLEX, Ground.PRICE_NOT_CALCULABLE, Ground.FAILED_TENDER}
+        ),
+        2,
+        3,
+        "finance_approval",
+        10,
+        True,
+        "§9.3 S14 (214号 Art. 3): 政府购买服务 may go on with 2 qualified suppliers, with 1 it ends; "
+        "10 days to the deadline: [MEM] 214号 Art. 10",
+        "interpretation",
+    ),
+    MethodRule(
+        Method.SINGLE_SOURCE,
+        frozenset({Ground.ONLY_ONE_SUPPLIER, Ground.UNFORESEEABLE_EMERGENCY, Ground.CONSISTENCY_ADDON}),
+        1,
+        1,
+        "finance_approval",
+        0,
+        True,
+        "§9.3 S11 Art. 31; above the threshold 公示 ≥5 WD (S12 Art. 38)",
+    ),
+    MethodRule(
+        Method.FRAMEWORK_AGREEMENT,
+        frozenset(),
+        2,
+        0,
+        "allowed",
+        20,
+        True,
+        "§9.3 S11 Art. 26(6), [MEM] 财政部令第110号; 2 bidders and 20 days: team's choice",
+        "interpretation",
+    ),
+    MethodRule(
+        Method.INQUIRY,
+        frozenset({Ground.STANDARD_GOODS}),
+        3,
+        3,
+        "never",
+        3,
+        False,
+        "§9.3 S11 Art. 32: standard goods only, not suited to services",
+    ),
 )
 METHOD_RULES = MappingProxyType({m.method: m for m in _METHODS})
 
@@ -234,8 +372,13 @@ class Clock:
 
 CLOCKS = MappingProxyType(
     {
-        Step.BID_DEADLINE: Clock(20, "calendar_days", "minimum", "招标文件发出 (announcement)",
-                                 "§9.5 S11 Art. 35 (tenders; other methods: METHOD_RULES.min_days_to_deadline)"),
+        Step.BID_DEADLINE: Clock(
+            20,
+            "calendar_days",
+            "minimum",
+            "招标文件发出 (announcement)",
+            "§9.5 S11 Art. 35 (tenders; other methods: METHOD_RULES.min_days_to_deadline)",
+        ),
         Step.SINGLE_SOURCE_PUBLICITY: Clock(5, "working_days", "minimum", "单一来源 公示 posted", "§9.5 S12 Art. 38"),
         Step.EVALUATION_REPORT: Clock(2, "working_days", "limit", "评审 (opening)", "§9.5 S12 Art. 43"),
         Step.AWARD_DECISION: Clock(5, "working_days", "limit", "评审报告 received", "§9.5 S12 Art. 43"),

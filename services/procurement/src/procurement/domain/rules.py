@@ -138,7 +138,10 @@ def reapplication_barred_until(provider: Provider) -> date | None:
     """The last day a re-application is barred after a downgrade (2 years) or a cancellation
     (3 years) (S10), or None."""
     bars = [
-        add_years(g.changed_on, BAR_AFTER_DOWNGRADE_YEARS if g.status is GradeStatus.DOWNGRADED else BAR_AFTER_CANCELLATION_YEARS)
+        add_years(
+            g.changed_on,
+            BAR_AFTER_DOWNGRADE_YEARS if g.status is GradeStatus.DOWNGRADED else BAR_AFTER_CANCELLATION_YEARS,
+        )
         for g in [*provider.grade_history, *([provider.grade] if provider.grade else [])]
         if g.changed_on is not None and g.status is not GradeStatus.VALID
     ]
@@ -150,7 +153,9 @@ def set_grade(provider: Provider, grade: Grade, awarded_on: date, *, today: date
     for an award in the future. A lower grade than the valid one marks the old one downgraded
     (which starts the 2-year bar for the next application)."""
     if awarded_on > today:
-        raise errors.InvalidGrade(f"a grade cannot be awarded in the future ({awarded_on})", f"评估等级授予日期 {awarded_on} 晚于今天")
+        raise errors.InvalidGrade(
+            f"a grade cannot be awarded in the future ({awarded_on})", f"评估等级授予日期 {awarded_on} 晚于今天"
+        )
     barred = reapplication_barred_until(provider)
     if barred is not None and awarded_on <= barred:
         raise errors.GradeReapplicationBarred(barred)
@@ -158,8 +163,16 @@ def set_grade(provider: Provider, grade: Grade, awarded_on: date, *, today: date
     old = provider.grade
     if old is not None:
         downgraded = grade.rank < old.grade.rank and grade_valid_on(old, awarded_on)
-        history.append(replace(old, status=GradeStatus.DOWNGRADED if downgraded else old.status, changed_on=awarded_on if downgraded else old.changed_on))
-    new = GradeRecord(grade=grade, awarded_on=awarded_on, valid_until=add_years(awarded_on, GRADE_VALIDITY_YEARS) - _ONE_DAY)
+        history.append(
+            replace(
+                old,
+                status=GradeStatus.DOWNGRADED if downgraded else old.status,
+                changed_on=awarded_on if downgraded else old.changed_on,
+            )
+        )
+    new = GradeRecord(
+        grade=grade, awarded_on=awarded_on, valid_until=add_years(awarded_on, GRADE_VALIDITY_YEARS) - _ONE_DAY
+    )
     return replace(provider, grade=new, grade_history=history)
 
 
@@ -213,9 +226,17 @@ def check_may_bid(provider: Provider, project: Project, day: date) -> None:
     if required is not None:
         grade = provider.grade
         if grade is not None and not grade_valid_on(grade, day):
-            raise errors.GradeRequirementUnmet(provider.id, required, f"grade {grade.grade} expired on {grade.valid_until}" if grade.valid_until < day else f"grade {grade.grade} is {grade.status}")
+            raise errors.GradeRequirementUnmet(
+                provider.id,
+                required,
+                f"grade {grade.grade} expired on {grade.valid_until}"
+                if grade.valid_until < day
+                else f"grade {grade.grade} is {grade.status}",
+            )
         if grade is None or grade.grade.rank < required.rank:
-            raise errors.GradeRequirementUnmet(provider.id, required, "no grade" if grade is None else f"grade {grade.grade}")
+            raise errors.GradeRequirementUnmet(
+                provider.id, required, "no grade" if grade is None else f"grade {grade.grade}"
+            )
     if project.invited and provider.id not in project.invited:
         raise errors.NotInvited(provider.id)
 
@@ -264,25 +285,37 @@ def check_method(
     invited suppliers; a consistency add-on by 单一来源 is ≤10% of the original contract."""
     rule = METHOD_RULES[method]
     if not rule.for_services:
-        raise errors.MethodNotAllowed(method, "not suited to services (standard goods only)", "该方式仅适用于货物，不适用于服务")
+        raise errors.MethodNotAllowed(
+            method, "not suited to services (standard goods only)", "该方式仅适用于货物，不适用于服务"
+        )
     if rule.grounds and not set(grounds) & rule.grounds:
         allowed = ", ".join(sorted(g.value for g in rule.grounds))
         raise errors.MethodNotAllowed(method, f"needs one of the grounds: {allowed}", f"须具备下列情形之一: {allowed}")
-    if budget_fen >= thresholds.public_tender_fen and method is not Method.PUBLIC_TENDER:
-        if rule.above_threshold == "never" or (rule.above_threshold == "finance_approval" and not finance_approval):
-            raise errors.MethodNotAllowed(
-                method,
-                f"the budget reaches the 公开招标 threshold ({thresholds.public_tender_fen} fen, {thresholds.basis}): "
-                "公开招标 is mandatory unless the finance department approved another method",
-                "预算达到公开招标数额标准，应当公开招标（经财政部门批准的除外）",
-            )
+    above = budget_fen >= thresholds.public_tender_fen and method is not Method.PUBLIC_TENDER
+    if above and (
+        rule.above_threshold == "never" or (rule.above_threshold == "finance_approval" and not finance_approval)
+    ):
+        raise errors.MethodNotAllowed(
+            method,
+            f"the budget reaches the 公开招标 threshold ({thresholds.public_tender_fen} fen, {thresholds.basis}): "
+            "公开招标 is mandatory unless the finance department approved another method",
+            "预算达到公开招标数额标准，应当公开招标（经财政部门批准的除外）",
+        )
     if rule.min_invited and method is not Method.SINGLE_SOURCE and 0 < invited < rule.min_invited:
         raise errors.MethodNotAllowed(
-            method, f"at least {rule.min_invited} suppliers must be invited, got {invited}", f"应邀请不少于{rule.min_invited}家供应商"
+            method,
+            f"at least {rule.min_invited} suppliers must be invited, got {invited}",
+            f"应邀请不少于{rule.min_invited}家供应商",
         )
-    if method is Method.SINGLE_SOURCE and Ground.CONSISTENCY_ADDON in grounds and set(grounds) == {Ground.CONSISTENCY_ADDON}:
+    if (
+        method is Method.SINGLE_SOURCE
+        and Ground.CONSISTENCY_ADDON in grounds
+        and set(grounds) == {Ground.CONSISTENCY_ADDON}
+    ):
         if original_contract_fen is None:
-            raise errors.MethodNotAllowed(method, "a consistency add-on names the original contract's value", "添购须注明原合同金额")
+            raise errors.MethodNotAllowed(
+                method, "a consistency add-on names the original contract's value", "添购须注明原合同金额"
+            )
         if budget_fen * 100 > original_contract_fen * SUPPLEMENT_CAP_PERCENT:
             raise errors.MethodNotAllowed(
                 method,
@@ -368,7 +401,9 @@ def check_bids_readable(project: Project, at: datetime) -> None:
         raise errors.BidsSealed(project.id, project.bid_deadline)
 
 
-def open_bids(project: Project, bids: Sequence[Bid], *, at: datetime, today: date, calendar: WorkingDayCalendar) -> Project:
+def open_bids(
+    project: Project, bids: Sequence[Bid], *, at: datetime, today: date, calendar: WorkingDayCalendar
+) -> Project:
     """开标 at or after the deadline. Fewer bids than the method needs (公开招标 3; 竞争性磋商
     for 政府购买服务 2; 单一来源 1) fails the project (废标/终止), whose lawful fall-back is a new
     project (`fallback_method`). Otherwise the evaluation-report clock (2 WD) starts."""
@@ -404,7 +439,9 @@ def fallback_method(failed: Project, bids: int) -> Method:
 
 def check_criteria(criteria: Sequence[Criterion]) -> None:
     if sum(c.weight for c in criteria) != 100 or any(c.weight <= 0 for c in criteria):
-        raise errors.InvalidCriteria("criterion weights are positive and add up to 100", "评审因素权重须为正数且合计100")
+        raise errors.InvalidCriteria(
+            "criterion weights are positive and add up to 100", "评审因素权重须为正数且合计100"
+        )
     if sum(1 for c in criteria if c.price) != 1:
         raise errors.InvalidCriteria("exactly one criterion is the price", "评审因素中须有且仅有一项价格因素")
 
@@ -445,17 +482,32 @@ def score_bids(
             panel += sum(marks, Decimal(0)) / len(marks) * criterion.weight / 100
         price_score = Decimal(lowest) / Decimal(bid.price_fen) * price.weight
         provider = providers[bid.provider_id]
-        preferred = grade_valid_on(provider.grade, day) and provider.grade is not None and provider.grade.grade.rank >= Grade(PREFERRED_MIN_GRADE).rank
+        preferred = (
+            grade_valid_on(provider.grade, day)
+            and provider.grade is not None
+            and provider.grade.grade.rank >= Grade(PREFERRED_MIN_GRADE).rank
+        )
         preference = Decimal(project.grade_preference_points if preferred else 0)
         rows.append((price_score + panel + preference, bid, price_score, panel, preference))
     rows.sort(key=lambda r: (-r[0], r[1].price_fen, r[1].submitted_at))
     return [
-        BidScore(bid.id, bid.provider_id, bid.price_fen, two_places(p), two_places(pa), two_places(pr), two_places(total), rank)
+        BidScore(
+            bid.id,
+            bid.provider_id,
+            bid.price_fen,
+            two_places(p),
+            two_places(pa),
+            two_places(pr),
+            two_places(total),
+            rank,
+        )
         for rank, (total, bid, p, pa, pr) in enumerate(rows, start=1)
     ]
 
 
-def submit_evaluation(project: Project, scores: list[BidScore], panel: list[str], *, today: date, calendar: WorkingDayCalendar) -> Project:
+def submit_evaluation(
+    project: Project, scores: list[BidScore], panel: list[str], *, today: date, calendar: WorkingDayCalendar
+) -> Project:
     """评审报告 handed to the purchaser: the report clock stops (on time within 2 WD of the
     opening), the award clock (5 WD) starts."""
     if project.state is not ProjectState.OPENED:
@@ -519,7 +571,11 @@ def check_term(term_start: date, term_end: date, *, budget_assured: bool, stable
 
 
 def check_milestones(milestones: Sequence[Milestone]) -> None:
-    if not milestones or sum(m.share_percent for m in milestones) != 100 or any(m.share_percent <= 0 for m in milestones):
+    if (
+        not milestones
+        or sum(m.share_percent for m in milestones) != 100
+        or any(m.share_percent <= 0 for m in milestones)
+    ):
         raise errors.InvalidMilestones()
 
 
@@ -629,7 +685,9 @@ def evaluate(
         else:
             given = evaluator_scores.get(ind.name)
             if given is None or not 0 <= given <= 100:
-                raise errors.InvalidCriteria(f"indicator {ind.name} needs a score 0–100", f"绩效指标 {ind.name} 须评分（0–100）")
+                raise errors.InvalidCriteria(
+                    f"indicator {ind.name} needs a score 0–100", f"绩效指标 {ind.name} 须评分（0–100）"
+                )
             scores[ind.name] = Decimal(given)
     total = sum((scores[i.name] * i.weight / 100 for i in indicators), Decimal(0))
     score = round_fen(total)
@@ -645,4 +703,3 @@ def amount_due(contract: Contract, milestone: Milestone, score: int) -> int:
     if score >= MIN_PAYABLE_SCORE:
         return round_fen(instalment * score / 100)
     return 0
-

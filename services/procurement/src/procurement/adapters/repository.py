@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -391,7 +392,7 @@ class ProcurementRepository:
 
     # ---- visits and evaluations
     async def add_visit(self, v: Visit) -> None:
-        await self.session.execute(insert(visit_table).values(**{f: getattr(v, f) for f in visit_table.c}))
+        await self.session.execute(insert(visit_table).values(**asdict(v)))
 
     async def visits_of(self, contract_id: UUID, start: datetime, end: datetime) -> list[Visit]:
         rows = (

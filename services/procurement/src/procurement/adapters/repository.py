@@ -118,7 +118,7 @@ class SqlProviderRepository:
         rows = (await self.session.execute(select(table).where(table.c.id.in_(list(ids))))).mappings().all()
         return {r["id"]: self._provider(r) for r in rows}
 
-    async def list(self, *, limit: int, offset: int) -> tuple[list[Provider], int]:
+    async def page(self, *, limit: int, offset: int) -> tuple[list[Provider], int]:
         total = (await self.session.execute(select(func.count()).select_from(table))).scalar_one()
         rows = (
             (
@@ -130,6 +130,12 @@ class SqlProviderRepository:
             .all()
         )
         return [self._provider(r) for r in rows], total
+
+    async def ids_of_client(self, client_id: str) -> list[UUID]:
+        """The providers a gateway client acts for (the link lives in the profile JSON; the
+        registry is small, city-wide)."""
+        rows = (await self.session.execute(select(table.c.id, table.c.profile))).all()
+        return [r.id for r in rows if json.loads(r.profile or "{}").get("client_id") == client_id]
 
     async def _one(self, where: Any) -> Provider | None:
         row = (await self.session.execute(select(table).where(where))).mappings().first()

@@ -98,3 +98,47 @@ def panel(bids: dict[str, tuple[int, int]]) -> dict[str, Any]:
             for member, d in (("专家甲", 0), ("专家乙", 2), ("专家丙", -2))
         }
     }
+
+
+async def running_care_contract(h: ServiceHarness) -> dict[str, Any]:
+    """A 竞争性磋商 for care in 南明区 taken to a contract running 2026-04-15 … 2027-04-14 with
+    two milestones (2026-09, 2027-03); the provider is linked to gateway client `sw-yangguang`."""
+    set_now(h, "2026-03-01T01:00")
+    a = await provider(h, 11, "南明区阳光社会工作服务中心", grade="4A")
+    b = await provider(h, 12, "云岩区同心社工服务社")
+    await ok(await h.client.put(f"{API}/providers/{a}/client", json={"client_id": "sw-yangguang"}))
+    set_now(h, "2026-03-02T01:00")
+    pid = (await ok(await h.client.post(f"{API}/projects", json=consultation()), 201))["id"]
+    set_now(h, "2026-03-10T01:00")
+    ids = [
+        (
+            await ok(
+                await h.client.post(
+                    f"{API}/projects/{pid}/bids", json={"provider_id": p, "price": price, "proposal": "方案"}
+                ),
+                201,
+            )
+        )["id"]
+        for p, price in ((a, "240000.00"), (b, "250000.00"))
+    ]
+    set_now(h, "2026-03-20T02:00")
+    await ok(await h.client.post(f"{API}/projects/{pid}/opening"))
+    await ok(await h.client.post(f"{API}/projects/{pid}/evaluation", json=panel({ids[0]: (90, 90), ids[1]: (80, 80)})))
+    await ok(await h.client.post(f"{API}/projects/{pid}/award", json={}))
+    set_now(h, "2026-04-10T02:00")
+    signed = await ok(
+        await h.client.post(
+            f"{API}/projects/{pid}/contract",
+            json={
+                "term_start": "2026-04-15",
+                "term_end": "2027-04-14",
+                "milestones": [
+                    {"name": "上半年", "period": "2026-09", "share_percent": 50},
+                    {"name": "下半年", "period": "2027-03", "share_percent": 50},
+                ],
+            },
+        ),
+        201,
+    )
+    contract: dict[str, Any] = signed["contract"]
+    return contract

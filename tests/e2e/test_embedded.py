@@ -334,3 +334,27 @@ async def test_a_newcomer_approves_exports_and_downloads_the_demo_run_as_valid_p
 
     assert batch.status_code == 200, batch.text
     etree.XMLSchema(etree.parse(str(PAIN001_XSD))).assertValid(etree.fromstring(batch.content))
+
+
+async def test_demo_procurement_has_providers_an_open_project_and_a_running_contract_with_visits(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO], tmp_path: Path
+) -> None:
+    """The procurement line in the demo, as the city's procurement officer sees it in /docs."""
+    client, _, _ = embedded
+    accounts = json.loads((tmp_path / "data" / CREDENTIALS_FILE).read_text())["accounts"]
+    officer = next(a for a in accounts if a["username"] == "procurement")
+    headers = await bearer(client, "procurement", officer["password"])
+
+    providers = (await client.get("/v1/procurement/providers", headers=headers)).json()
+    projects = (await client.get("/v1/procurement/projects", headers=headers)).json()
+    contracts = (await client.get("/v1/procurement/contracts", headers=headers)).json()
+
+    assert providers["total"] == 3
+    assert sorted(p["grade"]["grade"] if p["grade"] else "-" for p in providers["items"]) == ["-", "2A", "4A"]
+    assert [p["blacklisted_today"] is not None for p in providers["items"]].count(True) == 1
+    assert sorted(p["state"] for p in projects["items"]) == ["contracted", "open"]
+    (contract,) = contracts["items"]
+    visits = (await client.get(f"/v1/procurement/contracts/{contract['id']}/visits", headers=headers)).json()
+    assert visits["total"] == 8
+    assignments = (await client.get("/v1/procurement/care-assignments", headers=headers)).json()
+    assert any(a["state"] == "active" and a["contract_id"] == contract["id"] for a in assignments["items"])

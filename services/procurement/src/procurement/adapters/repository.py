@@ -418,6 +418,24 @@ class ProcurementRepository:
         )
         return [Visit(**dict(r)) for r in rows]
 
+    async def page_visits(self, contract_id: UUID, *, limit: int, offset: int) -> tuple[list[Visit], int]:
+        where = visit_table.c.contract_id == contract_id
+        total = (await self.session.execute(select(func.count()).select_from(visit_table).where(where))).scalar_one()
+        rows = (
+            (
+                await self.session.execute(
+                    select(visit_table)
+                    .where(where)
+                    .order_by(visit_table.c.visited_at.desc())
+                    .limit(limit)
+                    .offset(offset)
+                )
+            )
+            .mappings()
+            .all()
+        )
+        return [Visit(**dict(r)) for r in rows], total
+
     async def add_evaluation(self, e: Evaluation) -> None:
         await self.session.execute(
             insert(evaluation_table).values(

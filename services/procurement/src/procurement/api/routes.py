@@ -38,6 +38,7 @@ from procurement.domain.model import (
     Milestone,
     Project,
     Provider,
+    Visit,
 )
 from procurement.domain.policy import NEGATIVE_LIST, SERVICE_LIST, Step
 from shared.types import business_date, from_fen, to_fen
@@ -642,6 +643,23 @@ async def list_assignments(
         )
     found, total = await repo.list_assignments(where, limit=limit, offset=offset)
     return s.Page(total=total, items=[dump(CareAssignment, a) for a in found])
+
+
+@router.get(
+    "/contracts/{contract_id}/visits",
+    summary="The visit and care records delivered under a contract (newest first)",
+    responses=refusals(*PROTECTED, e.ContractNotFound, RequestInvalid),
+)
+async def list_visits(
+    contract_id: UUID, caller: DeliveryReader, session: ReadSessionDep, limit: Limit = 50, offset: Offset = 0
+) -> s.Page:
+    repo = ProcurementRepository(session)
+    contract = await procurement_service.get_contract(repo, RegionScope.for_principal(caller), contract_id)
+    client = _acting_client(caller)
+    if client is not None and contract.provider_id not in await SqlProviderRepository(session).ids_of_client(client):
+        raise e.ContractNotFound(contract_id)
+    found, total = await repo.page_visits(contract_id, limit=limit, offset=offset)
+    return s.Page(total=total, items=[dump(Visit, v) for v in found])
 
 
 @router.put(

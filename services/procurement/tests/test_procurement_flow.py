@@ -177,6 +177,22 @@ async def test_single_source_refused_when_the_rules_do_not_allow_it(tier_h: Serv
     assert allowed.status_code == 201, allowed.text
     assert allowed.json()["state"] == "publicity"
     assert allowed.json()["publicity_until"] == "2026-03-09"  # 5 WD
+    pid = allowed.json()["id"]
+    sole = await provider(h, 7, "唯一供应商")
+    set_now(h, "2026-03-09T09:00")  # the last day of the 公示
+    early = await h.client.post(
+        f"{API}/projects/{pid}/bids", json={"provider_id": sole, "price": "3900000.00", "proposal": "x"}
+    )
+    assert (early.status_code, early.json()["reason"]) == (409, "publicity_running")
+    set_now(h, "2026-03-10T01:00")
+    await ok(
+        await h.client.post(
+            f"{API}/projects/{pid}/bids", json={"provider_id": sole, "price": "3900000.00", "proposal": "x"}
+        ),
+        201,
+    )
+    set_now(h, "2026-03-10T02:00")
+    assert (await ok(await h.client.post(f"{API}/projects/{pid}/opening")))["state"] == "opened"
 
 
 @pytest.mark.parametrize(

@@ -399,9 +399,9 @@ def test_single_source_above_threshold_is_publicized_5_working_days_first() -> N
 
     with pytest.raises(errors.DeadlineTooSoon):
         rules.plan_project(
-            p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 7), thresholds=GUIZHOU_2026
+            p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 8), thresholds=GUIZHOU_2026
         )
-    rules.plan_project(p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 8), thresholds=GUIZHOU_2026)
+    rules.plan_project(p, calendar=CAL, today=date(2026, 4, 28), deadline_day=date(2026, 5, 9), thresholds=GUIZHOU_2026)
     assert p.publicity_until == date(2026, 5, 8)
 
 

@@ -242,7 +242,7 @@ async def _refresh_publicity(repo: ProcurementRepository, project: Project, toda
     if (
         project.state is ProjectState.PUBLICITY
         and project.publicity_until is not None
-        and today >= project.publicity_until
+        and today > project.publicity_until
     ):
         project.state = ProjectState.OPEN
         await repo.save_project(project)

@@ -373,7 +373,7 @@ def plan_project(
         publicity = clock(calendar, Step.SINGLE_SOURCE_PUBLICITY, today)
         clocks.append(publicity)
         project.publicity_until = publicity.due
-        earliest = publicity.due
+        earliest = publicity.due + _ONE_DAY  # the 公示 runs through its 5th working day
     else:
         days = min_days_to_deadline(project.method)
         earliest = add_calendar_days(today, days)

@@ -139,10 +139,21 @@ async def test_consultation_with_one_bid_fails_and_falls_back(h: ServiceHarness)
     assert "needs 2" in failed["failed_reason"]
     # the lawful fall-back: a new purchase on the ground of the failed one (a failed project does
     # not count towards 化整为零)
+    wrong = await h.client.post(
+        f"{API}/projects",
+        json=consultation(
+            method="competitive_negotiation",
+            grounds=["failed_tender"],
+            fallback_of=pid,
+            bid_deadline="2026-04-01T02:00:00Z",
+        ),
+    )
+    assert (wrong.status_code, wrong.json()["reason"]) == (422, "method_not_allowed")
     again = await h.client.post(
-        f"{API}/projects", json=consultation(grounds=["failed_tender"], bid_deadline="2026-04-01T02:00:00Z")
+        f"{API}/projects", json=consultation(fallback_of=pid, bid_deadline="2026-04-01T02:00:00Z")
     )
     assert again.status_code == 201, again.text
+    assert again.json()["fallback_of"] == pid
 
 
 async def test_single_source_refused_when_the_rules_do_not_allow_it(tier_h: ServiceHarness) -> None:

@@ -591,3 +591,25 @@ def test_scoring_prefers_valid_3a_but_does_not_exclude() -> None:
     assert [s.bid_id for s in scores] == [b2.id, b1.id]
     with pytest.raises(errors.InvalidPanel):
         rules.score_bids(proj, [b1, b2], {graded.id: graded, plain.id: plain}, dict(list(panel.items())[:2]), day=DAY)
+
+
+@pytest.mark.parametrize(
+    ("failed", "method", "grounds", "refused"),
+    [
+        (Method.PUBLIC_TENDER, Method.COMPETITIVE_NEGOTIATION, [Ground.FAILED_TENDER], False),
+        (Method.PUBLIC_TENDER, Method.COMPETITIVE_NEGOTIATION, [Ground.URGENT], True),
+        (Method.PUBLIC_TENDER, Method.COMPETITIVE_CONSULTATION, [Ground.FAILED_TENDER], False),
+        (Method.COMPETITIVE_CONSULTATION, Method.COMPETITIVE_CONSULTATION, [Ground.PURCHASE_OF_SERVICES], False),
+        (Method.COMPETITIVE_CONSULTATION, Method.COMPETITIVE_NEGOTIATION, [Ground.FAILED_TENDER], True),
+        (Method.COMPETITIVE_CONSULTATION, Method.SINGLE_SOURCE, [Ground.ONLY_ONE_SUPPLIER], True),
+    ],
+)
+def test_lawful_fallbacks(failed: Method, method: Method, grounds: list[Ground], refused: bool) -> None:
+    p = project(failed, state=ProjectState.FAILED)
+    if refused:
+        with pytest.raises(errors.MethodNotAllowed):
+            rules.check_fallback(p, method, grounds)
+    else:
+        rules.check_fallback(p, method, grounds)
+    with pytest.raises(errors.WrongState):
+        rules.check_fallback(project(failed), method, grounds)

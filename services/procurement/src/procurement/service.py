@@ -194,6 +194,11 @@ async def create_project(
         budget_adjusted=cmd.budget_adjusted,
     )
     rules.check_criteria(cmd.criteria)
+    if cmd.fallback_of is not None:
+        failed = await repo.get_project(cmd.fallback_of)
+        if failed is None or failed.region_code != cmd.region_code:
+            raise ProjectNotFound(cmd.fallback_of)
+        rules.check_fallback(failed, cmd.method, cmd.grounds)
     project = Project(
         id=uuid4(),
         purchaser=cmd.purchaser,

@@ -319,6 +319,7 @@ async def create_project(
         budget_adjusted=body.budget_adjusted,
         original_contract_fen=None if body.original_contract is None else to_fen(body.original_contract),
         correlation_id=correlation_id,
+        fallback_of=body.fallback_of,
     )
     project = await procurement_service.create_project(
         ProcurementRepository(session), command, now=runtime.now(), calendar=working_day_calendar()

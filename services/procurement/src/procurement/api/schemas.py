@@ -160,6 +160,7 @@ class ProjectCreate(BaseModel):
     includes_works: bool = False
     budget_adjusted: bool = Field(default=False, description="预算调整 (exempts from 化整为零 detection)")
     original_contract: NonNegativeMoney | None = Field(default=None, description="单一来源添购: 原合同金额 (元)")
+    fallback_of: UUID | None = Field(default=None, description="The failed project this purchase stands in for")
 
 
 class BidCreate(BaseModel):

@@ -424,14 +424,39 @@ def open_bids(
     return project
 
 
-def fallback_method(failed: Project, bids: int) -> Method:
-    """The lawful fall-back after a failed project: with no bid or one, 竞争性谈判 on the ground
-    of a failed tender (S11 Art. 30(1)); a 磋商 with one qualified supplier terminates and
-    restarts (S14) — the same method again; with exactly one supplier after a tender, 单一来源
-    needs the finance department's approval (named by the caller)."""
-    if failed.method is Method.COMPETITIVE_CONSULTATION:
-        return Method.COMPETITIVE_CONSULTATION
-    return Method.COMPETITIVE_NEGOTIATION
+FALLBACKS: dict[Method, frozenset[Method]] = {
+    # 废标 of a tender: tender again, or 竞争性谈判 / 竞争性磋商 on the ground of the failed
+    # tender (S11 Art. 30(1), S14); 单一来源 only on its own grounds (checked by check_method)
+    Method.PUBLIC_TENDER: frozenset(
+        {Method.PUBLIC_TENDER, Method.COMPETITIVE_NEGOTIATION, Method.COMPETITIVE_CONSULTATION, Method.SINGLE_SOURCE}
+    ),
+    Method.INVITED_TENDER: frozenset(
+        {Method.INVITED_TENDER, Method.PUBLIC_TENDER, Method.COMPETITIVE_NEGOTIATION, Method.COMPETITIVE_CONSULTATION}
+    ),
+    # a 磋商 (or 谈判) with one qualified supplier ends and restarts (S14): the same method, or a tender
+    Method.COMPETITIVE_CONSULTATION: frozenset({Method.COMPETITIVE_CONSULTATION, Method.PUBLIC_TENDER}),
+    Method.COMPETITIVE_NEGOTIATION: frozenset({Method.COMPETITIVE_NEGOTIATION, Method.PUBLIC_TENDER}),
+    Method.SINGLE_SOURCE: frozenset({Method.SINGLE_SOURCE, Method.PUBLIC_TENDER}),
+    Method.FRAMEWORK_AGREEMENT: frozenset({Method.FRAMEWORK_AGREEMENT, Method.PUBLIC_TENDER}),
+}
+"""The lawful fall-backs after a failed project (interpretation of S11 Art. 30 and S14)."""
+
+
+def check_fallback(failed: Project, method: Method, grounds: Sequence[Ground]) -> None:
+    """A new purchase standing in for a failed one: the failed project must have failed, the
+    method must be one of its fall-backs, and 谈判/磋商 after a failed tender name that ground."""
+    if failed.state is not ProjectState.FAILED:
+        raise errors.WrongState(failed.id, failed.state, "failed")
+    if method not in FALLBACKS[failed.method]:
+        raise errors.MethodNotAllowed(
+            method, f"not a lawful fall-back after a failed {failed.method}", f"不是{failed.method}失败后的法定替代方式"
+        )
+    tender = failed.method in (Method.PUBLIC_TENDER, Method.INVITED_TENDER)
+    negotiated = method in (Method.COMPETITIVE_NEGOTIATION, Method.COMPETITIVE_CONSULTATION)
+    if tender and negotiated and Ground.FAILED_TENDER not in grounds:
+        raise errors.MethodNotAllowed(
+            method, "after a failed tender name the ground failed_tender", "应注明招标失败情形"
+        )
 
 
 # --------------------------------------------------------------------------- evaluation panel

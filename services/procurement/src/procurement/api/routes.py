@@ -410,7 +410,6 @@ async def read_bids(
     "/projects/{project_id}/opening",
     summary="开标 at or after the deadline (fails the project with too few bids)",
     responses=refusals(*PROTECTED, *PROJECT_REFUSALS, e.BidsSealed, e.PublicityRunning),
-    openapi_extra={"requestBody": None},
 )
 async def open_project(
     project_id: UUID, caller: ProjectWriter, session: SessionDep, runtime: RuntimeDep, audit: AuditDep

@@ -240,6 +240,8 @@ async def test_dispersed_approval_to_evaluation_in_process(h: ServiceHarness) ->
         },
     )
     assert (again.status_code, again.json()["reason"]) == (409, "already_evaluated")
+    (published,) = await ok(await h.client.get(f"{API}/contracts/{contract['id']}/evaluations"))
+    assert (published["period"], published["score"], published["amount_due"]) == ("2026-09", 88, "120000.00")
 
 
 async def test_approval_before_any_care_contract_waits_for_the_next_one(h: ServiceHarness) -> None:

@@ -448,6 +448,20 @@ class ProcurementRepository:
             )
         )
 
+    async def evaluations_of(self, contract_id: UUID) -> list[Evaluation]:
+        docs = (
+            (
+                await self.session.execute(
+                    select(evaluation_table.c.doc)
+                    .where(evaluation_table.c.contract_id == contract_id)
+                    .order_by(evaluation_table.c.period)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return [load(Evaluation, json.loads(d)) for d in docs]
+
     async def has_evaluation(self, contract_id: UUID, period: str) -> bool:
         found = await self.session.execute(
             select(evaluation_table.c.id).where(

@@ -620,6 +620,18 @@ async def evaluate_contract(
     return data
 
 
+@router.get(
+    "/contracts/{contract_id}/evaluations",
+    summary="The published acceptance and evaluation results of a contract (验收结果公开)",
+    responses=refusals(*PROTECTED, e.ContractNotFound, RequestInvalid),
+)
+async def list_evaluations(contract_id: UUID, caller: ProjectReader, session: ReadSessionDep) -> list[dict[str, Any]]:
+    repo = ProcurementRepository(session)
+    await procurement_service.get_contract(repo, RegionScope.for_principal(caller), contract_id)
+    found = await repo.evaluations_of(contract_id)
+    return [dump(Evaluation, ev) | {"amount_due": str(from_fen(ev.amount_due_fen))} for ev in found]
+
+
 # --------------------------------------------------------------------------- delivery
 
 

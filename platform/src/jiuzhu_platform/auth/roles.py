@@ -220,9 +220,16 @@ SERVICE_SCOPES: frozenset[str] = frozenset({S.ELIGIBILITY_HOUSEHOLDS_RESOLVE})
 """Scopes only a platform service's own token carries (kind `service`): no role maps to them."""
 
 AGREEMENT_ONLY_SCOPES: frozenset[str] = frozenset(
-    {S.VERIFICATION_NOTICES_PUSH, S.VERIFICATION_EXCHANGE_SEARCH, S.VERIFICATION_EXCHANGE_SUBSCRIBE}
+    {
+        S.VERIFICATION_NOTICES_PUSH,
+        S.VERIFICATION_EXCHANGE_SEARCH,
+        S.VERIFICATION_EXCHANGE_SUBSCRIBE,
+        S.PROCUREMENT_BIDS_WRITE,
+        S.PROCUREMENT_DELIVERY_WRITE,
+    }
 )
-"""Scopes no role holds: a department client gets them in its data-sharing agreement only."""
+"""Scopes no role holds: a department client gets them in its data-sharing agreement only, a
+social organisation (third-party client, 承接主体) in its procurement agreement only."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})
 """Staff roles that see the whole city when the token carries no region. Procurement officers

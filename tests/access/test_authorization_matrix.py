@@ -214,6 +214,8 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "POST /v1/procurement/contracts/{contract_id}/steps": PROCUREMENT_OFFICERS,
     "POST /v1/procurement/contracts/{contract_id}/supplements": PROCUREMENT_OFFICERS,
     "POST /v1/procurement/contracts/{contract_id}/evaluations": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/care-assignments/{assignment_id}/complaints": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/care-assignments/{assignment_id}/complaints/{complaint_id}/resolution": PROCUREMENT_OFFICERS,
     "GET /v1/procurement/contracts/{contract_id}/evaluations": PROCUREMENT_READERS,
     "GET /v1/procurement/contracts/{contract_id}/visits": frozenset({"auditor", "procurement_officer"}) | PROVIDERS,
     "GET /v1/procurement/care-assignments": frozenset({"auditor", "procurement_officer"}) | PROVIDERS,

@@ -240,6 +240,17 @@ async def test_dispersed_approval_to_evaluation_in_process(h: ServiceHarness) ->
         },
     )
     assert (again.status_code, again.json()["reason"]) == (409, "already_evaluated")
+    complained = await ok(
+        await h.client.post(f"{API}/care-assignments/{a['id']}/complaints", json={"content": "护理员迟到"}), 201
+    )
+    (complaint,) = complained["complaints"]
+    resolved = await ok(
+        await h.client.post(
+            f"{API}/care-assignments/{a['id']}/complaints/{complaint['id']}/resolution", json={"resolution": "已约谈"}
+        )
+    )
+    assert resolved["complaints"][0]["resolution"] == "已约谈"
+    assert resolved["carers"] == ["王护理员"]
     (published,) = await ok(await h.client.get(f"{API}/contracts/{contract['id']}/evaluations"))
     assert (published["period"], published["score"], published["amount_due"]) == ("2026-09", 88, "120000.00")
 

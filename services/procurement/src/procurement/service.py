@@ -24,6 +24,7 @@ from procurement.domain.errors import (
     AssignmentEnded,
     AssignmentNotFound,
     BidNotRanked,
+    ComplaintNotFound,
     ContractNotFound,
     ContractNotRunning,
     DuplicateBid,
@@ -37,6 +38,7 @@ from procurement.domain.model import (
     Bid,
     Blacklisting,
     CareAssignment,
+    Complaint,
     Condition,
     ConditionEvidence,
     Contract,
@@ -502,6 +504,35 @@ async def set_carer(repo: ProcurementRepository, scope: RegionScope, assignment_
     if assignment.state is AssignmentState.ENDED:
         raise AssignmentEnded(assignment_id)
     assignment.carer = carer
+    assignment.carers.append(carer)
+    await repo.save_assignment(assignment, new=False)
+    return assignment
+
+
+async def add_complaint(
+    repo: ProcurementRepository, scope: RegionScope, assignment_id: UUID, content: str, *, now: datetime
+) -> CareAssignment:
+    """A complaint about the care (投诉), recorded by the purchaser's staff."""
+    assignment = await get_assignment(repo, scope, assignment_id)
+    assignment.complaints.append(Complaint(uuid4(), business_date(now), content))
+    await repo.save_assignment(assignment, new=False)
+    return assignment
+
+
+async def resolve_complaint(
+    repo: ProcurementRepository,
+    scope: RegionScope,
+    assignment_id: UUID,
+    complaint_id: UUID,
+    resolution: str,
+    *,
+    now: datetime,
+) -> CareAssignment:
+    assignment = await get_assignment(repo, scope, assignment_id)
+    complaint = next((c for c in assignment.complaints if c.id == complaint_id), None)
+    if complaint is None:
+        raise ComplaintNotFound(complaint_id)
+    complaint.resolved_on, complaint.resolution = business_date(now), resolution
     await repo.save_assignment(assignment, new=False)
     return assignment
 

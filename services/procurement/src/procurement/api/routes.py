@@ -729,3 +729,54 @@ async def record_visit(
         "content": visit.content,
         "satisfaction": visit.satisfaction,
     }
+
+
+@router.post(
+    "/care-assignments/{assignment_id}/complaints",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record a complaint about the care (投诉)",
+    responses=refusals(*PROTECTED, e.AssignmentNotFound, RequestInvalid),
+)
+async def add_complaint(
+    assignment_id: UUID,
+    body: s.ComplaintBody,
+    caller: ContractWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
+    assignment = await procurement_service.add_complaint(
+        ProcurementRepository(session),
+        RegionScope.for_principal(caller),
+        assignment_id,
+        body.content,
+        now=runtime.now(),
+    )
+    await audit.state_change(session, target_id=assignment_id)
+    return dump(CareAssignment, assignment)
+
+
+@router.post(
+    "/care-assignments/{assignment_id}/complaints/{complaint_id}/resolution",
+    summary="Record how a complaint was handled",
+    responses=refusals(*PROTECTED, e.AssignmentNotFound, e.ComplaintNotFound, RequestInvalid),
+)
+async def resolve_complaint(
+    assignment_id: UUID,
+    complaint_id: UUID,
+    body: s.ResolutionBody,
+    caller: ContractWriter,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    audit: AuditDep,
+) -> dict[str, Any]:
+    assignment = await procurement_service.resolve_complaint(
+        ProcurementRepository(session),
+        RegionScope.for_principal(caller),
+        assignment_id,
+        complaint_id,
+        body.resolution,
+        now=runtime.now(),
+    )
+    await audit.state_change(session, target_id=assignment_id)
+    return dump(CareAssignment, assignment)

@@ -308,3 +308,15 @@ class VisitCreate(BaseModel):
     minutes: int = Field(ge=1, le=24 * 60, description="How long")
     content: NonEmptyStr = Field(max_length=2000, description="What was done")
     satisfaction: int | None = Field(default=None, ge=1, le=5, description="服务对象满意度 1–5")
+
+
+class ComplaintBody(BaseModel):
+    model_config = _examples({"content": "护理员上周未按约定时间上门"})
+
+    content: NonEmptyStr = Field(max_length=2000)
+
+
+class ResolutionBody(BaseModel):
+    model_config = _examples({"resolution": "已约谈承接机构，更换护理员并补做服务"})
+
+    resolution: NonEmptyStr = Field(max_length=2000)

@@ -258,3 +258,8 @@ class ContractNotRunning(RuleRefused):
 class AssignmentEnded(Conflict):
     def __init__(self, assignment_id: UUID) -> None:
         super().__init__(f"care assignment {assignment_id} has ended", message_zh=f"照料安排 {assignment_id} 已终止")
+
+
+class ComplaintNotFound(NotFound):
+    def __init__(self, complaint_id: UUID) -> None:
+        super().__init__(f"complaint {complaint_id} not found", message_zh=f"未找到投诉 {complaint_id}")

@@ -276,6 +276,17 @@ class AssignmentState(StrEnum):
 
 
 @dataclass(slots=True)
+class Complaint:
+    """A recipient's (or family's) complaint about the care, and how it was handled."""
+
+    id: UUID
+    received_on: date
+    content: str
+    resolved_on: date | None = None
+    resolution: str | None = None
+
+
+@dataclass(slots=True)
 class CareAssignment:
     """委托照料: a dispersed 特困 person in the care of a contracted provider."""
 
@@ -293,6 +304,9 @@ class CareAssignment:
     carer: str | None = None
     ended_on: date | None = None
     end_reason: str | None = None
+    carers: list[str] = field(default_factory=list)
+    """Every carer so far, in order (更换照料人员 keeps the history)."""
+    complaints: list[Complaint] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,6 +112,16 @@ async def test_consultation_from_announcement_to_contract(tier_h: ServiceHarness
     )
     assert clocks(done)["contract_announcement"] == ("2026-04-14", "2026-04-13", True)
     assert clocks(done)["contract_filing"] == ("2026-04-21", "2026-04-22", False)  # filed a day late: recorded
+    read = await ok(await h.client.get(f"{API}/projects/{pid}"))
+    assert {c["step"]: c["status"] for c in read["clocks"]} == {
+        "bid_deadline": "on_time",
+        "evaluation_report": "on_time",
+        "award_decision": "on_time",
+        "award_announcement": "on_time",
+        "contract_signature": "on_time",
+        "contract_announcement": "on_time",
+        "contract_filing": "late",
+    }
 
     assert await h.relay() >= 1
     (awarded_event,) = [

@@ -613,3 +613,19 @@ def test_lawful_fallbacks(failed: Method, method: Method, grounds: list[Ground],
         rules.check_fallback(p, method, grounds)
     with pytest.raises(errors.WrongState):
         rules.check_fallback(project(failed), method, grounds)
+
+
+@pytest.mark.parametrize(
+    ("step", "done", "today", "status"),
+    [
+        (Step.EVALUATION_REPORT, None, date(2026, 3, 24), "running"),
+        (Step.EVALUATION_REPORT, None, date(2026, 3, 25), "overdue"),
+        (Step.EVALUATION_REPORT, date(2026, 3, 25), date(2026, 3, 26), "late"),
+        (Step.EVALUATION_REPORT, date(2026, 3, 23), date(2026, 3, 26), "on_time"),
+        (Step.SINGLE_SOURCE_PUBLICITY, None, date(2026, 4, 30), "running"),
+    ],
+)
+def test_clock_status(step: Step, done: date | None, today: date, status: str) -> None:
+    record = rules.clock(CAL, step, date(2026, 3, 20))
+    record.done_on = done
+    assert rules.clock_status(record, today) == status

@@ -7,6 +7,7 @@ organisation signs in as a third-party client of the gateway (scopes by agreemen
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -266,8 +267,13 @@ async def service_list(_caller: ProjectReader) -> dict[str, Any]:
 # --------------------------------------------------------------------------- projects
 
 
-def _project(project: Project) -> dict[str, Any]:
-    return dump(Project, project)
+def _project(project: Project, today: date | None = None) -> dict[str, Any]:
+    """The project as stored; with `today`, each clock's status (on_time, late, overdue, running)."""
+    data = dump(Project, project)
+    if today is not None:
+        for record, out in zip(project.clocks, data["clocks"], strict=True):
+            out["status"] = rules.clock_status(record, today)
+    return data
 
 
 @router.post(
@@ -330,11 +336,12 @@ async def create_project(
 
 @router.get("/projects", summary="List projects in the caller's area", responses=refusals(*PROTECTED, RequestInvalid))
 async def list_projects(
-    caller: ProjectReader, session: ReadSessionDep, limit: Limit = 50, offset: Offset = 0
+    caller: ProjectReader, session: ReadSessionDep, runtime: RuntimeDep, limit: Limit = 50, offset: Offset = 0
 ) -> s.Page:
     where = _scope_clause(RegionScope.for_principal(caller), project_table.c.region_code, project_table.c.town_code)
     found, total = await ProcurementRepository(session).list_projects(where, limit=limit, offset=offset)
-    return s.Page(total=total, items=[_project(p) for p in found])
+    today = business_date(runtime.now())
+    return s.Page(total=total, items=[_project(p, today) for p in found])
 
 
 @router.get(
@@ -342,9 +349,12 @@ async def list_projects(
     summary="Read a project with its clocks",
     responses=refusals(*PROTECTED, *PROJECT_REFUSALS),
 )
-async def get_project(project_id: UUID, caller: ProjectReader, session: ReadSessionDep) -> dict[str, Any]:
+async def get_project(
+    project_id: UUID, caller: ProjectReader, session: ReadSessionDep, runtime: RuntimeDep
+) -> dict[str, Any]:
     scope = RegionScope.for_principal(caller)
-    return _project(await procurement_service.get_project(ProcurementRepository(session), scope, project_id))
+    project = await procurement_service.get_project(ProcurementRepository(session), scope, project_id)
+    return _project(project, business_date(runtime.now()))
 
 
 @router.post(

@@ -565,6 +565,16 @@ def award(project: Project, bid_id: UUID | None, *, today: date, calendar: Worki
     return project
 
 
+def clock_status(record: ClockRecord, today: date) -> str:
+    """`on_time` / `late` once the step is done; before: `overdue` past a limit's due day,
+    else `running`."""
+    if record.done_on is not None:
+        return "on_time" if record.on_time else "late"
+    if record.kind == "limit" and today > record.due:
+        return "overdue"
+    return "running"
+
+
 def _done(project: Project, step: Step, day: date) -> None:
     record = project.clock(step)
     if record is not None:

@@ -557,6 +557,7 @@ async def record_visit(
     satisfaction: int | None,
     now: datetime,
     acting_client: str | None,
+    correlation_id: str = "",
 ) -> Visit:
     """A visit or care record by the provider's staff on an active assignment, within the
     contract's term and not in the future; `procurement.service_delivered` staged."""
@@ -596,7 +597,7 @@ async def record_visit(
                 satisfaction=satisfaction,
             ),
             subject=str(contract.id),
-            correlation_id=contract.correlation_id or str(contract.id),
+            correlation_id=correlation_id or contract.correlation_id or str(contract.id),
             now=now,
         ),
         now,
@@ -639,6 +640,7 @@ async def evaluate_contract(
     evaluator: str,
     evaluator_type: str,
     now: datetime,
+    correlation_id: str = "",
 ) -> Evaluation:
     """验收 and 绩效评价 of a milestone period from the visit records; the amount due by the
     linkage rule; `procurement.evaluation_completed` staged for payment."""
@@ -688,7 +690,7 @@ async def evaluate_contract(
                 evaluated_on=today,
             ),
             subject=str(contract_id),
-            correlation_id=contract.correlation_id or str(contract_id),
+            correlation_id=correlation_id or contract.correlation_id or str(contract_id),
             now=now,
         ),
         now,

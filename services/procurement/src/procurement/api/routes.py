@@ -605,6 +605,7 @@ async def evaluate_contract(
     session: SessionDep,
     runtime: RuntimeDep,
     audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> dict[str, Any]:
     indicators = (
         list(rules.DEFAULT_INDICATORS)
@@ -623,6 +624,7 @@ async def evaluate_contract(
         evaluator=body.evaluator,
         evaluator_type=body.evaluator_type,
         now=runtime.now(),
+        correlation_id=correlation_id,
     )
     await audit.state_change(session, target_id=evaluation.id)
     data = dump(Evaluation, evaluation)
@@ -714,6 +716,7 @@ async def record_visit(
     session: SessionDep,
     runtime: RuntimeDep,
     audit: AuditDep,
+    correlation_id: CorrelationIdDep,
 ) -> dict[str, Any]:
     visit = await procurement_service.record_visit(
         ProcurementRepository(session),
@@ -727,6 +730,7 @@ async def record_visit(
         satisfaction=body.satisfaction,
         now=runtime.now(),
         acting_client=_acting_client(caller),
+        correlation_id=correlation_id,
     )
     await audit.state_change(session, target_id=visit.id)
     return {

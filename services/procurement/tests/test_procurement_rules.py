@@ -394,6 +394,26 @@ def test_bid_period_per_method(method: Method, deadline: date, refused: bool) ->
         assert p.clocks[0].on_time
 
 
+def test_negotiation_counts_3_working_days_to_the_first_response() -> None:
+    thursday = date(2026, 3, 5)
+    with pytest.raises(errors.DeadlineTooSoon):
+        rules.plan_project(
+            project(Method.COMPETITIVE_NEGOTIATION),
+            calendar=CAL,
+            today=thursday,
+            deadline_day=date(2026, 3, 9),
+            thresholds=GUIZHOU_2026,
+        )
+    p = rules.plan_project(
+        project(Method.COMPETITIVE_NEGOTIATION),
+        calendar=CAL,
+        today=thursday,
+        deadline_day=date(2026, 3, 10),
+        thresholds=GUIZHOU_2026,
+    )
+    assert p.clocks[0].due == date(2026, 3, 10)
+
+
 def test_single_source_above_threshold_is_publicized_5_working_days_first() -> None:
     p = project(Method.SINGLE_SOURCE, budget_fen=TENDER, grounds=[Ground.ONLY_ONE_SUPPLIER])
 

@@ -257,6 +257,8 @@ class MethodRule:
     for_services: bool
     source: str
     basis: Basis = "national"
+    deadline_in_working_days: bool = False
+    """The least period to the deadline counts working days (竞争性谈判), not calendar days."""
 
 
 _METHODS = (
@@ -288,8 +290,9 @@ _METHODS = (
         "finance_approval",
         3,
         True,
-        "§9.3 S11 Art. 30, 38 (≥3 suppliers); 3 days to the first response: [MEM] 财政部令第74号 Art. 29",
+        "§9.3 S11 Art. 30, 38 (≥3 suppliers); 3 WD to the first response: [MEM] 财政部令第74号 Art. 29",
         "interpretation",
+        deadline_in_working_days=True,
     ),
     MethodRule(
         Method.COMPETITIVE_CONSULTATION,

@@ -376,8 +376,15 @@ def plan_project(
         earliest = publicity.due + _ONE_DAY  # the 公示 runs through its 5th working day
     else:
         days = min_days_to_deadline(project.method)
-        earliest = add_calendar_days(today, days)
-        clocks.append(clock(calendar, Step.BID_DEADLINE, today, amount=days))
+        if METHOD_RULES[project.method].deadline_in_working_days:
+            earliest = _wd(calendar, today, days)
+            period = ClockRecord(
+                Step.BID_DEADLINE, today, earliest, "minimum", provisional=calendar.is_provisional(earliest)
+            )
+        else:
+            period = clock(calendar, Step.BID_DEADLINE, today, amount=days)
+            earliest = period.due
+        clocks.append(period)
     if deadline_day < earliest:
         raise errors.DeadlineTooSoon(project.method, deadline_day, earliest)
     clocks[0].done_on = deadline_day

@@ -346,3 +346,51 @@ async def test_contract_over_three_years_is_refused_and_changes_nothing(h: Servi
     )
     assert three.status_code == 201, three.text
     assert three.json()["contract"]["extended_term_grounds"] == "budget_assured+stable_service"
+
+
+async def test_invited_tender_draws_three_qualified_providers_at_random(h: ServiceHarness) -> None:
+    set_now(h, "2026-03-01T01:00")
+    qualified = {await provider(h, n, f"机构{n}") for n in range(1, 5)}
+    banned = await provider(h, 9, "禁入机构")
+    await ok(
+        await h.client.post(
+            f"{API}/providers/{banned}/blacklist", json={"start": "2026-01-01", "until": "2027-12-31", "reason": "违法"}
+        )
+    )
+    await provider(h, 8, "未提交材料", conditions=False)
+    set_now(h, "2026-03-02T01:00")
+
+    project = await ok(
+        await h.client.post(
+            f"{API}/projects",
+            json=consultation(
+                method="invited_tender",
+                grounds=["limited_suppliers"],
+                invite_at_random=3,
+                bid_deadline="2026-03-23T02:00:00Z",
+            ),
+        ),
+        201,
+    )
+
+    assert len(project["invited"]) == 3
+    assert set(project["invited"]) <= qualified
+    assert project["invitation_seed"] is not None
+    outsider = (qualified - set(project["invited"])).pop()
+    set_now(h, "2026-03-10T01:00")
+    refused = await h.client.post(
+        f"{API}/projects/{project['id']}/bids", json={"provider_id": outsider, "price": "1.00", "proposal": "x"}
+    )
+    assert (refused.status_code, refused.json()["reason"]) == (422, "not_invited")
+    set_now(h, "2026-03-02T01:00")
+    too_many = await h.client.post(
+        f"{API}/projects",
+        json=consultation(
+            method="invited_tender",
+            grounds=["limited_suppliers"],
+            invite_at_random=5,
+            budget_item="2081009",
+            bid_deadline="2026-03-23T02:00:00Z",
+        ),
+    )
+    assert (too_many.status_code, too_many.json()["reason"]) == (422, "method_not_allowed")

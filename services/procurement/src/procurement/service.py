@@ -10,6 +10,7 @@ assignments from eligibility's 分散供养 approvals → visit records (`procur
 from __future__ import annotations
 
 import calendar as month_calendar
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -164,10 +165,16 @@ class NewProject:
     original_contract_fen: int | None
     correlation_id: str
     fallback_of: UUID | None = None
+    invite_at_random: int | None = None
 
 
 async def create_project(
-    repo: ProcurementRepository, cmd: NewProject, *, now: datetime, calendar: WorkingDayCalendar
+    repo: ProcurementRepository,
+    cmd: NewProject,
+    *,
+    now: datetime,
+    calendar: WorkingDayCalendar,
+    providers: SqlProviderRepository | None = None,
 ) -> Project:
     """Check the purchase against §9 and announce it: on the service list and off the negative
     list, the method's conditions, 化整为零 against this year's purchases of the county in the
@@ -229,6 +236,20 @@ async def create_project(
     rules.plan_project(
         project, calendar=calendar, today=today, deadline_day=business_date(cmd.bid_deadline), thresholds=thresholds
     )
+    if cmd.invite_at_random is not None and providers is not None:
+        seed = secrets.randbits(63)
+        registry, _ = await providers.page(limit=10_000, offset=0)
+        project.invited = rules.choose_invitees(project, registry, cmd.invite_at_random, day=today, seed=seed)
+        project.invitation_seed = seed
+        rules.check_method(
+            cmd.method,
+            cmd.grounds,
+            budget_fen=cmd.budget_fen,
+            thresholds=thresholds,
+            finance_approval=cmd.finance_approval,
+            invited=len(project.invited),
+            original_contract_fen=cmd.original_contract_fen,
+        )
     if project.publicity_until is not None:
         project.state = ProjectState.PUBLICITY
     await repo.add_project(project)

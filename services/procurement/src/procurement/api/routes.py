@@ -326,9 +326,14 @@ async def create_project(
         original_contract_fen=None if body.original_contract is None else to_fen(body.original_contract),
         correlation_id=correlation_id,
         fallback_of=body.fallback_of,
+        invite_at_random=body.invite_at_random,
     )
     project = await procurement_service.create_project(
-        ProcurementRepository(session), command, now=runtime.now(), calendar=working_day_calendar()
+        ProcurementRepository(session),
+        command,
+        now=runtime.now(),
+        calendar=working_day_calendar(),
+        providers=SqlProviderRepository(session),
     )
     await audit.state_change(session, target_id=project.id)
     return _project(project)

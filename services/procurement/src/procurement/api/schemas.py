@@ -161,6 +161,9 @@ class ProjectCreate(BaseModel):
     budget_adjusted: bool = Field(default=False, description="预算调整 (exempts from 化整为零 detection)")
     original_contract: NonNegativeMoney | None = Field(default=None, description="单一来源添购: 原合同金额 (元)")
     fallback_of: UUID | None = Field(default=None, description="The failed project this purchase stands in for")
+    invite_at_random: int | None = Field(
+        default=None, ge=1, le=20, description="Invite this many qualified providers drawn at random (邀请招标 ≥3)"
+    )
 
 
 class BidCreate(BaseModel):

@@ -188,6 +188,8 @@ class Project:
     grade_preference_points: int = 0
     required_min_grade: Grade | None = None
     invited: list[UUID] = field(default_factory=list)
+    invitation_seed: int | None = None
+    """The seed of a random draw of the invited suppliers (replayable), None when named."""
     finance_approval: str | None = None
     publicity_until: date | None = None
     clocks: list[ClockRecord] = field(default_factory=list)

@@ -4,6 +4,7 @@ Refusals raise the domain errors of `domain/errors.py` (each a 4xx with its reas
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
@@ -351,6 +352,28 @@ def check_not_split(
     total = budget_fen + sum(p.budget_fen for p in same)
     if same and total >= thresholds.public_tender_fen:
         raise errors.SplittingDetected(total, thresholds.public_tender_fen, [p.project_id for p in same])
+
+
+def choose_invitees(
+    project: Project, candidates: Sequence[Provider], count: int, *, day: date, seed: int
+) -> list[UUID]:
+    """邀请招标 / 竞争性谈判 / 磋商 invitations chosen at random (S11 Art. 34) among the
+    registered providers that may take part on `day` (not blacklisted, conditions met, the
+    project's stated grade). `seed` is recorded on the project so the draw can be replayed."""
+    eligible = []
+    for provider in sorted(candidates, key=lambda p: str(p.id)):
+        try:
+            check_may_bid(provider, replace(project, invited=[]), day)
+        except errors.RuleRefused:
+            continue
+        eligible.append(provider.id)
+    if len(eligible) < count:
+        raise errors.MethodNotAllowed(
+            project.method,
+            f"only {len(eligible)} qualified providers to invite, {count} needed",
+            f"符合条件的供应商仅{len(eligible)}家，少于应邀请的{count}家",
+        )
+    return random.Random(seed).sample(eligible, count)
 
 
 def min_days_to_deadline(method: Method) -> int:

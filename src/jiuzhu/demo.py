@@ -24,6 +24,7 @@ from jiuzhu.demo_procedure import (
     terminate_one_case,
     walk_demo_applications,
 )
+from jiuzhu.demo_procurement import load_demo_procurement
 from jiuzhu.demo_verification import AppliedHousehold, check_demo_households
 from jiuzhu_platform.runtime import Runtime, utc_now
 from jiuzhu_synthetic import generate
@@ -94,6 +95,7 @@ async def load_demo_households(
     count: int = DEMO_SLICE,
     *,
     eligibility: Runtime | None = None,
+    procurement: Runtime | None = None,
 ) -> int:
     """Assess `count` synthetic households and submit applications for the eligible ones, each
     as the demo caseworker of its county; with the eligibility runtime, take the applications
@@ -145,5 +147,7 @@ async def load_demo_households(
     finally:
         if eligibility is not None and original is not None:
             eligibility.now = original
+    if procurement is not None:
+        await load_demo_procurement(procurement, now=utc_now())
     logger.info("demo data: assessed %d synthetic households, %d applied", count, len(applied))
     return len(applied)

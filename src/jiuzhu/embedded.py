@@ -126,6 +126,7 @@ async def create_first_accounts(admin: Administration, data_dir: Path) -> dict[s
         *(Account(approver_of(county), random_password(), (Role.COUNTY_APPROVER,), county) for county in counties),
         *(Account(payment_officer_of(c), random_password(), (Role.PAYMENT_OFFICER,), c) for c in counties),
         *(Account(second_officer_of(c), random_password(), (Role.PAYMENT_OFFICER,), c) for c in counties),
+        Account("procurement", random_password(), (Role.PROCUREMENT_OFFICER,)),  # city-wide (市局)
     ]
     for account in accounts:
         await admin.create_user(
@@ -207,7 +208,10 @@ def create_embedded_app(
                     )
                     if demo and first_service_start and accounts:
                         await load_demo_households(
-                            gateway, accounts, eligibility=_runtime(service_apps[ELIGIBILITY.name])
+                            gateway,
+                            accounts,
+                            eligibility=_runtime(service_apps[ELIGIBILITY.name]),
+                            procurement=_runtime(service_apps[PROCUREMENT.name]),
                         )
                     yield
             finally:

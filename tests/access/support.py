@@ -185,6 +185,20 @@ EXTRA_CALLERS: dict[str, Caller] = {
         client_id="tp-bank-payroll",
         extra_scopes=("payment:bankfiles:read", "payment:bankfiles:write"),
     ),
+    # A social organisation (承接主体) with its procurement agreement: reads announcements, bids,
+    # reads its care assignments and records visits (as its own provider only).
+    "provider_with_agreement": Caller(
+        "provider_with_agreement",
+        "third_party",
+        ("third_party",),
+        client_id="sw-yangguang",
+        extra_scopes=(
+            "procurement:projects:read",
+            "procurement:bids:write",
+            "procurement:delivery:read",
+            "procurement:delivery:write",
+        ),
+    ),
     # The gateway's own service token at real-name binding (no role; one scope).
     "gateway_service": Caller(
         "gateway_service", "service", (), subject="gateway", extra_scopes=("eligibility:households:resolve",)

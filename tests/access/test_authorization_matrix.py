@@ -41,6 +41,7 @@ POLICY_READERS = frozenset(
         "department_exchanging",
         "bank_with_agreement",
         "third_party",
+        "provider_with_agreement",
     }
 )
 AUDITORS = frozenset({"auditor"})
@@ -49,6 +50,9 @@ CASE_HANDLERS = frozenset({"town_caseworker", "county_approver"})
 COUNTY_APPROVERS = frozenset({"county_approver"})
 PAYMENT_OFFICERS = frozenset({"payment_officer"})
 PAYMENT_READERS = frozenset({"payment_officer", "county_approver", "city_admin", "auditor"})
+PROCUREMENT_OFFICERS = frozenset({"procurement_officer"})
+PROVIDERS = frozenset({"provider_with_agreement"})  # a social organisation's client, by agreement
+PROCUREMENT_READERS = frozenset({"city_admin", "auditor", "procurement_officer"}) | PROVIDERS
 
 REVIEWED: Mapping[str, frozenset[str]] = {
     # eligibility
@@ -188,6 +192,35 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     # procurement
     "POST /v1/procurement/providers": frozenset({"procurement_officer"}),
     "GET /v1/procurement/providers/{provider_id}": frozenset({"city_admin", "auditor", "procurement_officer"}),
+    "GET /v1/procurement/providers": frozenset({"city_admin", "auditor", "procurement_officer"}),
+    "GET /v1/procurement/providers/{provider_id}/profile": frozenset({"city_admin", "auditor", "procurement_officer"}),
+    "PUT /v1/procurement/providers/{provider_id}/grade": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/providers/{provider_id}/conditions": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/providers/{provider_id}/violations": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/providers/{provider_id}/blacklist": PROCUREMENT_OFFICERS,
+    "PUT /v1/procurement/providers/{provider_id}/client": PROCUREMENT_OFFICERS,
+    "GET /v1/procurement/service-list": PROCUREMENT_READERS,
+    "POST /v1/procurement/projects": PROCUREMENT_OFFICERS,
+    "GET /v1/procurement/projects": PROCUREMENT_READERS,
+    "GET /v1/procurement/projects/{project_id}": PROCUREMENT_READERS,
+    "POST /v1/procurement/projects/{project_id}/bids": PROVIDERS,
+    "GET /v1/procurement/projects/{project_id}/bids": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/projects/{project_id}/opening": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/projects/{project_id}/evaluation": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/projects/{project_id}/award": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/projects/{project_id}/contract": PROCUREMENT_OFFICERS,
+    "GET /v1/procurement/contracts": PROCUREMENT_READERS,
+    "GET /v1/procurement/contracts/{contract_id}": PROCUREMENT_READERS,
+    "POST /v1/procurement/contracts/{contract_id}/steps": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/contracts/{contract_id}/supplements": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/contracts/{contract_id}/evaluations": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/care-assignments/{assignment_id}/complaints": PROCUREMENT_OFFICERS,
+    "POST /v1/procurement/care-assignments/{assignment_id}/complaints/{complaint_id}/resolution": PROCUREMENT_OFFICERS,
+    "GET /v1/procurement/contracts/{contract_id}/evaluations": PROCUREMENT_READERS,
+    "GET /v1/procurement/contracts/{contract_id}/visits": frozenset({"auditor", "procurement_officer"}) | PROVIDERS,
+    "GET /v1/procurement/care-assignments": frozenset({"auditor", "procurement_officer"}) | PROVIDERS,
+    "PUT /v1/procurement/care-assignments/{assignment_id}/carer": PROVIDERS,
+    "POST /v1/procurement/care-assignments/{assignment_id}/visits": PROVIDERS,
     "GET /v1/procurement/audit": AUDITORS,
     "GET /v1/procurement/audit/verify": AUDITORS,
 }

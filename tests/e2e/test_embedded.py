@@ -349,3 +349,81 @@ async def test_a_newcomer_approves_exports_and_downloads_the_demo_run_as_valid_p
 
     assert batch.status_code == 200, batch.text
     etree.XMLSchema(etree.parse(str(PAIN001_XSD))).assertValid(etree.fromstring(batch.content))
+
+
+async def test_demo_procurement_has_providers_an_open_project_and_a_running_contract_with_visits(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO], tmp_path: Path
+) -> None:
+    """The procurement line in the demo, as the city's procurement officer sees it in /docs."""
+    client, _, _ = embedded
+    accounts = json.loads((tmp_path / "data" / CREDENTIALS_FILE).read_text())["accounts"]
+    officer = next(a for a in accounts if a["username"] == "procurement")
+    headers = await bearer(client, "procurement", officer["password"])
+
+    providers = (await client.get("/v1/procurement/providers", headers=headers)).json()
+    projects = (await client.get("/v1/procurement/projects", headers=headers)).json()
+    contracts = (await client.get("/v1/procurement/contracts", headers=headers)).json()
+
+    assert providers["total"] == 3
+    assert sorted(p["grade"]["grade"] if p["grade"] else "-" for p in providers["items"]) == ["-", "2A", "4A"]
+    assert [p["blacklisted_today"] is not None for p in providers["items"]].count(True) == 1
+    assert sorted(p["state"] for p in projects["items"]) == ["contracted", "open"]
+    (contract,) = contracts["items"]
+    visits = (await client.get(f"/v1/procurement/contracts/{contract['id']}/visits", headers=headers)).json()
+    assert visits["total"] == 8
+    assignments = (await client.get("/v1/procurement/care-assignments", headers=headers)).json()
+    assert any(a["state"] == "active" and a["contract_id"] == contract["id"] for a in assignments["items"])
+
+
+async def test_a_social_organisation_signs_in_as_a_client_and_bids_as_itself(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO], tmp_path: Path
+) -> None:
+    """A social organisation is a third-party client of the gateway (procurement agreement
+    scopes); linked to its provider record it bids on the open demo project and reads its own
+    care assignments, never another provider's."""
+    client, _, _ = embedded
+    accounts = json.loads((tmp_path / "data" / CREDENTIALS_FILE).read_text())["accounts"]
+    officer = await bearer(
+        client, "procurement", next(a for a in accounts if a["username"] == "procurement")["password"]
+    )
+    registered = await client.post(
+        "/v1/auth/clients",
+        json={
+            "name": "贵阳市南明区阳光社会工作服务中心",
+            "kind": "third_party",
+            "scopes": [
+                "procurement:projects:read",
+                "procurement:bids:write",
+                "procurement:delivery:read",
+                "procurement:delivery:write",
+            ],
+        },
+    )
+    assert registered.status_code == 201, registered.text
+    client_id, secret = registered.json()["client_id"], registered.json()["client_secret"]
+    providers = {
+        p["name"]: p["id"] for p in (await client.get("/v1/procurement/providers", headers=officer)).json()["items"]
+    }
+    own, other = providers["贵阳市南明区阳光社会工作服务中心"], providers["贵阳市同心社会工作服务社"]
+    linked = await client.put(f"/v1/procurement/providers/{own}/client", json={"client_id": client_id}, headers=officer)
+    assert linked.status_code == 200, linked.text
+    token = await client.post("/v1/auth/token", data={"grant_type": "client_credentials"}, auth=(client_id, secret))
+    assert token.status_code == 200, token.text
+    org = {"Authorization": f"Bearer {token.json()['access_token']}"}
+
+    projects = (await client.get("/v1/procurement/projects", headers=org)).json()["items"]
+    (open_project,) = [p for p in projects if p["state"] == "open"]
+    bid = {"price": "170000.00", "proposal": "探访关爱服务方案"}
+    mine = await client.post(
+        f"/v1/procurement/projects/{open_project['id']}/bids", json=bid | {"provider_id": own}, headers=org
+    )
+    theirs = await client.post(
+        f"/v1/procurement/projects/{open_project['id']}/bids", json=bid | {"provider_id": other}, headers=org
+    )
+    sealed = await client.get(f"/v1/procurement/projects/{open_project['id']}/bids", headers=officer)
+    assignments = (await client.get("/v1/procurement/care-assignments", headers=org)).json()
+
+    assert mine.status_code == 201, mine.text
+    assert (theirs.status_code, theirs.json()["reason"]) == (404, "provider_not_found")
+    assert (sealed.status_code, sealed.json()["reason"]) == (409, "bids_sealed")
+    assert assignments["total"] >= 1

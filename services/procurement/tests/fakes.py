@@ -39,3 +39,6 @@ class FakeProviderRepository:
                 raise ProviderExists(provider.credit_code, holder.id)
         self.providers[provider.id] = provider
         self.events.append(event)
+
+    async def save(self, provider: Provider) -> None:
+        self.providers[provider.id] = provider

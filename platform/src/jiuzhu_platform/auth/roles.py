@@ -49,6 +49,13 @@ class Scope(StrEnum):
     PAYMENT_BANKFILES_WRITE = "payment:bankfiles:write"  # a bank uploads results
     PROCUREMENT_PROVIDERS_WRITE = "procurement:providers:write"
     PROCUREMENT_PROVIDERS_READ = "procurement:providers:read"
+    PROCUREMENT_PROJECTS_READ = "procurement:projects:read"  # projects, announcements, contracts
+    PROCUREMENT_PROJECTS_WRITE = "procurement:projects:write"  # announce, open, evaluate, award
+    PROCUREMENT_BIDS_WRITE = "procurement:bids:write"  # social organisations, by agreement: no role
+    PROCUREMENT_CONTRACTS_WRITE = "procurement:contracts:write"
+    PROCUREMENT_DELIVERY_READ = "procurement:delivery:read"  # care assignments
+    PROCUREMENT_DELIVERY_WRITE = "procurement:delivery:write"  # visit records: providers, by agreement
+    PROCUREMENT_EVALUATIONS_WRITE = "procurement:evaluations:write"  # 验收 and 绩效评价
     AUDIT_READ = "audit:read"
     PII_READ_FULL = "pii:read_full"
     AUTH_USERS_WRITE = "auth:users:write"
@@ -135,6 +142,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
+            S.PROCUREMENT_PROJECTS_READ,
             S.AUTH_USERS_WRITE,
             S.AUTH_CLIENTS_WRITE,
             S.AUTH_KEYS_ROTATE,
@@ -149,10 +157,17 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.VERIFICATION_NOTICES_READ,
             S.PAYMENT_PAYROLL_READ,
             S.PROCUREMENT_PROVIDERS_READ,
+            S.PROCUREMENT_PROJECTS_READ,
+            S.PROCUREMENT_DELIVERY_READ,
         ),
         Role.PROCUREMENT_OFFICER: _staff(
             S.PROCUREMENT_PROVIDERS_READ,
             S.PROCUREMENT_PROVIDERS_WRITE,
+            S.PROCUREMENT_PROJECTS_READ,
+            S.PROCUREMENT_PROJECTS_WRITE,
+            S.PROCUREMENT_CONTRACTS_WRITE,
+            S.PROCUREMENT_DELIVERY_READ,
+            S.PROCUREMENT_EVALUATIONS_WRITE,
             S.ELIGIBILITY_POLICIES_READ,
         ),
         Role.PAYMENT_OFFICER: _staff(
@@ -205,9 +220,16 @@ SERVICE_SCOPES: frozenset[str] = frozenset({S.ELIGIBILITY_HOUSEHOLDS_RESOLVE})
 """Scopes only a platform service's own token carries (kind `service`): no role maps to them."""
 
 AGREEMENT_ONLY_SCOPES: frozenset[str] = frozenset(
-    {S.VERIFICATION_NOTICES_PUSH, S.VERIFICATION_EXCHANGE_SEARCH, S.VERIFICATION_EXCHANGE_SUBSCRIBE}
+    {
+        S.VERIFICATION_NOTICES_PUSH,
+        S.VERIFICATION_EXCHANGE_SEARCH,
+        S.VERIFICATION_EXCHANGE_SUBSCRIBE,
+        S.PROCUREMENT_BIDS_WRITE,
+        S.PROCUREMENT_DELIVERY_WRITE,
+    }
 )
-"""Scopes no role holds: a department client gets them in its data-sharing agreement only."""
+"""Scopes no role holds: a department client gets them in its data-sharing agreement only, a
+social organisation (third-party client, 承接主体) in its procurement agreement only."""
 
 CITY_WIDE_ROLES: frozenset[str] = frozenset({Role.CITY_ADMIN, Role.AUDITOR, Role.PROCUREMENT_OFFICER})
 """Staff roles that see the whole city when the token carries no region. Procurement officers

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from jiuzhu_platform.definition import ServiceDefinition
 from procurement.adapters.orm import audit_log, inbox, metadata, outbox
 from procurement.api.routes import router
+from procurement.consumers import CARE
 from procurement.settings import Settings
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ DEFINITION = ServiceDefinition(
     audit=audit_log,
     routers=lambda: [router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
-    consumers=(),
+    consumers=(CARE,),
 )
 
 

@@ -13,3 +13,4 @@ class RegisterProvider:
     credit_code: str
     name: str
     correlation_id: str
+    contact: str | None = None

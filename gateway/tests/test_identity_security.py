@@ -180,3 +180,71 @@ async def test_a_burst_of_sign_ins_runs_at_most_max_concurrent_hashes_at_once() 
 
     assert results == [False] * 12
     assert most == 2
+
+
+# --------------------------------------------------------------------------- refusals on the gateway's own routes
+
+
+async def test_refusals_on_the_gateways_own_routes_are_audited(gw: Harness) -> None:
+    """Issue 15 #9: a caseworker creating a user (scope missing), a bad token on the admin API
+    and no token at all are in the audit trail like refusals of proxied routes, with the route
+    template and the actor; a wrong password keeps its own entry and is not recorded twice."""
+    caseworker = await gw.staff_headers("zhou-yan", ("town_caseworker",), region="520102001000")
+
+    refused = await gw.client.post("/v1/auth/users", json={"username": "x"}, headers=caseworker)
+    assert_error(refused, 403, "scope_missing")
+    assert_error(
+        await gw.client.post("/v1/auth/users/zhou-yan/disable", headers=bearer("not-a-token")), 401, "token_malformed"
+    )
+    assert_error(await gw.client.post("/v1/auth/users/zhou-yan/disable"), 401, "token_missing")
+    assert (
+        await gw.client.post("/v1/auth/login", json={"username": "zhou-yan", "password": "wrong"})
+    ).status_code == 401
+
+    entries = await gw.audit.page(limit=100, kind="authorization_refused")
+    assert [(e.outcome, e.route, e.method, e.actor, e.actor_kind) for e in entries] == [
+        ("scope_missing", "/v1/auth/users", "POST", "zhou-yan", "staff"),
+        ("token_malformed", "/v1/auth/users/{username}/disable", "POST", None, "anonymous"),
+        ("token_missing", "/v1/auth/users/{username}/disable", "POST", None, "anonymous"),
+    ]
+    failed = await gw.audit.page(limit=100, kind="authentication")
+    assert [e.outcome for e in failed if e.actor == "zhou-yan"].count("invalid_credentials") == 1
+
+
+# --------------------------------------------------------------------------- trusted proxies
+
+
+async def test_nobodys_forwarded_for_is_believed_unless_proxies_are_configured() -> None:
+    """Issue 15 #10: uvicorn believed X-Forwarded-For from loopback by default, so a local caller
+    could claim any address and sidestep the per-IP sign-in throttle. With no trusted proxies the
+    client address is the connection's; a configured proxy's header is believed."""
+    import uvicorn
+    from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+    from gateway.__main__ import proxy_options
+    from gateway.settings import Settings
+
+    seen: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope["client"][0])
+
+    def served(settings: Settings) -> Any:
+        config = uvicorn.Config(app, **proxy_options(settings))
+        config.load()
+        return config.loaded_app
+
+    scope = {
+        "type": "http",
+        "client": ("127.0.0.1", 5000),
+        "headers": [(b"x-forwarded-for", b"203.0.113.9")],
+    }
+    default = Settings(env="dev", upstreams={}, auth_mode="external", external_jwks_url="http://idp.test/jwks")
+    assert default.trusted_proxies == ""
+    await served(default)(dict(scope), None, None)
+    behind = default.model_copy(update={"trusted_proxies": "127.0.0.1/32"})
+    wrapped = served(behind)
+    await wrapped(dict(scope), None, None)
+
+    assert seen == ["127.0.0.1", "203.0.113.9"]
+    assert not isinstance(served(default), ProxyHeadersMiddleware)

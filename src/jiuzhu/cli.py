@@ -33,7 +33,15 @@ def run(
     typer.echo(f"  register:   http://{host}:{port}/v1/monitoring/households (sign in: POST /v1/auth/login)")
     typer.echo(f"  accounts:   {(data_dir / 'credentials.json').resolve()} (made on first start)")
     typer.echo(f"  SMS codes:  {(data_dir / SMS_CODES_FILE).resolve()} (citizen sign-in codes; dev sends no SMS)")
-    uvicorn.run(create_embedded_app(data_dir, demo=demo), host=host, port=port, log_config=None, access_log=False)
+    # No proxy in front: X-Forwarded-For is nobody's to set (uvicorn would believe loopback's).
+    uvicorn.run(
+        create_embedded_app(data_dir, demo=demo),
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -19,7 +19,7 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
@@ -43,17 +43,19 @@ T = TypeVar("T")
 cli = typer.Typer(add_completion=False, help="Jiuzhu API gateway and token issuer")
 
 
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy settings: the client address comes from `X-Forwarded-For` of the trusted
+    proxies only, and with none configured from nobody's (uvicorn would trust loopback's)."""
+    if not settings.trusted_proxies.strip():
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.trusted_proxies}
+
+
 def _serve(host: str, port: int) -> None:
     settings = Settings()
     configure_logging("gateway", settings.log_level)
     uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_config=None,
-        access_log=False,
-        proxy_headers=True,  # uvicorn takes the client address from X-Forwarded-For of trusted proxies only
-        forwarded_allow_ips=settings.trusted_proxies,
+        create_app(settings), host=host, port=port, log_config=None, access_log=False, **proxy_options(settings)
     )
 
 

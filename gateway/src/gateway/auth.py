@@ -21,12 +21,22 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from fastapi import Request
+from fastapi import FastAPI, Request, Response
 
 from gateway.identity.adapters.audit import AuditLog, entry
 from gateway.requirements import RequirementCatalog
-from jiuzhu_platform.auth import AuthFailure, Principal, TokenVerifier, Unauthorized, bearer_token, require_scopes
+from jiuzhu_platform.auth import (
+    AuthFailure,
+    Principal,
+    RegionNotAllowed,
+    ScopeMissing,
+    TokenVerifier,
+    Unauthorized,
+    bearer_token,
+    require_scopes,
+)
 from jiuzhu_platform.errors import DomainError
+from jiuzhu_platform.http_errors import domain_error_response
 
 __all__ = ["Authenticator", "Principal", "TokenAuthenticator", "bearer_token"]
 
@@ -40,6 +50,38 @@ class Authenticator(Protocol):
 def route_label(service: str, template: str | None) -> str:
     """The route for audit and logs: the template, never the concrete path (it may hold ids)."""
     return template or f"/v1/{service}/*"
+
+
+def install_own_refusal_audit(app: FastAPI) -> None:
+    """Token and scope refusals on the gateway's own routes (`/v1/auth/*`, `/.well-known/*`,
+    its audit API) are recorded like those of proxied routes: a missing, bad or expired token
+    (401) and a missing scope or region (403, `ScopeMissing`/`RegionNotAllowed`). Refusals the
+    identity use cases decide themselves (a wrong password, a locked account, an operator-only
+    account) are audited by them with their own outcome, so they are not recorded twice here."""
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, DomainError)
+        runtime = getattr(request.app.state, "runtime", None)
+        audit = getattr(runtime, "audit", None)
+        if isinstance(audit, AuditLog):
+            route = request.scope.get("route")
+            principal = getattr(request.state, "principal", None)
+            await audit.record(
+                entry(
+                    "authorization_refused",
+                    exc.reason[:50],
+                    actor=principal.subject if isinstance(principal, Principal) else None,
+                    actor_kind=principal.kind.value if isinstance(principal, Principal) else "anonymous",
+                    route=getattr(route, "path", None) or "unmatched",
+                    method=request.method,
+                    details={"status": exc.status_code},
+                )
+            )
+        return domain_error_response(exc)
+
+    app.add_exception_handler(Unauthorized, refused)
+    app.add_exception_handler(ScopeMissing, refused)
+    app.add_exception_handler(RegionNotAllowed, refused)
 
 
 class TokenAuthenticator:

@@ -39,7 +39,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.auth import Authenticator, TokenAuthenticator, route_label
+from gateway.auth import Authenticator, TokenAuthenticator, install_own_refusal_audit, route_label
 from gateway.errors import UnknownService
 from gateway.identity.adapters.audit import AuditLog
 from gateway.identity.adapters.clients import (
@@ -314,6 +314,7 @@ def create_app(
     )
     app.state.runtime = None
     register_exception_handlers(app)
+    install_own_refusal_audit(app)
 
     async def forward_request(request: Request, service: str) -> Response:
         """A request for `/v1/<service>/...`: limits, token and scopes, signature, then forward."""

@@ -67,10 +67,12 @@ class Settings(PiiKeySettings, BaseSettings):
     )
     client_rate_limit_burst: int = Field(default=100, ge=1, description="Requests an authenticated caller may burst")
     trusted_proxies: str = Field(
-        default="127.0.0.1",
+        default="",
         description="Comma-separated addresses/networks of the load balancers in front (e.g. the ingress "
-        "controller's pod network): only their X-Forwarded-For is believed, so per-IP limits and "
-        "lock-outs see the real caller. `*` trusts everyone (never on a public port)",
+        "controller's addresses): only their X-Forwarded-For is believed, so per-IP limits and "
+        "lock-outs see the real caller. Empty (the default): nobody's, not even loopback's (a local "
+        "process could otherwise claim any address and sidestep the per-IP limits). `*` trusts everyone "
+        "(never on a public port)",
     )
     cors_origins: list[str] = Field(
         default_factory=list, description='Web console origins allowed by CORS, e.g. ["https://console.example"]'

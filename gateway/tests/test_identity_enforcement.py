@@ -342,3 +342,16 @@ async def test_the_app_key_source_serves_the_gateways_keys(gw: Harness) -> None:
     verifier = TokenVerifier(issuer="jiuzhu-gateway", audience="jiuzhu-api", keys=AppKeySource(gw.app))
     principal = await verifier.verify(headers["Authorization"].split()[1])
     assert principal.subject == "cw"
+
+
+async def test_anonymous_refusals_are_counted_and_sampled_not_each_written(gw: Harness) -> None:
+    """Issue 15 #11: every anonymous refusal was one append to the audit hash chain (serialised),
+    so 20 anonymous clients slowed everyone. Now they are counted (a metric) and sampled: one
+    entry per client address and reason per minute, saying how many it stands for."""
+    for _ in range(25):
+        assert_error(await gw.client.get("/v1/svc/applications/A-1"), 401, "token_missing")
+
+    refused = await gw.audit.page(limit=100, kind="authorization_refused")
+    assert [(e.outcome, e.actor_kind) for e in refused] == [("token_missing", "anonymous")]
+    metrics = (await gw.client.get("/metrics")).text
+    assert 'gateway_anonymous_refusals_total{reason="token_missing"} 25.0' in metrics

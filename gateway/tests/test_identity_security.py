@@ -248,3 +248,19 @@ async def test_nobodys_forwarded_for_is_believed_unless_proxies_are_configured()
 
     assert seen == ["127.0.0.1", "203.0.113.9"]
     assert not isinstance(served(default), ProxyHeadersMiddleware)
+
+
+# --------------------------------------------------------------------------- anonymous refusals
+
+
+def test_the_sample_tells_how_many_refusals_an_entry_stands_for() -> None:
+    from gateway.auth import AnonymousRefusals
+
+    now = [0.0]
+    sampler = AnonymousRefusals(window_seconds=60, clock=lambda: now[0])
+    assert sampler.sample("10.0.0.1", "token_missing") == 1
+    assert [sampler.sample("10.0.0.1", "token_missing") for _ in range(23)] == [None] * 23
+    assert sampler.sample("10.0.0.2", "token_missing") == 1, "another caller has its own window"
+    assert sampler.sample("10.0.0.1", "token_expired") == 1, "another reason too"
+    now[0] = 61
+    assert sampler.sample("10.0.0.1", "token_missing") == 24  # the 23 counted meanwhile and this one

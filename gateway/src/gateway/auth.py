@@ -19,9 +19,12 @@ verifies the token again (defence in depth).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Protocol
 
 from fastapi import FastAPI, Request, Response
+from prometheus_client import Counter
 
 from gateway.identity.adapters.audit import AuditLog, entry
 from gateway.requirements import RequirementCatalog
@@ -37,6 +40,7 @@ from jiuzhu_platform.auth import (
 )
 from jiuzhu_platform.errors import DomainError
 from jiuzhu_platform.http_errors import domain_error_response
+from jiuzhu_platform.metrics import Metrics
 
 __all__ = ["Authenticator", "Principal", "TokenAuthenticator", "bearer_token"]
 
@@ -47,12 +51,67 @@ class Authenticator(Protocol):
         ...
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
 def route_label(service: str, template: str | None) -> str:
     """The route for audit and logs: the template, never the concrete path (it may hold ids)."""
     return template or f"/v1/{service}/*"
 
 
-def install_own_refusal_audit(app: FastAPI) -> None:
+class AnonymousRefusals:
+    """Refusals of requests without a usable token are counted (the Prometheus counter
+    `gateway_anonymous_refusals_total{reason}`) and only sampled into the audit trail: the
+    first of each (client address, reason) in a window of `window_seconds`, carrying how many
+    were refused since the previous entry. Auditing every one made each anonymous request an
+    append to the hash chain (serialised), so a few anonymous clients slowed everyone down and
+    stayed under the per-IP rate limit; now they are cheap and the limit engages.
+
+    In-process and bounded (`max_keys`; when full the windows start over): each replica samples
+    its own share, which is what a sample is for."""
+
+    def __init__(
+        self,
+        metrics: Metrics | None = None,
+        *,
+        window_seconds: float = 60.0,
+        max_keys: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.window_seconds = window_seconds
+        self.max_keys = max_keys
+        self._clock = clock
+        self._windows: dict[tuple[str, str], tuple[float, int]] = {}
+        self._counter = (
+            None
+            if metrics is None
+            else Counter(
+                "gateway_anonymous_refusals",
+                "Requests without a usable token refused, by reason (sampled into the audit trail)",
+                ["reason"],
+                registry=metrics.registry,
+            )
+        )
+
+    def sample(self, client: str, reason: str) -> int | None:
+        """Count a refusal; how many refusals of (client, reason) the audit entry to write now
+        stands for, or None when this one is only counted."""
+        if self._counter is not None:
+            self._counter.labels(reason).inc()
+        now = self._clock()
+        key = (client, reason)
+        started, count = self._windows.get(key, (None, 0))
+        if started is not None and now - started < self.window_seconds:
+            self._windows[key] = (started, count + 1)
+            return None
+        if len(self._windows) >= self.max_keys:
+            self._windows.clear()
+        self._windows[key] = (now, 0)
+        return count + 1
+
+
+def install_own_refusal_audit(app: FastAPI, anonymous: AnonymousRefusals) -> None:
     """Token and scope refusals on the gateway's own routes (`/v1/auth/*`, `/.well-known/*`,
     its audit API) are recorded like those of proxied routes: a missing, bad or expired token
     (401) and a missing scope or region (403, `ScopeMissing`/`RegionNotAllowed`). Refusals the
@@ -63,9 +122,10 @@ def install_own_refusal_audit(app: FastAPI) -> None:
         assert isinstance(exc, DomainError)
         runtime = getattr(request.app.state, "runtime", None)
         audit = getattr(runtime, "audit", None)
-        if isinstance(audit, AuditLog):
+        principal = getattr(request.state, "principal", None)
+        sampled = 1 if isinstance(principal, Principal) else anonymous.sample(client_address(request), exc.reason)
+        if isinstance(audit, AuditLog) and sampled is not None:
             route = request.scope.get("route")
-            principal = getattr(request.state, "principal", None)
             await audit.record(
                 entry(
                     "authorization_refused",
@@ -74,7 +134,7 @@ def install_own_refusal_audit(app: FastAPI) -> None:
                     actor_kind=principal.kind.value if isinstance(principal, Principal) else "anonymous",
                     route=getattr(route, "path", None) or "unmatched",
                     method=request.method,
-                    details={"status": exc.status_code},
+                    details={"status": exc.status_code, **({"refusals": sampled} if sampled > 1 else {})},
                 )
             )
         return domain_error_response(exc)
@@ -85,10 +145,18 @@ def install_own_refusal_audit(app: FastAPI) -> None:
 
 
 class TokenAuthenticator:
-    def __init__(self, verifier: TokenVerifier, catalog: RequirementCatalog, *, audit: AuditLog | None) -> None:
+    def __init__(
+        self,
+        verifier: TokenVerifier,
+        catalog: RequirementCatalog,
+        *,
+        audit: AuditLog | None,
+        anonymous: AnonymousRefusals | None = None,
+    ) -> None:
         self.verifier = verifier
         self.catalog = catalog
         self.audit = audit
+        self.anonymous = anonymous or AnonymousRefusals()
 
     async def authenticate(self, request: Request, service: str) -> Principal | None:
         lookup = await self.catalog.lookup(service, request.method, request.url.path)
@@ -113,7 +181,8 @@ class TokenAuthenticator:
     async def _audit_refusal(
         self, request: Request, service: str, template: str | None, principal: Principal | None, refused: DomainError
     ) -> None:
-        if self.audit is None:
+        sampled = 1 if principal is not None else self.anonymous.sample(client_address(request), refused.reason)
+        if self.audit is None or sampled is None:
             return
         await self.audit.record(
             entry(
@@ -125,6 +194,6 @@ class TokenAuthenticator:
                 region_code=None if principal is None else principal.region_code,
                 route=route_label(service, template),
                 method=request.method,
-                details={"status": refused.status_code},
+                details={"status": refused.status_code, **({"refusals": sampled} if sampled > 1 else {})},
             )
         )

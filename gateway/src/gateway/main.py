@@ -39,7 +39,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from gateway.auth import Authenticator, TokenAuthenticator, install_own_refusal_audit, route_label
+from gateway.auth import (
+    AnonymousRefusals,
+    Authenticator,
+    TokenAuthenticator,
+    install_own_refusal_audit,
+    route_label,
+)
 from gateway.errors import UnknownService
 from gateway.identity.adapters.audit import AuditLog
 from gateway.identity.adapters.clients import (
@@ -288,7 +294,8 @@ def create_app(
                 ),
                 requirements=catalog,
                 token_verifier=verifier,
-                authenticator=authenticator or TokenAuthenticator(verifier, catalog, audit=audit),
+                authenticator=authenticator
+                or TokenAuthenticator(verifier, catalog, audit=audit, anonymous=anonymous_refusals),
                 code_sender=sender,
                 real_name_verifier=real_name,
                 database=database,
@@ -302,6 +309,7 @@ def create_app(
                 app.state.runtime = None
 
     metrics = Metrics("gateway")
+    anonymous_refusals = AnonymousRefusals(metrics)
     app = FastAPI(
         title="Jiuzhu API gateway (救助)",
         version="0.1.0",
@@ -314,7 +322,7 @@ def create_app(
     )
     app.state.runtime = None
     register_exception_handlers(app)
-    install_own_refusal_audit(app)
+    install_own_refusal_audit(app, anonymous_refusals)
 
     async def forward_request(request: Request, service: str) -> Response:
         """A request for `/v1/<service>/...`: limits, token and scopes, signature, then forward."""

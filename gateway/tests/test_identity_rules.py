@@ -168,7 +168,8 @@ class TestRefreshDecision:
 
 class TestClientScopes:
     def test_only_non_privileged_platform_scopes_are_grantable(self) -> None:
-        assert rules.check_client_scopes(["monitoring:households:read"]) == ("monitoring:households:read",)
+        for kind in ("department", "third_party"):
+            assert rules.check_client_scopes(["monitoring:households:read"], kind) == ("monitoring:households:read",)
         for bad in (
             ["audit:read"],
             ["pii:read_full"],
@@ -177,8 +178,60 @@ class TestClientScopes:
             [],
             ["eligibility:applications:approve"],
         ):
-            with pytest.raises(InvalidInput):
-                rules.check_client_scopes(bad)
+            for kind in ("department", "third_party"):
+                with pytest.raises(InvalidInput):
+                    rules.check_client_scopes(bad, kind)
+
+    @pytest.mark.parametrize(
+        ("kind", "scope", "allowed"),
+        [
+            # a department writes only what its data-sharing agreement covers
+            ("department", "verification:notices:push", True),
+            ("department", "verification:exchange:search", True),
+            ("department", "eligibility:applications:write", False),
+            ("department", "payment:payroll:write", False),
+            ("department", "procurement:bids:write", False),
+            ("department", "eligibility:applications:read", True),
+            # a third party never writes to eligibility or payment (issue 15 #4)
+            ("third_party", "eligibility:applications:write", False),
+            ("third_party", "eligibility:procedure:act", False),
+            ("third_party", "payment:bankfiles:write", False),
+            ("third_party", "payment:accounts:write", False),
+            ("third_party", "payment:payroll:read", True),
+            ("third_party", "procurement:bids:write", True),
+            ("third_party", "procurement:delivery:write", True),
+        ],
+    )
+    def test_what_each_kind_of_client_may_write(self, kind: str, scope: str, allowed: bool) -> None:
+        if allowed:
+            assert rules.check_client_scopes([scope], kind) == (scope,)
+        else:
+            with pytest.raises(InvalidInput, match=scope):
+                rules.check_client_scopes([scope], kind)
+
+
+class TestSeparationOfDuties:
+    @pytest.mark.parametrize(
+        "roles",
+        [
+            ("town_caseworker", "county_approver"),
+            ("city_admin", "auditor"),
+            ("county_approver", "payment_officer"),
+            ("procurement_officer", "payment_officer"),
+            ("town_caseworker", "county_approver", "procurement_officer"),
+        ],
+    )
+    def test_conflicting_roles_are_refused_in_one_account(self, roles: tuple[str, ...]) -> None:
+        with pytest.raises(InvalidInput) as refused:
+            rules.check_staff_roles(roles, "520102")
+        assert refused.value.reason == "roles_conflict"
+
+    @pytest.mark.parametrize(
+        "roles",
+        [("town_caseworker", "procurement_officer"), ("county_approver", "procurement_officer"), ("payment_officer",)],
+    )
+    def test_compatible_roles_are_accepted(self, roles: tuple[str, ...]) -> None:
+        assert rules.check_staff_roles(roles, "520102") == tuple(sorted(roles))
 
     def test_requested_scopes_must_be_a_subset(self) -> None:
         granted = frozenset({"a:b:c", "d:e:f"})

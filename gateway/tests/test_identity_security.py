@@ -264,3 +264,34 @@ def test_the_sample_tells_how_many_refusals_an_entry_stands_for() -> None:
     assert sampler.sample("10.0.0.1", "token_expired") == 1, "another reason too"
     now[0] = 61
     assert sampler.sample("10.0.0.1", "token_missing") == 24  # the 23 counted meanwhile and this one
+
+
+# --------------------------------------------------------------------------- separation of duties
+
+
+async def test_an_account_with_conflicting_roles_is_refused_through_the_api(gw: Harness) -> None:
+    """Issue 15 #4: a town caseworker who is also the county approver confirms their own cases;
+    the administrator cannot create such an account (and nothing is stored)."""
+    admin = await gw.staff_headers("admin", ("city_admin",))
+    body = {
+        "username": "both-hats",
+        "password": STRONG_PASSWORD,
+        "roles": ["town_caseworker", "county_approver"],
+        "region": "520102",
+        "display_name": "两顶帽子",
+    }
+    refused = await gw.client.post("/v1/auth/users", json=body, headers=admin)
+    assert refused.status_code in (400, 422), refused.text
+    assert refused.json()["reason"] == "roles_conflict"
+    assert (
+        await gw.client.post("/v1/auth/login", json={"username": "both-hats", "password": STRONG_PASSWORD})
+    ).status_code == 401
+
+
+async def test_a_third_party_client_cannot_be_given_payment_or_eligibility_writes(gw: Harness) -> None:
+    admin = await gw.staff_headers("admin", ("city_admin",))
+    body = {"name": "某银行", "kind": "third_party", "scopes": ["payment:bankfiles:write"], "region": "520102"}
+    refused = await gw.client.post("/v1/auth/clients", json=body, headers=admin)
+    assert refused.status_code in (400, 422), refused.text
+    assert refused.json()["reason"] == "scopes_invalid"
+    assert "payment:bankfiles:write" in refused.json()["detail"]

@@ -210,7 +210,7 @@ async def test_a_department_uses_client_credentials_and_signed_pushes(
         admin,
         name="市税务局",
         kind="department",
-        scopes=["monitoring:households:read", "verification:consents:write"],
+        scopes=["monitoring:households:read", "verification:notices:push"],
         region="520102",
         signing_public_key=key.public_text,
     )
@@ -239,7 +239,7 @@ async def test_a_department_uses_client_credentials_and_signed_pushes(
         assert (no_scope.status_code, reason(no_scope)) == (403, "scope_missing")
 
         body = json.dumps({"household_id": str(uuid.uuid4())}).encode()
-        path = "/v1/verification/consents"
+        path = "/v1/verification/notices"  # the push its data-sharing agreement allows
         json_type = {"Content-Type": "application/json"}
         unsigned = await client.post(path, content=body, headers=department | json_type)
         assert (unsigned.status_code, reason(unsigned)) == (401, "signature_missing")

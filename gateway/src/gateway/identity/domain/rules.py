@@ -102,9 +102,55 @@ def check_region(region: str | None) -> str | None:
     return region
 
 
+CONFLICTING_ROLES: tuple[tuple[Role, Role, str, str], ...] = (
+    (
+        Role.TOWN_CASEWORKER,
+        Role.COUNTY_APPROVER,
+        "who prepares a case (经办) never confirms it (审核确认)",
+        "经办与审核确认须由不同人员承担",
+    ),
+    (
+        Role.CITY_ADMIN,
+        Role.AUDITOR,
+        "the administrator is not their own auditor (三员分立)",
+        "系统管理员与审计员须分设（三员分立）",
+    ),
+    (
+        Role.COUNTY_APPROVER,
+        Role.PAYMENT_OFFICER,
+        "who confirms entitlements does not pay them out",
+        "审核确认与资金发放须由不同人员承担",
+    ),
+    (
+        Role.PROCUREMENT_OFFICER,
+        Role.PAYMENT_OFFICER,
+        "who buys services does not pay the providers",
+        "购买服务经办与资金支付须由不同人员承担",
+    ),
+)
+"""Separation of duties per account (不相容岗位分离): pairs of roles one account never holds
+together. Within the payment officers, calculating and approving one run are separated per run
+(four-eyes: the approver of a run is never who calculated it), not by roles."""
+
+
+def check_separation_of_duties(roles: Iterable[str]) -> None:
+    """Raise `InvalidInput` (`roles_conflict`) for a role set that holds both sides of a pair of
+    `CONFLICTING_ROLES` (for the operator's command line too: it is a rule of the office, not a
+    limit of the API)."""
+    held = set(roles)
+    for first, second, why_en, why_zh in CONFLICTING_ROLES:
+        if first in held and second in held:
+            raise InvalidInput(
+                "roles_conflict",
+                f"one account cannot hold both {first.value} and {second.value}: {why_en}",
+                f"同一账户不得同时具有 {first.value} 与 {second.value} 角色：{why_zh}",
+            )
+
+
 def check_staff_roles(roles: Iterable[str], region: str | None) -> tuple[str, ...]:
-    """Sorted, de-duplicated staff roles; each must be a staff role, and a user without a
-    city-wide role (`city_admin`, `auditor`) needs a region (else they could see nothing)."""
+    """Sorted, de-duplicated staff roles; each must be a staff role, no two may conflict
+    (`check_separation_of_duties`), and a user without a city-wide role (`city_admin`,
+    `auditor`) needs a region (else they could see nothing)."""
     unique = tuple(sorted(set(roles)))
     unknown = [role for role in unique if role not in STAFF_ROLES]
     if not unique or unknown:
@@ -114,6 +160,7 @@ def check_staff_roles(roles: Iterable[str], region: str | None) -> tuple[str, ..
             f"roles must be a non-empty list of: {listed}",
             f"角色须为以下之一或多个：{listed}",
         )
+    check_separation_of_duties(unique)
     if region is None and not set(unique) & CITY_WIDE_ROLES:
         city_wide = ", ".join(sorted(CITY_WIDE_ROLES))
         raise InvalidInput(
@@ -237,12 +284,33 @@ def refresh_decision(record: RefreshRecord, now: datetime) -> RefreshDecision:
 SCOPE_LIMIT = 64
 
 
-def check_client_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
+DEPARTMENT_WRITE_SCOPES: frozenset[str] = frozenset(
+    {"verification:notices:push", "verification:exchange:search", "verification:exchange:subscribe"}
+)
+"""What a department's data-sharing agreement (数据共享协议) lets it do besides reading: push
+notices of changes and use the exchange. Nothing else that writes."""
+
+THIRD_PARTY_NO_WRITE = ("eligibility:", "payment:")
+"""Services whose writes no third party (bank, social organisation, provincial platform) gets:
+deciding and paying assistance are the civil-affairs offices' own acts."""
+
+
+def _writes(scope: str) -> bool:
+    return not scope.endswith(":read")
+
+
+def check_client_scopes(scopes: Iterable[str], kind: str) -> tuple[str, ...]:
     """Scopes a department or third party may be granted: platform scopes, never the
     privileged ones (audit, full PII, identity administration), and never an approval (审核确认
-    is a statutory act of a civil-affairs official, not of a system)."""
+    is a statutory act of a civil-affairs official, not of a system); a department writes only
+    what its agreement covers (`DEPARTMENT_WRITE_SCOPES`), a third party never writes to
+    eligibility or payment."""
     unique = tuple(sorted(set(scopes)))
     bad = [s for s in unique if s not in ALL_SCOPES or s in PRIVILEGED_SCOPES or s.endswith(":approve")]
+    if kind == "department":
+        bad += [s for s in unique if _writes(s) and s not in DEPARTMENT_WRITE_SCOPES and s not in bad]
+    else:
+        bad += [s for s in unique if _writes(s) and s.startswith(THIRD_PARTY_NO_WRITE) and s not in bad]
     if not unique or bad or len(unique) > SCOPE_LIMIT:
         raise InvalidInput(
             "scopes_invalid",

@@ -151,7 +151,7 @@ class Administration:
         name = new.name.strip()
         if not 1 <= len(name) <= 200:
             raise InvalidInput("name_invalid", "the name must have 1 to 200 characters", "名称须为1至200个字符")
-        scopes = rules.check_client_scopes(new.scopes)
+        scopes = rules.check_client_scopes(new.scopes, new.kind.value)
         region = rules.check_region(new.region)
         key = (new.signing_public_key or "").strip() or None
         if key is None and new.kind is ClientKind.DEPARTMENT:

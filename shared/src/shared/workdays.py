@@ -1,10 +1,9 @@
 """Working days (工作日) and calendar days as pure functions over a calendar passed in (no I/O,
 no clock). Shared so that every service counts the statutory clocks the same way.
 
-This is the pure `WorkingDayCalendar` of eligibility (`eligibility.deadlines.domain.calendar`),
-copied here unchanged but for its error (`CalendarOutOfRange` is a `ValueError` carrying
-`message_zh`, since `shared` depends on nothing but pydantic); procurement uses it. Eligibility
-still has its own copy: switching it to import from here is a one-line change left to the lead.
+Eligibility (`eligibility.deadlines.domain.calendar`, which turns `CalendarOutOfRange` into its
+400) and procurement count with it. `CalendarOutOfRange` is a `ValueError` carrying `message_zh`,
+since `shared` depends on nothing but pydantic.
 
 Counting conventions (one rule for every clock): the start day never counts (《民法典》 Art. 201);
 "within n working days after D" is due by the end of `add_working_days(D, n)`; calendar days

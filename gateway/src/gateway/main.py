@@ -107,7 +107,12 @@ def identity_config(settings: Settings) -> IdentityConfig:
         access_ttl_seconds=settings.access_token_ttl_seconds,
         staff_refresh_ttl_seconds=settings.staff_refresh_token_ttl_seconds,
         citizen_refresh_ttl_seconds=settings.citizen_refresh_token_ttl_seconds,
-        lockout=rules.LockoutPolicy(settings.login_max_failures, timedelta(minutes=settings.login_lockout_minutes)),
+        lockout=rules.LockoutPolicy(
+            max_failures=settings.login_max_failures,
+            lock_for=timedelta(minutes=settings.login_lockout_minutes),
+            first_delay=timedelta(seconds=settings.login_first_delay_seconds),
+            account_max_failures=settings.login_account_max_failures,
+        ),
         otp=rules.OtpPolicy(
             ttl=timedelta(seconds=settings.otp_ttl_seconds),
             max_attempts=settings.otp_max_attempts,

@@ -108,8 +108,25 @@ class Settings(PiiKeySettings, BaseSettings):
     )
 
     # --- login protection
-    login_max_failures: int = Field(default=5, ge=1, le=100, description="Consecutive failures before a lockout")
-    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Failures per account and client address before the progressive delays start",
+    )
+    login_first_delay_seconds: int = Field(
+        default=30, ge=1, le=3600, description="The first delay; it doubles with every further failure"
+    )
+    login_lockout_minutes: int = Field(
+        default=15, ge=1, le=24 * 60, description="The longest delay, and the account lock at its ceiling"
+    )
+    login_account_max_failures: int = Field(
+        default=50,
+        ge=1,
+        le=10_000,
+        description="Failures per account from all addresses together before the account locks "
+        "(a staff member with TOTP still signs in with password and code, which lifts it)",
+    )
     login_attempts_per_minute: int = Field(default=5, ge=1, description="Login attempts per account and IP")
     login_ip_attempts_per_minute: int = Field(default=30, ge=1, description="Login attempts per IP, all accounts")
     otp_ttl_seconds: int = Field(default=300, ge=30, le=3600)

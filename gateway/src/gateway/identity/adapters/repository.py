@@ -178,14 +178,21 @@ class IdentityRepository:
             .values(failures=table.c.failures - 1)
         )
 
-    async def lock_if_over(self, account_key: str, *, max_failures: int, until: datetime, now: datetime) -> bool:
-        """After a failure: lock the account until `until` (and start counting again) if it
-        has `max_failures` or more; True when this call locked it."""
+    async def lock_if_over(
+        self, account_key: str, *, max_failures: int, until: datetime, now: datetime, keep_failures: bool = False
+    ) -> bool:
+        """After a failure: lock the key until `until` if it has `max_failures` or more and is
+        not locked already; the count starts again unless `keep_failures` (progressive delays
+        count on). True when this call locked it."""
         table = orm.login_lockout
         result = await self._execute(
             update(table)
-            .where(table.c.account_key == account_key, table.c.failures >= max_failures)
-            .values(failures=0, locked_until=until, updated_at=now)
+            .where(
+                table.c.account_key == account_key,
+                table.c.failures >= max_failures,
+                table.c.locked_until.is_(None) | (table.c.locked_until <= now),
+            )
+            .values(failures=table.c.failures if keep_failures else 0, locked_until=until, updated_at=now)
         )
         return bool(result.rowcount == 1)
 

@@ -175,9 +175,49 @@ def check_staff_roles(roles: Iterable[str], region: str | None) -> tuple[str, ..
 
 
 @dataclass(frozen=True, slots=True)
+class Limit:
+    """How one lock-out key locks: after `max_failures`, for `longest_lock`; or, `progressive`,
+    for `first_lock` doubling with every failure beyond the limit (the count is kept across the
+    locks and reset by a success), never longer than `longest_lock`."""
+
+    max_failures: int
+    first_lock: timedelta
+    longest_lock: timedelta
+    progressive: bool = False
+
+    def lock_for(self, failures: int) -> timedelta:
+        if not self.progressive:
+            return self.longest_lock
+        doublings = min(max(failures - self.max_failures, 0), 30)  # 2**30 × anything is past the cap
+        delay: timedelta = self.first_lock * (2**doublings)
+        return min(delay, self.longest_lock)
+
+
+@dataclass(frozen=True, slots=True)
 class LockoutPolicy:
+    """Sign-in lock-outs (issue 15 #10: a lock-out anyone could trigger was a denial of service).
+
+    - Per account *and client address*: `max_failures`, then progressive delays from
+      `first_delay`, doubling up to `lock_for`. Guessing from one address gets slower and
+      slower; it does not lock the owner out from theirs.
+    - Per account, all addresses together: `account_max_failures`, then `lock_for`: the ceiling
+      on guessing spread over many addresses. A staff member with TOTP lifts it by signing in
+      with password and code (the second factor proves it is them)."""
+
     max_failures: int = 5
     lock_for: timedelta = timedelta(minutes=15)
+    first_delay: timedelta = timedelta(seconds=30)
+    account_max_failures: int = 50
+
+    def per_client(self) -> Limit:
+        return Limit(self.max_failures, self.first_delay, self.lock_for, progressive=True)
+
+    def per_account(self) -> Limit:
+        return Limit(self.account_max_failures, self.lock_for, self.lock_for)
+
+    def classic(self) -> Limit:
+        """One key, `max_failures` then `lock_for` (real-name binding: per account and resident ID)."""
+        return Limit(self.max_failures, self.lock_for, self.lock_for)
 
 
 def locked_for(state: LockoutState, now: datetime) -> timedelta | None:
@@ -191,11 +231,11 @@ def after_success() -> LockoutState:
     return LockoutState()
 
 
-def over_limit(reserved: LockoutState, policy: LockoutPolicy) -> bool:
+def over_limit(reserved: LockoutState, limit: Limit) -> bool:
     """Whether an attempt counted ahead of its check (`reserved`: the state after counting it)
     is beyond the limit: `max_failures` attempts are failed or still being checked, so this
-    one is refused unchecked and the account locks."""
-    return reserved.failures > policy.max_failures
+    one is refused unchecked and the key locks."""
+    return reserved.failures > limit.max_failures
 
 
 def is_possible_username(username: str) -> bool:

@@ -90,13 +90,14 @@ class CitizenSignIn:
         masked = mask_phone(number)
         account_key = f"citizen:{blind_index(ctx.ring, number, kind='phone')}"
         ctx.throttle.check(account_key, ip)
+        keys = lockout.sign_in_keys(ctx, account_key, ip)
         signer = await ctx.keys.signer()
         now = ctx.clock()
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             pending: list[AuditEntry] = []
-            remaining = await lockout.reserve_all(ctx, repository, pending, [account_key], masked, "citizen", now)
-            stored = await repository.latest_code(number) if remaining is None else None
+            remaining = await lockout.reserve_all(ctx, repository, pending, keys, masked, "citizen", now)
+            stored = await repository.latest_code(number) if not remaining else None
             tried = (
                 stored is not None
                 and rules.code_state(stored, now, ctx.config.otp) is rules.CodeState.USABLE
@@ -105,17 +106,17 @@ class CitizenSignIn:
             await lockout.append_all(ctx, session, pending)
         await lockout.refuse_if_locked(ctx, remaining, category="authentication", actor=masked, actor_kind="citizen")
         if stored is None or not tried:
-            await lockout.failure(ctx, account_key, masked, "citizen", "code_expired")
+            await lockout.failure(ctx, keys, masked, "citizen", "code_expired")
             raise CodeExpired()
         matches = rules.is_code_format(code) and await ctx.hasher.verify(stored.code_hash, code)
         if not matches:
-            await lockout.failure(ctx, account_key, masked, "citizen", "code_invalid")
+            await lockout.failure(ctx, keys, masked, "citizen", "code_invalid")
             raise CodeInvalid()
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             consumed = await repository.consume_code(stored.code_id, now)
             if consumed:
-                await repository.save_lockout(account_key, rules.after_success(), now)
+                await lockout.succeeded(repository, keys, now)
                 citizen = await repository.citizen_for_login(number, now)
                 pair = await issue_pair(
                     ctx.config,
@@ -155,7 +156,11 @@ class CitizenSignIn:
         # success opens that household's records: tries are limited like sign-in attempts, per
         # account and per resident ID (so many accounts cannot share the guessing either).
         resident_bidx = blind_index(ctx.ring, resident_id.value, kind="resident_id")
-        keys = (f"bind:{citizen_id}", f"bind-resident:{resident_bidx}")
+        classic = ctx.config.lockout.classic()
+        keys = (
+            lockout.Guarded(f"bind:{citizen_id}", classic),
+            lockout.Guarded(f"bind-resident:{resident_bidx}", classic),
+        )
         signer = await ctx.keys.signer()
         now = ctx.clock()
         async with ctx.database.transaction() as session:
@@ -172,14 +177,13 @@ class CitizenSignIn:
                 pending = [
                     entry("identity_binding", "real_name_rejected", actor=principal.subject, actor_kind="citizen")
                 ]
-                for key in keys:
-                    await lockout.register_failure(ctx, repository, pending, key, principal.subject, "citizen")
+                for guarded in keys:
+                    await lockout.register_failure(ctx, repository, pending, guarded, principal.subject, "citizen")
                 await lockout.append_all(ctx, session, pending)
             raise RealNameRejected()
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
-            for key in keys:
-                await repository.save_lockout(key, rules.after_success(), now)
+            await lockout.succeeded(repository, keys, now)
             citizen = await repository.citizen_by_id(citizen_id)
             if citizen is None:
                 raise RefreshTokenInvalid()

@@ -8,6 +8,7 @@ between would let two sign-ins deadlock (row → audit against audit → row).""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,22 +24,44 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
 
+@dataclass(frozen=True, slots=True)
+class Guarded:
+    """A lock-out key and how it locks."""
+
+    key: str
+    limit: rules.Limit
+
+
+def sign_in_keys(ctx: IdentityContext, account_key: str, ip: str) -> tuple[Guarded, Guarded]:
+    """The keys a sign-in is limited by: the account from this client address (progressive
+    delays) and the account from everywhere (the ceiling; see `rules.LockoutPolicy`)."""
+    policy = ctx.config.lockout
+    return Guarded(f"{account_key}@{ip}", policy.per_client()), Guarded(account_key, policy.per_account())
+
+
 async def reserve_attempt(
     ctx: IdentityContext,
     repository: IdentityRepository,
     pending: list[AuditEntry],
-    account_key: str,
+    guarded: Guarded,
     actor: str,
     actor_kind: str,
     now: datetime,
 ) -> LockoutState:
     """Count an attempt before checking it (`IdentityRepository.reserve_attempt`); one beyond
-    the limit (the others still being checked) locks the account at once. The lockout state
-    to decide on; a lockout's audit entry goes to `pending` (see the lock order above)."""
-    state = await repository.reserve_attempt(account_key, now)
-    if rules.locked_for(state, now) is None and rules.over_limit(state, ctx.config.lockout):
-        state = LockoutState(failures=0, locked_until=now + ctx.config.lockout.lock_for)
-        await repository.save_lockout(account_key, state, now)
+    the limit (the others still being checked) locks the key at once. The lockout state to
+    decide on; a lockout's audit entry goes to `pending` (see the lock order above)."""
+    state = await repository.reserve_attempt(guarded.key, now)
+    # A progressive key keeps its count across delays: the attempt after a delay is checked
+    # (and doubles the delay if it fails). Many at once from one address are the throttle's
+    # business, and many from many addresses the account ceiling's (a classic key, guarded here).
+    if (
+        not guarded.limit.progressive
+        and rules.locked_for(state, now) is None
+        and rules.over_limit(state, guarded.limit)
+    ):
+        state = LockoutState(failures=0, locked_until=now + guarded.limit.lock_for(state.failures))
+        await repository.save_lockout(guarded.key, state, now)
         pending.append(lockout_entry(actor, actor_kind, state))
     return state
 
@@ -47,14 +70,25 @@ async def register_failure(
     ctx: IdentityContext,
     repository: IdentityRepository,
     pending: list[AuditEntry],
-    account_key: str,
+    guarded: Guarded,
     actor: str,
     actor_kind: str,
 ) -> None:
     """A checked attempt failed (it was counted when reserved): lock at the limit."""
     now = ctx.clock()
-    until = now + ctx.config.lockout.lock_for
-    if await repository.lock_if_over(account_key, max_failures=ctx.config.lockout.max_failures, until=until, now=now):
+    limit = guarded.limit
+    if limit.progressive:
+        state = await repository.lockout(guarded.key)
+        if state.failures < limit.max_failures:
+            return
+        until = now + limit.lock_for(state.failures)
+        locked = await repository.lock_if_over(
+            guarded.key, max_failures=state.failures, until=until, now=now, keep_failures=True
+        )
+    else:
+        until = now + limit.longest_lock
+        locked = await repository.lock_if_over(guarded.key, max_failures=limit.max_failures, until=until, now=now)
+    if locked:
         pending.append(lockout_entry(actor, actor_kind, LockoutState(locked_until=until)))
 
 
@@ -62,33 +96,45 @@ async def reserve_all(
     ctx: IdentityContext,
     repository: IdentityRepository,
     pending: list[AuditEntry],
-    account_keys: Sequence[str],
+    keys: Sequence[Guarded],
     actor: str,
     actor_kind: str,
     now: datetime,
-) -> timedelta | None:
+) -> dict[str, timedelta]:
     """The sign-in guard, step one (inside the caller's transaction): count an attempt on
-    every key the sign-in is limited by (`reserve_attempt`); the longest lock still running,
-    or None when the attempt may be checked."""
-    remaining: timedelta | None = None
-    for key in account_keys:
-        state = await reserve_attempt(ctx, repository, pending, key, actor, actor_kind, now)
+    every key the sign-in is limited by (`reserve_attempt`); the keys locked now, with the
+    time left (empty when the attempt may be checked)."""
+    locks: dict[str, timedelta] = {}
+    for guarded in keys:
+        state = await reserve_attempt(ctx, repository, pending, guarded, actor, actor_kind, now)
         locked = rules.locked_for(state, now)
-        if locked is not None and (remaining is None or locked > remaining):
-            remaining = locked
-    return remaining
+        if locked is not None:
+            locks[guarded.key] = locked
+    return locks
 
 
 async def refuse_if_locked(
-    ctx: IdentityContext, remaining: timedelta | None, *, category: str, actor: str, actor_kind: str, audit: bool = True
+    ctx: IdentityContext,
+    locks: dict[str, timedelta],
+    *,
+    category: str,
+    actor: str,
+    actor_kind: str,
+    audit: bool = True,
 ) -> None:
-    """The sign-in guard, step two (after the transaction committed the counted attempt):
-    a locked account is refused with the time left, audited unless `audit` is False."""
-    if remaining is None:
+    """The sign-in guard, step two (after the transaction committed the counted attempt): a
+    locked key is refused with the longest time left, audited unless `audit` is False."""
+    if not locks:
         return
     if audit:
         await ctx.audit.record(entry(category, "locked", actor=actor, actor_kind=actor_kind))
-    raise AccountLocked(remaining.total_seconds())
+    raise AccountLocked(max(locks.values()).total_seconds())
+
+
+async def succeeded(repository: IdentityRepository, keys: Sequence[Guarded], now: datetime) -> None:
+    """A success resets every key of the sign-in (a progressive count too)."""
+    for guarded in keys:
+        await repository.save_lockout(guarded.key, rules.after_success(), now)
 
 
 def lockout_entry(actor: str, actor_kind: str, state: LockoutState) -> AuditEntry:
@@ -102,9 +148,11 @@ async def append_all(ctx: IdentityContext, session: AsyncSession, entries: list[
         await ctx.audit.append(session, item)
 
 
-async def failure(ctx: IdentityContext, account_key: str, actor: str, actor_kind: str, outcome: str) -> None:
-    """A checked sign-in attempt failed: audited, and counted towards the lock-out."""
+async def failure(ctx: IdentityContext, keys: Sequence[Guarded], actor: str, actor_kind: str, outcome: str) -> None:
+    """A checked sign-in attempt failed: audited, and counted towards every key's lock-out."""
     async with ctx.database.transaction() as session:
         pending = [entry("authentication", outcome, actor=actor, actor_kind=actor_kind)]
-        await register_failure(ctx, ctx.repository(session), pending, account_key, actor, actor_kind)
+        repository = ctx.repository(session)
+        for guarded in keys:
+            await register_failure(ctx, repository, pending, guarded, actor, actor_kind)
         await append_all(ctx, session, pending)

@@ -29,6 +29,8 @@ class StaffSignIn:
         ctx = self.context
         canonical, account_key = _account(username)
         ctx.throttle.check(account_key, ip)
+        keys = lockout.sign_in_keys(ctx, account_key, ip)
+        client_key, _ = keys
         if not rules.is_possible_username(canonical):
             # No user can have this name (and it may hold bytes the database refuses): the
             # answer of an unknown user, at the cost of a password check, nothing stored.
@@ -42,26 +44,31 @@ class StaffSignIn:
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             pending: list[AuditEntry] = []
-            remaining = await lockout.reserve_all(ctx, repository, pending, [account_key], canonical, "staff", now)
+            locks = await lockout.reserve_all(ctx, repository, pending, keys, canonical, "staff", now)
             user = await repository.staff_by_username(canonical)
             await lockout.append_all(ctx, session, pending)
-        await lockout.refuse_if_locked(ctx, remaining, category="authentication", actor=canonical, actor_kind="staff")
         usable = user if user is not None and not user.disabled else None
+        # The account's ceiling (many addresses guessing) does not stop its holder: with TOTP
+        # enrolled and a code given, password and code are checked, and success lifts it.
+        liftable = client_key.key not in locks and usable is not None and usable.totp_secret is not None and bool(totp)
+        if not liftable:
+            await lockout.refuse_if_locked(ctx, locks, category="authentication", actor=canonical, actor_kind="staff")
         password_ok = await ctx.hasher.verify(usable.password_hash if usable else None, password)
         if usable is None or not password_ok:
-            await lockout.failure(ctx, account_key, canonical, "staff", "invalid_credentials")
+            await lockout.failure(ctx, keys, canonical, "staff", "invalid_credentials")
             raise InvalidCredentials()
         if usable.totp_secret is not None:
             if not totp:
                 async with ctx.database.transaction() as session:
-                    await ctx.repository(session).release_attempt(account_key)  # not a failure
+                    for guarded in keys:  # not a failure
+                        await ctx.repository(session).release_attempt(guarded.key)
                     await ctx.audit.append(
                         session, entry("authentication", "totp_required", actor=canonical, actor_kind="staff")
                     )
                 raise TotpRequired()
             step = rules.totp_step(usable.totp_secret, totp.strip(), now, last_step=usable.totp_last_step)
             if step is None:
-                await lockout.failure(ctx, account_key, canonical, "staff", "totp_invalid")
+                await lockout.failure(ctx, keys, canonical, "staff", "totp_invalid")
                 raise TotpInvalid()
         else:
             step = None
@@ -71,7 +78,7 @@ class StaffSignIn:
                 replayed = True
             else:
                 replayed = False
-                await repository.save_lockout(account_key, rules.after_success(), now)
+                await lockout.succeeded(repository, keys, now)
                 pair = await issue_pair(
                     ctx.config,
                     repository,
@@ -94,7 +101,7 @@ class StaffSignIn:
                     ),
                 )
         if replayed:
-            await lockout.failure(ctx, account_key, canonical, "staff", "totp_invalid")
+            await lockout.failure(ctx, keys, canonical, "staff", "totp_invalid")
             raise TotpInvalid()
         return pair
 
@@ -110,11 +117,12 @@ class StaffSignIn:
         canonical, account_key = _account(principal.subject)
         rules.check_password(new, username=canonical)  # before the throttle: a weak choice is no guess
         ctx.throttle.check(account_key, ip)
+        keys = lockout.sign_in_keys(ctx, account_key, ip)
         now = ctx.clock()
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             pending: list[AuditEntry] = []
-            remaining = await lockout.reserve_all(ctx, repository, pending, [account_key], canonical, "staff", now)
+            remaining = await lockout.reserve_all(ctx, repository, pending, keys, canonical, "staff", now)
             user = await repository.staff_by_username(canonical)
             await lockout.append_all(ctx, session, pending)
         await lockout.refuse_if_locked(
@@ -122,14 +130,14 @@ class StaffSignIn:
         )
         usable = user if user is not None and not user.disabled else None
         if usable is None or not await ctx.hasher.verify(usable.password_hash, current):
-            await lockout.failure(ctx, account_key, canonical, "staff", "password_change_refused")
+            await lockout.failure(ctx, keys, canonical, "staff", "password_change_refused")
             raise InvalidCredentials()
         new_hash = await ctx.hasher.hash(new)
         key, deny_until = issued_before_key("staff", canonical), ctx.deny_until(now)
         async with ctx.database.transaction() as session:
             repository = ctx.repository(session)
             await repository.set_password_hash(usable.user_id, new_hash, now)
-            await repository.save_lockout(account_key, rules.after_success(), now)
+            await lockout.succeeded(repository, keys, now)
             families = await repository.subject_families(SubjectKind.STAFF.value, str(usable.user_id))
             await repository.revoke_subject_refresh(SubjectKind.STAFF.value, str(usable.user_id), now)
             # Tokens issued before the change are refused, not the account: a sign-in with the new

@@ -366,5 +366,5 @@ async def feed_register(
     event = application_submitted(household_id, region_code, town_code)
     await h.bus.publish([OutgoingMessage("eligibility.events", event.subject.encode(), event.to_json_bytes())])
     message: Message = h.bus.messages("eligibility.events")[-1]
-    (consumer,) = h.definition.worker_components(h.runtime).consumers
+    consumer = next(c for c in h.definition.worker_components(h.runtime).consumers if c.name.endswith("register"))
     assert await consumer.process(message) == "applied"

@@ -187,6 +187,13 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     # monitoring
     "GET /v1/monitoring/households": STAFF_READERS | {"department_with_agreement"},
     "GET /v1/monitoring/households/{household_id}": STAFF_READERS | {"department_with_agreement"},
+    # early warning: the town disposes of its alerts (the county too, and it gets the escalated
+    # ones); admins and auditors read; the county draws spot checks (双随机)
+    "GET /v1/monitoring/alerts": STAFF_READERS,
+    "GET /v1/monitoring/alerts/{alert_id}": STAFF_READERS,
+    "POST /v1/monitoring/alerts/{alert_id}/disposal": CASE_HANDLERS,
+    "POST /v1/monitoring/spot-checks": frozenset({"county_approver"}),
+    "GET /v1/monitoring/spot-checks/{draw_id}": STAFF_READERS,
     "GET /v1/monitoring/audit": AUDITORS,
     "GET /v1/monitoring/audit/verify": AUDITORS,
     # procurement

@@ -65,7 +65,7 @@ async def publish(h: ServiceHarness, value: bytes, *, key: bytes | None = None) 
 
 
 async def process(h: ServiceHarness, message: Message) -> str:
-    (consumer,) = h.definition.worker_components(h.runtime).consumers
+    consumer = next(c for c in h.definition.worker_components(h.runtime).consumers if c.name.endswith("register"))
     return await consumer.process(message)
 
 
@@ -365,7 +365,11 @@ class TestBatchedConsumption:
             async with tier_harness(tier, DEFINITION, tmp_path / str(batched)) as harness:
                 await deliver(harness, application_event(known))  # already in the register
                 messages = [await publish(harness, e.to_json_bytes(), key=e.subject.encode()) for e in events]
-                (consumer,) = harness.definition.worker_components(harness.runtime).consumers
+                consumer = next(
+                    c
+                    for c in harness.definition.worker_components(harness.runtime).consumers
+                    if c.name.endswith("register")
+                )
                 if batched:
                     assert await consumer.process_batch(messages) == ["applied"] * 6
                 else:

@@ -31,6 +31,9 @@ class Scope(StrEnum):
     ELIGIBILITY_POLICIES_READ = "eligibility:policies:read"
     ELIGIBILITY_HOUSEHOLDS_RESOLVE = "eligibility:households:resolve"  # the gateway's real-name binding only
     MONITORING_HOUSEHOLDS_READ = "monitoring:households:read"
+    MONITORING_ALERTS_READ = "monitoring:alerts:read"
+    MONITORING_ALERTS_WRITE = "monitoring:alerts:write"
+    MONITORING_SPOT_CHECKS_WRITE = "monitoring:spot_checks:write"
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
     VERIFICATION_CHECKS_RUN = "verification:checks:run"  # ask the departments (核对), re-query
@@ -110,6 +113,8 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_ASSESSMENTS_RUN,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
+            S.MONITORING_ALERTS_READ,
+            S.MONITORING_ALERTS_WRITE,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_NOTICES_READ,
             S.VERIFICATION_CONSENTS_WRITE,
@@ -124,6 +129,9 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_ASSESSMENTS_RUN,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
+            S.MONITORING_ALERTS_READ,
+            S.MONITORING_ALERTS_WRITE,
+            S.MONITORING_SPOT_CHECKS_WRITE,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_RUN,
             S.VERIFICATION_CHECKS_READ,
@@ -137,6 +145,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_ASSESSMENTS_RUN,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
+            S.MONITORING_ALERTS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
             S.VERIFICATION_NOTICES_READ,
@@ -152,6 +161,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_APPLICATIONS_READ,
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
+            S.MONITORING_ALERTS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
             S.VERIFICATION_NOTICES_READ,

@@ -10,8 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.definition import ConsumerDefinition
 from monitoring import service as monitoring_service
-from shared.events import ApplicationSubmitted, Event
-from shared.topics import ELIGIBILITY_EVENTS
+from monitoring.warnings import service as warnings_service
+from shared.events import (
+    ApplicationAccepted,
+    ApplicationSubmitted,
+    CaseApproved,
+    CaseTerminated,
+    DepartmentNoticeReceived,
+    Event,
+)
+from shared.topics import ELIGIBILITY_EVENTS, VERIFICATION_EVENTS
 
 
 async def on_application_submitted(session: AsyncSession, event: Event, now: datetime) -> None:
@@ -24,6 +32,39 @@ async def on_applications_submitted(session: AsyncSession, events: Sequence[Even
     assert len(submitted) == len(events)
     await monitoring_service.register_from_applications(session, submitted, now=now)
 
+
+async def on_case_approved(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, CaseApproved)
+    await warnings_service.case_approved(session, event, now)
+
+
+async def on_case_terminated(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, CaseTerminated)
+    await warnings_service.case_terminated(session, event, now)
+
+
+async def on_application_accepted(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, ApplicationAccepted)
+    await warnings_service.application_accepted(session, event, now)
+
+
+async def on_notice(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, DepartmentNoticeReceived)
+    await warnings_service.notice_received(session, event, now)
+
+
+WARNINGS = ConsumerDefinition(
+    name="warnings",
+    topics=(ELIGIBILITY_EVENTS, VERIFICATION_EVENTS),
+    handlers={
+        CaseApproved.event_type: on_case_approved,
+        CaseTerminated.event_type: on_case_terminated,
+        ApplicationAccepted.event_type: on_application_accepted,
+        DepartmentNoticeReceived.event_type: on_notice,
+    },
+)
+"""The register's cases and people (to match department notices by person reference), and the
+notices themselves: risk signals → alerts, deaths → integrity findings and review requests."""
 
 REGISTER = ConsumerDefinition(
     name="register",

@@ -9,8 +9,15 @@ from fastapi import FastAPI
 from jiuzhu_platform.definition import ServiceDefinition
 from monitoring.adapters.orm import audit_log, inbox, metadata, outbox
 from monitoring.api.routes import router
-from monitoring.consumers import REGISTER
+from monitoring.consumers import REGISTER, WARNINGS
+from monitoring.metrics import BUSINESS_METRICS
 from monitoring.settings import Settings
+from monitoring.warnings import service as warnings_service
+from monitoring.warnings.adapters.orm import alert, monitored_case, monitored_person, risk_signal, spot_check
+from monitoring.warnings.api.routes import router as warnings_router
+
+FEATURE_TABLES = (monitored_case, monitored_person, risk_signal, alert, spot_check)
+"""The features' own tables on the shared `metadata` (imported here so Alembic and the harness see them)."""
 
 SERVICE_DIR = Path(__file__).resolve().parents[2]
 
@@ -22,9 +29,11 @@ DEFINITION = ServiceDefinition(
     outbox=outbox,
     inbox=inbox,
     audit=audit_log,
-    routers=lambda: [router],
+    routers=lambda: [router, warnings_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
-    consumers=(REGISTER,),
+    consumers=(REGISTER, WARNINGS),
+    jobs=(warnings_service.escalation_job,),
+    business_metrics=BUSINESS_METRICS,
 )
 
 

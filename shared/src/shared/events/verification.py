@@ -131,6 +131,7 @@ class DepartmentNoticeKind(StrEnum):
     PROPERTY_REGISTERED = "property_registered"  # 不动产登记
     VEHICLE_REGISTERED = "vehicle_registered"  # 机动车登记
     EMPLOYED = "employed"  # 就业 / 社保参保缴费
+    UNEMPLOYED = "unemployed"  # 失业登记 (人社部门)
     HOSPITALISED = "hospitalised"  # 住院
     DISABILITY_CERTIFIED = "disability_certified"  # 残疾人证办理或等级变更
     SCHOOL_ENROLLED = "school_enrolled"  # 入学

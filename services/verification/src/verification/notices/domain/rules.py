@@ -25,7 +25,7 @@ K = DepartmentNoticeKind
 REPORTABLE_KINDS: Mapping[Department, frozenset[DepartmentNoticeKind]] = MappingProxyType(
     {
         D.PUBLIC_SECURITY: frozenset({K.DEATH, K.HUKOU_MOVED, K.VEHICLE_REGISTERED, K.IMPRISONED}),  # 户籍, 交管, 监所
-        D.HUMAN_RESOURCES: frozenset({K.EMPLOYED}),  # 就业, 社保参保缴费
+        D.HUMAN_RESOURCES: frozenset({K.EMPLOYED, K.UNEMPLOYED}),  # 就业, 社保参保缴费, 失业登记
         D.NATURAL_RESOURCES: frozenset({K.PROPERTY_REGISTERED}),  # 不动产登记
         D.HOUSING: frozenset({K.PROPERTY_REGISTERED}),  # 商品房网签备案
         D.MARKET_REGULATION: frozenset({K.BUSINESS_REGISTERED}),  # 工商登记

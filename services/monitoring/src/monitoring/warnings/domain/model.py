@@ -1,0 +1,95 @@
+"""Early warning (预警), integrity findings and spot checks: the pure model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+from shared.events.monitoring import AlertDisposition, RiskLevel
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"  # 待处置 (the town's task)
+    ESCALATED = "escalated"  # 逾期未处置，已上报县级
+    CLOSED = "closed"  # 已处置
+
+
+@dataclass(frozen=True)
+class MonitoredCase:
+    """A case of the register (from `eligibility.case_approved` / `case_terminated`)."""
+
+    case_id: UUID
+    household_id: UUID
+    category: str
+    region_code: str
+    town_code: str | None
+    payee_ref: str
+    support_mode: str | None
+    active: bool
+    opened_on: date
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A department notice about one of the register's people (风险信号)."""
+
+    notice_id: UUID
+    household_id: UUID
+    person_ref: str
+    kind: str
+    occurred_on: date
+
+
+@dataclass(frozen=True)
+class WarningRule:
+    """预警规则, as data: the notice kinds it weighs, the categories it watches, the score that
+    raises an alert and how urgent it is. Versioned like policy (`RULES_VERSION`)."""
+
+    code: str
+    weights: dict[str, int]
+    threshold: int
+    categories: frozenset[str]
+    level: RiskLevel
+    window_days: int = 90
+    due_days: int = 7
+    """Calendar days the town has to dispose of the alert (then it escalates to the county)."""
+
+
+@dataclass(frozen=True)
+class Alert:
+    alert_id: UUID
+    household_id: UUID
+    rule: str
+    rules_version: str
+    level: RiskLevel
+    score: int
+    reasons: tuple[str, ...]
+    region_code: str
+    town_code: str | None
+    raised_on: date
+    due_on: date
+    status: AlertStatus = AlertStatus.OPEN
+    disposition: AlertDisposition | None = None
+    evidence: str | None = None
+    disposed_by: str | None = None
+    disposed_on: date | None = None
+    case_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class SpotCheckDraw:
+    """双随机一公开: random inspectors × random cases, reproducible from `seed`."""
+
+    draw_id: UUID
+    region_code: str
+    category: str
+    seed: int
+    share_percent: int
+    population: int
+    case_ids: tuple[UUID, ...]
+    inspectors: tuple[tuple[UUID, str], ...] = field(default=())
+    """(case id, inspector) pairs: who checks which case."""
+    drawn_at: datetime | None = None
+    drawn_by: str = ""

@@ -1,0 +1,181 @@
+"""Pure rules of early warning, integrity and spot checks (no I/O, no clock)."""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from uuid import UUID
+
+from monitoring.warnings.domain.errors import DispositionIncomplete, SpotCheckEmpty
+from monitoring.warnings.domain.model import Alert, AlertStatus, MonitoredCase, Signal, SpotCheckDraw, WarningRule
+from shared.events.monitoring import AlertDisposition, RiskLevel
+
+RULES_VERSION = "2026.1"
+"""The version of the warning rules below, recorded on every alert they raise."""
+
+WARNING_RULES: tuple[WarningRule, ...] = (
+    WarningRule(
+        code="hardship.illness_and_job_loss",
+        weights={"hospitalised": 50, "unemployed": 50, "disability_certified": 30},
+        threshold=80,
+        categories=frozenset({"marginal", "rigid_expenditure", "dibao_phase_out"}),
+        level=RiskLevel.HIGH,
+    ),
+    WarningRule(
+        code="hardship.illness",
+        weights={"hospitalised": 40, "disability_certified": 30},
+        threshold=40,
+        categories=frozenset({"dibao", "tekun"}),
+        level=RiskLevel.MEDIUM,
+    ),
+    WarningRule(
+        code="eligibility.means_changed",
+        weights={"property_registered": 50, "vehicle_registered": 50, "business_registered": 50, "employed": 30},
+        threshold=50,
+        categories=frozenset({"dibao", "tekun", "marginal"}),
+        level=RiskLevel.MEDIUM,
+    ),
+)
+"""§5.4 warning indicators as data: hardship signals raise help (预警帮扶), means signals a check
+of eligibility (核实). A household is scored per rule over the signals of its people in the
+rule's window; each distinct kind counts once."""
+
+DEATH_RULE = "integrity.recipient_died"
+SPOT_CHECK_MIN_PERCENT = 30
+"""§5.4/§3: the county checks at least 30% of its 特困 cases each year (抽查比例不低于30%)."""
+
+
+def score(rule: WarningRule, signals: Iterable[Signal], today: date) -> tuple[int, tuple[str, ...]]:
+    """The household's score under `rule` and the reasons (kinds seen in the window)."""
+    since = today - timedelta(days=rule.window_days)
+    kinds = sorted({s.kind for s in signals if s.occurred_on >= since and s.kind in rule.weights})
+    return sum(rule.weights[k] for k in kinds), tuple(kinds)
+
+
+def alerts_to_raise(
+    *,
+    household_id: UUID,
+    categories: frozenset[str],
+    signals: Sequence[Signal],
+    open_rules: frozenset[str],
+    case: MonitoredCase,
+    today: date,
+    new_id: Iterable[UUID],
+) -> list[Alert]:
+    """The alerts the household's signals raise now: each rule that watches one of its
+    categories, scores at or over its threshold and has no open alert for it already."""
+    ids = iter(new_id)
+    raised = []
+    for rule in WARNING_RULES:
+        if rule.code in open_rules or not (rule.categories & categories):
+            continue
+        total, reasons = score(rule, signals, today)
+        if total >= rule.threshold:
+            raised.append(
+                Alert(
+                    alert_id=next(ids),
+                    household_id=household_id,
+                    rule=rule.code,
+                    rules_version=RULES_VERSION,
+                    level=rule.level,
+                    score=total,
+                    reasons=reasons,
+                    region_code=case.region_code,
+                    town_code=case.town_code,
+                    raised_on=today,
+                    due_on=today + timedelta(days=rule.due_days),
+                    case_id=case.case_id,
+                )
+            )
+    return raised
+
+
+def death_finding(case: MonitoredCase, signal: Signal, today: date, alert_id: UUID) -> Alert:
+    """A recipient reported dead (死亡): payments after the death are to stop and be checked,
+    so it is a high alert whose disposition is the review eligibility makes (verify and
+    terminate), due in 3 days."""
+    return Alert(
+        alert_id=alert_id,
+        household_id=case.household_id,
+        rule=DEATH_RULE,
+        rules_version=RULES_VERSION,
+        level=RiskLevel.HIGH,
+        score=100,
+        reasons=(f"death reported on {signal.occurred_on.isoformat()}",),
+        region_code=case.region_code,
+        town_code=case.town_code,
+        raised_on=today,
+        due_on=today + timedelta(days=3),
+        case_id=case.case_id,
+    )
+
+
+def dispose(alert: Alert, disposition: AlertDisposition | None, evidence: str | None, by: str, today: date) -> Alert:
+    """Close an alert (处置). Nothing closes without a disposition and its evidence (what was
+    done, seen or decided, at least 10 characters); a closed alert stays closed."""
+    if alert.status is AlertStatus.CLOSED:
+        raise DispositionIncomplete("alert_closed", "the alert is closed already", "该预警已处置")
+    if disposition is None:
+        raise DispositionIncomplete(
+            "disposition_required", "an alert closes with one of the dispositions", "预警须选择处置方式后方可关闭"
+        )
+    text = (evidence or "").strip()
+    if len(text) < 10:
+        raise DispositionIncomplete(
+            "evidence_required",
+            "the disposition needs its evidence (what was done, seen or decided; 10 characters or more)",
+            "处置须填写佐证材料说明（不少于10个字符）",
+        )
+    return Alert(
+        **{
+            **alert.__dict__,
+            "status": AlertStatus.CLOSED,
+            "disposition": disposition,
+            "evidence": text[:2000],
+            "disposed_by": by,
+            "disposed_on": today,
+        }
+    )
+
+
+def overdue(alert: Alert, today: date) -> bool:
+    """An open alert past its due day escalates to the county (逾期上报)."""
+    return alert.status is AlertStatus.OPEN and today > alert.due_on
+
+
+def draw_spot_check(
+    cases: Sequence[UUID],
+    inspectors: Sequence[str],
+    *,
+    seed: int,
+    share_percent: int,
+    draw_id: UUID,
+    region_code: str,
+    category: str,
+) -> SpotCheckDraw:
+    """双随机: `share_percent` of `cases` (rounded up; at least the statutory 30%) drawn at random
+    and each given a random inspector, from `seed`. The same seed and the same cases (in any
+    order) give the same draw: anyone can redo it from the published seed."""
+    if not cases:
+        raise SpotCheckEmpty()
+    if not inspectors:
+        raise SpotCheckEmpty("inspectors_required", "name at least one inspector", "须至少指定一名检查人员")
+    share = max(share_percent, SPOT_CHECK_MIN_PERCENT)
+    population = sorted(set(cases))
+    count = math.ceil(len(population) * share / 100)
+    chooser = random.Random(seed)
+    drawn = sorted(chooser.sample(population, count))
+    people = sorted(set(inspectors))
+    pairs = tuple((case, chooser.choice(people)) for case in drawn)
+    return SpotCheckDraw(
+        draw_id=draw_id,
+        region_code=region_code,
+        category=category,
+        seed=seed,
+        share_percent=share,
+        population=len(population),
+        case_ids=tuple(drawn),
+        inspectors=pairs,
+    )

@@ -1,0 +1,260 @@
+"""Early warning, integrity and spot-check use cases. Never commits (the request or the
+consumer transaction does); events go through the outbox in the same transaction."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_platform.auth import AccessLevel, RegionNotAllowed, RegionScope
+from jiuzhu_platform.db import Database
+from jiuzhu_platform.outbox import add_events
+from jiuzhu_platform.runtime import Runtime
+from jiuzhu_platform.worker import ScheduledJob
+from monitoring.adapters.orm import outbox
+from monitoring.warnings.adapters.repository import WarningRepository
+from monitoring.warnings.domain import rules
+from monitoring.warnings.domain.errors import AlertNotFound, SpotCheckNotFound
+from monitoring.warnings.domain.model import Alert, MonitoredCase, Signal, SpotCheckDraw
+from shared.events import (
+    AlertDisposed,
+    AlertDisposedData,
+    AlertRaised,
+    AlertRaisedData,
+    ApplicationAccepted,
+    CaseApproved,
+    CaseTerminated,
+    DepartmentNoticeReceived,
+    Event,
+    ReviewRequested,
+    ReviewRequestedData,
+)
+from shared.events.monitoring import AlertDisposition, ReviewReason
+from shared.events.verification import DepartmentNoticeKind
+from shared.types.business_time import business_date
+
+
+async def case_approved(session: AsyncSession, event: CaseApproved, now: datetime) -> None:
+    data = event.data
+    repository = WarningRepository(session)
+    await repository.upsert_case(
+        MonitoredCase(
+            case_id=data.case_id,
+            household_id=data.household_id,
+            category=data.category.value,
+            region_code=data.region_code,
+            town_code=data.town_code,
+            payee_ref=data.payee.ref,
+            support_mode=data.support_mode.value if data.support_mode else None,
+            active=True,
+            opened_on=business_date(event.time),
+        )
+    )
+    await repository.add_people(data.household_id, {data.payee.ref})
+
+
+async def case_terminated(session: AsyncSession, event: CaseTerminated, now: datetime) -> None:
+    await WarningRepository(session).end_case(event.data.case_id, event.data.terminated_on, event.data.reason.value)
+
+
+async def application_accepted(session: AsyncSession, event: ApplicationAccepted, now: datetime) -> None:
+    await WarningRepository(session).add_people(event.data.household_id, {m.ref for m in event.data.members})
+
+
+async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived, now: datetime) -> None:
+    """A department notice about a person: a risk signal for every household of the register
+    the person belongs to that has an active case (others are not monitored); a death of a
+    recipient is an integrity finding; otherwise the warning rules score the household."""
+    data = event.data
+    repository = WarningRepository(session)
+    person = data.person.ref
+    households = await repository.households_of(person)
+    if not households:
+        return
+    today = business_date(now)
+    staged: list[Event] = []
+    for household_id in households:
+        cases = await repository.active_cases([household_id])
+        if not cases:
+            continue
+        signal = Signal(data.notice_id, household_id, person, data.kind.value, data.occurred_on)
+        if not await repository.add_signal(signal, now):
+            continue  # the same notice again
+        open_rules = await repository.open_rules(household_id)
+        if data.kind is DepartmentNoticeKind.DEATH:
+            raised = [
+                rules.death_finding(case, signal, today, uuid.uuid4())
+                for case in cases
+                if rules.DEATH_RULE not in open_rules
+            ][:1]
+            staged += [_review(event, a, ReviewReason.ALERT, now) for a in raised]
+        else:
+            signals = await repository.signals_of(household_id)
+            raised = rules.alerts_to_raise(
+                household_id=household_id,
+                categories=frozenset(c.category for c in cases),
+                signals=signals,
+                open_rules=open_rules,
+                case=cases[0],
+                today=today,
+                new_id=iter(uuid.uuid4, None),
+            )
+        await repository.add_alerts(raised)
+        staged = [*(_raised(event, a, now) for a in raised), *staged]
+    await add_events(session, outbox, staged, now=now)
+
+
+def _raised(cause: Event, item: Alert, now: datetime) -> AlertRaised:
+    return AlertRaised.create(
+        AlertRaisedData(
+            alert_id=item.alert_id,
+            household_id=item.household_id,
+            rule=item.rule,
+            risk_level=item.level,
+            raised_on=item.raised_on,
+            town_code=item.town_code,
+        ),
+        subject=str(item.household_id),
+        correlation_id=cause.correlation_id,
+        causation_id=str(cause.id),
+        now=now,
+    )
+
+
+def _review(cause: Event, item: Alert, reason: ReviewReason, now: datetime) -> ReviewRequested:
+    return ReviewRequested.create(
+        ReviewRequestedData(
+            request_id=uuid.uuid4(),
+            household_id=item.household_id,
+            case_id=item.case_id,
+            reason=reason,
+            alert_id=item.alert_id if reason is ReviewReason.ALERT else None,
+            requested_on=business_date(now),
+        ),
+        subject=str(item.household_id),
+        correlation_id=cause.correlation_id,
+        causation_id=str(cause.id),
+        now=now,
+    )
+
+
+async def list_alerts(
+    session: AsyncSession, scope: RegionScope, *, status: str | None, limit: int, offset: int
+) -> tuple[list[Alert], int]:
+    """The alerts (tasks) within the caller's area: a town's staff their town's."""
+    if scope.level is AccessLevel.NONE:
+        raise RegionNotAllowed("the caller has no area to list", "调用方没有可查看的辖区")
+    return await WarningRepository(session).page_alerts(scope, status=status, limit=limit, offset=offset)
+
+
+async def get_alert(session: AsyncSession, scope: RegionScope, alert_id: UUID) -> Alert:
+    item = await WarningRepository(session).get_alert(alert_id)
+    if item is None:
+        raise AlertNotFound(alert_id)
+    scope.require(region_code=item.town_code or item.region_code)
+    return item
+
+
+async def dispose_alert(
+    session: AsyncSession,
+    scope: RegionScope,
+    alert_id: UUID,
+    *,
+    disposition: AlertDisposition | None,
+    evidence: str | None,
+    by: str,
+    correlation_id: str,
+    now: datetime,
+) -> Alert:
+    """处置: close the alert with a disposition and its evidence (`rules.dispose`). Verify-and-
+    terminate asks eligibility to review the case (unless the alert already did, a death)."""
+    repository = WarningRepository(session)
+    item = await repository.get_alert(alert_id, for_update=True)
+    if item is None:
+        raise AlertNotFound(alert_id)
+    scope.require(region_code=item.town_code or item.region_code)
+    closed = rules.dispose(item, disposition, evidence, by, business_date(now))
+    await repository.save_alert(closed)
+    assert closed.disposition is not None
+    events: list[Event] = [
+        AlertDisposed.create(
+            AlertDisposedData(
+                alert_id=closed.alert_id,
+                household_id=closed.household_id,
+                rule=closed.rule,
+                disposition=closed.disposition,
+                disposed_on=business_date(now),
+            ),
+            subject=str(closed.household_id),
+            correlation_id=correlation_id,
+            now=now,
+        )
+    ]
+    if closed.disposition is AlertDisposition.VERIFY_AND_TERMINATE and closed.rule != rules.DEATH_RULE:
+        review = _review(events[0], closed, ReviewReason.ALERT, now)
+        events.append(review)
+    await add_events(session, outbox, events, now=now)
+    return closed
+
+
+async def escalate_overdue(database: Database, now: datetime) -> int:
+    """The worker's job: open alerts past their due day escalate to the county (逾期上报)."""
+    async with database.transaction() as session:
+        return await WarningRepository(session).escalate_overdue(business_date(now))
+
+
+async def draw_spot_check(
+    session: AsyncSession,
+    scope: RegionScope,
+    *,
+    region_code: str,
+    category: str,
+    inspectors: Sequence[str],
+    share_percent: int,
+    seed: int | None,
+    by: str,
+    now: datetime,
+) -> SpotCheckDraw:
+    """双随机一公开: draw cases of the county and inspectors for them, from `seed` (a fresh one
+    when not given), and record the draw so it can be redone and published."""
+    scope.require(region_code=region_code)
+    repository = WarningRepository(session)
+    cases = await repository.active_case_ids(region_code, category)
+    draw = rules.draw_spot_check(
+        cases,
+        inspectors,
+        seed=seed if seed is not None else secrets.randbits(48),
+        share_percent=share_percent,
+        draw_id=uuid.uuid4(),
+        region_code=region_code,
+        category=category,
+    )
+    draw = replace(draw, drawn_at=now, drawn_by=by)
+    await repository.add_draw(draw)
+    return draw
+
+
+async def get_spot_check(session: AsyncSession, scope: RegionScope, draw_id: UUID) -> SpotCheckDraw:
+    draw = await WarningRepository(session).get_draw(draw_id)
+    if draw is None:
+        raise SpotCheckNotFound(draw_id)
+    scope.require(region_code=draw.region_code)
+    return draw
+
+
+ESCALATION_SECONDS = 3600.0
+
+
+def escalation_job(runtime: Runtime) -> ScheduledJob:
+    """The worker's hourly look at overdue alerts (`escalate_overdue`)."""
+
+    async def run() -> int:
+        return await escalate_overdue(runtime.database, runtime.now())
+
+    return ScheduledJob("alert-escalation", ESCALATION_SECONDS, run)

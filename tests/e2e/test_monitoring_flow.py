@@ -1,0 +1,106 @@
+"""Monitoring across real processes on real PostgreSQL and Kafka (issue 13): an approved case
+arrives on eligibility's topic, a death notice about its payee on verification's (a test
+publisher stands in for both); the monitoring worker raises the integrity alert and puts
+`monitoring.review_requested` on Kafka, where a test consumer (standing in for eligibility)
+reads it; the town caseworker sees the task through the gateway and cannot close it without a
+disposition."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from jiuzhu_platform.bus import KafkaBus, OutgoingMessage
+from jiuzhu_platform.person_ref import person_ref, person_ref_key_from_config
+from services.monitoring.tests.warning_support import approved, notice
+from shared.events import Event
+from shared.events.eligibility import CaseCategory
+from shared.events.verification import Department, DepartmentNoticeKind
+from shared.types import ResidentId, resident_id_check_digit
+from tests.conftest import server_setting
+from tests.e2e.cluster import Cluster, create_staff, until
+
+pytestmark = pytest.mark.e2e
+
+SECONDS = 60
+
+
+async def publish(cluster: Cluster, topic: str, event: Event) -> None:
+    bus = KafkaBus(
+        server_setting("JIUZHU_KAFKA_BOOTSTRAP"),
+        client_id="e2e-stand-in",
+        topic_prefix=cluster.env["MONITORING_KAFKA_TOPIC_PREFIX"],
+    )
+    await bus.start()
+    try:
+        await bus.publish([OutgoingMessage(topic, event.subject.encode(), event.to_json_bytes())])
+    finally:
+        await bus.stop()
+
+
+async def on_kafka(cluster: Cluster, event_type: str, household_id: str) -> dict[str, Any]:
+    topic = cluster.env["MONITORING_KAFKA_TOPIC_PREFIX"] + "monitoring.events"
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=server_setting("JIUZHU_KAFKA_BOOTSTRAP"),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
+    )
+    await consumer.start()
+    try:
+        deadline = time.monotonic() + SECONDS
+        while time.monotonic() < deadline:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for record in records:
+                    body = json.loads(record.value)
+                    if body["type"] == event_type and body["data"]["household_id"] == household_id:
+                        return dict(body)
+        raise AssertionError(f"{event_type} for {household_id} not on {topic} after {SECONDS}s")
+    finally:
+        await consumer.stop()
+
+
+async def test_a_recipients_death_reaches_eligibility_as_a_review_request(
+    cluster: Cluster, admin: httpx.AsyncClient
+) -> None:
+    key = person_ref_key_from_config(cluster.env["MONITORING_PERSON_REF_KEY"])
+    body17 = "52010219480808008"
+    payee = person_ref(ResidentId(body17 + resident_id_check_digit(body17)), key)
+    household = uuid.uuid4()
+    case = approved(household, payee, CaseCategory.DIBAO)
+    await publish(cluster, "eligibility.events", case)
+    caseworker = await create_staff(admin, "warn-town", ["town_caseworker"], "520102001000")
+
+    async with cluster.client(**caseworker) as town:
+
+        async def registered() -> bool:
+            # a notice about someone not (yet) in the register is dropped: send a fresh one until
+            # the case is in (ordering across the two topics is not guaranteed)
+            await publish(
+                cluster, "verification.events", notice(payee, DepartmentNoticeKind.DEATH, Department.PUBLIC_SECURITY)
+            )
+            page = (await town.get("/v1/monitoring/alerts", params={"status": "open"})).json()
+            return any(a["household_id"] == str(household) for a in page["items"])
+
+        await until(registered, "the integrity alert in the town's tasks")
+        review = await on_kafka(cluster, "monitoring.review_requested.v1", str(household))
+        assert review["data"]["case_id"] == str(case.data.case_id)
+        assert review["data"]["reason"] == "alert"
+
+        [task] = [
+            a for a in (await town.get("/v1/monitoring/alerts")).json()["items"] if a["household_id"] == str(household)
+        ]
+        bare = await town.post(f"/v1/monitoring/alerts/{task['alert_id']}/disposal", json={})
+        assert (bare.status_code, bare.json()["reason"]) == (409, "disposition_required")
+        done = await town.post(
+            f"/v1/monitoring/alerts/{task['alert_id']}/disposal",
+            json={"disposition": "verify_and_terminate", "evidence": "公安死亡注销信息核实无误，已报县级终止"},
+        )
+        assert done.status_code == 200, done.text

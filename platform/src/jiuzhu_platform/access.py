@@ -26,7 +26,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,7 @@ from jiuzhu_platform.deps import RuntimeDep, SessionDep
 from jiuzhu_platform.errors import DomainError, Forbidden, RequestInvalid
 from jiuzhu_platform.http_errors import domain_error_response, refusals
 from jiuzhu_platform.params import AfterSeq, CleanText, Instant, limit_query
+from jiuzhu_platform.purpose import MAX_NOTE_LENGTH, PURPOSE_DESCRIPTION, ReadPurpose, check_note
 from jiuzhu_platform.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ __all__ = [
     "AuditDep",
     "AuditEntryRead",
     "AuditPage",
+    "PurposeNoteQuery",
     "PurposeQuery",
     "audit_page",
     "audit_router",
@@ -117,12 +119,22 @@ class AccessAudit:
         await self._append(session, audit.AuditKind.STATE_CHANGE, target_id=str(target_id), details=details)
 
     async def pii_read(
-        self, session: AsyncSession, *, target_id: str | UUID, purpose: str, fields: Sequence[str]
+        self,
+        session: AsyncSession,
+        *,
+        target_id: str | UUID,
+        purpose: ReadPurpose,
+        fields: Sequence[str],
+        note: str | None = None,
     ) -> None:
-        """Record a full-value read of personal data (who, when, which record, why)."""
-        details = {"fields": sorted(fields)}
+        """Record a full-value read of personal data (who, when, which record, why: the purpose's
+        code, and its note in `details.purpose_note` when one was given)."""
+        purpose = ReadPurpose(purpose)  # only a code from the fixed list reaches the trail
+        details: dict[str, Any] = {"fields": sorted(fields)}
+        if note is not None:
+            details["purpose_note"] = check_note(note)
         await self._append(
-            session, audit.AuditKind.PII_READ, target_id=str(target_id), purpose=purpose, details=details
+            session, audit.AuditKind.PII_READ, target_id=str(target_id), purpose=purpose.value, details=details
         )
 
     async def _append(self, session: AsyncSession, kind: str, **values: Any) -> None:
@@ -272,13 +284,16 @@ def audit_router(service: str) -> APIRouter:
     return router
 
 
-PurposeQuery = Annotated[
-    CleanText,
+PurposeQuery = Annotated[ReadPurpose, Query(description=PURPOSE_DESCRIPTION)]
+"""The stated purpose every full-value read of personal data must give: a code from a fixed list
+(`jiuzhu_platform.purpose.ReadPurpose`), recorded in the audit log."""
+
+PurposeNoteQuery = Annotated[
+    Annotated[str, AfterValidator(check_note)] | None,
     Query(
-        min_length=2,
-        max_length=200,
-        description="Why the full values are needed (查询事由), e.g. 入户核查; recorded in the audit log",
+        max_length=MAX_NOTE_LENGTH,
+        description="Optional context for the purpose (at most 200 characters, no resident ID, phone or "
+        "bank account number: it is recorded in the audit log)",
     ),
 ]
-"""The stated purpose every full-value read of personal data must give (no control characters:
-it is stored in the audit log)."""
+"""The optional note of a full-value read (`jiuzhu_platform.purpose.check_note`)."""

@@ -70,7 +70,7 @@ from jiuzhu_platform.auth import AuthenticationUnavailable, KeySource, RemoteJwk
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.definition import JWKS_REFRESH_SECONDS, fetch_json
 from jiuzhu_platform.errors import DomainError
-from jiuzhu_platform.http_errors import domain_error_response, register_exception_handlers
+from jiuzhu_platform.http_errors import document_common_errors, domain_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.pii import KeyRing
 
@@ -490,9 +490,12 @@ async def merged_openapi(proxy: Proxy, *, own: dict[str, Any] | None = None) -> 
     description = "Jiuzhu (救助) social-assistance platform: every service through one gateway."
     if missing:
         description += f" Not reachable now: {', '.join(missing)}."
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Jiuzhu API", "version": "0.1.0", "description": description},
-        "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": security_schemes},
-    }
+    return document_common_errors(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "Jiuzhu API", "version": "0.1.0", "description": description},
+            "paths": paths,
+            "components": {"schemas": schemas, "securitySchemes": security_schemes},
+        },
+        behind_gateway=True,
+    )

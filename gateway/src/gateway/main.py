@@ -33,10 +33,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi import routing as fastapi_routing
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import Authenticator, TokenAuthenticator, route_label
@@ -315,6 +318,8 @@ def create_app(
     async def forward_request(request: Request, service: str) -> Response:
         """A request for `/v1/<service>/...`: limits, token and scopes, signature, then forward."""
         if service in RESERVED_SERVICE_NAMES:
+            if allowed := own_methods(app, request.scope):  # a gateway route, another method: 405
+                raise StarletteHTTPException(405, "method not allowed", headers={"Allow": ", ".join(allowed)})
             raise UnknownService(service)  # /v1/auth/<anything else>: never an upstream
         runtime = runtime_of(app)
         proxy = runtime.proxy
@@ -402,6 +407,21 @@ def create_app(
 
 
 PROXY_ROUTE = SimpleNamespace(path="/v1/{service}/{path:path}")
+
+
+def own_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods the gateway's own routes accept at this request's path (empty when none of
+    them has this path): a wrong method there is a 405, not "no service named auth"."""
+    iterate = getattr(fastapi_routing, "iter_route_contexts", None)  # routers included lazily
+    views = iterate(app.router.routes) if iterate is not None else app.router.routes
+    allowed: set[str] = set()
+    for view in views:
+        path, methods = getattr(view, "path", None), getattr(view, "methods", None)
+        if not isinstance(path, str) or not methods or path == PROXY_ROUTE.path:
+            continue
+        if compile_path(path)[0].fullmatch(scope["path"]):
+            allowed |= set(methods)
+    return sorted(allowed)
 """The route template proxied requests are measured and logged under."""
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform import audit
+from jiuzhu_platform.audit_anchor import load_public_key, verify_anchored
 from jiuzhu_platform.auth import PROTECTED, Principal, Unauthorized, requires
 from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.deps import RuntimeDep, SessionDep
@@ -275,10 +276,24 @@ def audit_router(service: str) -> APIRouter:
         return audit_page(records, limit)
 
     @router.get(
-        "/audit/verify", summary="Check the audit trail's hash chain now, auditors only", responses=refusals(*PROTECTED)
+        "/audit/verify",
+        summary="Check the audit trail's hash chain now (and its latest signed anchor, when anchored), auditors only",
+        responses=refusals(*PROTECTED),
     )
-    async def verify_audit(request: Request, _auditor: Auditor, session: SessionDep) -> AuditVerifyRead:
-        result = await audit.verify(session, _audit_table(request))
+    async def verify_audit(
+        request: Request, _auditor: Auditor, session: SessionDep, runtime: RuntimeDep
+    ) -> AuditVerifyRead:
+        settings = runtime.settings
+        if settings.audit_anchor_key_file is not None and settings.audit_anchor_file is not None:
+            result = await verify_anchored(
+                session,
+                _audit_table(request),
+                anchor_file=settings.audit_anchor_file,
+                public_key=load_public_key(settings.audit_anchor_key_file),
+                service=service,
+            )
+        else:
+            result = await audit.verify(session, _audit_table(request))
         return AuditVerifyRead.model_validate(result, from_attributes=True)
 
     return router

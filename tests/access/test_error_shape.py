@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -66,7 +65,8 @@ async def test_a_body_that_is_not_json_is_the_common_shape(
         method, path, content=b'{"username": "admin", ', headers={"Content-Type": "application/json"}
     )
     body = assert_common_shape(response, status)
-    assert isinstance(body["detail"], list) and body["detail"][0]["type"] == "json_invalid", body
+    assert isinstance(body["detail"], list), body
+    assert body["detail"][0]["type"] == "json_invalid", body
 
 
 @pytest.mark.parametrize(
@@ -91,8 +91,13 @@ async def test_the_gateways_own_refusal_of_an_input_is_documented_as_it_is_sent(
     422 its OpenAPI promises (before: FastAPI's `HTTPValidationError`, `detail` a list)."""
     response = await gateway.post(
         "/v1/auth/users",
-        json={"username": "x-probe", "password": "Tansuo-Jingban-2026", "roles": ["nobody"], "region": "520102",
-              "display_name": "探测"},
+        json={
+            "username": "x-probe",
+            "password": "Tansuo-Jingban-2026",
+            "roles": ["nobody"],
+            "region": "520102",
+            "display_name": "探测",
+        },
     )
     body = assert_common_shape(response, 422)
     assert isinstance(body["detail"], str), body

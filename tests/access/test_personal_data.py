@@ -312,7 +312,9 @@ class TestFullValueReads:
         assert entry["details"] == {"fields": [field]}
         assert RESIDENT_ID not in str(entry)
 
-    @pytest.mark.parametrize("params", [{}, {"purpose": ""}, {"purpose": "入户核查"}], ids=["missing", "empty", "free-text"])
+    @pytest.mark.parametrize(
+        "params", [{}, {"purpose": ""}, {"purpose": "入户核查"}], ids=["missing", "empty", "free-text"]
+    )
     async def test_no_stated_purpose_no_read(
         self,
         open_harness: OpenHarness,

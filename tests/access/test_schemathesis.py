@@ -17,7 +17,7 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -145,17 +145,34 @@ def _describe(failure: Failure, response: Any) -> str:
     return f"{failure.title}: {message} | body: {response.text[:200]}"
 
 
-def probe_every_operation(embedded: Embedded) -> tuple[list[Finding], int, int]:
-    schema = schemathesis.openapi.from_dict(embedded.schema)
-    findings: list[Finding] = []
-    operations = calls = 0
-    statuses: Counter[str] = Counter()
-    tokens = embedded.tokens()
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        label = f"{operation.method.upper()} {operation.path}"
+@dataclass
+class Probe:
+    """Sends generated cases of each operation once per role and collects what the checks find."""
 
+    embedded: Embedded
+    findings: list[Finding] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    calls: int = 0
+
+    def send(self, operation: Any, case: Any) -> None:
+        label = f"{operation.method.upper()} {operation.path}"
+        for role in ROLES:
+            self.calls += 1
+            response = case.call(session=self.embedded.client, headers=self.tokens[role])
+            self.statuses[f"{label} {response.status_code}"] += 1
+            failures: list[Failure] = []
+            try:
+                case.validate_response(response, checks=CHECKS)
+            except FailureGroup as group:  # failed checks: recorded, not shrunk (bounded time)
+                failures.extend(group.exceptions)
+            except Failure as failure:
+                failures.append(failure)
+            self.findings += [Finding(label, role, response.status_code, _describe(f, response)) for f in failures]
+            if operation.path in SESSION_ENDING:
+                self.tokens = self.embedded.tokens()
+
+    def run(self, operation: Any) -> None:
         strategy = operation.as_strategy(GenerationMode.POSITIVE) | operation.as_strategy(GenerationMode.NEGATIVE)
 
         @given(case=strategy)
@@ -167,29 +184,27 @@ def probe_every_operation(embedded: Embedded) -> tuple[list[Finding], int, int]:
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=list(HealthCheck),
         )
-        def run(case: Any) -> None:
-            nonlocal calls, tokens
-            for role in ROLES:
-                calls += 1
-                response = case.call(session=embedded.client, headers=tokens[role])
-                statuses[f"{label} {response.status_code}"] += 1
-                try:
-                    case.validate_response(response, checks=CHECKS)
-                except FailureGroup as group:  # failed checks: recorded, not shrunk (bounded time)
-                    for failure in group.exceptions:
-                        findings.append(Finding(label, role, response.status_code, _describe(failure, response)))
-                except Failure as failure:
-                    findings.append(Finding(label, role, response.status_code, _describe(failure, response)))
-                if operation.path in SESSION_ENDING:
-                    tokens = embedded.tokens()
+        def examples(case: Any) -> None:
+            self.send(operation, case)
 
         try:
-            run()
+            examples()
         except Exception as exc:  # the probe itself could not send this operation
-            findings.append(Finding(label, "-", None, f"probe error: {type(exc).__name__}: {exc}"[:400]))
+            label = f"{operation.method.upper()} {operation.path}"
+            self.findings.append(Finding(label, "-", None, f"probe error: {type(exc).__name__}: {exc}"[:400]))
+
+
+def probe_every_operation(embedded: Embedded) -> tuple[list[Finding], int, int]:
+    schema = schemathesis.openapi.from_dict(embedded.schema)
+    probe = Probe(embedded, tokens=embedded.tokens())
+    operations = 0
+    for result in schema.get_all_operations():
+        operations += 1
+        probe.run(result.ok())
     if report := os.environ.get("JIUZHU_SCHEMATHESIS_STATUSES"):
-        Path(report).write_text("".join(f"{n:5d} {key}\n" for key, n in sorted(statuses.items())), encoding="utf-8")
-    return findings, operations, calls
+        lines = (f"{n:5d} {key}\n" for key, n in sorted(probe.statuses.items()))
+        Path(report).write_text("".join(lines), encoding="utf-8")
+    return probe.findings, operations, probe.calls
 
 
 def test_every_operation_for_three_roles_has_no_5xx_and_matches_its_schema(embedded: Embedded) -> None:

@@ -1,3 +1,4 @@
+# ruff: noqa: F811 (the `db` fixture is imported from test_audit)
 """Issue 15 #12: the audit chain anchored with signed heads (`jiuzhu_platform.audit_anchor`).
 
 The attack the chain alone misses: the table owner drops the append-only trigger, rewrites an
@@ -97,7 +98,8 @@ class TestAnchoring:
         first = await anchor(db, key_file, anchor_file)
         again = await anchor(db, key_file, anchor_file)  # the head did not move: nothing new
 
-        assert first is not None and again is None
+        assert first is not None
+        assert again is None
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert stat.S_IMODE(anchor_file.stat().st_mode) == 0o600
         (line,) = anchor_file.read_text().splitlines()
@@ -105,7 +107,8 @@ class TestAnchoring:
         assert (document["seq"], document["hash"], document["service"]) == (5, records[-1].hash, SERVICE)
         assert document["signature"]
         result = await anchored_check(db, key_file, anchor_file)
-        assert result.ok and result.last_seq == 5
+        assert result.ok
+        assert result.last_seq == 5
 
     async def test_an_empty_log_is_not_anchored(self, db: AuditDb, key_file: Path, anchor_file: Path) -> None:
         assert await anchor(db, key_file, anchor_file) is None
@@ -182,10 +185,9 @@ class TestDetection:
     async def test_by_database_url(self, db: AuditDb, key_file: Path, anchor_file: Path) -> None:
         await append_many(db, 4)
         anchored = await anchor_database(db.url, service=SERVICE, key_file=key_file, anchor_file=anchor_file)
-        assert anchored is not None and anchored.seq == 4
-        assert (
-            await verify_database_anchored(db.url, service=SERVICE, key_file=key_file, anchor_file=anchor_file)
-        ).ok
+        assert anchored is not None
+        assert anchored.seq == 4
+        assert (await verify_database_anchored(db.url, service=SERVICE, key_file=key_file, anchor_file=anchor_file)).ok
 
         await rewrite_from(db, 1, purpose="改写")
 
@@ -212,3 +214,22 @@ def test_settings_need_both_paths(tmp_path: Path) -> None:
     assert Settings(**base).audit_anchoring is False  # type: ignore[arg-type]
     both = Settings(**base, audit_anchor_key_file=tmp_path / "k", audit_anchor_file=tmp_path / "a")  # type: ignore[arg-type]
     assert both.audit_anchoring is True
+
+
+async def test_the_worker_job_anchors_when_configured(db: AuditDb, key_file: Path, anchor_file: Path) -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from jiuzhu_platform.definition import audit_anchor_job
+
+    await append_many(db, 2)
+    settings = SimpleNamespace(
+        audit_anchor_key_file=key_file, audit_anchor_file=anchor_file, audit_anchor_interval_seconds=60.0
+    )
+    runtime = cast(Any, SimpleNamespace(settings=settings, database=db.database, now=lambda: T0))
+    job = audit_anchor_job(SERVICE, db.table, runtime)
+
+    assert (job.name, job.interval_seconds) == ("audit-anchor", 60.0)
+    assert await job.run() == 1
+    assert await job.run() == 0
+    assert [a.seq for a in read_anchors(anchor_file, service=SERVICE, table="audit_entry")] == [2]

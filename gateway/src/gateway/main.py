@@ -422,6 +422,8 @@ def own_methods(app: FastAPI, scope: Scope) -> list[str]:
         if compile_path(path)[0].fullmatch(scope["path"]):
             allowed |= set(methods)
     return sorted(allowed)
+
+
 """The route template proxied requests are measured and logged under."""
 
 

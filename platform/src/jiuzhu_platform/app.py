@@ -241,7 +241,7 @@ def document_errors(app: FastAPI) -> None:
     error shape (`jiuzhu_platform.http_errors.document_common_errors`), wrapping `app.openapi`
     (after `publish_requirements`, whose public flags it reads)."""
     render = app.openapi
-    documented: dict[str, Any] = {}
+    documented: dict[str, dict[str, Any]] = {}
 
     def openapi() -> dict[str, Any]:
         if "document" not in documented:

@@ -217,7 +217,8 @@ def audit_anchor_job(service: str, table: Table, runtime: Runtime) -> ScheduledJ
     `audit_anchor_interval_seconds` (`jiuzhu_platform.audit_anchor.anchor_once`). A chain that
     no longer extends the last anchor is logged as an error at every run and never signed."""
     settings = runtime.settings
-    assert settings.audit_anchor_key_file is not None and settings.audit_anchor_file is not None
+    assert settings.audit_anchor_key_file is not None
+    assert settings.audit_anchor_file is not None
     key_file, anchor_file = settings.audit_anchor_key_file, settings.audit_anchor_file
 
     async def run() -> int:

@@ -185,8 +185,8 @@ def _document_operation(path: str, operation: dict[str, Any], *, behind_gateway:
         statuses |= {400, 429}
     for status in sorted(statuses):
         responses.setdefault(str(status), {"description": COMMON_STATUSES[status]})
-    for status, response in responses.items():
-        if not (isinstance(response, dict) and str(status)[:1] in ("4", "5")):
+    for code, response in responses.items():
+        if not (isinstance(response, dict) and str(code)[:1] in ("4", "5")):
             continue
         content = response.setdefault("content", {}).setdefault("application/json", {})
         schema = content.get("schema")

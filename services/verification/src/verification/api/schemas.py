@@ -9,7 +9,6 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from jiuzhu_platform.purpose import check_note
-
 from shared.types import (
     CountyCode,
     InvalidValueError,

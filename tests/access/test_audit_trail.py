@@ -166,7 +166,7 @@ class TestStateChanges:
 
         response = await h.client.get(
             f"/v1/eligibility/applications/{application_id}/personal-data",
-            params={"purpose": "入户核查", "note": RESIDENT_ID},
+            params={"purpose": "home_visit", "purpose_note": RESIDENT_ID},
             headers=caller("town_caseworker").headers(issuer),
         )
 

@@ -113,10 +113,19 @@ async def send_everything(services: dict[str, ServiceHarness], issuer: TestIssue
         e,
         "GET",
         f"/v1/eligibility/applications/{application_id}/personal-data",
-        params={**NOISY_QUERY, "purpose": f"入户核查 {PHONE}"},
+        params={**NOISY_QUERY, "purpose": "home_visit"},
         headers=approver,
     )
     assert full.status_code == 200, full.text
+    refused_note = await go(
+        "purpose note with a phone",
+        e,
+        "GET",
+        f"/v1/eligibility/applications/{application_id}/personal-data",
+        params={**NOISY_QUERY, "purpose": "home_visit", "purpose_note": f"入户核查 {PHONE}"},
+        headers=approver,
+    )
+    assert refused_note.status_code == 422, refused_note.text
     consent_created = await go("valid consent", v, "POST", "/v1/verification/consents", json=consent())
     assert consent_created.status_code == 201, consent_created.text
     await go("valid read", v, "GET", f"/v1/verification/consents/{consent_created.json()['id']}")

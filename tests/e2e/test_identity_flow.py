@@ -98,9 +98,9 @@ async def test_staff_reach_only_their_region_and_full_reads_are_audited(
         assert (foreign.status_code, reason(foreign)) == (403, "region_not_allowed")
 
         full_path = f"{APPLICATIONS}/{app_id}/personal-data"
-        no_scope = await client.get(full_path, params={"purpose": "入户核查"}, headers=caseworker)
+        no_scope = await client.get(full_path, params={"purpose": "home_visit"}, headers=caseworker)
         assert (no_scope.status_code, reason(no_scope)) == (403, "scope_missing")  # refused at the gateway
-        full = await client.get(full_path, params={"purpose": "入户核查"}, headers=approver)
+        full = await client.get(full_path, params={"purpose": "home_visit"}, headers=approver)
         assert full.status_code == 200, full.text
         assert full.json()["applicant_resident_id"] == number
 
@@ -108,7 +108,7 @@ async def test_staff_reach_only_their_region_and_full_reads_are_audited(
         assert trail.status_code == 200, trail.text
         reads = [e for e in trail.json()["items"] if e["target_id"] == app_id]
         assert [(e["actor"], e["purpose"], e["region_code"]) for e in reads] == [
-            ("approver-520102", "入户核查", "520102")
+            ("approver-520102", "home_visit", "520102")
         ]
         assert (await client.get("/v1/eligibility/audit/verify", headers=auditor)).json()["ok"] is True
         assert (await client.get("/v1/eligibility/audit", headers=approver)).status_code == 403

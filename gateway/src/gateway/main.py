@@ -33,10 +33,13 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi import routing as fastapi_routing
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway.auth import (
@@ -76,7 +79,7 @@ from jiuzhu_platform.auth import AuthenticationUnavailable, KeySource, RemoteJwk
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.definition import JWKS_REFRESH_SECONDS, fetch_json
 from jiuzhu_platform.errors import DomainError
-from jiuzhu_platform.http_errors import domain_error_response, register_exception_handlers
+from jiuzhu_platform.http_errors import document_common_errors, domain_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.pii import KeyRing
 from jiuzhu_platform.tracing import TracingMiddleware, configure_tracing
@@ -332,6 +335,8 @@ def create_app(
     async def forward_request(request: Request, service: str) -> Response:
         """A request for `/v1/<service>/...`: limits, token and scopes, signature, then forward."""
         if service in RESERVED_SERVICE_NAMES:
+            if allowed := own_methods(app, request.scope):  # a gateway route, another method: 405
+                raise StarletteHTTPException(405, "method not allowed", headers={"Allow": ", ".join(allowed)})
             raise UnknownService(service)  # /v1/auth/<anything else>: never an upstream
         runtime = runtime_of(app)
         proxy = runtime.proxy
@@ -422,6 +427,23 @@ def create_app(
 
 
 PROXY_ROUTE = SimpleNamespace(path="/v1/{service}/{path:path}")
+
+
+def own_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """The methods the gateway's own routes accept at this request's path (empty when none of
+    them has this path): a wrong method there is a 405, not "no service named auth"."""
+    iterate = getattr(fastapi_routing, "iter_route_contexts", None)  # routers included lazily
+    views = iterate(app.router.routes) if iterate is not None else app.router.routes
+    allowed: set[str] = set()
+    for view in views:
+        path, methods = getattr(view, "path", None), getattr(view, "methods", None)
+        if not isinstance(path, str) or not methods or path == PROXY_ROUTE.path:
+            continue
+        if compile_path(path)[0].fullmatch(scope["path"]):
+            allowed |= set(methods)
+    return sorted(allowed)
+
+
 """The route template proxied requests are measured and logged under."""
 
 
@@ -510,9 +532,12 @@ async def merged_openapi(proxy: Proxy, *, own: dict[str, Any] | None = None) -> 
     description = "Jiuzhu (救助) social-assistance platform: every service through one gateway."
     if missing:
         description += f" Not reachable now: {', '.join(missing)}."
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Jiuzhu API", "version": "0.1.0", "description": description},
-        "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": security_schemes},
-    }
+    return document_common_errors(
+        {
+            "openapi": "3.1.0",
+            "info": {"title": "Jiuzhu API", "version": "0.1.0", "description": description},
+            "paths": paths,
+            "components": {"schemas": schemas, "securitySchemes": security_schemes},
+        },
+        behind_gateway=True,
+    )

@@ -26,17 +26,19 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform import audit
+from jiuzhu_platform.audit_anchor import load_public_key, verify_anchored
 from jiuzhu_platform.auth import PROTECTED, Principal, Unauthorized, requires
 from jiuzhu_platform.context import get_correlation_id
 from jiuzhu_platform.deps import RuntimeDep, SessionDep
 from jiuzhu_platform.errors import DomainError, Forbidden, RequestInvalid
 from jiuzhu_platform.http_errors import domain_error_response, refusals
 from jiuzhu_platform.params import AfterSeq, CleanText, Instant, limit_query
+from jiuzhu_platform.purpose import MAX_NOTE_LENGTH, PURPOSE_DESCRIPTION, ReadPurpose, check_note
 from jiuzhu_platform.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,7 @@ __all__ = [
     "AuditDep",
     "AuditEntryRead",
     "AuditPage",
+    "PurposeNoteQuery",
     "PurposeQuery",
     "audit_page",
     "audit_router",
@@ -117,12 +120,22 @@ class AccessAudit:
         await self._append(session, audit.AuditKind.STATE_CHANGE, target_id=str(target_id), details=details)
 
     async def pii_read(
-        self, session: AsyncSession, *, target_id: str | UUID, purpose: str, fields: Sequence[str]
+        self,
+        session: AsyncSession,
+        *,
+        target_id: str | UUID,
+        purpose: ReadPurpose,
+        fields: Sequence[str],
+        note: str | None = None,
     ) -> None:
-        """Record a full-value read of personal data (who, when, which record, why)."""
-        details = {"fields": sorted(fields)}
+        """Record a full-value read of personal data (who, when, which record, why: the purpose's
+        code, and its note in `details.purpose_note` when one was given)."""
+        purpose = ReadPurpose(purpose)  # only a code from the fixed list reaches the trail
+        details: dict[str, Any] = {"fields": sorted(fields)}
+        if note is not None:
+            details["purpose_note"] = check_note(note)
         await self._append(
-            session, audit.AuditKind.PII_READ, target_id=str(target_id), purpose=purpose, details=details
+            session, audit.AuditKind.PII_READ, target_id=str(target_id), purpose=purpose.value, details=details
         )
 
     async def _append(self, session: AsyncSession, kind: str, **values: Any) -> None:
@@ -263,22 +276,39 @@ def audit_router(service: str) -> APIRouter:
         return audit_page(records, limit)
 
     @router.get(
-        "/audit/verify", summary="Check the audit trail's hash chain now, auditors only", responses=refusals(*PROTECTED)
+        "/audit/verify",
+        summary="Check the audit trail's hash chain now (and its latest signed anchor, when anchored), auditors only",
+        responses=refusals(*PROTECTED),
     )
-    async def verify_audit(request: Request, _auditor: Auditor, session: SessionDep) -> AuditVerifyRead:
-        result = await audit.verify(session, _audit_table(request))
+    async def verify_audit(
+        request: Request, _auditor: Auditor, session: SessionDep, runtime: RuntimeDep
+    ) -> AuditVerifyRead:
+        settings = runtime.settings
+        if settings.audit_anchor_key_file is not None and settings.audit_anchor_file is not None:
+            result = await verify_anchored(
+                session,
+                _audit_table(request),
+                anchor_file=settings.audit_anchor_file,
+                public_key=load_public_key(settings.audit_anchor_key_file),
+                service=service,
+            )
+        else:
+            result = await audit.verify(session, _audit_table(request))
         return AuditVerifyRead.model_validate(result, from_attributes=True)
 
     return router
 
 
-PurposeQuery = Annotated[
-    CleanText,
+PurposeQuery = Annotated[ReadPurpose, Query(description=PURPOSE_DESCRIPTION)]
+"""The stated purpose every full-value read of personal data must give: a code from a fixed list
+(`jiuzhu_platform.purpose.ReadPurpose`), recorded in the audit log."""
+
+PurposeNoteQuery = Annotated[
+    Annotated[str, AfterValidator(check_note)] | None,
     Query(
-        min_length=2,
-        max_length=200,
-        description="Why the full values are needed (查询事由), e.g. 入户核查; recorded in the audit log",
+        max_length=MAX_NOTE_LENGTH,
+        description="Optional context for the purpose (at most 200 characters, no resident ID, phone or "
+        "bank account number: it is recorded in the audit log)",
     ),
 ]
-"""The stated purpose every full-value read of personal data must give (no control characters:
-it is stored in the audit log)."""
+"""The optional note of a full-value read (`jiuzhu_platform.purpose.check_note`)."""

@@ -30,7 +30,7 @@ from jiuzhu_platform.auth import (
 from jiuzhu_platform.business_metrics import BusinessMetric, BusinessMetrics
 from jiuzhu_platform.context import REQUEST_ID_HEADER, correlation_scope, new_correlation_id, service_scope
 from jiuzhu_platform.errors import NotFound
-from jiuzhu_platform.http_errors import internal_error_response, register_exception_handlers
+from jiuzhu_platform.http_errors import document_common_errors, internal_error_response, register_exception_handlers
 from jiuzhu_platform.metrics import Metrics
 from jiuzhu_platform.outbox import measure_outbox_lag
 from jiuzhu_platform.redaction import redact
@@ -252,4 +252,21 @@ def create_service_app(
         app.include_router(audit_router(name))
     assert_all_declared(app)
     publish_requirements(app)
+    document_errors(app)
     return app
+
+
+def document_errors(app: FastAPI) -> None:
+    """Every operation's OpenAPI responses list the platform's own error statuses in the common
+    error shape (`jiuzhu_platform.http_errors.document_common_errors`), wrapping `app.openapi`
+    (after `publish_requirements`, whose public flags it reads)."""
+    render = app.openapi
+    documented: dict[str, dict[str, Any]] = {}
+
+    def openapi() -> dict[str, Any]:
+        if "document" not in documented:
+            documented["document"] = document_common_errors(render())
+            app.openapi_schema = documented["document"]
+        return documented["document"]
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -17,7 +17,8 @@ Guarantees and their limits:
   anywhere but at the very end is detected. A chain alone cannot reveal that its newest entries
   were cut off, nor a rewrite of an entire suffix with every hash recomputed: compare
   `VerifyResult.last_seq`/`last_hash` with a head previously recorded elsewhere (an anchor) for
-  that.
+  that: `jiuzhu_platform.audit_anchor` signs the head periodically (Ed25519, key outside the
+  database) into a file operations keep, and its `verify_anchored` reports both.
 - No fork: `append` runs in the caller's transaction and serialises writers before it reads the
   tail: on PostgreSQL it takes `pg_advisory_xact_lock(advisory_lock_key(table))` (blocking; held
   until commit or rollback); on SQLite the platform begins every transaction IMMEDIATE

@@ -22,6 +22,13 @@ from sqlalchemy import MetaData, Table
 
 from jiuzhu_platform.app import create_service_app
 from jiuzhu_platform.audit import verify_database
+from jiuzhu_platform.audit_anchor import (
+    AnchorError,
+    anchor_database,
+    anchor_once,
+    load_private_key,
+    verify_database_anchored,
+)
 from jiuzhu_platform.auth import KeySource, RemoteJwks, StaticKeySet
 from jiuzhu_platform.bus import Bus
 from jiuzhu_platform.business_metrics import BusinessMetric
@@ -133,7 +140,10 @@ class ServiceDefinition:
             )
             for c in (c if isinstance(c, ConsumerDefinition) else c(runtime) for c in self.consumers)
         ]
-        return WorkerComponents(relay, consumers, [job(runtime) for job in self.jobs])
+        jobs = [job(runtime) for job in self.jobs]
+        if self.audit is not None and settings.audit_anchoring:
+            jobs.append(audit_anchor_job(self.name, self.audit, runtime))
+        return WorkerComponents(relay, consumers, jobs)
 
     async def migrate(self, database_url: str, *, key_ring: KeyRing | None = None) -> None:
         """Upgrade to head. `key_ring`: the service's, for migrations that encrypt values kept in
@@ -211,6 +221,26 @@ def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
     uvloop.run(main)
 
 
+def audit_anchor_job(service: str, table: Table, runtime: Runtime) -> ScheduledJob:
+    """The worker's `audit-anchor` job: sign the audit chain's head every
+    `audit_anchor_interval_seconds` (`jiuzhu_platform.audit_anchor.anchor_once`). A chain that
+    no longer extends the last anchor is logged as an error at every run and never signed."""
+    settings = runtime.settings
+    assert settings.audit_anchor_key_file is not None
+    assert settings.audit_anchor_file is not None
+    key_file, anchor_file = settings.audit_anchor_key_file, settings.audit_anchor_file
+
+    async def run() -> int:
+        key = load_private_key(key_file)
+        async with runtime.database.transaction() as session:
+            anchor = await anchor_once(
+                session, table, service=service, key=key, anchor_file=anchor_file, now=runtime.now()
+            )
+        return 0 if anchor is None else 1
+
+    return ScheduledJob("audit-anchor", settings.audit_anchor_interval_seconds, run)
+
+
 def build_cli(definition: ServiceDefinition) -> typer.Typer:
     app = typer.Typer(help=f"Jiuzhu {definition.name} service", no_args_is_help=True, add_completion=False)
 
@@ -235,11 +265,24 @@ def build_cli(definition: ServiceDefinition) -> typer.Typer:
 
     @app.command("verify-audit")
     def verify_audit() -> None:
-        """Check the audit log's hash chain; exit 1 if it is broken."""
+        """Check the audit log's hash chain (and its latest signed anchor, when anchoring is
+        configured); exit 1 if it is broken."""
         settings = _settings()
         if definition.audit is None:
             raise typer.BadParameter(f"{definition.name} keeps no audit log")
-        result = asyncio.run(verify_database(settings.database_url.get_secret_value(), definition.audit.name))
+        url = settings.database_url.get_secret_value()
+        if settings.audit_anchor_key_file is not None and settings.audit_anchor_file is not None:
+            result = asyncio.run(
+                verify_database_anchored(
+                    url,
+                    service=definition.name,
+                    key_file=settings.audit_anchor_key_file,
+                    anchor_file=settings.audit_anchor_file,
+                    table_name=definition.audit.name,
+                )
+            )
+        else:
+            result = asyncio.run(verify_database(url, definition.audit.name))
         typer.echo(
             f"{definition.name} audit log: {'intact' if result.ok else 'BROKEN'}; {result.count} entries, "
             f"head seq={result.last_seq} hash={result.last_hash}"
@@ -247,6 +290,33 @@ def build_cli(definition: ServiceDefinition) -> typer.Typer:
         )
         if not result.ok:
             raise typer.Exit(1)
+
+    @app.command("anchor-audit")
+    def anchor_audit() -> None:
+        """Sign the audit chain's head and append it to the anchor file (what the worker's
+        `audit-anchor` job does every interval); exit 1 if the chain does not extend the last anchor."""
+        settings = _settings()
+        if definition.audit is None:
+            raise typer.BadParameter(f"{definition.name} keeps no audit log")
+        if settings.audit_anchor_key_file is None or settings.audit_anchor_file is None:
+            raise typer.BadParameter("set <SVC>_AUDIT_ANCHOR_KEY_FILE and <SVC>_AUDIT_ANCHOR_FILE")
+        try:
+            anchor = asyncio.run(
+                anchor_database(
+                    settings.database_url.get_secret_value(),
+                    service=definition.name,
+                    key_file=settings.audit_anchor_key_file,
+                    anchor_file=settings.audit_anchor_file,
+                    table_name=definition.audit.name,
+                )
+            )
+        except AnchorError as exc:
+            typer.echo(f"{definition.name} audit log NOT anchored: {exc}")
+            raise typer.Exit(1) from None
+        typer.echo(
+            f"{definition.name} audit log: "
+            + ("already anchored at its head" if anchor is None else f"anchored seq={anchor.seq} hash={anchor.hash}")
+        )
 
     @app.command()
     def migrate() -> None:

@@ -119,3 +119,76 @@ def refusals(*errors: type[DomainError]) -> dict[int | str, dict[str, Any]]:
         status: {"model": ErrorBody, "description": "`reason`: " + ", ".join(f"`{c}`" for c in sorted(found))}
         for status, found in sorted(codes.items())
     }
+
+
+# --- the statuses every operation can answer with, documented once for all -----------------------
+
+ERROR_BODY_REF = "#/components/schemas/ErrorBody"
+
+COMMON_STATUSES: dict[int, str] = {
+    400: "Malformed request (`reason`: `bad_request`, `invalid_request`, ...)",
+    401: "No valid token or credentials (`reason`: `token_missing`, `token_expired`, `invalid_credentials`, ...)",
+    403: "Authenticated but not allowed (`reason`: `scope_missing`, `region_not_allowed`, ...)",
+    404: "No such record, or not in the caller's area (`reason`: `not_found` or a record's own code)",
+    413: "Request body over the size limit (`reason`: `payload_too_large`)",
+    422: "Request validation failed (`reason`: `request_invalid`; `detail` lists the fields) or a rule refused "
+    "the input",
+    429: "Too many requests (`reason`: `rate_limited`; `Retry-After` says when to try again)",
+}
+"""What an operation can answer besides its own codes, whatever its route declares: the edge's
+validation, authentication, scoping and size and rate limits (see `document_common_errors`)."""
+
+_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def document_common_errors(document: dict[str, Any], *, behind_gateway: bool = False) -> dict[str, Any]:
+    """Add to every operation of an OpenAPI `document` (in place; returned) the error statuses
+    the platform itself can answer with, each with the common `ErrorBody`:
+
+    - 422 on any operation that takes parameters or a body, and FastAPI's default 422 schema
+      (`HTTPValidationError`) replaced by `ErrorBody` (whose `detail` is the field list or a
+      message), so the document describes the body really sent;
+    - 401 and 403 on every `/v1/` operation not published as public (`x-jiuzhu-public`);
+    - 404 on every operation with a path parameter (unknown or out-of-area record);
+    - 400 and 413 on every operation with a request body;
+    - `behind_gateway` (the gateway's merged document): 429 on every `/v1/` operation (the
+      gateway's rate limits) and 400 on every proxied one (a path it refuses to forward).
+
+    Statuses a route declares itself (`refusals(...)`) keep their own description."""
+    components = document.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorBody" not in components:
+        components["ErrorBody"] = ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")
+    for path, item in document.get("paths", {}).items():
+        if not isinstance(item, dict):
+            continue
+        for method in _METHODS:
+            operation = item.get(method)
+            if isinstance(operation, dict):
+                _document_operation(path, operation, behind_gateway=behind_gateway)
+    return document
+
+
+def _document_operation(path: str, operation: dict[str, Any], *, behind_gateway: bool) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    api = path.startswith("/v1/")
+    has_body = "requestBody" in operation
+    statuses: set[int] = set()
+    if operation.get("parameters") or has_body or "{" in path:
+        statuses.add(422)
+    if api and operation.get("x-jiuzhu-public") is not True:
+        statuses |= {401, 403}
+    if "{" in path:
+        statuses.add(404)
+    if has_body:
+        statuses |= {400, 413}
+    if behind_gateway and api:
+        statuses |= {400, 429}
+    for status in sorted(statuses):
+        responses.setdefault(str(status), {"description": COMMON_STATUSES[status]})
+    for code, response in responses.items():
+        if not (isinstance(response, dict) and str(code)[:1] in ("4", "5")):
+            continue
+        content = response.setdefault("content", {}).setdefault("application/json", {})
+        schema = content.get("schema")
+        if schema is None or (isinstance(schema, dict) and "HTTPValidationError" in str(schema.get("$ref", ""))):
+            content["schema"] = {"$ref": ERROR_BODY_REF}

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import hmac
 import json
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -147,7 +148,33 @@ class AuthSettings(BaseModel):
         return document
 
 
-class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, BaseSettings):
+class AuditAnchorSettings(BaseModel):
+    """Anchoring of the audit hash chain (`jiuzhu_platform.audit_anchor`), off unless both paths
+    are set:
+
+    - `audit_anchor_key_file` (`<SVC>_AUDIT_ANCHOR_KEY_FILE`): the Ed25519 private key (PEM), a
+      mounted secret outside the database (`python -m jiuzhu_platform.audit_anchor keygen PATH`);
+    - `audit_anchor_file` (`<SVC>_AUDIT_ANCHOR_FILE`): the append-only file of signed chain heads
+      operations keep (created 0600; ship it off the host);
+    - `audit_anchor_interval_seconds`: how often the worker signs the head (the window in which
+      the newest entries are protected by the chain alone)."""
+
+    audit_anchor_key_file: Path | None = Field(default=None, description="Ed25519 private key (PEM) of audit anchors")
+    audit_anchor_file: Path | None = Field(default=None, description="Append-only file of signed audit chain heads")
+    audit_anchor_interval_seconds: float = Field(default=300.0, ge=1, le=86_400)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> AuditAnchorSettings:
+        if (self.audit_anchor_key_file is None) != (self.audit_anchor_file is None):
+            raise ValueError("audit_anchor_key_file and audit_anchor_file must be set together")
+        return self
+
+    @property
+    def audit_anchoring(self) -> bool:
+        return self.audit_anchor_key_file is not None and self.audit_anchor_file is not None
+
+
+class ServiceSettings(PiiKeySettings, PersonRefKeySettings, AuthSettings, AuditAnchorSettings, BaseSettings):
     """Settings every service has. Subclasses set `model_config` with their `env_prefix`."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")

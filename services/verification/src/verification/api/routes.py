@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, status
 
-from jiuzhu_platform.access import AuditDep, PurposeQuery
+from jiuzhu_platform.access import AuditDep, PurposeNoteQuery, PurposeQuery
 from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
 from jiuzhu_platform.deps import CorrelationIdDep, ReadSessionDep, RuntimeDep, SessionDep
 from jiuzhu_platform.errors import RequestInvalid
@@ -106,9 +106,12 @@ async def get_consent_personal_data(
     caller: FullValueReader,
     session: SessionDep,
     audit: AuditDep,
+    purpose_note: PurposeNoteQuery = None,
 ) -> ConsentPersonalData:
     consent = await verification_service.get_consent(session, RegionScope.for_principal(caller), consent_id)
-    await audit.pii_read(session, target_id=consent.id, purpose=purpose, fields=["subject_resident_id"])
+    await audit.pii_read(
+        session, target_id=consent.id, purpose=purpose, fields=["subject_resident_id"], note=purpose_note
+    )
     return ConsentPersonalData(
         id=consent.id, subject_name=consent.subject_name, subject_resident_id=consent.subject_resident_id
     )

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from jiuzhu_platform.purpose import check_note
 from shared.types import (
     CountyCode,
     InvalidValueError,
@@ -30,7 +32,10 @@ class ConsentCreate(BaseModel):
     )
     subject_name: NonEmptyStr = Field(max_length=100)
     subject_resident_id: ResidentId
-    purpose: NonEmptyStr = Field(max_length=200, description="e.g. 低保申请核对")
+    purpose: Annotated[NonEmptyStr, AfterValidator(check_note)] = Field(
+        max_length=200,
+        description="As written on the authorisation, e.g. 低保申请核对 (no resident ID, phone or account number)",
+    )
     signed_on: date
     valid_until: date | None = Field(
         default=None,

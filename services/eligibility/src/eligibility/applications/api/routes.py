@@ -17,7 +17,7 @@ from eligibility.applications.api.schemas import (
 from eligibility.applications.domain.errors import ApplicationNotFound, HouseholdNotBound
 from eligibility.applications.domain.model import Application
 from eligibility.households.domain.errors import ResidentInAnotherHousehold
-from jiuzhu_platform.access import AuditDep, PurposeQuery
+from jiuzhu_platform.access import AuditDep, PurposeNoteQuery, PurposeQuery
 from jiuzhu_platform.auth import (
     PROTECTED,
     Principal,
@@ -93,9 +93,12 @@ async def get_application_personal_data(
     caller: FullValueReader,
     session: SessionDep,
     audit: AuditDep,
+    purpose_note: PurposeNoteQuery = None,
 ) -> ApplicationPersonalData:
     application = await applications_service.get_application(session, _scope(caller), application_id)
-    await audit.pii_read(session, target_id=application.id, purpose=purpose, fields=["applicant_resident_id"])
+    await audit.pii_read(
+        session, target_id=application.id, purpose=purpose, fields=["applicant_resident_id"], note=purpose_note
+    )
     return ApplicationPersonalData(
         id=application.id,
         applicant_name=application.applicant_name,

@@ -221,7 +221,9 @@ async def test_unreadable_requirements_are_503(database_url: str) -> None:
 
 async def test_auth_paths_are_never_proxied(gw: Harness) -> None:
     assert_error(await gw.client.get("/v1/auth/anything"), 404)
-    assert_error(await gw.client.get("/v1/auth/login"), 404)
+    wrong_method = await gw.client.get("/v1/auth/login")  # the gateway's own route: 405, not proxied
+    assert_error(wrong_method, 405)
+    assert wrong_method.headers["allow"] == "POST"
 
 
 async def test_refusals_are_audited_with_the_route_template(gw: Harness) -> None:

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run bench bench-access bench-argon2 bench-events bench-verification bench-payroll bench-gateway bench-service test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench bench-access bench-argon2 bench-events bench-verification bench-payroll bench-gateway bench-service chaos test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -64,6 +64,12 @@ bench-argon2: sync ## Peak memory of a burst of BURST (40) sign-ins by argon2id 
 
 bench-service: sync ## Eligibility over HTTP: DB read vs /healthz, create vs bare inserts (wrk, DURATION s each)
 	$(UV) run python platform/bench/bench_http.py service --seconds $(or $(DURATION),10)
+
+chaos: sync ## Faults under load: every process on real PostgreSQL/Kafka, SIGKILLs + broker/DB restarts for DURATION s (180), then the exactly-once invariants (SEED=… replays a schedule)
+	deploy/local/postgres.sh start
+	deploy/local/kafka.sh start
+	eval "$$(deploy/local/postgres.sh env; deploy/local/kafka.sh env)" && \
+		$(UV) run python -m tests.chaos --duration $(or $(DURATION),180) $(if $(SEED),--seed $(SEED))
 
 schemas: ## Regenerate the committed event JSON Schemas and the AsyncAPI catalogue
 	$(UV) run python -m shared.schemas shared/schemas

@@ -88,6 +88,27 @@ class Cluster:
                 process.kill()
                 process.wait(5)
 
+    def kill(self, name: str) -> None:
+        """SIGKILL a process (no clean shutdown: what a crashed pod or an OOM kill looks like)."""
+        process = self.processes[name]
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait(15)
+
+    def respawn(self, name: str) -> None:
+        """Start a stopped or killed process again with the command it was started with."""
+        self.start(name, self.commands[name])
+
+    def ready_url(self, name: str) -> str | None:
+        """Where a process answers when it is ready (`None` for workers, which serve no HTTP)."""
+        if name == "gateway":
+            return f"{self.gateway_url}/healthz"
+        if name.endswith("-api"):
+            return f"{self.service_urls[name.removesuffix('-api')]}/readyz"
+        if name == "departments":
+            return f"{self.departments_url}/_admin/config"
+        return None
+
     async def restart(self, name: str, ready_url: str) -> None:
         self.stop(name)
         self.start(name, self.commands[name])

@@ -439,9 +439,7 @@ async def topic_messages(cluster: Cluster, topics: list[str]) -> dict[str, list[
     await consumer.start()
     try:
         out: dict[str, list[Any]] = {t: [] for t in topics}
-        partitions = [
-            TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or set())
-        ]
+        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or set())]
         if not partitions:
             return out
         consumer.assign(partitions)
@@ -510,12 +508,15 @@ async def observe(cluster: Cluster, accepted: Accepted, payroll_period: str | No
         for case, period, n in await query(
             "PAYMENT",
             cluster,
-            f"select case_id, period, count(*) from payment_instruction where period = '{payroll_period}' group by 1, 2",
+            "select case_id, period, count(*) from payment_instruction "
+            f"where period = '{payroll_period}' group by 1, 2",
         ):
             o.instructions_per_case_month[(str(case), str(period))] = n
     outbox: dict[str, dict[str, set[str]]] = {}
     for service in (s.upper() for s in SERVICES):
-        rows = await query(service, cluster, "select event_id, event_type, published_at is not null from outbox_message")
+        rows = await query(
+            service, cluster, "select event_id, event_type, published_at is not null from outbox_message"
+        )
         o.unpublished_outbox[service.lower()] = sum(1 for *_, done in rows if not done)
         traffic.published += sum(1 for *_, done in rows if done)
         outbox[service] = {}
@@ -590,9 +591,7 @@ async def chaos(args: argparse.Namespace) -> int:
         started = time.monotonic()
         supervisor = asyncio.create_task(injector.supervise())
         try:
-            await asyncio.gather(
-                workload.run(started + args.duration, args.concurrency), injector.run(faults, started)
-            )
+            await asyncio.gather(workload.run(started + args.duration, args.concurrency), injector.run(faults, started))
             load_seconds = time.monotonic() - started
             drain_seconds, observed, traffic, report = await drain(cluster, accepted)
             period = await workload.payroll()

@@ -74,9 +74,10 @@ async def test_a_recipients_death_reaches_eligibility_as_a_review_request(
     body17 = "52010219480808008"
     payee = person_ref(ResidentId(body17 + resident_id_check_digit(body17)), key)
     household = uuid.uuid4()
-    case = approved(household, payee, CaseCategory.DIBAO)
+    # its own county: payment also takes this case into its ledger, and other tests pay 520102
+    case = approved(household, payee, CaseCategory.DIBAO, region="520115")
     await publish(cluster, "eligibility.events", case)
-    caseworker = await create_staff(admin, "warn-town", ["town_caseworker"], "520102001000")
+    caseworker = await create_staff(admin, "warn-town", ["town_caseworker"], "520115001000")
 
     async with cluster.client(**caseworker) as town:
 

@@ -18,7 +18,7 @@ from aiokafka import AIOKafkaConsumer
 
 from jiuzhu_platform.bus import KafkaBus, OutgoingMessage
 from jiuzhu_platform.person_ref import person_ref, person_ref_key_from_config
-from services.monitoring.tests.warning_support import approved, notice
+from monitoring.testing import approved, notice
 from shared.events import Event
 from shared.events.eligibility import CaseCategory
 from shared.events.verification import Department, DepartmentNoticeKind

@@ -13,8 +13,8 @@ import pytest
 
 from jiuzhu_platform.bus import OutgoingMessage
 from jiuzhu_platform.testing import ServiceHarness
+from monitoring.testing import COUNTY, TOWN, approved, notice, person
 from monitoring.warnings.domain import rules
-from services.monitoring.tests.warning_support import COUNTY, TOWN, approved, notice, person
 from shared.events import CaseTerminated, Event, parse_event
 from shared.events.eligibility import (
     CaseCategory,
@@ -200,6 +200,6 @@ def test_the_rules_as_data(kinds: set[str], category: str, rule: str | None) -> 
         open_rules=frozenset(),
         case=case,
         today=date.today(),
-        new_id=iter([uuid4(), uuid4(), uuid4()]),
+        new_id=uuid4,
     )
     assert [a.rule for a in raised] == ([rule] if rule else [])

@@ -88,11 +88,10 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
             continue  # the same notice again
         open_rules = await repository.open_rules(household_id)
         if data.kind is DepartmentNoticeKind.DEATH:
-            raised = [
-                rules.death_finding(case, signal, today, uuid.uuid4())
-                for case in cases
-                if rules.DEATH_RULE not in open_rules
-            ][:1]
+            # one integrity alert a household at a time (its first active case)
+            raised = (
+                [] if rules.DEATH_RULE in open_rules else [rules.death_finding(cases[0], signal, today, uuid.uuid4())]
+            )
             staged += [_review(event, a, ReviewReason.ALERT, now) for a in raised]
         else:
             signals = await repository.signals_of(household_id)
@@ -103,7 +102,7 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
                 open_rules=open_rules,
                 case=cases[0],
                 today=today,
-                new_id=iter(uuid.uuid4, None),
+                new_id=uuid.uuid4,
             )
         await repository.add_alerts(raised)
         staged = [*(_raised(event, a, now) for a in raised), *staged]

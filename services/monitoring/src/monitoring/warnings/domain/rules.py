@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -62,11 +63,10 @@ def alerts_to_raise(
     open_rules: frozenset[str],
     case: MonitoredCase,
     today: date,
-    new_id: Iterable[UUID],
+    new_id: Callable[[], UUID],
 ) -> list[Alert]:
     """The alerts the household's signals raise now: each rule that watches one of its
     categories, scores at or over its threshold and has no open alert for it already."""
-    ids = iter(new_id)
     raised = []
     for rule in WARNING_RULES:
         if rule.code in open_rules or not (rule.categories & categories):
@@ -75,7 +75,7 @@ def alerts_to_raise(
         if total >= rule.threshold:
             raised.append(
                 Alert(
-                    alert_id=next(ids),
+                    alert_id=new_id(),
                     household_id=household_id,
                     rule=rule.code,
                     rules_version=RULES_VERSION,
@@ -128,15 +128,13 @@ def dispose(alert: Alert, disposition: AlertDisposition | None, evidence: str | 
             "the disposition needs its evidence (what was done, seen or decided; 10 characters or more)",
             "处置须填写佐证材料说明（不少于10个字符）",
         )
-    return Alert(
-        **{
-            **alert.__dict__,
-            "status": AlertStatus.CLOSED,
-            "disposition": disposition,
-            "evidence": text[:2000],
-            "disposed_by": by,
-            "disposed_on": today,
-        }
+    return replace(
+        alert,
+        status=AlertStatus.CLOSED,
+        disposition=disposition,
+        evidence=text[:2000],
+        disposed_by=by,
+        disposed_on=today,
     )
 
 

@@ -1,4 +1,5 @@
-"""Events of the warning tests: an approved case, a department notice, a person reference."""
+"""Events as eligibility and verification publish them, for monitoring's tests (the service's and
+the e2e tier's): an approved case, a department notice, a person reference. For tests only."""
 
 from __future__ import annotations
 

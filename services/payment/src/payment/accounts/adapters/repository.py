@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_platform.pii import session_key_ring
 from payment.accounts.adapters.orm import ACCOUNT_NUMBER, payee_account
 from payment.accounts.domain.model import PayeeAccount
+from payment.adapters.among import among
 
 
 def _model(row: Any) -> PayeeAccount:
@@ -67,7 +68,7 @@ class AccountRepository:
         a = payee_account
         rows = await self.session.execute(
             select(a.c.payee_ref, a.c.account_id, a.c.changed_at, a.c.confirmed_by)
-            .where(a.c.payee_ref.in_(list(refs)), a.c.effective_from <= on)
+            .where(among(self.session, a.c.payee_ref, refs), a.c.effective_from <= on)
             .order_by(a.c.effective_from, a.c.changed_at)
         )
         return {

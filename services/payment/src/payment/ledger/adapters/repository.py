@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from payment.adapters.among import among
 from payment.ledger.adapters.orm import deceased_person, entitlement, entitlement_version, temporary_grant
 from payment.ledger.domain.model import Entitlement, Grant, Version
 from shared.events.eligibility import CaseCategory
@@ -149,7 +150,7 @@ class LedgerRepository:
         if not refs:
             return set()
         rows = await self.session.execute(
-            select(deceased_person.c.person_ref).where(deceased_person.c.person_ref.in_(list(refs)))
+            select(deceased_person.c.person_ref).where(among(self.session, deceased_person.c.person_ref, refs))
         )
         return {r[0] for r in rows}
 

@@ -13,6 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment.accounts.adapters.orm import payee_account
+from payment.adapters.among import among
 from payment.payroll.adapters.orm import bank_result_file, instruction
 from payment.payroll.domain.model import LIVE, InstructionStatus, RunTotals
 
@@ -125,7 +126,7 @@ class InstructionRepository:
                 row[0]: row[1:]
                 for row in await self.session.execute(
                     select(a.c.account_id, a.c.holder_name, a.c.account_number, a.c.bank_name, a.c.bank_code).where(
-                        a.c.account_id.in_({line[4] for line in lines})
+                        among(self.session, a.c.account_id, {line[4] for line in lines})
                     )
                 )
             }

@@ -141,24 +141,22 @@ async def test_a_calculation_that_dies_half_way_resumes_to_the_same_lines(h: Ser
     class Crash(Exception):
         pass
 
-    calls = 0
-    real = service._judge
+    pages = 0
 
-    async def dying(*args: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 3:
+    def dying(entitlements: int) -> None:  # told after each committed page: the third is the last
+        nonlocal pages
+        pages += 1
+        if pages == 3:
             raise Crash()
-        return await real(*args)
 
-    service._judge = dying  # type: ignore[assignment]
-    try:
-        with pytest.raises(Crash):
-            await service.calculate(
-                h.runtime.database, scope, UUID(run_id), "officer-a", service.PayrollDeps(now=h.runtime.now, page=1)
-            )
-    finally:
-        service._judge = real  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        await service.calculate(
+            h.runtime.database,
+            scope,
+            UUID(run_id),
+            "officer-a",
+            service.PayrollDeps(now=h.runtime.now, page=1, on_page=dying),
+        )
     assert (await h.client.get(f"{RUNS}/{run_id}")).json()["status"] == "calculating"
     partial = await instructions(h, run_id)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -100,30 +100,31 @@ async def _judge(session: AsyncSession, run: PayrollRun, dues: list[Due], now: d
 
 async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: str, deps: PayrollDeps) -> RunTotals:
     """计算: every entitlement and bank grant of the county owed through the run's month and
-    not yet paid or on its way becomes an instruction (arrears included); the run's held
-    lines are judged again. Resumable: a crash leaves the run `calculating` and the pages done
-    committed; calculating again adds exactly what is missing."""
+    not yet paid or on its way becomes an instruction (arrears included); the run's lines from
+    an earlier (or interrupted) calculation are judged again first. Resumable: a crash leaves
+    the run `calculating` and the pages done committed; calculating again adds exactly what is
+    missing. On PostgreSQL the database makes each page's lines (set-based, see
+    `InstructionRepository.calculate_page`); elsewhere the pure rules do, line by line."""
     async with database.transaction() as session:
         run = await get_run(session, scope, run_id, for_update=True)
         rules.start_calculation(run, by)
         await PayrollRunRepository(session).save(run)
+        set_based = InstructionRepository(session).set_based
+    await _rejudge_holds(database, run, deps.now(), set_based=set_based)
     after: UUID | None = None
     while True:
         async with database.transaction() as session:
-            ledger, instructions = LedgerRepository(session), InstructionRepository(session)
-            page = await ledger.page(run.county_code, after, deps.page)
-            if not page:
-                break
-            live, attempts = await instructions.keys_of(case_ids=[e.case_id for e in page])
-            dues = [
-                d
-                for e in page
-                for d in ledger_rules.due_for_case(e, run.period, live.get(e.case_id, {}), attempts.get(e.case_id, {}))
-            ]
-            await instructions.add_many(await _judge(session, run, dues, deps.now()))
-        after = page[-1].case_id
+            if set_based:
+                now = deps.now()
+                done, after = await InstructionRepository(session).calculate_page(
+                    run.id, run.county_code, str(run.period), after, deps.page, now, business_date(now), COOLING
+                )
+            else:
+                done, after = await _calculate_page(session, run, after, deps)
+        if not done:
+            break
         if deps.on_page is not None:
-            deps.on_page(len(page))
+            deps.on_page(done)
     async with database.transaction() as session:
         ledger, instructions = LedgerRepository(session), InstructionRepository(session)
         grants = await ledger.bank_grants(run.county_code, run.period)
@@ -135,7 +136,6 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
         ]
         now = deps.now()
         await instructions.add_many(await _judge(session, run, dues, now))
-    await _rejudge_holds(database, run, now)
     async with database.transaction() as session:
         instructions = InstructionRepository(session)
         run = await get_run(session, scope, run_id, for_update=True)
@@ -144,9 +144,34 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
         return await instructions.totals(run.id)
 
 
-async def _rejudge_holds(database: Database, run: PayrollRun, now: datetime) -> None:
+COOLING = timedelta(days=rules.ACCOUNT_COOLING_DAYS)
+
+
+async def _calculate_page(
+    session: AsyncSession, run: PayrollRun, after: UUID | None, deps: PayrollDeps
+) -> tuple[int, UUID | None]:
+    """One page of entitlements through the pure rules: (how many, the last case id)."""
+    ledger, instructions = LedgerRepository(session), InstructionRepository(session)
+    page = await ledger.page(run.county_code, after, deps.page)
+    if not page:
+        return 0, None
+    live, attempts = await instructions.keys_of(case_ids=[e.case_id for e in page])
+    dues = [
+        d
+        for e in page
+        for d in ledger_rules.due_for_case(e, run.period, live.get(e.case_id, {}), attempts.get(e.case_id, {}))
+    ]
+    await instructions.add_many(await _judge(session, run, dues, deps.now()))
+    return len(page), page[-1].case_id
+
+
+async def _rejudge_holds(database: Database, run: PayrollRun, now: datetime, *, set_based: bool) -> None:
     """Held lines whose reason is gone become pending; pending ones with a new reason are held
-    (page by page, each its own transaction)."""
+    (in one statement on PostgreSQL; elsewhere page by page, each its own transaction)."""
+    if set_based:
+        async with database.transaction() as session:
+            await InstructionRepository(session).rejudge_open(run.id, now, business_date(now), COOLING)
+        return
     after: UUID | None = None
     while True:
         async with database.transaction() as session:

@@ -3,7 +3,7 @@ the persons reported dead (from verification's notices)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, Date, ForeignKey, Integer, String, Table, Uuid
+from sqlalchemy import JSON, Column, Date, ForeignKey, Index, Integer, String, Table, Uuid
 
 from jiuzhu_platform.tables import UtcDateTime
 from payment.adapters.orm import metadata
@@ -13,7 +13,7 @@ entitlement = Table(
     metadata,
     Column("case_id", Uuid, primary_key=True),
     Column("household_id", Uuid, nullable=False, index=True),
-    Column("county_code", String(6), nullable=False, index=True),
+    Column("county_code", String(6), nullable=False),
     Column("town_code", String(12), nullable=True),
     Column("category", String(30), nullable=False),
     Column("payee_ref", String(56), nullable=False, index=True),
@@ -21,6 +21,9 @@ entitlement = Table(
     Column("first_month", String(7), nullable=False),
     Column("entitled_until", String(7), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # A county's entitlements in case order: the payroll's keyset pages read only their own
+    # page, not every entitlement of the county filtered by case id.
+    Index("ix_entitlement_county_case", "county_code", "case_id"),
 )
 
 entitlement_version = Table(

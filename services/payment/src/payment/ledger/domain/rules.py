@@ -47,8 +47,11 @@ def entitled_until(terminated_on: date, overpaid_from: Period | None) -> Period:
 
 def instruction_id(key: str, period: Period, component: str, attempt: int) -> uuid.UUID:
     """The same line of the same month and attempt has the same id in every calculation, so a
-    calculation run twice (or resumed after a crash) inserts nothing twice."""
-    return uuid.uuid5(INSTRUCTION_NAMESPACE, f"{key}|{period}|{component}|{attempt}")
+    calculation run twice (or resumed after a crash) inserts nothing twice. A name-based UUID
+    of version 3 (MD5) rather than 5 (SHA-1): PostgreSQL computes the same id with its
+    built-in `md5()` (the set-based calculation, `InstructionRepository.calculate_page`), no extension
+    needed; the id is a key, not a secret."""
+    return uuid.uuid3(INSTRUCTION_NAMESPACE, f"{key}|{period}|{component}|{attempt}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Sequence
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from payment.accounts.adapters.orm import payee_account
 from payment.adapters.among import among
+from payment.ledger.domain.model import Programme
+from payment.ledger.domain.rules import INSTRUCTION_NAMESPACE
 from payment.payroll.adapters.orm import bank_result_file, instruction
-from payment.payroll.domain.model import LIVE, InstructionStatus, RunTotals
+from payment.payroll.domain.model import LIVE, HoldReason, InstructionStatus, RunTotals
+from shared.events.eligibility import BenefitComponent, CaseCategory
 
 COPY_FROM = 200
 """Pages of at least this many lines go in with COPY on PostgreSQL."""
@@ -25,6 +28,147 @@ PAYING = (InstructionStatus.PENDING.value, InstructionStatus.EXPORTED.value, Ins
 def _insert(session: AsyncSession, table: Any) -> Any:
     dialect = session.bind.dialect.name if session.bind is not None else "postgresql"
     return (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+
+
+# The set-based calculation (PostgreSQL). The rules are the pure ones — `due_for_case` and
+# `programme_of` (ledger), `hold_reason` (payroll) — written once more as SQL, so a county's
+# lines are made inside the database instead of a round trip and a Python object per line;
+# `services/payment/tests/test_calculation_equivalence.py` checks that both give the same
+# instructions for random ledgers. SQLite (embedded mode) keeps the Python path.
+
+
+def _uuid3(digest: str) -> str:
+    """`uuid.uuid3` of an MD5 hex digest expression: the version (3) and variant bits set."""
+    return (
+        f"(substr({digest}, 1, 12) || '3' || substr({digest}, 14, 3) || "
+        f"substr('89ab', (('x' || substr({digest}, 17, 1))::bit(4)::int & 3) + 1, 1) || substr({digest}, 18))::uuid"
+    )
+
+
+def _account_in_force(ref: str, on: str) -> str:
+    """`acct`: the payee's account in force on the date `on` (the newest change of the newest)."""
+    return f"""
+    left join lateral (
+        select a.account_id, a.changed_at, a.confirmed_by
+        from payee_account a
+        where a.payee_ref = {ref} and a.effective_from <= {on}::date
+        order by a.effective_from desc, a.changed_at desc
+        limit 1
+    ) acct on true"""  # noqa: S608 (this module's constants, no input)
+
+
+def _hold_reason(ref: str, now: str, cooling: str) -> str:
+    """`hold_reason` of a line of payee `ref` whose account in force is `acct`."""
+    return f"""case
+        when exists (select 1 from deceased_person dead where dead.person_ref = {ref})
+            then '{HoldReason.PAYEE_DECEASED.value}'
+        when acct.account_id is null then '{HoldReason.NO_ACCOUNT.value}'
+        when acct.confirmed_by is null and {now}::timestamptz - acct.changed_at < {cooling}::interval
+            then '{HoldReason.ACCOUNT_RECENTLY_CHANGED.value}'
+    end"""  # noqa: S608 (this module's constants, no input)
+
+
+_LIVE = ", ".join(f"'{s.value}'" for s in sorted(LIVE))
+_OPEN = f"'{InstructionStatus.PENDING.value}', '{InstructionStatus.HELD.value}'"
+_STATUS = (
+    f"case when h.reason is null then '{InstructionStatus.PENDING.value}' else '{InstructionStatus.HELD.value}' end"
+)
+
+PAGE_PLAN = ("set local jit = off", "set local enable_seqscan = off")
+"""How the page statements are planned: by their keys, through the indexes, whatever the
+statistics say (the instructions table grows during a calculation, before it is analysed: a
+sequential scan per line would be quadratic); and not compiled (JIT cost more than the run)."""
+
+PAGE_BOUNDS = """
+select count(*) over (), case_id from (
+    select case_id from entitlement
+    where county_code = $1 and ($2::uuid is null or case_id > $2::uuid)
+    order by case_id limit $3
+) page
+order by case_id desc limit 1"""
+"""(entitlements, the last case id) of the next page of a county after a case id."""
+
+CALCULATE_PAGE = f"""
+with page as (
+    select e.case_id, e.household_id, e.payee_ref, e.payee_masked, e.category, e.entitled_until,
+           acct.account_id, h.reason
+    from entitlement e
+    {_account_in_force("e.payee_ref", "$7")}
+    cross join lateral (select {_hold_reason("e.payee_ref", "$6", "$8")} as reason) h
+    where e.county_code = $1 and ($2::uuid is null or e.case_id > $2::uuid) and e.case_id <= $3::uuid
+),
+versions as (
+    select v.case_id, v.effective_from, v.amounts,
+           lead(v.effective_from) over (partition by v.case_id order by v.effective_from) as next_from
+    from entitlement_version v
+    where v.case_id in (select case_id from page)
+),
+owed as (
+    select v.case_id, m.month, c.key as component, c.value::bigint as fen
+    from versions v
+    join page p on p.case_id = v.case_id
+    cross join lateral (
+        select to_char(g, 'YYYY-MM') as month
+        from generate_series(
+            to_date(v.effective_from, 'YYYY-MM'),
+            to_date(least($4::text, coalesce(p.entitled_until, $4::text)), 'YYYY-MM'),
+            interval '1 month'
+        ) g
+    ) m
+    cross join lateral json_each_text(v.amounts) c
+    where (v.next_from is null or m.month < v.next_from) and c.value::bigint > 0
+),
+due as (
+    select o.case_id, o.month, o.component, o.fen - x.live as missing, x.attempts as attempt
+    from owed o
+    cross join lateral (
+        select count(*)::int as attempts,
+               coalesce(sum(i.amount_fen) filter (where i.status in ({_LIVE})), 0) as live
+        from payment_instruction i
+        where i.case_id = o.case_id and i.period = o.month and i.component = o.component
+    ) x
+    where o.fen - x.live > 0
+)
+insert into payment_instruction (
+    instruction_id, run_id, county_code, case_id, grant_id, household_id, payee_ref, payee_masked,
+    period, component, programme, amount_fen, attempt, arrears, status, hold_reason, account_id,
+    failure_reason, bank_reference, settled_on, updated_at
+)
+select
+    {_uuid3("k.h")}, $5::uuid, $1, d.case_id, null, p.household_id, p.payee_ref, p.payee_masked,
+    d.month, d.component,
+    case
+        when d.component = '{BenefitComponent.PRICE_SUBSIDY.value}' then '{Programme.PRICE_SUBSIDY.value}'
+        when p.category = '{CaseCategory.TEKUN.value}' then '{Programme.TEKUN.value}'
+        else '{Programme.DIBAO.value}'
+    end,
+    d.missing, d.attempt, (d.month < $4::text)::int,
+    case when p.reason is null then '{InstructionStatus.PENDING.value}' else '{InstructionStatus.HELD.value}' end,
+    p.reason, p.account_id, null, null, null, $6::timestamptz
+from due d
+join page p on p.case_id = d.case_id
+cross join lateral (
+    select md5(decode('{INSTRUCTION_NAMESPACE.hex}', 'hex') || convert_to(
+        d.case_id::text || '|' || d.month || '|' || d.component || '|' || d.attempt, 'UTF8')) as h
+) k
+on conflict (instruction_id) do nothing
+"""  # noqa: S608 (this module's constants, no input)
+"""Every line the page of entitlements ($1 county, after $2 through $3) owes through the run's
+period ($4) for run $5, judged at $6 (now) / $7 (business date) with the cooling period $8."""
+
+REJUDGE_OPEN = f"""
+update payment_instruction i
+set status = j.status, hold_reason = j.reason, account_id = j.account_id, updated_at = $2::timestamptz
+from (
+    select o.instruction_id, h.reason, {_STATUS} as status, acct.account_id
+    from payment_instruction o
+    {_account_in_force("o.payee_ref", "$3")}
+    cross join lateral (select {_hold_reason("o.payee_ref", "$2", "$4")} as reason) h
+    where o.run_id = $1::uuid and o.status in ({_OPEN})
+) j
+where i.instruction_id = j.instruction_id and (i.status <> j.status or i.hold_reason is distinct from j.reason)
+"""  # noqa: S608 (this module's constants, no input)
+"""The run's ($1) pending and held lines judged again at $2 (now) / $3 (business date), cooling $4."""
 
 
 class InstructionRepository:
@@ -101,6 +245,49 @@ class InstructionRepository:
             "on conflict (instruction_id) do nothing"
         )
         await raw.execute("delete from instruction_page")
+
+    async def _planned_raw(self) -> Any:
+        """The session's asyncpg connection, inside the session's transaction, with `PAGE_PLAN`
+        set for the rest of it. The settings go through the session: that is what begins the
+        transaction (the driver's own calls would run outside it, in autocommit, and a
+        `set local` outside a transaction does nothing)."""
+        for setting in PAGE_PLAN:
+            await self.session.execute(text(setting))
+        connection = await self.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        return raw
+
+    @property
+    def set_based(self) -> bool:
+        """Whether the database calculates (PostgreSQL) or Python does (SQLite)."""
+        return self.session.bind is None or self.session.bind.dialect.name == "postgresql"
+
+    async def calculate_page(
+        self,
+        run_id: UUID,
+        county_code: str,
+        period: str,
+        after: UUID | None,
+        limit: int,
+        now: datetime,
+        on: date,
+        cooling: timedelta,
+    ) -> tuple[int, UUID | None]:
+        """计算 one page of a county's entitlements in the database (see `CALCULATE_PAGE`):
+        (how many entitlements it held, the last case id; 0 and None after the last page)."""
+        raw = await self._planned_raw()
+        bounds = await raw.fetchrow(PAGE_BOUNDS, county_code, after, limit)
+        if bounds is None:
+            return 0, None
+        count, last = bounds
+        await raw.execute(CALCULATE_PAGE, county_code, after, last, period, run_id, now, on, cooling)
+        return int(count), last
+
+    async def rejudge_open(self, run_id: UUID, now: datetime, on: date, cooling: timedelta) -> None:
+        """The run's pending and held lines judged again in the database (see `REJUDGE_OPEN`)."""
+        raw = await self._planned_raw()
+        await raw.execute(REJUDGE_OPEN, run_id, now, on, cooling)
 
     async def transfer_rows(self, run_id: UUID, batch: int = 5000) -> AsyncIterator[list[Any]]:
         """What the bank file needs of the run's exported lines with the payee's account, in

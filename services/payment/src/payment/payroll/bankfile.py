@@ -73,19 +73,27 @@ async def totals_of_export(session: AsyncSession, run: PayrollRun) -> tuple[int,
 
 
 async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[Transfer]]:
+    # A county's lines name a few banks and a few months × components: each bank (a value
+    # object that validates itself) is made once per file, not once per line.
+    banks: dict[tuple[str, str], BankId] = {}
     async with database.read() as session:
         async for rows in InstructionRepository(session).transfer_rows(run.id):
-            yield [
-                Transfer(
-                    instruction_id=instruction_id,
-                    payee_name=holder,
-                    payee_account=BankAccountNumber(number, card_check=False),
-                    payee_bank=BankId(name=bank_name, cnaps=bank_code or DEFAULT_CNAPS),
-                    amount_fen=int(fen),
-                    remittance=f"{period} {REMITTANCE.get(component, '社会救助金')}",
+            page = []
+            for instruction_id, fen, period, component, holder, number, bank_name, bank_code in rows:
+                key = (bank_name, bank_code or DEFAULT_CNAPS)
+                if (bank := banks.get(key)) is None:
+                    bank = banks[key] = BankId(name=key[0], cnaps=key[1])
+                page.append(
+                    Transfer(
+                        instruction_id=instruction_id,
+                        payee_name=holder,
+                        payee_account=BankAccountNumber(number, card_check=False),
+                        payee_bank=bank,
+                        amount_fen=int(fen),
+                        remittance=f"{period} {REMITTANCE.get(component, '社会救助金')}",
+                    )
                 )
-                for instruction_id, fen, period, component, holder, number, bank_name, bank_code in rows
-            ]
+            yield page
 
 
 async def write_batch(

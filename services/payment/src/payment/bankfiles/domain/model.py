@@ -34,6 +34,20 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 
 def _check_text(value: str, *, field: str, field_zh: str, max_len: int) -> None:
+    if (value, max_len) in _PASSED:  # a text on every line of a file, e.g. "2026-12 低保金"
+        return
+    _check_new_text(value, field=field, field_zh=field_zh, max_len=max_len)
+    if len(_PASSED) < _PASSED_MAX:
+        _PASSED.add((value, max_len))
+
+
+_PASSED: set[tuple[str, int]] = set()
+"""Texts (with the length limit) that passed `_check_text`: the first `_PASSED_MAX` of them, so
+the few texts repeated a hundred thousand times in a batch are checked once per process."""
+_PASSED_MAX = 256
+
+
+def _check_new_text(value: str, *, field: str, field_zh: str, max_len: int) -> None:
     if not isinstance(value, str) or not value.strip():
         raise BatchInvalid(f"{field} must not be empty", f"{field_zh}不能为空", reason="batch_text_empty")
     if len(value) > max_len:

@@ -34,6 +34,7 @@ class Scope(StrEnum):
     MONITORING_ALERTS_READ = "monitoring:alerts:read"
     MONITORING_ALERTS_WRITE = "monitoring:alerts:write"
     MONITORING_SPOT_CHECKS_WRITE = "monitoring:spot_checks:write"
+    MONITORING_STATISTICS_READ = "monitoring:statistics:read"  # aggregates of the caller's area
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
     VERIFICATION_CHECKS_RUN = "verification:checks:run"  # ask the departments (核对), re-query
@@ -114,6 +115,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.MONITORING_ALERTS_READ,
+            S.MONITORING_STATISTICS_READ,
             S.MONITORING_ALERTS_WRITE,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_NOTICES_READ,
@@ -130,6 +132,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.MONITORING_ALERTS_READ,
+            S.MONITORING_STATISTICS_READ,
             S.MONITORING_ALERTS_WRITE,
             S.MONITORING_SPOT_CHECKS_WRITE,
             S.VERIFICATION_CONSENTS_READ,
@@ -146,6 +149,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.MONITORING_ALERTS_READ,
+            S.MONITORING_STATISTICS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
             S.VERIFICATION_NOTICES_READ,
@@ -162,6 +166,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.ELIGIBILITY_POLICIES_READ,
             S.MONITORING_HOUSEHOLDS_READ,
             S.MONITORING_ALERTS_READ,
+            S.MONITORING_STATISTICS_READ,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
             S.VERIFICATION_NOTICES_READ,

@@ -12,6 +12,7 @@ from monitoring.api.routes import router
 from monitoring.consumers import REGISTER, WARNINGS
 from monitoring.metrics import BUSINESS_METRICS
 from monitoring.settings import Settings
+from monitoring.statistics.api.routes import router as statistics_router
 from monitoring.warnings import service as warnings_service
 from monitoring.warnings.adapters.orm import alert, monitored_case, monitored_person, risk_signal, spot_check
 from monitoring.warnings.api.routes import router as warnings_router
@@ -29,7 +30,7 @@ DEFINITION = ServiceDefinition(
     outbox=outbox,
     inbox=inbox,
     audit=audit_log,
-    routers=lambda: [router, warnings_router],
+    routers=lambda: [router, warnings_router, statistics_router],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(REGISTER, WARNINGS),
     jobs=(warnings_service.escalation_job,),

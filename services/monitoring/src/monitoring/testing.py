@@ -29,7 +29,15 @@ def person(body17: str) -> PersonRef:
     return person_ref(ResidentId(body17 + resident_id_check_digit(body17)), KEY)
 
 
-def approved(household: UUID, payee: PersonRef, category: CaseCategory, *, region: str = COUNTY) -> CaseApproved:
+def approved(
+    household: UUID,
+    payee: PersonRef,
+    category: CaseCategory,
+    *,
+    region: str = COUNTY,
+    town: str | None = None,
+    support_mode: SupportMode | None = None,
+) -> CaseApproved:
     line = BenefitLine(member=payee, component=BenefitComponent.BASIC_LIVING, monthly=Decimal("640.00"))
     data = CaseApprovedData(
         case_id=uuid4(),
@@ -41,8 +49,8 @@ def approved(household: UUID, payee: PersonRef, category: CaseCategory, *, regio
         effective_from=Period(2026, 6),
         policy_version="2026.1",
         region_code=region,
-        town_code=region + "001000",
-        support_mode=SupportMode.DISPERSED if category is CaseCategory.TEKUN else None,
+        town_code=town or region + "001000",
+        support_mode=support_mode or (SupportMode.DISPERSED if category is CaseCategory.TEKUN else None),
     )
     return CaseApproved.create(data, subject=str(household), correlation_id="warn-test", now=datetime.now(UTC))
 

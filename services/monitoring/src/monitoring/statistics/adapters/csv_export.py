@@ -1,0 +1,68 @@
+"""The statistics as CSV (UTF-8 with a byte-order mark, so Excel opens the Chinese headers):
+one row per area and the total, headers in Chinese and English."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from monitoring.statistics.domain.model import CATEGORIES, CATEGORY_ZH, AreaFigures, Statistics
+
+_FIXED = (
+    ("month", "月份"),
+    ("area", "地区代码"),
+    ("households", "监测户数"),
+)
+
+
+def _rate(value: float | None) -> str:
+    return "" if value is None else f"{value * 100:.2f}"
+
+
+def header() -> list[str]:
+    columns = [f"{zh} {en}" for en, zh in _FIXED]
+    for c in CATEGORIES:
+        columns.append(f"{CATEGORY_ZH[c]}在保 active_{c.value}")
+    for c in CATEGORIES:
+        columns.append(f"{CATEGORY_ZH[c]}新增 approved_{c.value}")
+    for c in CATEGORIES:
+        columns.append(f"{CATEGORY_ZH[c]}退出 terminated_{c.value}")
+    columns += [
+        "集中供养率% centralised_rate",
+        "检出率% discovery_rate",
+        "本月预警 alerts_raised",
+        "待处置 alerts_open",
+        "逾期 alerts_overdue",
+        "本月处置 alerts_closed",
+        "平均处置天数 mean_disposal_days",
+        "低保零报告 dibao_zero_report",
+    ]
+    return columns
+
+
+def row(month: str, area: AreaFigures) -> list[str]:
+    n = area.counts
+    values: list[object] = [month, area.area_code, n.households]
+    values += [n.active.get(c.value, 0) for c in CATEGORIES]
+    values += [n.approved.get(c.value, 0) for c in CATEGORIES]
+    values += [n.terminated.get(c.value, 0) for c in CATEGORIES]
+    values += [
+        _rate(area.centralised_rate),
+        _rate(area.discovery_rate),
+        n.alerts_raised,
+        n.alerts_open,
+        n.alerts_overdue,
+        n.alerts_closed,
+        "" if area.mean_disposal_days is None else area.mean_disposal_days,
+        "是" if area.zero_report else "否",
+    ]
+    return [str(v) for v in values]
+
+
+def to_csv(stats: Statistics) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header())
+    for area in (*stats.areas, stats.total):
+        writer.writerow(row(stats.month, area))
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -1,0 +1,108 @@
+"""Statistics and the dashboard over HTTP: the figures (JSON), their CSV export, the charts (SVG)
+and the dashboard page (public shell; every figure behind sign-in)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from jiuzhu_platform.auth import PROTECTED, Principal, RegionNotAllowed, RegionScope, requires
+from jiuzhu_platform.deps import ReadSessionDep
+from jiuzhu_platform.errors import RequestInvalid
+from jiuzhu_platform.http_errors import refusals
+from monitoring.statistics import service
+from monitoring.statistics.adapters import dashboard, svg
+from monitoring.statistics.adapters.csv_export import to_csv
+from monitoring.statistics.api.schemas import StatisticsRead
+from monitoring.statistics.domain.model import Statistics
+from shared.types import Period, RegionCode
+
+router = APIRouter(prefix="/v1/monitoring", tags=["statistics"])
+
+StatisticsReader = Annotated[Principal, requires("monitoring:statistics:read")]
+Month = Annotated[Period | None, Query(description="YYYY-MM; the current month by default", examples=["2026-12"])]
+County = Annotated[
+    RegionCode | None,
+    Query(description="A county (6 digits) to see its towns; by default the caller's own area"),
+]
+REFUSALS = refusals(*PROTECTED, RegionNotAllowed, RequestInvalid)
+
+
+async def _statistics(
+    request: Request, caller: Principal, session: ReadSessionDep, month: Period | None, region_code: str | None
+) -> Statistics:
+    return await service.statistics(
+        session,
+        RegionScope.for_principal(caller),
+        month=month or Period.containing(request.app.state.runtime.now()),
+        region_code=region_code,
+    )
+
+
+@router.get(
+    "/statistics",
+    summary="The month's figures (统计) in the caller's area: a row per county (city) or town (county)",
+    description="Coverage by category, the month's approvals and terminations (低保零报告), "
+    "集中供养率, 检出率, alerts and the mean days to their disposition. Counts only.",
+    responses=REFUSALS,
+)
+async def get_statistics(
+    request: Request, caller: StatisticsReader, session: ReadSessionDep, month: Month = None, region_code: County = None
+) -> StatisticsRead:
+    return StatisticsRead.of(await _statistics(request, caller, session, month, region_code))
+
+
+@router.get(
+    "/statistics/export",
+    summary="The same figures as CSV (Excel opens it: UTF-8 with BOM, headers in Chinese and English)",
+    response_class=Response,
+    responses={**REFUSALS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+)
+async def export_statistics(
+    request: Request, caller: StatisticsReader, session: ReadSessionDep, month: Month = None, region_code: County = None
+) -> Response:
+    stats = await _statistics(request, caller, session, month, region_code)
+    name = f"statistics-{stats.month}{'-' + stats.scope_code if stats.scope_code else ''}.csv"
+    return Response(
+        to_csv(stats),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get(
+    "/statistics/charts",
+    summary="The dashboard's charts for the month (server-side SVG, an HTML fragment)",
+    response_class=HTMLResponse,
+    responses={**REFUSALS, 200: {"content": {"text/html": {"schema": {"type": "string"}}}}},
+)
+async def statistics_charts(
+    request: Request, caller: StatisticsReader, session: ReadSessionDep, month: Month = None, region_code: County = None
+) -> HTMLResponse:
+    return HTMLResponse(svg.charts(await _statistics(request, caller, session, month, region_code)))
+
+
+@router.get(
+    "/dashboard",
+    summary="The managers' dashboard page (监测驾驶舱): open it in a browser and sign in",
+    response_class=HTMLResponse,
+    dependencies=[requires(public=True)],
+)
+async def dashboard_page() -> HTMLResponse:
+    return HTMLResponse(dashboard.PAGE, headers={"Content-Security-Policy": dashboard.CSP})
+
+
+@router.get(
+    "/dashboard/app.js",
+    summary="The dashboard page's script",
+    response_class=Response,
+    dependencies=[requires(public=True)],
+)
+async def dashboard_script() -> Response:
+    return Response(
+        dashboard.SCRIPT,
+        media_type="text/javascript; charset=utf-8",
+        headers={"Content-Security-Policy": dashboard.CSP},
+    )

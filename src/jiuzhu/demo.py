@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 from fastapi import FastAPI
 
+from jiuzhu.demo_monitoring import dispose_one_alert, send_demo_notices
 from jiuzhu.demo_payment import demo_payroll, payment_officer_of, second_officer_of
 from jiuzhu.demo_procedure import (
     PLAN,
@@ -96,6 +97,7 @@ async def load_demo_households(
     *,
     eligibility: Runtime | None = None,
     procurement: Runtime | None = None,
+    verification: Runtime | None = None,
 ) -> int:
     """Assess `count` synthetic households and submit applications for the eligible ones, each
     as the demo caseworker of its county; with the eligibility runtime, take the applications
@@ -143,6 +145,9 @@ async def load_demo_households(
                 await demo_payroll(
                     client, households, town=town, officers=officers, checkers=checkers, today=utc_now().date()
                 )
+                if verification is not None:
+                    await send_demo_notices(verification, households, today=utc_now().date())
+                    await dispose_one_alert(client, town)
                 logger.info("demo data: applications by stage %s", dict(sorted(reached.items())))
     finally:
         if eligibility is not None and original is not None:

@@ -212,6 +212,7 @@ def create_embedded_app(
                             accounts,
                             eligibility=_runtime(service_apps[ELIGIBILITY.name]),
                             procurement=_runtime(service_apps[PROCUREMENT.name]),
+                            verification=_runtime(service_apps[VERIFICATION.name]),
                         )
                     yield
             finally:

@@ -29,6 +29,7 @@ from jiuzhu.demo import APPLY_FOR, demo_households
 from jiuzhu.embedded import CREDENTIALS_FILE, SMS_CODES_FILE, create_embedded_app
 from jiuzhu_platform.logging import json_handler
 from shared.types import resident_id_check_digit
+from tests.e2e.browser import Browser, count_colour
 
 REPO = Path(__file__).resolve().parents[2]
 HOUSEHOLDS = "/v1/eligibility/households"
@@ -191,6 +192,46 @@ def rendered_page(url: str) -> str | None:
     return result.stdout.decode(errors="replace")
 
 
+async def dashboard_in_browser(base: str, password: str, shots: Path) -> dict[str, Any] | None:
+    """The monitoring dashboard in headless Chromium: sign in on the page as the administrator,
+    wait for the figures, count the drawn bars and the chart colour in a screenshot, then
+    drill down to the first county. None without Chromium."""
+    browser = Browser.start()
+    if browser is None:
+        return None
+    async with browser:
+        await browser.goto(f"{base}/v1/monitoring/dashboard")
+        await browser.wait_for("!document.getElementById('login').classList.contains('hidden')")
+        await browser.evaluate(
+            "document.getElementById('username').value = 'admin';"
+            f"document.getElementById('password').value = {json.dumps(password)};"
+            "document.getElementById('login').requestSubmit(); true"
+        )
+        await browser.wait_for("document.body.dataset.loaded")
+        bars = await browser.evaluate(
+            "[...document.querySelectorAll('#charts rect.bar')].filter(r => r.getBoundingClientRect().width > 0).length"
+        )
+        households = await browser.evaluate(
+            "Number(document.querySelector('#summary .figure b').textContent.replace(/,/g, ''))"
+        )
+        png = await browser.screenshot(shots / "dashboard-city.png")
+        county = await browser.evaluate("document.querySelector('#charts a.drill').getAttribute('href').split('=')[1]")
+        await browser.evaluate(f"location.hash = 'region={county}'; true")
+        drilled = await browser.wait_for(
+            f"document.body.dataset.loaded.endsWith('/{county}') && document.body.dataset.loaded"
+        )
+        town_rows = await browser.evaluate("document.querySelectorAll('#charts svg:first-of-type text.area').length")
+        await browser.screenshot(shots / "dashboard-county.png")
+        return {
+            "bars": bars,
+            "households": households,
+            "blue_pixels": count_colour(png, (0x2F, 0x6D, 0xB5)),
+            "county": county,
+            "drilled": drilled,
+            "town_rows": town_rows,
+        }
+
+
 def test_make_run_serves_the_docs(tmp_path: Path) -> None:
     """`jiuzhu run` (what `make run` starts) answers on its port with docs and demo data."""
     with socket.socket() as sock:
@@ -227,6 +268,14 @@ def test_make_run_serves_the_docs(tmp_path: Path) -> None:
             if rendered is not None:  # Chromium here: the page really renders the operations
                 for path in ("/v1/eligibility/applications", "/v1/verification/checks", "/v1/auth/login"):
                     assert f'data-path="{path}"' in rendered, path
+            base, password = f"http://127.0.0.1:{port}", admin_password(tmp_path / "d")
+            shown = asyncio.run(dashboard_in_browser(base, password, tmp_path))
+            if shown is not None:  # Chromium here: a manager signs in and sees charts with data
+                assert shown["bars"] >= 4, shown
+                assert shown["blue_pixels"] > 1000, shown  # the 低保 bars and open alerts, drawn
+                assert shown["households"] > 0, shown
+                assert shown["drilled"].endswith("/" + shown["county"]), shown
+                assert shown["town_rows"] >= 1, shown
     finally:
         process.terminate()
         process.wait(timeout=20)
@@ -243,7 +292,8 @@ async def test_demo_applications_stand_at_every_stage(embedded: tuple[httpx.Asyn
     overdue = (await client.get("/v1/eligibility/worklist", params={"overdue": "true"})).json()
     assert overdue["total"] >= 1
     cases = (await client.get("/v1/eligibility/cases")).json()
-    assert {c["status"] for c in cases["items"]} >= {"active", "termination_publicizing"}
+    # the departments' demo notices (jiuzhu.demo_monitoring) put the cases of their people under review
+    assert {c["status"] for c in cases["items"]} >= {"under_review", "termination_publicizing"}
 
 
 async def test_a_citizen_binds_to_the_household_of_their_demo_application(

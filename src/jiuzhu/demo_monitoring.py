@@ -1,0 +1,93 @@
+"""Demo data of monitoring for `make run`: departments' notices about the demo households, taken
+in by verification's own intake (as a department's push would be), so they travel the real
+path (outbox → bus → monitoring's consumer): hardship and means alerts in the towns' task lists,
+a death as an integrity finding with a review request, and one alert disposed by its town's
+caseworker through the gateway. With the cases of the procedure walk, every panel of the
+dashboard (/v1/monitoring/dashboard) has figures."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import httpx
+
+from jiuzhu.demo_procedure import post
+from jiuzhu.demo_verification import AppliedHousehold
+from jiuzhu_platform.runtime import Runtime
+from shared.events.verification import Department, DepartmentNoticeKind
+from shared.types import parse_resident_id
+from verification.notices import service as notices
+from verification.notices.domain.commands import ReceiveNotice
+
+logger = logging.getLogger(__name__)
+
+K = DepartmentNoticeKind
+FROM = {
+    K.HOSPITALISED: Department.HEALTH,
+    K.UNEMPLOYED: Department.HUMAN_RESOURCES,
+    K.PROPERTY_REGISTERED: Department.NATURAL_RESOURCES,
+    K.DISABILITY_CERTIFIED: Department.DISABLED_PERSONS,
+    K.DEATH: Department.PUBLIC_SECURITY,
+}
+PATTERN: tuple[tuple[DepartmentNoticeKind, ...], ...] = (
+    (K.HOSPITALISED, K.UNEMPLOYED),  # 边缘/刚性支出: illness and job loss; 低保/特困: illness
+    (K.PROPERTY_REGISTERED,),  # means changed: a check
+    (K.HOSPITALISED,),
+    (),
+)
+"""What the departments report about the head of each demo household in turn (a household
+without an active case is not monitored: its notices raise nothing)."""
+SENDER = "demo-departments"
+
+
+async def send_demo_notices(verification: Runtime, households: Sequence[AppliedHousehold], *, today: date) -> int:
+    """Notices about the demo households' heads, and the death of the last one's; how many."""
+    key = verification.settings.person_ref_secret()
+    plan = [(h, PATTERN[i % len(PATTERN)]) for i, h in enumerate(households)]
+    if households:
+        plan.append((households[-1], (K.DEATH,)))
+    sent = 0
+    for n, (applied, kinds) in enumerate(plan):
+        head = applied.household["members"][0]
+        for kind in kinds:
+            command = ReceiveNotice(
+                sender_client_id=SENDER,
+                message_id=f"demo-{n}-{kind.value}",
+                department=FROM[kind],
+                kind=kind,
+                person_name="演示成员",
+                resident_id=parse_resident_id(head["resident_id"]),
+                occurred_on=today,
+                correlation_id="demo-data",
+            )
+            async with verification.database.transaction() as session:
+                await notices.receive_notice(session, command, person_ref_key=key, now=verification.now)
+            sent += 1
+    logger.info("demo data: %d department notices sent to monitoring", sent)
+    return sent
+
+
+async def dispose_one_alert(
+    client: httpx.AsyncClient, town: Mapping[str, Mapping[str, str]], *, wait_s: float = 20.0
+) -> bool:
+    """Once monitoring has raised the notices' alerts, the first town with one disposes of it
+    (交办 → 处置, with its evidence): the dashboard's closed alerts and days to disposition."""
+    deadline = asyncio.get_running_loop().time() + wait_s
+    while asyncio.get_running_loop().time() < deadline:
+        for headers in town.values():
+            page = await client.get("/v1/monitoring/alerts", params={"status": "open"}, headers=dict(headers))
+            items = page.json().get("items", []) if page.status_code == 200 else []
+            if items:
+                disposal = {
+                    "disposition": "deliver",
+                    "evidence": "入户核实：户主住院、配偶失业，已协助申请临时救助并纳入低保边缘监测",
+                }
+                url = f"/v1/monitoring/alerts/{items[0]['alert_id']}/disposal"
+                response = await post(client, url, headers, disposal)
+                return response.status_code == 200
+        await asyncio.sleep(0.5)
+    logger.warning("demo data: no alert raised within %.0f s; none disposed", wait_s)
+    return False

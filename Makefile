@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run bench bench-access bench-argon2 bench-events bench-verification bench-payroll bench-gateway bench-service chaos test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench bench-access bench-argon2 bench-events bench-verification bench-payroll bench-monitoring bench-gateway bench-service chaos test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ bench-verification: sync ## Checks (核对) against the department simulator pro
 
 bench-payroll: sync ## A county's payroll of COUNT entitlements (1,000,000) → instructions + pain.001 vs a raw COPY of the rows; peak RSS
 	$(UV) run python services/payment/bench/bench_payroll.py --count $(or $(COUNT),1000000)
+
+bench-monitoring: sync ## A death list of LIST rows (100,000) matched against a register of COUNT people (1,000,000) vs a bare COPY + join
+	$(UV) run python services/monitoring/bench/bench_death_list.py --count $(or $(COUNT),1000000) --list $(or $(LIST),100000)
 
 bench-argon2: sync ## Peak memory of a burst of BURST (40) sign-ins by argon2id concurrency bound (1, 2, 4, unbounded)
 	$(UV) run python gateway/bench/bench_argon2_memory.py --burst $(or $(BURST),40)

@@ -857,6 +857,26 @@ async def test_docs_is_html(gateway: httpx.AsyncClient) -> None:
     assert "swagger" in response.text.lower()
 
 
+async def test_the_dashboard_page_is_served_without_data_and_without_inline_script(gateway: httpx.AsyncClient) -> None:
+    """The monitoring dashboard's shell: anyone may load it (it holds no figure: they come from
+    the services with the reader's token), and its policy allows only the gateway's own script."""
+    page = await bounded(gateway.get("/dashboard"))
+    script = await bounded(gateway.get("/dashboard/app.js"))
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    policy = page.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy.split("script-src", 1)[1].split(";", 1)[0]
+    assert "frame-ancestors 'none'" in policy
+    assert '<script src="/dashboard/app.js"></script>' in page.text
+    assert "<script>" not in page.text
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "/v1/auth/login" in script.text
+    assert "/v1/monitoring/statistics/charts" in script.text
+    assert "/dashboard" not in (await bounded(gateway.get("/openapi.json"))).json()["paths"]
+
+
 # ----------------------------------------------------------------------------- authentication seam
 
 

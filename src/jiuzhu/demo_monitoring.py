@@ -3,7 +3,7 @@ in by verification's own intake (as a department's push would be), so they trave
 path (outbox → bus → monitoring's consumer): hardship and means alerts in the towns' task lists,
 a death as an integrity finding with a review request, and one alert disposed by its town's
 caseworker through the gateway. With the cases of the procedure walk, every panel of the
-dashboard (/v1/monitoring/dashboard) has figures."""
+dashboard (the gateway's /dashboard) has figures."""
 
 from __future__ import annotations
 

@@ -200,7 +200,7 @@ async def dashboard_in_browser(base: str, password: str, shots: Path) -> dict[st
     if browser is None:
         return None
     async with browser:
-        await browser.goto(f"{base}/v1/monitoring/dashboard")
+        await browser.goto(f"{base}/dashboard")
         await browser.wait_for("!document.getElementById('login').classList.contains('hidden')")
         await browser.evaluate(
             "document.getElementById('username').value = 'admin';"

@@ -69,6 +69,7 @@ from gateway.identity.service import IdentityService
 from gateway.identity.service.context import IdentityConfig
 from gateway.identity.signatures import RequestSignatures
 from gateway.limits import TokenBucketLimiter
+from gateway.pages import pages_router
 from gateway.proxy import AiohttpUpstream, HttpxUpstream, Proxy, Upstream
 from gateway.requirements import RequirementCatalog
 from gateway.runtime import GatewayRuntime, runtime_of
@@ -382,6 +383,8 @@ def create_app(
     app.add_middleware(RequestContextMiddleware, service="gateway", metrics=lambda: metrics)
     app.add_middleware(TracingMiddleware)  # outermost: the server span covers the whole request
     app.include_router(health_router())
+
+    app.include_router(pages_router())
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:

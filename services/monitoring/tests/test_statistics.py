@@ -1,7 +1,7 @@
 """Statistics and the dashboard (issue 13), through the service's consumer and API on SQLite and
 PostgreSQL: the month's figures by county for the city and by town for a county, a town's staff
-their town only, the rates computed from counts (集中供养率, 低保零报告), the CSV export, the
-charts with a bar per figure, and the dashboard page public but empty of data."""
+their town only, the rates computed from counts (集中供养率, 低保零报告), the CSV export, and the
+charts with a bar per figure."""
 
 from __future__ import annotations
 
@@ -147,21 +147,6 @@ async def test_the_charts_draw_a_bar_per_figure_and_link_counties(tier_h: Servic
     assert charts.count('class="bar"') == 6
     assert "低保: 2" in charts
     assert "集中供养率 care-home share: 50.0%" in charts
-
-
-async def test_the_dashboard_page_is_public_and_holds_no_data(tier_h: ServiceHarness) -> None:
-    h = tier_h
-    await seed(h)
-    async with h.anonymous_client() as client:
-        page = await client.get("/v1/monitoring/dashboard")
-        script = await client.get("/v1/monitoring/dashboard/app.js")
-    assert page.status_code == 200
-    assert "text/html" in page.headers["content-type"]
-    assert "script-src 'self'" in page.headers["content-security-policy"]
-    assert '<script src="/v1/monitoring/dashboard/app.js"></script>' in page.text
-    assert COUNTY not in page.text  # figures only after sign-in
-    assert script.status_code == 200
-    assert "javascript" in script.headers["content-type"]
 
 
 def test_rates_come_from_counts_and_the_total_recomputes_them() -> None:

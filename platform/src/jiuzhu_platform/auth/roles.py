@@ -35,6 +35,7 @@ class Scope(StrEnum):
     MONITORING_ALERTS_WRITE = "monitoring:alerts:write"
     MONITORING_SPOT_CHECKS_WRITE = "monitoring:spot_checks:write"
     MONITORING_STATISTICS_READ = "monitoring:statistics:read"  # aggregates of the caller's area
+    MONITORING_IMPORTS_WRITE = "monitoring:imports:write"  # bulk lists (deaths) matched to the register
     VERIFICATION_CONSENTS_WRITE = "verification:consents:write"
     VERIFICATION_CONSENTS_READ = "verification:consents:read"
     VERIFICATION_CHECKS_RUN = "verification:checks:run"  # ask the departments (核对), re-query
@@ -135,6 +136,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.MONITORING_STATISTICS_READ,
             S.MONITORING_ALERTS_WRITE,
             S.MONITORING_SPOT_CHECKS_WRITE,
+            S.MONITORING_IMPORTS_WRITE,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_RUN,
             S.VERIFICATION_CHECKS_READ,
@@ -150,6 +152,7 @@ ROLE_SCOPES: Mapping[str, frozenset[str]] = MappingProxyType(
             S.MONITORING_HOUSEHOLDS_READ,
             S.MONITORING_ALERTS_READ,
             S.MONITORING_STATISTICS_READ,
+            S.MONITORING_IMPORTS_WRITE,
             S.VERIFICATION_CONSENTS_READ,
             S.VERIFICATION_CHECKS_READ,
             S.VERIFICATION_NOTICES_READ,

@@ -110,6 +110,11 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
 
 
 def _raised(cause: Event, item: Alert, now: datetime) -> AlertRaised:
+    return alert_raised(item, correlation_id=cause.correlation_id, causation_id=str(cause.id), now=now)
+
+
+def alert_raised(item: Alert, *, correlation_id: str, causation_id: str, now: datetime) -> AlertRaised:
+    """`monitoring.alert_raised` of an alert."""
     return AlertRaised.create(
         AlertRaisedData(
             alert_id=item.alert_id,
@@ -120,13 +125,20 @@ def _raised(cause: Event, item: Alert, now: datetime) -> AlertRaised:
             town_code=item.town_code,
         ),
         subject=str(item.household_id),
-        correlation_id=cause.correlation_id,
-        causation_id=str(cause.id),
+        correlation_id=correlation_id,
+        causation_id=causation_id,
         now=now,
     )
 
 
 def _review(cause: Event, item: Alert, reason: ReviewReason, now: datetime) -> ReviewRequested:
+    return review_requested(item, reason, correlation_id=cause.correlation_id, causation_id=str(cause.id), now=now)
+
+
+def review_requested(
+    item: Alert, reason: ReviewReason, *, correlation_id: str, causation_id: str, now: datetime
+) -> ReviewRequested:
+    """`monitoring.review_requested` to eligibility for an alert's case (or household)."""
     return ReviewRequested.create(
         ReviewRequestedData(
             request_id=uuid.uuid4(),
@@ -137,8 +149,8 @@ def _review(cause: Event, item: Alert, reason: ReviewReason, now: datetime) -> R
             requested_on=business_date(now),
         ),
         subject=str(item.household_id),
-        correlation_id=cause.correlation_id,
-        causation_id=str(cause.id),
+        correlation_id=correlation_id,
+        causation_id=causation_id,
         now=now,
     )
 

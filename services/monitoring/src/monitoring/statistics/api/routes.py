@@ -1,5 +1,5 @@
-"""Statistics and the dashboard over HTTP: the figures (JSON), their CSV export, the charts (SVG)
-and the dashboard page (public shell; every figure behind sign-in)."""
+"""Statistics over HTTP: the figures (JSON), their CSV export and the charts (SVG) that the
+gateway's dashboard page (`/dashboard`) shows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from jiuzhu_platform.deps import ReadSessionDep
 from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from monitoring.statistics import service
-from monitoring.statistics.adapters import dashboard, svg
+from monitoring.statistics.adapters import svg
 from monitoring.statistics.adapters.csv_export import to_csv
 from monitoring.statistics.api.schemas import StatisticsRead
 from monitoring.statistics.domain.model import Statistics
@@ -82,27 +82,3 @@ async def statistics_charts(
     request: Request, caller: StatisticsReader, session: ReadSessionDep, month: Month = None, region_code: County = None
 ) -> HTMLResponse:
     return HTMLResponse(svg.charts(await _statistics(request, caller, session, month, region_code)))
-
-
-@router.get(
-    "/dashboard",
-    summary="The managers' dashboard page (监测驾驶舱): open it in a browser and sign in",
-    response_class=HTMLResponse,
-    dependencies=[requires(public=True)],
-)
-async def dashboard_page() -> HTMLResponse:
-    return HTMLResponse(dashboard.PAGE, headers={"Content-Security-Policy": dashboard.CSP})
-
-
-@router.get(
-    "/dashboard/app.js",
-    summary="The dashboard page's script",
-    response_class=Response,
-    dependencies=[requires(public=True)],
-)
-async def dashboard_script() -> Response:
-    return Response(
-        dashboard.SCRIPT,
-        media_type="text/javascript; charset=utf-8",
-        headers={"Content-Security-Policy": dashboard.CSP},
-    )

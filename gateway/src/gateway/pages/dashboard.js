@@ -1,61 +1,4 @@
-"""The managers' dashboard page (监测驾驶舱): a static shell with no data in it. The reader signs
-in on the page (the gateway's `/v1/auth/login`); the token stays in the tab's sessionStorage and
-goes with every request for the figures, which the services authorise and scope as any other
-call. Its script is a separate file so the page's Content-Security-Policy allows no inline
-script."""
-
-from __future__ import annotations
-
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-)
-
-PAGE = """<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>低收入人口动态监测 · 统计 — Jiuzhu monitoring dashboard</title>
-<style>
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; margin: 24px; color: #222; }
-h1 { font-size: 20px; margin: 0 0 12px; }
-form { margin: 12px 0; }
-label { margin-right: 12px; }
-#summary { display: flex; flex-wrap: wrap; gap: 12px; margin: 12px 0; }
-.figure { border: 1px solid #ccd; border-radius: 6px; padding: 8px 12px; min-width: 120px; }
-.figure b { display: block; font-size: 20px; }
-#charts svg { display: block; margin: 16px 0; }
-#message { color: #b00; }
-.hidden { display: none; }
-</style>
-</head>
-<body>
-<h1>低收入人口动态监测 · 统计 <small>Monitoring dashboard</small></h1>
-<form id="login" class="hidden">
-  <p>请登录查看本辖区统计 (sign in to see your area's figures)</p>
-  <label>用户名 Username <input id="username" autocomplete="username" required></label>
-  <label>密码 Password <input id="password" type="password" autocomplete="current-password" required></label>
-  <button type="submit">登录 Sign in</button>
-</form>
-<div id="board" class="hidden">
-  <form id="filter">
-    <label>月份 Month <input id="month" type="month"></label>
-    <a id="up" href="#">全市 City</a>
-    <a id="csv" href="#">导出 CSV</a>
-    <button id="logout" type="button">退出 Sign out</button>
-  </form>
-  <div id="scope"></div>
-  <div id="summary"></div>
-  <div id="charts"></div>
-</div>
-<p id="message" role="alert"></p>
-<script src="/v1/monitoring/dashboard/app.js"></script>
-</body>
-</html>
-"""
-
-SCRIPT = r"""'use strict';
+'use strict';
 const TOKEN = 'jiuzhu.dashboard.token';
 const $ = (id) => document.getElementById(id);
 
@@ -175,4 +118,3 @@ $('csv').addEventListener('click', async (event) => {
 });
 
 show();
-"""

@@ -1,0 +1,166 @@
+"""List imports, and the one-pass match of a list against the register: the list's people go
+into a temporary table (COPY on PostgreSQL) and one join finds, per household with an active
+case, the listed person (never a query per row)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Date, Integer, String, and_, column, exists, insert, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from monitoring.imports.adapters.orm import list_import
+from monitoring.imports.domain.model import ListImport, ListKind, ListRow, RowRejected
+from monitoring.warnings.adapters.orm import alert, monitored_case, monitored_person, risk_signal
+from monitoring.warnings.domain.model import AlertStatus, MonitoredCase, Signal
+
+ROWS = "import_list_row"
+"""The temporary table of a list's rows (per connection; created and dropped by each match)."""
+
+
+class ImportRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.dialect = session.get_bind().dialect.name
+
+    async def find(self, kind: ListKind, region_code: str | None, digest: str) -> ListImport | None:
+        row = (
+            (
+                await self.session.execute(
+                    select(list_import).where(
+                        list_import.c.kind == kind.value,
+                        list_import.c.region_code == (region_code or ""),
+                        list_import.c.digest == digest,
+                    )
+                )
+            )
+            .mappings()
+            .first()
+        )
+        return None if row is None else _import(row)
+
+    async def get(self, import_id: UUID) -> ListImport | None:
+        query = select(list_import).where(list_import.c.import_id == import_id)
+        row = (await self.session.execute(query)).mappings().first()
+        return None if row is None else _import(row)
+
+    async def add(self, item: ListImport) -> None:
+        await self.session.execute(
+            insert(list_import).values(
+                import_id=item.import_id,
+                kind=item.kind.value,
+                digest=item.digest,
+                region_code=item.region_code or "",
+                source=item.source,
+                rows=item.rows,
+                rejected=item.rejected,
+                matched=item.matched,
+                alerts_raised=item.alerts_raised,
+                rejections=[{"line": r.line, "reason": r.reason, "message": r.message} for r in item.rejections],
+                imported_by=item.imported_by,
+                imported_at=item.imported_at,
+            )
+        )
+
+    async def match(
+        self, rows: Sequence[ListRow], *, region_code: str | None, open_rule: str
+    ) -> list[tuple[ListRow, MonitoredCase]]:
+        """Per household of the register (in the county, if given) with an active case and a
+        person on the list, and no open alert of `open_rule`: the person's row and the
+        household's first active case."""
+        await self.session.execute(text(f"drop table if exists {ROWS}"))
+        await self.session.execute(
+            text(f"create temporary table {ROWS} (person_ref varchar(60) primary key, occurred_on date, line integer)")
+        )
+        if self.dialect == "postgresql":
+            connection = await self.session.connection()
+            raw = (await connection.get_raw_connection()).driver_connection
+            assert raw is not None
+            await raw.copy_records_to_table(ROWS, records=[(r.person_ref, r.occurred_on, r.line) for r in rows])
+            await raw.execute(f"analyze {ROWS}")
+        elif rows:
+            await self.session.execute(
+                text(f"insert into {ROWS} (person_ref, occurred_on, line) values (:ref, :on, :line)"),  # noqa: S608
+                [{"ref": r.person_ref, "on": r.occurred_on, "line": r.line} for r in rows],
+            )
+        listed = text(f"select person_ref, occurred_on, line from {ROWS}").columns(  # noqa: S608 (a constant)
+            column("person_ref", String), column("occurred_on", Date), column("line", Integer)
+        )
+        r = listed.subquery("r")
+        c, p = monitored_case, monitored_person
+        where = [
+            c.c.active.is_(True),
+            ~exists().where(
+                alert.c.household_id == c.c.household_id,
+                alert.c.rule == open_rule,
+                alert.c.status != AlertStatus.CLOSED.value,
+            ),
+        ]
+        if region_code is not None:
+            where.append(c.c.region_code == region_code)
+        query = (
+            select(r.c.line, r.c.person_ref, r.c.occurred_on, c)
+            .select_from(r.join(p, p.c.person_ref == r.c.person_ref).join(c, c.c.household_id == p.c.household_id))
+            .where(and_(*where))
+            .order_by(c.c.household_id, c.c.opened_on, c.c.case_id)
+        )
+        found: dict[UUID, tuple[ListRow, MonitoredCase]] = {}
+        for m in (await self.session.execute(query)).mappings():
+            if m["household_id"] not in found:
+                found[m["household_id"]] = (ListRow(m["line"], m["person_ref"], m["occurred_on"]), _case(m))
+        await self.session.execute(text(f"drop table {ROWS}"))
+        return list(found.values())
+
+    async def add_signals(self, signals: Sequence[Signal], now: datetime) -> None:
+        if not signals:
+            return
+        statement = (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(risk_signal)
+        await self.session.execute(
+            statement.on_conflict_do_nothing(),
+            [
+                {
+                    "notice_id": s.notice_id,
+                    "household_id": s.household_id,
+                    "person_ref": s.person_ref,
+                    "kind": s.kind,
+                    "occurred_on": s.occurred_on,
+                    "received_at": now,
+                }
+                for s in signals
+            ],
+        )
+
+
+def _case(m: Any) -> MonitoredCase:
+    return MonitoredCase(
+        case_id=m["case_id"],
+        household_id=m["household_id"],
+        category=m["category"],
+        region_code=m["region_code"],
+        town_code=m["town_code"],
+        payee_ref=m["payee_ref"],
+        support_mode=m["support_mode"],
+        active=bool(m["active"]),
+        opened_on=m["opened_on"],
+    )
+
+
+def _import(row: Any) -> ListImport:
+    return ListImport(
+        import_id=row["import_id"],
+        kind=ListKind(row["kind"]),
+        digest=row["digest"],
+        region_code=row["region_code"] or None,
+        source=row["source"],
+        rows=row["rows"],
+        rejected=row["rejected"],
+        matched=row["matched"],
+        alerts_raised=row["alerts_raised"],
+        imported_by=row["imported_by"],
+        imported_at=row["imported_at"],
+        rejections=tuple(RowRejected(r["line"], r["reason"], r["message"]) for r in row["rejections"]),
+    )

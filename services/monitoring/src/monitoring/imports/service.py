@@ -1,0 +1,142 @@
+"""List-import use cases. Never commits (the request's transaction does)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_platform.auth import AccessLevel, RegionNotAllowed, RegionScope
+from jiuzhu_platform.outbox import add_events
+from jiuzhu_platform.person_ref import person_ref
+from monitoring.adapters.orm import outbox
+from monitoring.imports.adapters.repository import ImportRepository
+from monitoring.imports.domain import rules
+from monitoring.imports.domain.errors import ImportNotFound, ListRefused
+from monitoring.imports.domain.model import ListImport, ListKind, ListRow, RowRejected
+from monitoring.warnings import service as warnings_service
+from monitoring.warnings.adapters.repository import WarningRepository
+from monitoring.warnings.domain import rules as warning_rules
+from monitoring.warnings.domain.model import Signal
+from shared.events import Event
+from shared.events.monitoring import ReviewReason
+from shared.events.verification import DepartmentNoticeKind
+from shared.types.business_time import business_date
+
+MAX_BYTES = 64 * 1024 * 1024
+"""The largest list taken in one request (a city's deaths of a year are a few MB)."""
+
+
+def _area(scope: RegionScope, region_code: str | None) -> str | None:
+    """The county a list is matched in: a county's staff their own; the city any or all."""
+    if scope.level is AccessLevel.CITY:
+        return region_code
+    if scope.level is AccessLevel.COUNTY and scope.region_code is not None:
+        if region_code is not None and region_code != scope.region_code:
+            scope.require(region_code=region_code)
+        return scope.region_code
+    raise RegionNotAllowed("only county or city staff import lists", "仅县级或市级工作人员可导入名单")
+
+
+async def import_death_list(
+    session: AsyncSession,
+    scope: RegionScope,
+    data: bytes,
+    *,
+    source: str,
+    region_code: str | None,
+    by: str,
+    person_ref_key: bytes,
+    now: Callable[[], datetime],
+) -> tuple[ListImport, bool]:
+    """死亡名单比对: every listed person of the register whose household has an active case
+    becomes an integrity finding (the alert a death notice raises, due in 3 days) and a review
+    request to eligibility; a household with such an alert still open gets no second one. The
+    same file again (same area) is the same import: (the import, whether it was new)."""
+    area = _area(scope, region_code)
+    digest = hashlib.sha256(data).hexdigest()
+    repository = ImportRepository(session)
+    existing = await repository.find(ListKind.DEATHS, area, digest)
+    if existing is not None:
+        return existing, False
+    at = now()
+    today = business_date(at)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ListRefused("list_encoding", "the list is not UTF-8 text", "名单须为UTF-8编码的CSV文本") from None
+
+    def ref_of(resident_id: object) -> str:
+        return person_ref(resident_id, person_ref_key).ref  # type: ignore[arg-type]
+
+    accepted: dict[str, ListRow] = {}
+    rejections: list[RowRejected] = []
+    rejected = total = 0
+    try:
+        for item in rules.read_rows(io.StringIO(text, newline=""), today=today, ref_of=ref_of):
+            total += 1
+            if isinstance(item, RowRejected):
+                rejected += 1
+                if len(rejections) < rules.MAX_REJECTIONS_KEPT:
+                    rejections.append(item)
+            else:
+                accepted.setdefault(item.person_ref, item)
+    except rules.ListHeaderInvalid as error:
+        raise ListRefused("list_header", f"the list's header lacks: {error}", f"名单表头缺少列：{error}") from None
+    import_id = uuid.uuid4()
+    matches = await repository.match(list(accepted.values()), region_code=area, open_rule=warning_rules.DEATH_RULE)
+    signals, alerts = [], []
+    for row, case in matches:
+        signal = Signal(
+            uuid.uuid5(import_id, f"{row.person_ref}|{case.household_id}"),
+            case.household_id,
+            row.person_ref,
+            DepartmentNoticeKind.DEATH.value,
+            row.occurred_on,
+        )
+        signals.append(signal)
+        alerts.append(warning_rules.death_finding(case, signal, today, uuid.uuid4()))
+    await repository.add_signals(signals, at)
+    await WarningRepository(session).add_alerts(alerts)
+    cause = f"list-import-{import_id}"
+    staged: list[Event] = []
+    for finding in alerts:
+        staged.append(warnings_service.alert_raised(finding, correlation_id=cause, causation_id=str(import_id), now=at))
+        staged.append(
+            warnings_service.review_requested(
+                finding, ReviewReason.ALERT, correlation_id=cause, causation_id=str(import_id), now=at
+            )
+        )
+    await add_events(session, outbox, staged, now=at)
+    result = ListImport(
+        import_id=import_id,
+        kind=ListKind.DEATHS,
+        digest=digest,
+        region_code=area,
+        source=source,
+        rows=total,
+        rejected=rejected,
+        matched=len(matches),
+        alerts_raised=len(alerts),
+        imported_by=by,
+        imported_at=at,
+        rejections=tuple(rejections),
+    )
+    await repository.add(result)
+    return result, True
+
+
+async def get_import(session: AsyncSession, scope: RegionScope, import_id: uuid.UUID) -> ListImport:
+    item = await ImportRepository(session).get(import_id)
+    if item is None:
+        raise ImportNotFound(import_id)
+    if item.region_code is None:
+        if scope.level is not AccessLevel.CITY:
+            raise ImportNotFound(import_id)
+    else:
+        scope.require(region_code=item.region_code)
+    return item

@@ -187,6 +187,7 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     # monitoring
     "GET /v1/monitoring/households": STAFF_READERS | {"department_with_agreement"},
     "GET /v1/monitoring/households/{household_id}": STAFF_READERS | {"department_with_agreement"},
+    "GET /v1/monitoring/households/{household_id}/chain": STAFF_READERS | {"department_with_agreement"},
     # early warning: the town disposes of its alerts (the county too, and it gets the escalated
     # ones); admins and auditors read; the county draws spot checks (双随机)
     "GET /v1/monitoring/alerts": STAFF_READERS,

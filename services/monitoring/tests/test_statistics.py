@@ -141,7 +141,7 @@ async def test_the_charts_draw_a_bar_per_figure_and_link_counties(tier_h: Servic
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     charts = response.text
-    assert charts.count("<svg") == 3
+    assert charts.count("<svg") == 4
     assert f'href="#region={COUNTY}"' in charts
     # county A: dibao, tekun, marginal; county B: dibao → 4 category bars, 1 alert bar, 1 rate bar
     assert charts.count('class="bar"') == 6

@@ -57,6 +57,8 @@ async function load() {
       figure('待处置预警 open alerts', t.alerts_open + t.alerts_overdue),
       figure('平均处置天数 days to disposition', t.mean_disposal_days === null ? '—' : t.mean_disposal_days),
       figure('低保零报告 zero-report areas', zero),
+      figure('临时救助户(12个月) temporary, 12 months', t.temporary_households),
+      figure('本月发放(元) paid this month', Number(t.paid).toLocaleString()),
     );
     $('charts').innerHTML = await (await call('/v1/monitoring/statistics/charts?' + query())).text();
     document.body.dataset.loaded = stats.month + '/' + (stats.county_code || 'city');

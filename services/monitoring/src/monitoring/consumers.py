@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.definition import ConsumerDefinition
 from monitoring import service as monitoring_service
+from monitoring.chain import service as chain_service
 from monitoring.warnings import service as warnings_service
 from shared.events import (
     ApplicationAccepted,
@@ -18,8 +19,10 @@ from shared.events import (
     CaseTerminated,
     DepartmentNoticeReceived,
     Event,
+    PaymentSettled,
+    TemporaryAssistanceGranted,
 )
-from shared.topics import ELIGIBILITY_EVENTS, VERIFICATION_EVENTS
+from shared.topics import ELIGIBILITY_EVENTS, PAYMENT_EVENTS, VERIFICATION_EVENTS
 
 
 async def on_application_submitted(session: AsyncSession, event: Event, now: datetime) -> None:
@@ -52,6 +55,27 @@ async def on_notice(session: AsyncSession, event: Event, now: datetime) -> None:
     assert isinstance(event, DepartmentNoticeReceived)
     await warnings_service.notice_received(session, event, now)
 
+
+async def on_temporary_granted(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, TemporaryAssistanceGranted)
+    await chain_service.temporary_granted(session, event, now)
+
+
+async def on_payment_settled(session: AsyncSession, event: Event, now: datetime) -> None:
+    assert isinstance(event, PaymentSettled)
+    await chain_service.payment_settled(session, event, now)
+
+
+CHAIN = ConsumerDefinition(
+    name="chain",
+    topics=(ELIGIBILITY_EVENTS, PAYMENT_EVENTS),
+    handlers={
+        TemporaryAssistanceGranted.event_type: on_temporary_granted,
+        PaymentSettled.event_type: on_payment_settled,
+    },
+)
+"""The chain's steps that no other consumer sees: 临时救助 grants and payments that reached a
+household (the statistics' spending)."""
 
 WARNINGS = ConsumerDefinition(
     name="warnings",

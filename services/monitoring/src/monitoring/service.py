@@ -13,10 +13,13 @@ from jiuzhu_platform.auth import AccessLevel, RegionNotAllowed, RegionScope
 from jiuzhu_platform.outbox import add_events
 from monitoring.adapters.orm import outbox
 from monitoring.adapters.repository import RegisterRepository
+from monitoring.chain.adapters.repository import ChainRepository
+from monitoring.chain.domain.model import ChainRecord, Step
 from monitoring.domain import rules
 from monitoring.domain.errors import HouseholdNotInRegister
 from monitoring.domain.model import RegisterEntry
 from shared.events import ApplicationSubmitted
+from shared.types.business_time import business_date
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +64,20 @@ async def register_from_applications(
         entries.append(entry)
         if registered is not None:
             registered_events.append(registered)
+    await ChainRepository(session).add(
+        [
+            ChainRecord(
+                event.id,
+                event.data.household_id,
+                Step.APPLIED,
+                business_date(event.time),
+                event.data.region_code,
+                event.data.town_code,
+                category=event.data.assistance_type.value,
+            )
+            for event in events
+        ]
+    )
     await repository.add_many([(current[h], changes.pop(h, 0)) for h in added])
     await repository.update_many([(current[h], bumps) for h, bumps in changes.items()])
     await add_events(session, outbox, registered_events, now=now)

@@ -14,6 +14,8 @@ from jiuzhu_platform.auth import AccessLevel, RegionNotAllowed, RegionScope
 from jiuzhu_platform.outbox import add_events
 from jiuzhu_platform.person_ref import person_ref
 from monitoring.adapters.orm import outbox
+from monitoring.chain import service as chain
+from monitoring.chain.adapters.repository import ChainRepository
 from monitoring.imports.adapters.repository import ImportRepository
 from monitoring.imports.domain import rules
 from monitoring.imports.domain.errors import ImportNotFound, ListRefused
@@ -102,6 +104,7 @@ async def import_death_list(
         alerts.append(warning_rules.death_finding(case, signal, today, uuid.uuid4()))
     await repository.add_signals(signals, at)
     await WarningRepository(session).add_alerts(alerts)
+    await ChainRepository(session).add([chain.raised(a) for a in alerts])
     cause = f"list-import-{import_id}"
     staged: list[Event] = []
     for finding in alerts:

@@ -18,6 +18,9 @@ from jiuzhu_platform.outbox import add_events
 from jiuzhu_platform.runtime import Runtime
 from jiuzhu_platform.worker import ScheduledJob
 from monitoring.adapters.orm import outbox
+from monitoring.chain import service as chain
+from monitoring.chain.adapters.repository import ChainRepository
+from monitoring.chain.domain.model import ChainRecord, Step
 from monitoring.warnings.adapters.repository import WarningRepository
 from monitoring.warnings.domain import rules
 from monitoring.warnings.domain.errors import AlertNotFound, SpotCheckNotFound
@@ -37,30 +40,48 @@ from shared.events import (
 )
 from shared.events.monitoring import AlertDisposition, ReviewReason
 from shared.events.verification import DepartmentNoticeKind
+from shared.types import to_fen
 from shared.types.business_time import business_date
 
 
 async def case_approved(session: AsyncSession, event: CaseApproved, now: datetime) -> None:
     data = event.data
     repository = WarningRepository(session)
-    await repository.upsert_case(
-        MonitoredCase(
-            case_id=data.case_id,
-            household_id=data.household_id,
-            category=data.category.value,
-            region_code=data.region_code,
-            town_code=data.town_code,
-            payee_ref=data.payee.ref,
-            support_mode=data.support_mode.value if data.support_mode else None,
-            active=True,
-            opened_on=business_date(event.time),
-        )
+    case = MonitoredCase(
+        case_id=data.case_id,
+        household_id=data.household_id,
+        category=data.category.value,
+        region_code=data.region_code,
+        town_code=data.town_code,
+        payee_ref=data.payee.ref,
+        support_mode=data.support_mode.value if data.support_mode else None,
+        active=True,
+        opened_on=business_date(event.time),
     )
+    await repository.upsert_case(case)
     await repository.add_people(data.household_id, {data.payee.ref})
+    step = ChainRecord(
+        event.id,
+        case.household_id,
+        Step.CASE_APPROVED,
+        case.opened_on,
+        case.region_code,
+        case.town_code,
+        category=case.category,
+        amount_fen=to_fen(data.amounts.monthly_total),
+        detail=str(data.effective_from),
+    )
+    await ChainRepository(session).add([step])
 
 
 async def case_terminated(session: AsyncSession, event: CaseTerminated, now: datetime) -> None:
-    await WarningRepository(session).end_case(event.data.case_id, event.data.terminated_on, event.data.reason.value)
+    data = event.data
+    repository = WarningRepository(session)
+    await repository.end_case(data.case_id, data.terminated_on, data.reason.value)
+    case = await repository.get_case(data.case_id)
+    if case is not None:
+        step = chain.case_terminated(case, event.id, data.terminated_on, data.reason.value)
+        await ChainRepository(session).add([step])
 
 
 async def application_accepted(session: AsyncSession, event: ApplicationAccepted, now: datetime) -> None:
@@ -105,6 +126,7 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
                 new_id=uuid.uuid4,
             )
         await repository.add_alerts(raised)
+        await ChainRepository(session).add([chain.raised(a) for a in raised])
         staged = [*(_raised(event, a, now) for a in raised), *staged]
     await add_events(session, outbox, staged, now=now)
 
@@ -192,6 +214,7 @@ async def dispose_alert(
     scope.require(region_code=item.town_code or item.region_code)
     closed = rules.dispose(item, disposition, evidence, by, business_date(now))
     await repository.save_alert(closed)
+    await ChainRepository(session).add([chain.disposed(closed)])
     assert closed.disposition is not None
     events: list[Event] = [
         AlertDisposed.create(

@@ -7,6 +7,7 @@ import csv
 import io
 
 from monitoring.statistics.domain.model import CATEGORIES, CATEGORY_ZH, AreaFigures, Statistics
+from shared.types import from_fen
 
 _FIXED = (
     ("month", "月份"),
@@ -36,6 +37,9 @@ def header() -> list[str]:
         "本月处置 alerts_closed",
         "平均处置天数 mean_disposal_days",
         "低保零报告 dibao_zero_report",
+        "临时救助户数(12个月) temporary_households",
+        "本月临时救助金额(元) temporary_granted",
+        "本月发放到账(元) paid",
     ]
     return columns
 
@@ -55,6 +59,9 @@ def row(month: str, area: AreaFigures) -> list[str]:
         n.alerts_closed,
         "" if area.mean_disposal_days is None else area.mean_disposal_days,
         "是" if area.zero_report else "否",
+        n.temporary_households,
+        from_fen(n.temporary_fen),
+        from_fen(n.paid_fen),
     ]
     return [str(v) for v in values]
 

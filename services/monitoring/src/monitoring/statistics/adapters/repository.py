@@ -13,6 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_platform.auth import RegionScope
 from jiuzhu_platform.scoping import region_clause
 from monitoring.adapters.orm import register_entry
+from monitoring.chain.adapters.orm import assistance_record
+from monitoring.chain.domain.model import TEMPORARY_MONTHS, Step
+from monitoring.chain.domain.rules import months_before
 from monitoring.domain.rules import REASON_APPLICATION
 from monitoring.statistics.domain.model import AreaCounts, AreaLevel
 from monitoring.warnings.adapters.orm import alert, monitored_case
@@ -108,5 +111,35 @@ class StatisticsRepository:
         )
         for code, raised_on, disposed_on in await self.session.execute(query):
             rows[code]["disposal_days"] += (disposed_on - raised_on).days
+
+        r = assistance_record
+        area = _area(r, level)
+        year_ago = months_before(end, TEMPORARY_MONTHS)
+        granted = r.c.step == Step.TEMPORARY_GRANTED.value
+        query = (
+            select(
+                area,
+                func.count(func.distinct(case((and_(granted, r.c.occurred_on > year_ago), r.c.household_id)))),
+                func.sum(case((and_(granted, r.c.occurred_on.between(start, end)), r.c.amount_fen), else_=0)),
+                func.sum(
+                    case(
+                        (and_(r.c.step == Step.PAID.value, r.c.occurred_on.between(start, end)), r.c.amount_fen),
+                        else_=0,
+                    )
+                ),
+            )
+            .where(
+                *_where(r, scope, county),
+                r.c.occurred_on <= end,
+                r.c.step.in_([Step.TEMPORARY_GRANTED.value, Step.PAID.value]),
+            )
+            .group_by(area)
+        )
+        for code, temporary, temporary_fen, paid_fen in await self.session.execute(query):
+            rows[code].update(
+                temporary_households=int(temporary or 0),
+                temporary_fen=int(temporary_fen or 0),
+                paid_fen=int(paid_fen or 0),
+            )
 
         return [AreaCounts(area_code=code, **values) for code, values in rows.items()]

@@ -95,12 +95,17 @@ def charts(stats: Statistics) -> str:
         Series("逾期 overdue", "#c2464c", [a.counts.alerts_overdue for a in areas]),
         Series("本月已处置 closed", "#3a9a5b", [a.counts.alerts_closed for a in areas]),
     ]
+    money = [
+        Series("发放到账 paid", "#3a9a5b", [a.counts.paid_fen / 100 for a in areas]),
+        Series("临时救助 temporary", "#d9822b", [a.counts.temporary_fen / 100 for a in areas]),
+    ]
     with_tekun = [a for a in areas if a.centralised_rate is not None]  # a rate of no 特困 is no rate
     centralised = [Series("集中供养率 care-home share", "#8e5bb5", [a.centralised_rate or 0.0 for a in with_tekun])]
     return "\n".join(
         (
             bar_chart(f"在保对象（按类别） Active cases by category — {stats.month}", areas, stats.level, by_category),
             bar_chart("预警任务 Alerts", areas, stats.level, alerts),
+            bar_chart("本月资金（元） Money to households this month, yuan", areas, stats.level, money),
             bar_chart("特困集中供养率 Care-home share of 特困", with_tekun, stats.level, centralised, percent=True),
         )
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import BaseModel, Field
 
 from monitoring.statistics.domain.model import AreaFigures, Statistics
+from shared.types import from_fen
 
 
 class AreaRead(BaseModel):
@@ -21,6 +24,9 @@ class AreaRead(BaseModel):
     alerts_closed: int
     mean_disposal_days: float | None = Field(description="Mean days from alert to disposition (closed this month)")
     zero_report: bool = Field(description="低保零报告: no 低保 case began or ended this month")
+    temporary_households: int = Field(description="临时救助 households of the last 12 months (a register category)")
+    temporary_granted: Decimal = Field(description="临时救助 granted this month, yuan")
+    paid: Decimal = Field(description="Paid to households this month (settled by the bank), yuan")
 
     @classmethod
     def of(cls, area: AreaFigures) -> AreaRead:
@@ -39,6 +45,9 @@ class AreaRead(BaseModel):
             alerts_closed=n.alerts_closed,
             mean_disposal_days=area.mean_disposal_days,
             zero_report=area.zero_report,
+            temporary_households=n.temporary_households,
+            temporary_granted=from_fen(n.temporary_fen),
+            paid=from_fen(n.paid_fen),
         )
 
 

@@ -53,6 +53,12 @@ class AreaCounts:
     """Alerts disposed of in the month."""
     disposal_days: int = 0
     """Sum of the days from raising to disposal of the alerts closed in the month."""
+    temporary_households: int = 0
+    """Households granted 临时救助 in the 12 months to the month's end (a register category)."""
+    temporary_fen: int = 0
+    """临时救助 granted in the month, fen."""
+    paid_fen: int = 0
+    """Money that reached households in the month (payment's settled instructions), fen."""
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ def total_of(rows: Sequence[AreaCounts]) -> AreaCounts:
             alerts_overdue=total.alerts_overdue + row.alerts_overdue,
             alerts_closed=total.alerts_closed + row.alerts_closed,
             disposal_days=total.disposal_days + row.disposal_days,
+            temporary_households=total.temporary_households + row.temporary_households,
+            temporary_fen=total.temporary_fen + row.temporary_fen,
+            paid_fen=total.paid_fen + row.paid_fen,
         )
     return total
 

@@ -37,6 +37,11 @@ class WarningRepository:
             )
         )
 
+    async def get_case(self, case_id: UUID) -> MonitoredCase | None:
+        row = (await self.session.execute(select(monitored_case).where(monitored_case.c.case_id == case_id))).mappings()
+        found = row.first()
+        return None if found is None else _case(found)
+
     async def end_case(self, case_id: UUID, ended_on: date, reason: str) -> None:
         await self.session.execute(
             update(monitored_case)

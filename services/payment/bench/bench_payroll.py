@@ -37,7 +37,7 @@ import asyncpg
 
 from jiuzhu_platform.pii import KeyRing, blind_index, encrypt, generate_key
 from jiuzhu_platform.testing import TEST_PERSON_REF_KEY, ThrowawayDatabases
-from payment.accounts.adapters.orm import ACCOUNT_NUMBER
+from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT
 from payment.main import DEFINITION
 from shared.types import Period
 from shared.types.bank_account import luhn_check_digit
@@ -105,7 +105,7 @@ async def seed(url: str, count: int, ring: KeyRing) -> None:
                 uuid.UUID(int=n + 2 * 10**9),
                 f"pr1_bench{n:047d}"[:56],
                 "5201**********0000",
-                "基准",
+                encrypt(ring, "基准", context=HOLDER_NAME_CONTEXT),
                 encrypt(ring, number, context=context),
                 blind_index(ring, number, kind="bank_account"),
                 "6222 **** **** 0000",

@@ -23,7 +23,7 @@ from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.definition import Runtime
 from jiuzhu_platform.pii import blind_index, encrypt
 from jiuzhu_platform.testing import ThrowawayDatabases, test_pii_settings
-from payment.accounts.adapters.orm import ACCOUNT_NUMBER
+from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT
 from payment.domain.commands import OpenPayrollRun
 from payment.main import DEFINITION
 from payment.payroll import service
@@ -117,7 +117,7 @@ async def seed_ledger(connection: asyncpg.Connection, runtime: Runtime, rng: ran
                 "insert into payee_account (account_id, payee_ref, payee_masked, holder_name, account_number, "
                 "account_number_bidx, account_masked, bank_name, bank_code, county_code, effective_from, "
                 "changed_at, changed_by, confirmed_by, confirmed_at) "
-                "values ($1, $2, $3, '王五', $4, $5, '6222 **** 0000', '工商银行', '102701000019', "
+                "values ($1, $2, $3, $11, $4, $5, '6222 **** 0000', '工商银行', '102701000019', "
                 "$6, $7, $8, 'cw', $9, $10)",
                 uuid.UUID(int=rng.getrandbits(128)),
                 payee,
@@ -129,6 +129,7 @@ async def seed_ledger(connection: asyncpg.Connection, runtime: Runtime, rng: ran
                 changed,
                 confirmed_by,
                 changed if confirmed_by else None,
+                encrypt(ring, "王五", context=HOLDER_NAME_CONTEXT),
             )
         if rng.randrange(10) == 0:
             await connection.execute(

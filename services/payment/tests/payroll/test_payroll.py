@@ -16,6 +16,7 @@ from uuid import UUID
 
 import pytest
 from lxml import etree
+from sqlalchemy import text
 
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness
@@ -95,6 +96,19 @@ async def instructions(h: ServiceHarness, run_id: str, status: str | None = None
     response = await h.client.get(f"{RUNS}/{run_id}/instructions", params=params)
     assert response.status_code == 200, response.text
     return list(response.json()["items"])
+
+
+async def test_the_holder_s_name_is_encrypted_at_rest_and_read_back(h: ServiceHarness) -> None:
+    """Issue 15 #16: 户名 is a person's name: no clear cell in the database, the same name back
+    to the officer who reads the account (and into the bank file, tested with the files)."""
+    account_id = await record_account(h)
+    async with h.runtime.database.read() as session:
+        (stored,) = (await session.execute(text("select holder_name from payee_account"))).one()
+    assert "王五" not in stored
+    assert stored.startswith("v1.")
+    read = await h.client.get(f"/v1/payment/payee-accounts/{account_id}")
+    assert read.status_code == 200, read.text
+    assert read.json()["holder_name"] == "王五"
 
 
 async def test_a_backdated_approval_is_paid_its_arrears_in_the_next_run(h: ServiceHarness) -> None:
@@ -389,6 +403,7 @@ async def test_the_bank_loop_file_results_and_the_same_file_twice(h: ServiceHarn
     assert batch.content == again.content  # one batch, however often downloaded
     etree.XMLSchema(etree.parse(str(PAIN001_XSD))).assertValid(etree.fromstring(batch.content))
     assert ACCOUNT in batch.text  # the bank needs the number; nobody else sees it
+    assert "<Cdtr><Nm>王五</Nm></Cdtr>" in batch.text  # and the holder's name, decrypted
     result = io.BytesIO()
     BankSimulator(created_at=AT, processed_on=date(2026, 12, 10), seed=3, failure_rate=0.5).pain002_for(
         io.BytesIO(batch.content), result

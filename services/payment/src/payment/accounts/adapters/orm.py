@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from sqlalchemy import Column, Date, Index, String, Table, Uuid
 
-from jiuzhu_platform.pii import PiiField
+from jiuzhu_platform.pii import EncryptedString, PiiField
 from jiuzhu_platform.tables import UtcDateTime
 from payment.adapters.orm import metadata
 
+HOLDER_NAME_CONTEXT = "payment.payee_account.holder_name"
 ACCOUNT_NUMBER = PiiField("account_number", kind="bank_account", context="payment.payee_account.account_number")
 
 payee_account = Table(
@@ -17,7 +18,7 @@ payee_account = Table(
     Column("account_id", Uuid, primary_key=True),
     Column("payee_ref", String(56), nullable=False),
     Column("payee_masked", String(18), nullable=False),
-    Column("holder_name", String(100), nullable=False),
+    Column("holder_name", EncryptedString(HOLDER_NAME_CONTEXT), nullable=False),  # 户名: a person's name
     *ACCOUNT_NUMBER.columns(nullable=False),
     Column("account_masked", String(30), nullable=False),
     Column("bank_name", String(100), nullable=False),

@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.pii import decrypt, session_key_ring
-from payment.accounts.adapters.orm import ACCOUNT_NUMBER, payee_account
+from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT, payee_account
 from payment.adapters.among import among
 from payment.ledger.domain.model import Programme
 from payment.ledger.domain.rules import INSTRUCTION_NAMESPACE
@@ -311,7 +311,7 @@ class InstructionRepository:
             connection = await self.session.connection()
             raw = (await connection.get_raw_connection()).driver_connection
             assert raw is not None
-            ring, context = session_key_ring(self.session), ACCOUNT_NUMBER.context
+            ring, number, name = session_key_ring(self.session), ACCOUNT_NUMBER.context, HOLDER_NAME_CONTEXT
             # A cursor lives in a transaction: the session's, or (a read session is outside
             # one) a read-only snapshot of its own, so the file is one consistent picture.
             own = None if raw.is_in_transaction() else raw.transaction(isolation="repeatable_read", readonly=True)
@@ -320,7 +320,10 @@ class InstructionRepository:
             try:
                 cursor = await raw.cursor(TRANSFER_ROWS, run_id)
                 while rows := await cursor.fetch(batch):
-                    yield [(*r[:5], decrypt(ring, r[5], context=context), *r[6:]) for r in rows]
+                    yield [
+                        (*r[:4], decrypt(ring, r[4], context=name), decrypt(ring, r[5], context=number), *r[6:])
+                        for r in rows
+                    ]
             finally:
                 if own is not None:
                     await own.rollback()

@@ -53,7 +53,7 @@ def env_prefix(name: str) -> str:
 
 
 PII_SETTINGS = ("PII_KEYS", "PII_ACTIVE_KEY", "PII_INDEX_KEY")
-PERSON_REF_SERVICES = frozenset({"eligibility", "verification", "payment"})
+PERSON_REF_SERVICES = frozenset({"eligibility", "verification", "payment", "monitoring"})
 """Services that name people in their events (person references under the one city-wide key)."""
 JWKS_URL = "http://gateway:8000/.well-known/jwks.json"
 

@@ -72,10 +72,11 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Final, Literal, Protocol, get_args
+from typing import Annotated, Any, Final, Literal, Protocol, get_args
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pydantic import AfterValidator, Field
 from sqlalchemy import Column, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -94,6 +95,7 @@ __all__ = [
     "InvalidBankAccount",
     "InvalidPhoneNumber",
     "KeyRing",
+    "Phone",
     "PiiConfigError",
     "PiiDecryptionError",
     "PiiError",
@@ -501,6 +503,18 @@ def validate_phone(value: str) -> str:
             "手机号码须为以13至19开头的11位中国大陆手机号码",
         )
     return match.group(1)
+
+
+def _phone_field(value: str) -> str:
+    try:
+        return validate_phone(value)
+    except InvalidValueError as exc:
+        raise exc.to_pydantic() from None
+
+
+Phone = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_phone_field)]
+"""A request field of a mainland mobile number, normalised to its 11 digits (422 otherwise,
+the value not echoed)."""
 
 
 def is_valid_phone(value: str) -> bool:

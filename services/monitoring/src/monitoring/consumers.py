@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_platform.definition import ConsumerDefinition
 from monitoring import service as monitoring_service
 from monitoring.chain import service as chain_service
+from monitoring.discovery import service as discovery_service
 from monitoring.warnings import service as warnings_service
 from shared.events import (
     ApplicationAccepted,
@@ -49,6 +50,7 @@ async def on_case_terminated(session: AsyncSession, event: Event, now: datetime)
 async def on_application_accepted(session: AsyncSession, event: Event, now: datetime) -> None:
     assert isinstance(event, ApplicationAccepted)
     await warnings_service.application_accepted(session, event, now)
+    await discovery_service.application_accepted(session, event, now)
 
 
 async def on_notice(session: AsyncSession, event: Event, now: datetime) -> None:

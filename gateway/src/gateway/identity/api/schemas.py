@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from jiuzhu_platform.pii import validate_phone
-from shared.types import InvalidValueError, ResidentId
-
-
-def _phone(value: str) -> str:
-    try:
-        return validate_phone(value)
-    except InvalidValueError as exc:
-        raise exc.to_pydantic() from None
-
-
-Phone = Annotated[str, Field(min_length=1, max_length=32), AfterValidator(_phone)]
-"""A mainland mobile number, normalised to its 11 digits (422 otherwise, value not echoed)."""
+from jiuzhu_platform.pii import Phone
+from shared.types import ResidentId
 
 
 class Request(BaseModel):

@@ -10,6 +10,7 @@ from monitoring.domain.model import RegisterEntry
 from shared.events import HouseholdRegistered, HouseholdRegisteredData
 
 REASON_APPLICATION = "application_submitted"  # 申请救助即纳入监测
+REASON_DISCOVERED = "discovered"  # 主动发现: reported by a worker or the hotline before it applied
 
 
 def register_applicant_household(

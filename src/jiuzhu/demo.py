@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import httpx
 from fastapi import FastAPI
 
-from jiuzhu.demo_monitoring import dispose_one_alert, send_demo_notices
+from jiuzhu.demo_monitoring import dispose_one_alert, report_one_discovery, send_demo_notices
 from jiuzhu.demo_payment import demo_payroll, payment_officer_of, second_officer_of
 from jiuzhu.demo_procedure import (
     PLAN,
@@ -148,6 +148,7 @@ async def load_demo_households(
                 if verification is not None:
                     await send_demo_notices(verification, households, today=utc_now().date())
                     await dispose_one_alert(client, town)
+                    await report_one_discovery(client, town)
                 logger.info("demo data: applications by stage %s", dict(sorted(reached.items())))
     finally:
         if eligibility is not None and original is not None:

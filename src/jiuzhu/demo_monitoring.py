@@ -70,6 +70,27 @@ async def send_demo_notices(verification: Runtime, households: Sequence[AppliedH
     return sent
 
 
+DISCOVERY = {
+    "channel": "hotline_12349",
+    "hardships": ["elderly_alone", "serious_illness"],
+    "contact_name": "演示联系人",
+    "contact_phone": "13800000000",
+    "description": "12349热线来电：独居老人长期患病，子女在外务工，生活无人照料，请社区入户核实",
+}
+"""A 12349 hotline report (主动发现) for the first demo county: an open task in its towns' list."""
+
+
+async def report_one_discovery(client: httpx.AsyncClient, town: Mapping[str, Mapping[str, str]]) -> bool:
+    """The first county's caseworker records a hotline report: an open discovery and its task."""
+    for county, headers in sorted(town.items()):
+        response = await post(client, "/v1/monitoring/discoveries", headers, {**DISCOVERY, "region_code": county})
+        if response.status_code == 201:
+            return True
+        logger.warning("demo data: discovery report refused (%s)", response.status_code)
+        return False
+    return False
+
+
 async def dispose_one_alert(
     client: httpx.AsyncClient, town: Mapping[str, Mapping[str, str]], *, wait_s: float = 20.0
 ) -> bool:

@@ -477,3 +477,19 @@ async def test_a_social_organisation_signs_in_as_a_client_and_bids_as_itself(
     assert (theirs.status_code, theirs.json()["reason"]) == (404, "provider_not_found")
     assert (sealed.status_code, sealed.json()["reason"]) == (409, "bids_sealed")
     assert assignments["total"] >= 1
+
+
+async def test_demo_monitoring_has_alerts_a_disposal_a_discovery_and_figures(
+    embedded: tuple[httpx.AsyncClient, FastAPI, io.StringIO],
+) -> None:
+    """Monitoring in the demo, as the city sees it: the departments' notices raised alerts, a
+    town disposed of one, the hotline reported a household, and the month has figures."""
+    client, _, _ = embedded
+    alerts = (await client.get("/v1/monitoring/alerts", params={"limit": 100})).json()["items"]
+    assert {"open", "closed"} <= {a["status"] for a in alerts}, alerts
+    assert "discovery.reported" in {a["rule"] for a in alerts}
+    discoveries = (await client.get("/v1/monitoring/discoveries")).json()
+    assert discoveries["total"] >= 1
+    stats = (await client.get("/v1/monitoring/statistics")).json()
+    assert stats["total"]["households"] >= len(EXPECTED)
+    assert sum(stats["total"]["active"].values()) >= 1

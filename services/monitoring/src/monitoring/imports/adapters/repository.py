@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from monitoring.imports.adapters.orm import list_import
 from monitoring.imports.domain.model import ListImport, ListKind, ListRow, RowRejected
 from monitoring.warnings.adapters.orm import alert, monitored_case, monitored_person, risk_signal
+from monitoring.warnings.adapters.repository import case_from_row
 from monitoring.warnings.domain.model import AlertStatus, MonitoredCase, Signal
 
 ROWS = "import_list_row"
@@ -111,7 +112,7 @@ class ImportRepository:
         found: dict[UUID, tuple[ListRow, MonitoredCase]] = {}
         for m in (await self.session.execute(query)).mappings():
             if m["household_id"] not in found:
-                found[m["household_id"]] = (ListRow(m["line"], m["person_ref"], m["occurred_on"]), _case(m))
+                found[m["household_id"]] = (ListRow(m["line"], m["person_ref"], m["occurred_on"]), case_from_row(m))
         await self.session.execute(text(f"drop table {ROWS}"))
         return list(found.values())
 
@@ -133,20 +134,6 @@ class ImportRepository:
                 for s in signals
             ],
         )
-
-
-def _case(m: Any) -> MonitoredCase:
-    return MonitoredCase(
-        case_id=m["case_id"],
-        household_id=m["household_id"],
-        category=m["category"],
-        region_code=m["region_code"],
-        town_code=m["town_code"],
-        payee_ref=m["payee_ref"],
-        support_mode=m["support_mode"],
-        active=bool(m["active"]),
-        opened_on=m["opened_on"],
-    )
 
 
 def _import(row: Any) -> ListImport:

@@ -40,7 +40,7 @@ class WarningRepository:
     async def get_case(self, case_id: UUID) -> MonitoredCase | None:
         row = (await self.session.execute(select(monitored_case).where(monitored_case.c.case_id == case_id))).mappings()
         found = row.first()
-        return None if found is None else _case(found)
+        return None if found is None else case_from_row(found)
 
     async def end_case(self, case_id: UUID, ended_on: date, reason: str) -> None:
         await self.session.execute(
@@ -66,7 +66,7 @@ class WarningRepository:
             .where(monitored_case.c.household_id.in_(sorted(household_ids)), monitored_case.c.active.is_(True))
             .order_by(monitored_case.c.opened_on, monitored_case.c.case_id)
         )
-        return [_case(r) for r in rows.mappings()]
+        return [case_from_row(r) for r in rows.mappings()]
 
     async def active_case_ids(self, region_code: str, category: str) -> list[UUID]:
         rows = await self.session.execute(
@@ -199,7 +199,8 @@ def _case_row(case: MonitoredCase) -> dict[str, Any]:
     }
 
 
-def _case(row: Any) -> MonitoredCase:
+def case_from_row(row: Any) -> MonitoredCase:
+    """A `monitored_case` row (or a row with its columns) as the model."""
     return MonitoredCase(
         case_id=row["case_id"],
         household_id=row["household_id"],

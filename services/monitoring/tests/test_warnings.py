@@ -15,7 +15,14 @@ from jiuzhu_platform.bus import OutgoingMessage
 from jiuzhu_platform.testing import ServiceHarness
 from monitoring.testing import COUNTY, TOWN, approved, notice, person
 from monitoring.warnings.domain import rules
-from shared.events import CaseTerminated, Event, parse_event
+from shared.events import (
+    ApplicationAccepted,
+    ApplicationAcceptedData,
+    AssistanceType,
+    CaseTerminated,
+    Event,
+    parse_event,
+)
 from shared.events.eligibility import (
     CaseCategory,
     CaseTerminatedData,
@@ -203,3 +210,35 @@ def test_the_rules_as_data(kinds: set[str], category: str, rule: str | None) -> 
         new_id=uuid4,
     )
     assert [a.rule for a in raised] == ([rule] if rule else [])
+
+
+async def test_a_person_assisted_in_two_households_is_an_integrity_finding(tier_h: ServiceHarness) -> None:
+    """重复享受: B's case opens while one of B's people is a recipient in A, in another county:
+    a high alert for B's county naming the county and category, not the person; once while open."""
+    h = tier_h
+    shared_person, other = person("52010219600101771"), person("52010319600101772")
+    a, b = uuid4(), uuid4()
+    assert await consume(h, approved(a, shared_person, CaseCategory.DIBAO)) == "applied"
+    assert await consume(h, approved(b, other, CaseCategory.TEKUN, region="520103")) == "applied"
+    assert await staged(h, "monitoring.alert_raised.v1") == []  # nobody shared yet
+
+    members = ApplicationAcceptedData(
+        application_id=uuid4(),
+        household_id=b,
+        assistance_type=AssistanceType.TEKUN,
+        region_code="520103",
+        accepted_on=date.today(),
+        members=(other, shared_person),
+    )
+    accepted = ApplicationAccepted.create(members, subject=str(b), correlation_id="dup", now=datetime.now(UTC))
+    assert await consume(h, accepted) == "applied"
+    assert await consume(h, approved(b, other, CaseCategory.MARGINAL, region="520103")) == "applied"
+    assert await consume(h, approved(b, other, CaseCategory.MARGINAL, region="520103")) == "applied"
+
+    [raised] = await staged(h, "monitoring.alert_raised.v1")
+    assert raised.data.rule == rules.DUPLICATE_RULE  # type: ignore[attr-defined]
+    assert raised.data.household_id == b  # type: ignore[attr-defined]
+    [finding] = (await h.client.get(ALERTS, params={"status": "open"})).json()["items"]
+    assert finding["reasons"] == [f"also assisted in {COUNTY} (dibao)"]
+    assert finding["region_code"] == "520103"
+    assert shared_person.ref not in str(finding)

@@ -60,6 +60,7 @@ async def case_approved(session: AsyncSession, event: CaseApproved, now: datetim
     )
     await repository.upsert_case(case)
     await repository.add_people(data.household_id, {data.payee.ref})
+    await _check_duplicates(session, repository, case, event, now)
     step = ChainRecord(
         event.id,
         case.household_id,
@@ -72,6 +73,20 @@ async def case_approved(session: AsyncSession, event: CaseApproved, now: datetim
         detail=str(data.effective_from),
     )
     await ChainRepository(session).add([step])
+
+
+async def _check_duplicates(
+    session: AsyncSession, repository: WarningRepository, case: MonitoredCase, event: CaseApproved, now: datetime
+) -> None:
+    """重复享受: a case opened for a household one of whose people is assisted in another
+    household is an integrity finding for the county (once while it is open)."""
+    others = await repository.assisted_elsewhere(case.household_id)
+    if not others or rules.DUPLICATE_RULE in await repository.open_rules(case.household_id):
+        return
+    finding = rules.duplicate_finding(case, others, business_date(now), uuid.uuid4())
+    await repository.add_alerts([finding])
+    await ChainRepository(session).add([chain.raised(finding)])
+    await add_events(session, outbox, [_raised(event, finding, now)], now=now)
 
 
 async def case_terminated(session: AsyncSession, event: CaseTerminated, now: datetime) -> None:

@@ -54,6 +54,22 @@ class WarningRepository:
             statement = self._insert(monitored_person).on_conflict_do_nothing()
             await self.session.execute(statement, [{"person_ref": r, "household_id": household_id} for r in refs])
 
+    async def assisted_elsewhere(self, household_id: UUID) -> list[tuple[str, str]]:
+        """(county, category) of the active cases of other households that share a person with
+        this one (by person reference)."""
+        mine = select(monitored_person.c.person_ref).where(monitored_person.c.household_id == household_id)
+        rows = await self.session.execute(
+            select(monitored_case.c.region_code, monitored_case.c.category)
+            .join(monitored_person, monitored_person.c.household_id == monitored_case.c.household_id)
+            .where(
+                monitored_person.c.person_ref.in_(mine.scalar_subquery()),
+                monitored_person.c.household_id != household_id,
+                monitored_case.c.active.is_(True),
+            )
+            .distinct()
+        )
+        return [(r[0], r[1]) for r in rows]
+
     async def households_of(self, person_ref: str) -> list[UUID]:
         rows = await self.session.execute(
             select(monitored_person.c.household_id).where(monitored_person.c.person_ref == person_ref)

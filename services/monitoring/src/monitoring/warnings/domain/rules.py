@@ -44,6 +44,9 @@ of eligibility (核实). A household is scored per rule over the signals of its 
 rule's window; each distinct kind counts once."""
 
 DEATH_RULE = "integrity.recipient_died"
+DUPLICATE_RULE = "integrity.person_in_two_households"
+"""A person of a household with an active case is also a member of another household with an
+active case (the same person assisted twice: two households, counties or programmes)."""
 SPOT_CHECK_MIN_PERCENT = 30
 """§5.4/§3: the county checks at least 30% of its 特困 cases each year (抽查比例不低于30%)."""
 
@@ -176,4 +179,25 @@ def draw_spot_check(
         population=len(population),
         case_ids=tuple(drawn),
         inspectors=pairs,
+    )
+
+
+def duplicate_finding(case: MonitoredCase, others: Iterable[tuple[str, str]], today: date, alert_id: UUID) -> Alert:
+    """重复享受: a member of `case`'s household is also in other assisted households, given as
+    (county, category) pairs; a check for the county, due in 7 days. The reasons name counties
+    and categories, never the person."""
+    reasons = tuple(sorted({f"also assisted in {county} ({category})" for county, category in others}))
+    return Alert(
+        alert_id=alert_id,
+        household_id=case.household_id,
+        rule=DUPLICATE_RULE,
+        rules_version=RULES_VERSION,
+        level=RiskLevel.HIGH,
+        score=100,
+        reasons=reasons,
+        region_code=case.region_code,
+        town_code=case.town_code,
+        raised_on=today,
+        due_on=today + timedelta(days=7),
+        case_id=case.case_id,
     )

@@ -163,3 +163,56 @@ def test_rates_come_from_counts_and_the_total_recomputes_them() -> None:
     figures = rules.figures(closed)
     assert figures.mean_disposal_days == 3.3
     assert figures.zero_report is False
+
+
+def xlsx_sheets(content: bytes) -> dict[str, list[list[str]]]:
+    """The sheets of a workbook as rows of cell texts (shared strings resolved), read with the
+    standard library: the file is what Excel opens, not what a library says of it."""
+    from xml.etree import ElementTree as ET
+    from zipfile import ZipFile
+
+    ns = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+    rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+    with ZipFile(io.BytesIO(content)) as book:
+        strings = [
+            "".join(t.text or "" for t in si.iter(f"{{{ns['m']}}}t"))
+            for si in ET.fromstring(book.read("xl/sharedStrings.xml")).findall("m:si", ns)
+        ]
+        workbook = ET.fromstring(book.read("xl/workbook.xml"))
+        sheets = {}
+        for n, sheet in enumerate(workbook.find("m:sheets", ns) or [], start=1):
+            assert sheet.get(rel)
+            rows: list[list[str]] = []
+            for row in ET.fromstring(book.read(f"xl/worksheets/sheet{n}.xml")).iter(f"{{{ns['m']}}}row"):
+                while len(rows) < int(row.get("r", "0")) - 1:
+                    rows.append([])  # a row with nothing written is not in the file
+                cells = []
+                for cell in row.findall("m:c", ns):
+                    value = cell.findtext("m:v", default="", namespaces=ns)
+                    cells.append(strings[int(value)] if cell.get("t") == "s" else value)
+                rows.append(cells)
+            sheets[str(sheet.get("name"))] = rows
+    return sheets
+
+
+async def test_the_excel_export_has_the_table_and_the_upward_report(tier_h: ServiceHarness) -> None:
+    h = tier_h
+    await seed(h)
+    response = await h.client.get(f"{STATS}/export", params={"month": MONTH, "format": "xlsx"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert f"statistics-{MONTH}.xlsx" in response.headers["content-disposition"]
+    sheets = xlsx_sheets(response.content)
+    assert list(sheets) == ["统计 figures", "上报 report"]
+    table = sheets["统计 figures"]
+    assert [r[1] for r in table[1:]] == [COUNTY, OTHER_COUNTY, "total"]
+    assert table[1][table[0].index("低保在保 active_dibao")] == "2"  # a number, not text
+    report = sheets["上报 report"]
+    assert report[3][3:] == [COUNTY, OTHER_COUNTY, "total"]
+    codes = [r[0] for r in report[4:]]
+    assert codes[0] == "A01"
+    assert codes[-1] == "H01"
+    assert len(codes) == len(set(codes))
+    dibao = next(r for r in report if r[:1] == ["B01"])
+    assert dibao[3:] == ["2", "1", "3"]
+    assert (await h.client.get(f"{STATS}/export", params={"format": "pdf"})).status_code == 422

@@ -105,18 +105,24 @@ $('up').addEventListener('click', (event) => {
 $('month').addEventListener('change', load);
 window.addEventListener('hashchange', load);
 
-$('csv').addEventListener('click', async (event) => {
-  event.preventDefault();
+async function download(format) {
   try {
-    const blob = await (await call('/v1/monitoring/statistics/export?' + query())).blob();
+    const blob = await (await call('/v1/monitoring/statistics/export?format=' + format + '&' + query())).blob();
     const link = document.createElement('a');
     link.href = URL.createObjectURL(blob);
-    link.download = 'statistics-' + ($('month').value || 'month') + (region() ? '-' + region() : '') + '.csv';
+    link.download = 'statistics-' + ($('month').value || 'month') + (region() ? '-' + region() : '') + '.' + format;
     link.click();
     URL.revokeObjectURL(link.href);
   } catch (error) {
     $('message').textContent = error.message;
   }
-});
+}
+
+for (const format of ['csv', 'xlsx']) {
+  $(format).addEventListener('click', (event) => {
+    event.preventDefault();
+    download(format);
+  });
+}
 
 show();

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from decimal import Decimal
 
 from monitoring.statistics.domain.model import CATEGORIES, CATEGORY_ZH, AreaFigures, Statistics
 from shared.types import from_fen
@@ -16,8 +17,9 @@ _FIXED = (
 )
 
 
-def _rate(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.2f}"
+def _rate(value: float | None) -> Decimal | str:
+    """A share as a percentage with two places ("" for none)."""
+    return "" if value is None else (Decimal(str(value)) * 100).quantize(Decimal("0.01"))
 
 
 def header() -> list[str]:
@@ -45,12 +47,17 @@ def header() -> list[str]:
 
 
 def row(month: str, area: AreaFigures) -> list[str]:
+    return [str(v) for v in values(month, area)]
+
+
+def values(month: str, area: AreaFigures) -> list[object]:
+    """The row of `header()` for an area, as values (numbers as numbers, rates in percent)."""
     n = area.counts
-    values: list[object] = [month, area.area_code, n.households]
-    values += [n.active.get(c.value, 0) for c in CATEGORIES]
-    values += [n.approved.get(c.value, 0) for c in CATEGORIES]
-    values += [n.terminated.get(c.value, 0) for c in CATEGORIES]
-    values += [
+    cells: list[object] = [month, area.area_code, n.households]
+    cells += [n.active.get(c.value, 0) for c in CATEGORIES]
+    cells += [n.approved.get(c.value, 0) for c in CATEGORIES]
+    cells += [n.terminated.get(c.value, 0) for c in CATEGORIES]
+    cells += [
         _rate(area.centralised_rate),
         _rate(area.discovery_rate),
         n.alerts_raised,
@@ -63,7 +70,7 @@ def row(month: str, area: AreaFigures) -> list[str]:
         from_fen(n.temporary_fen),
         from_fen(n.paid_fen),
     ]
-    return [str(v) for v in values]
+    return cells
 
 
 def to_csv(stats: Statistics) -> bytes:

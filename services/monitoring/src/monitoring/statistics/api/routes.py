@@ -3,7 +3,7 @@ gateway's dashboard page (`/dashboard`) shows."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,6 +14,7 @@ from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from monitoring.statistics import service
 from monitoring.statistics.adapters import svg
+from monitoring.statistics.adapters import xlsx_export as xlsx
 from monitoring.statistics.adapters.csv_export import to_csv
 from monitoring.statistics.api.schemas import StatisticsRead
 from monitoring.statistics.domain.model import Statistics
@@ -56,20 +57,30 @@ async def get_statistics(
 
 @router.get(
     "/statistics/export",
-    summary="The same figures as CSV (Excel opens it: UTF-8 with BOM, headers in Chinese and English)",
+    summary="The same figures as CSV or Excel (with the upward report 上报 in its fixed layout)",
+    description="`format=csv` (default): UTF-8 with BOM, headers in Chinese and English, one row "
+    "per area and the total. `format=xlsx`: that table, and the sheet 上报 with the fixed indicator "
+    "rows (codes A01…H01) and a column per area.",
     response_class=Response,
-    responses={**REFUSALS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    responses={
+        **REFUSALS,
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}, xlsx.MEDIA_TYPE: {"schema": {"type": "string"}}}},
+    },
 )
 async def export_statistics(
-    request: Request, caller: StatisticsReader, session: ReadSessionDep, month: Month = None, region_code: County = None
+    request: Request,
+    caller: StatisticsReader,
+    session: ReadSessionDep,
+    month: Month = None,
+    region_code: County = None,
+    file_format: Annotated[Literal["csv", "xlsx"], Query(alias="format")] = "csv",
 ) -> Response:
     stats = await _statistics(request, caller, session, month, region_code)
-    name = f"statistics-{stats.month}{'-' + stats.scope_code if stats.scope_code else ''}.csv"
-    return Response(
-        to_csv(stats),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    name = f"statistics-{stats.month}{'-' + stats.scope_code if stats.scope_code else ''}.{file_format}"
+    content, media_type = (
+        (to_csv(stats), "text/csv; charset=utf-8") if file_format == "csv" else (xlsx.to_xlsx(stats), xlsx.MEDIA_TYPE)
     )
+    return Response(content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get(

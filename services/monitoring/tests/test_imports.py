@@ -19,6 +19,7 @@ from shared.topics import ELIGIBILITY_EVENTS
 from shared.types import resident_id_check_digit
 
 IMPORT = "/v1/monitoring/imports/death-list"
+SIGNALS = "/v1/monitoring/imports/signal-list"
 OTHER_COUNTY = "520103"
 
 
@@ -129,3 +130,32 @@ async def test_a_list_that_cannot_be_read_is_a_clear_422(tier_h: ServiceHarness)
     assert response.status_code == 422
     assert response.json()["reason"] == "list_encoding"
     assert (await h.client.post(IMPORT, content=death_list())).status_code == 422  # no source
+
+
+async def test_illness_and_unemployment_lists_score_like_notices(tier_h: ServiceHarness) -> None:
+    """A 边缘 household whose head is on the health commission's serious-illness list and the
+    human-resources unemployment list reaches the illness-and-job-loss rule: one alert; the 低保
+    household on the unemployment list alone stays below every threshold."""
+    h = tier_h
+    edge, dibao = uuid4(), uuid4()
+    await consume(h, approved(edge, person(A), CaseCategory.MARGINAL))
+    await consume(h, approved(dibao, person(B), CaseCategory.DIBAO))
+    SIGNALS = "/v1/monitoring/imports/signal-list"
+    ill = await h.client.post(
+        SIGNALS,
+        params={"kind": "serious_illness", "source": "卫健委重病名单"},
+        content=death_list(f"{number(A)},甲,2026-11-20"),
+    )
+    assert ill.status_code == 201, ill.text
+    assert (ill.json()["matched"], ill.json()["alerts_raised"]) == (1, 0)  # illness alone: below 80
+    jobless = await h.client.post(
+        SIGNALS,
+        params={"kind": "unemployment", "source": "人社失业登记"},
+        content=death_list(f"{number(A)},甲,2026-11-21", f"{number(B)},乙,2026-11-21"),
+    )
+    assert (jobless.json()["matched"], jobless.json()["alerts_raised"]) == (2, 1)
+    [raised] = await staged(h, "monitoring.alert_raised.v1")
+    assert raised.data.rule == "hardship.illness_and_job_loss"  # type: ignore[attr-defined]
+    assert raised.data.household_id == edge  # type: ignore[attr-defined]
+    assert await staged(h, "monitoring.review_requested.v1") == []  # help, not a check of eligibility
+    assert (await h.client.post(SIGNALS, params={"kind": "deaths", "source": "x"}, content=b"")).status_code == 422

@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import uuid
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,14 +19,14 @@ from monitoring.chain.adapters.repository import ChainRepository
 from monitoring.imports.adapters.repository import ImportRepository
 from monitoring.imports.domain import rules
 from monitoring.imports.domain.errors import ImportNotFound, ListRefused
-from monitoring.imports.domain.model import ListImport, ListKind, ListRow, RowRejected
+from monitoring.imports.domain.model import SIGNAL_OF, ListImport, ListKind, ListRow, RowRejected
 from monitoring.warnings import service as warnings_service
 from monitoring.warnings.adapters.repository import WarningRepository
 from monitoring.warnings.domain import rules as warning_rules
-from monitoring.warnings.domain.model import Signal
+from monitoring.warnings.domain.model import Alert, MonitoredCase, Signal
 from shared.events import Event
 from shared.events.monitoring import ReviewReason
-from shared.events.verification import DepartmentNoticeKind
+from shared.types import ResidentId
 from shared.types.business_time import business_date
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -59,21 +59,107 @@ async def import_death_list(
     becomes an integrity finding (the alert a death notice raises, due in 3 days) and a review
     request to eligibility; a household with such an alert still open gets no second one. The
     same file again (same area) is the same import: (the import, whether it was new)."""
+    return await import_list(
+        session,
+        scope,
+        data,
+        kind=ListKind.DEATHS,
+        source=source,
+        region_code=region_code,
+        by=by,
+        person_ref_key=person_ref_key,
+        now=now,
+    )
+
+
+async def import_list(
+    session: AsyncSession,
+    scope: RegionScope,
+    data: bytes,
+    *,
+    kind: ListKind,
+    source: str,
+    region_code: str | None,
+    by: str,
+    person_ref_key: bytes,
+    now: Callable[[], datetime],
+) -> tuple[ListImport, bool]:
+    """A department's list matched against the register in one pass. Deaths: integrity
+    findings and review requests (`import_death_list`). 重病/重残/失业 lists: each listed person
+    is a risk signal for their household, scored by the warning rules like a department's
+    notice, so a household whose signals reach a rule's threshold gets its alert."""
     area = _area(scope, region_code)
     digest = hashlib.sha256(data).hexdigest()
     repository = ImportRepository(session)
-    existing = await repository.find(ListKind.DEATHS, area, digest)
+    existing = await repository.find(kind, area, digest)
     if existing is not None:
         return existing, False
     at = now()
     today = business_date(at)
+    accepted, total, rejected, rejections = _read(data, today, person_ref_key)
+    import_id = uuid.uuid4()
+    deaths = kind is ListKind.DEATHS
+    matches = await repository.match(
+        list(accepted.values()), region_code=area, open_rule=warning_rules.DEATH_RULE if deaths else None
+    )
+    signals = [
+        Signal(
+            uuid.uuid5(import_id, f"{row.person_ref}|{case.household_id}"),
+            case.household_id,
+            row.person_ref,
+            SIGNAL_OF[kind],
+            row.occurred_on,
+        )
+        for row, case in matches
+    ]
+    await repository.add_signals(signals, at)
+    if deaths:
+        alerts = [
+            warning_rules.death_finding(case, signal, today, uuid.uuid4())
+            for (_, case), signal in zip(matches, signals, strict=True)
+        ]
+    else:
+        alerts = await _scored(session, [case for _, case in matches], today)
+    await WarningRepository(session).add_alerts(alerts)
+    await ChainRepository(session).add([chain.raised(a) for a in alerts])
+    cause = f"list-import-{import_id}"
+    staged: list[Event] = []
+    for finding in alerts:
+        staged.append(warnings_service.alert_raised(finding, correlation_id=cause, causation_id=str(import_id), now=at))
+        if deaths:
+            staged.append(
+                warnings_service.review_requested(
+                    finding, ReviewReason.ALERT, correlation_id=cause, causation_id=str(import_id), now=at
+                )
+            )
+    await add_events(session, outbox, staged, now=at)
+    result = ListImport(
+        import_id=import_id,
+        kind=kind,
+        digest=digest,
+        region_code=area,
+        source=source,
+        rows=total,
+        rejected=rejected,
+        matched=len(matches),
+        alerts_raised=len(alerts),
+        imported_by=by,
+        imported_at=at,
+        rejections=tuple(rejections),
+    )
+    await repository.add(result)
+    return result, True
+
+
+def _read(data: bytes, today: date, person_ref_key: bytes) -> tuple[dict[str, ListRow], int, int, list[RowRejected]]:
+    """(the accepted rows by person, rows read, rows rejected, the first rejections)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ListRefused("list_encoding", "the list is not UTF-8 text", "名单须为UTF-8编码的CSV文本") from None
 
-    def ref_of(resident_id: object) -> str:
-        return person_ref(resident_id, person_ref_key).ref  # type: ignore[arg-type]
+    def ref_of(resident_id: ResidentId) -> str:
+        return person_ref(resident_id, person_ref_key).ref
 
     accepted: dict[str, ListRow] = {}
     rejections: list[RowRejected] = []
@@ -89,48 +175,27 @@ async def import_death_list(
                 accepted.setdefault(item.person_ref, item)
     except rules.ListHeaderInvalid as error:
         raise ListRefused("list_header", f"the list's header lacks: {error}", f"名单表头缺少列：{error}") from None
-    import_id = uuid.uuid4()
-    matches = await repository.match(list(accepted.values()), region_code=area, open_rule=warning_rules.DEATH_RULE)
-    signals, alerts = [], []
-    for row, case in matches:
-        signal = Signal(
-            uuid.uuid5(import_id, f"{row.person_ref}|{case.household_id}"),
-            case.household_id,
-            row.person_ref,
-            DepartmentNoticeKind.DEATH.value,
-            row.occurred_on,
+    return accepted, total, rejected, rejections
+
+
+async def _scored(session: AsyncSession, cases: Sequence[MonitoredCase], today: date) -> list[Alert]:
+    """The alerts the warning rules raise now for the households of `cases`, over all their
+    signals (the list's just added), as `notice_received` does for one notice."""
+    warnings = WarningRepository(session)
+    raised: list[Alert] = []
+    for case in cases:
+        household = case.household_id
+        active = await warnings.active_cases([household])
+        raised += warning_rules.alerts_to_raise(
+            household_id=household,
+            categories=frozenset(c.category for c in active),
+            signals=await warnings.signals_of(household),
+            open_rules=await warnings.open_rules(household),
+            case=active[0] if active else case,
+            today=today,
+            new_id=uuid.uuid4,
         )
-        signals.append(signal)
-        alerts.append(warning_rules.death_finding(case, signal, today, uuid.uuid4()))
-    await repository.add_signals(signals, at)
-    await WarningRepository(session).add_alerts(alerts)
-    await ChainRepository(session).add([chain.raised(a) for a in alerts])
-    cause = f"list-import-{import_id}"
-    staged: list[Event] = []
-    for finding in alerts:
-        staged.append(warnings_service.alert_raised(finding, correlation_id=cause, causation_id=str(import_id), now=at))
-        staged.append(
-            warnings_service.review_requested(
-                finding, ReviewReason.ALERT, correlation_id=cause, causation_id=str(import_id), now=at
-            )
-        )
-    await add_events(session, outbox, staged, now=at)
-    result = ListImport(
-        import_id=import_id,
-        kind=ListKind.DEATHS,
-        digest=digest,
-        region_code=area,
-        source=source,
-        rows=total,
-        rejected=rejected,
-        matched=len(matches),
-        alerts_raised=len(alerts),
-        imported_by=by,
-        imported_at=at,
-        rejections=tuple(rejections),
-    )
-    await repository.add(result)
-    return result, True
+    return raised
 
 
 async def get_import(session: AsyncSession, scope: RegionScope, import_id: uuid.UUID) -> ListImport:

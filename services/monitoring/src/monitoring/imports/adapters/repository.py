@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Date, Integer, String, and_, column, exists, insert, select, text
+from sqlalchemy import ColumnElement, Date, Integer, String, and_, column, exists, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,11 +68,11 @@ class ImportRepository:
         )
 
     async def match(
-        self, rows: Sequence[ListRow], *, region_code: str | None, open_rule: str
+        self, rows: Sequence[ListRow], *, region_code: str | None, open_rule: str | None
     ) -> list[tuple[ListRow, MonitoredCase]]:
         """Per household of the register (in the county, if given) with an active case and a
-        person on the list, and no open alert of `open_rule`: the person's row and the
-        household's first active case."""
+        person on the list, and (when `open_rule` is given) no open alert of that rule: the
+        person's row and the household's first active case."""
         await self.session.execute(text(f"drop table if exists {ROWS}"))
         await self.session.execute(
             text(f"create temporary table {ROWS} (person_ref varchar(60) primary key, occurred_on date, line integer)")
@@ -93,14 +93,15 @@ class ImportRepository:
         )
         r = listed.subquery("r")
         c, p = monitored_case, monitored_person
-        where = [
-            c.c.active.is_(True),
-            ~exists().where(
-                alert.c.household_id == c.c.household_id,
-                alert.c.rule == open_rule,
-                alert.c.status != AlertStatus.CLOSED.value,
-            ),
-        ]
+        where: list[ColumnElement[bool]] = [c.c.active.is_(True)]
+        if open_rule is not None:
+            where.append(
+                ~exists().where(
+                    alert.c.household_id == c.c.household_id,
+                    alert.c.rule == open_rule,
+                    alert.c.status != AlertStatus.CLOSED.value,
+                )
+            )
         if region_code is not None:
             where.append(c.c.region_code == region_code)
         query = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
@@ -14,6 +14,7 @@ from jiuzhu_platform.http_errors import refusals
 from monitoring.imports import service
 from monitoring.imports.api.schemas import ImportRead
 from monitoring.imports.domain.errors import ImportNotFound, ListRefused
+from monitoring.imports.domain.model import ListKind
 from shared.types import RegionCode
 
 router = APIRouter(prefix="/v1/monitoring", tags=["list imports"])
@@ -55,6 +56,53 @@ async def import_death_list(
         session,
         RegionScope.for_principal(caller),
         data,
+        source=source,
+        region_code=region_code,
+        by=caller.subject,
+        person_ref_key=runtime.settings.person_ref_secret(),
+        now=runtime.now,
+    )
+    if not new:
+        response.status_code = 200
+    return ImportRead.of(item)
+
+
+SignalList = Literal["serious_illness", "severe_disability", "unemployment"]
+
+
+@router.post(
+    "/imports/signal-list",
+    summary="Match a 重病/重残/失业 list against the register: each listed recipient a risk signal",
+    description="The body is CSV like the death list (`resident_id`, `name`, `occurred_on`). `kind`: "
+    "`serious_illness` (重病, 卫健/医保), `severe_disability` (重残, 残联), `unemployment` (失业, 人社). "
+    "Each listed person of a household with an active case is a risk signal (`hospitalised`, "
+    "`disability_certified`, `unemployed`), scored by the warning rules like a department's notice: "
+    "a household over a rule's threshold gets its alert. The same file again is the same import.",
+    status_code=201,
+    openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"example": EXAMPLE}}}},
+    responses={
+        **refusals(*PROTECTED, RegionNotAllowed, ListRefused, RequestInvalid),
+        200: {"description": "The same file was imported before: that import", "model": ImportRead},
+    },
+)
+async def import_signal_list(
+    request: Request,
+    response: Response,
+    caller: Importer,
+    session: SessionDep,
+    kind: Annotated[SignalList, Query(description="Which department list")],
+    source: Annotated[str, Query(min_length=1, max_length=200, description="Whose list, e.g. 人社失业登记 2026-11")],
+    region_code: Annotated[RegionCode | None, Query(description="A county (city staff only)")] = None,
+) -> ImportRead:
+    data = await request.body()
+    if len(data) > service.MAX_BYTES:
+        raise ListRefused("list_too_large", f"a list is at most {service.MAX_BYTES} bytes", "名单文件过大")
+    runtime = request.app.state.runtime
+    item, new = await service.import_list(
+        session,
+        RegionScope.for_principal(caller),
+        data,
+        kind=ListKind(kind),
         source=source,
         region_code=region_code,
         by=caller.subject,

@@ -10,6 +10,19 @@ from uuid import UUID
 
 class ListKind(StrEnum):
     DEATHS = "deaths"  # 死亡名单 (公安户籍注销、殡葬火化、卫健死亡医学证明)
+    SERIOUS_ILLNESS = "serious_illness"  # 重病名单 (卫健、医保: 大病、住院)
+    SEVERE_DISABILITY = "severe_disability"  # 重残名单 (残联: 一、二级残疾)
+    UNEMPLOYMENT = "unemployment"  # 失业名单 (人社: 失业登记)
+
+
+SIGNAL_OF = {
+    ListKind.DEATHS: "death",
+    ListKind.SERIOUS_ILLNESS: "hospitalised",
+    ListKind.SEVERE_DISABILITY: "disability_certified",
+    ListKind.UNEMPLOYMENT: "unemployed",
+}
+"""The risk signal a listed person gives their household (the kinds the warning rules weigh,
+as a department's notice of the same fact would)."""
 
 
 @dataclass(frozen=True, slots=True)

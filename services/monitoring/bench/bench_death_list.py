@@ -32,7 +32,7 @@ import asyncpg
 
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.person_ref import person_ref
-from jiuzhu_platform.testing import TEST_PERSON_REF_KEY, ThrowawayDatabases
+from jiuzhu_platform.testing import ThrowawayDatabases, test_pii_settings
 from monitoring.imports import service
 from monitoring.main import DEFINITION
 from shared.types import ResidentId, resident_id_check_digit
@@ -117,9 +117,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         url = await databases.create("monitoring")
         await DEFINITION.migrate(url)
-        settings = DEFINITION.settings_class(
-            env="test", database_url=url, bus="inprocess", person_ref_key=TEST_PERSON_REF_KEY
-        )
+        settings = DEFINITION.settings_class(env="test", database_url=url, bus="inprocess", **test_pii_settings())
         key = settings.person_ref_secret()
         print(f"seeding a register of {args.count:,} people with active cases (COPY; not timed) …", flush=True)
         await seed(url, args.count, key)

@@ -195,6 +195,8 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "POST /v1/monitoring/alerts/{alert_id}/disposal": CASE_HANDLERS,
     "POST /v1/monitoring/spot-checks": frozenset({"county_approver"}),
     "GET /v1/monitoring/spot-checks/{draw_id}": STAFF_READERS,
+    "POST /v1/monitoring/spot-checks/{draw_id}/results": frozenset({"county_approver"}),
+    "GET /v1/monitoring/spot-checks/{draw_id}/publication": STAFF_READERS,
     "GET /v1/monitoring/statistics": STAFF_READERS,
     "GET /v1/monitoring/statistics/export": STAFF_READERS,
     "GET /v1/monitoring/statistics/charts": STAFF_READERS,

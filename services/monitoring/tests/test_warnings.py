@@ -242,3 +242,52 @@ async def test_a_person_assisted_in_two_households_is_an_integrity_finding(tier_
     assert finding["reasons"] == [f"also assisted in {COUNTY} (dibao)"]
     assert finding["region_code"] == "520103"
     assert shared_person.ref not in str(finding)
+
+
+async def test_spot_check_results_are_recorded_once_and_published_as_counts(tier_h: ServiceHarness) -> None:
+    """抽查结果 for the drawn cases only, once each; a non-compliant case names its finding and
+    asks eligibility for a review; the publication (双随机一公开) is counts, no case or person."""
+    h = tier_h
+    for n in range(10):
+        await consume(h, approved(uuid4(), person(f"52010219500103{n:03d}"), CaseCategory.TEKUN))
+    body = {"region_code": COUNTY, "category": "tekun", "inspectors": ["检查员甲", "检查员乙"], "seed": 5}
+    draw = (await h.client.post("/v1/monitoring/spot-checks", json=body)).json()
+    (first, inspector), (second, _), (third, _) = draw["drawn"]
+    results = f"/v1/monitoring/spot-checks/{draw['draw_id']}/results"
+
+    ok = await h.client.post(results, json={"case_id": first, "outcome": "compliant"})
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["inspector"] == inspector
+    bad = {
+        "case_id": second,
+        "outcome": "non_compliant",
+        "finding": "not_resident",
+        "note": "入户未见本人，邻居称已外出务工两年",
+    }
+    assert (await h.client.post(results, json=bad)).status_code == 201
+    refusals = [
+        ({"case_id": first, "outcome": "compliant"}, "result_recorded"),
+        ({"case_id": str(uuid4()), "outcome": "compliant"}, "case_not_drawn"),
+        ({"case_id": third, "outcome": "non_compliant"}, "finding_required"),
+        ({"case_id": third, "outcome": "compliant", "finding": "deceased"}, "finding_unexpected"),
+    ]
+    for sent, reason in refusals:
+        refused = await h.client.post(results, json=sent)
+        assert (refused.status_code, refused.json()["reason"]) == (409, reason)
+
+    [review] = await staged(h, "monitoring.review_requested.v1")
+    assert review.data.reason.value == "spot_check"  # type: ignore[attr-defined]
+    assert str(review.data.case_id) == second  # type: ignore[attr-defined]
+    published = (await h.client.get(f"/v1/monitoring/spot-checks/{draw['draw_id']}/publication")).json()
+    assert published == {
+        "region_code": COUNTY,
+        "category": "tekun",
+        "seed": 5,
+        "share_percent": 30,
+        "population": 10,
+        "drawn": 3,
+        "checked": 2,
+        "compliant": 1,
+        "non_compliant": 1,
+        "findings": {"not_resident": 1},
+    }

@@ -20,7 +20,13 @@ from monitoring.metrics import BUSINESS_METRICS
 from monitoring.settings import Settings
 from monitoring.statistics.api.routes import router as statistics_router
 from monitoring.warnings import service as warnings_service
-from monitoring.warnings.adapters.orm import alert, monitored_case, monitored_person, risk_signal, spot_check
+from monitoring.warnings.adapters.orm import (
+    alert,
+    monitored_case,
+    monitored_person,
+    risk_signal,
+    spot_check,
+)
 from monitoring.warnings.api.routes import router as warnings_router
 
 FEATURE_TABLES = (

@@ -24,7 +24,15 @@ from monitoring.chain.domain.model import ChainRecord, Step
 from monitoring.warnings.adapters.repository import WarningRepository
 from monitoring.warnings.domain import rules
 from monitoring.warnings.domain.errors import AlertNotFound, SpotCheckNotFound
-from monitoring.warnings.domain.model import Alert, MonitoredCase, Signal, SpotCheckDraw
+from monitoring.warnings.domain.model import (
+    Alert,
+    MonitoredCase,
+    Signal,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SpotCheckOutcome,
+    SpotCheckResult,
+)
 from shared.events import (
     AlertDisposed,
     AlertDisposedData,
@@ -295,6 +303,54 @@ async def get_spot_check(session: AsyncSession, scope: RegionScope, draw_id: UUI
         raise SpotCheckNotFound(draw_id)
     scope.require(region_code=draw.region_code)
     return draw
+
+
+async def record_spot_check_result(
+    session: AsyncSession,
+    scope: RegionScope,
+    draw_id: UUID,
+    *,
+    case_id: UUID,
+    outcome: SpotCheckOutcome,
+    finding: SpotCheckFinding | None,
+    note: str | None,
+    by: str,
+    correlation_id: str,
+    now: datetime,
+) -> SpotCheckResult:
+    """抽查结果: one drawn case checked, once. A non-compliant case is a review request to
+    eligibility (reason `spot_check`)."""
+    repository = WarningRepository(session)
+    draw = await get_spot_check(session, scope, draw_id)
+    recorded = {r.case_id for r in await repository.results_of(draw_id)}
+    result = rules.spot_check_result(
+        draw, recorded, case_id=case_id, outcome=outcome, finding=finding, note=note, by=by, today=business_date(now)
+    )
+    await repository.add_result(result)
+    if outcome is SpotCheckOutcome.NON_COMPLIANT:
+        case = await repository.get_case(case_id)
+        household = case.household_id if case is not None else case_id
+        review = ReviewRequested.create(
+            ReviewRequestedData(
+                request_id=uuid.uuid4(),
+                household_id=household,
+                case_id=case_id,
+                reason=ReviewReason.SPOT_CHECK,
+                requested_on=business_date(now),
+            ),
+            subject=str(household),
+            correlation_id=correlation_id,
+            causation_id=str(draw_id),
+            now=now,
+        )
+        await add_events(session, outbox, [review], now=now)
+    return result
+
+
+async def spot_check_publication(session: AsyncSession, scope: RegionScope, draw_id: UUID) -> dict[str, object]:
+    """双随机一公开: the draw and its results as counts, fit to publish."""
+    draw = await get_spot_check(session, scope, draw_id)
+    return rules.publication(draw, await WarningRepository(session).results_of(draw_id))
 
 
 ESCALATION_SECONDS = 3600.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text, Uuid
 
+from jiuzhu_platform.pii import EncryptedString
 from jiuzhu_platform.tables import UtcDateTime
 from monitoring.adapters.orm import metadata
 
@@ -77,4 +78,17 @@ spot_check = Table(
     Column("draw", JSON, nullable=False),
     Column("drawn_at", UtcDateTime(), nullable=False),
     Column("drawn_by", String(200), nullable=False),
+)
+
+spot_check_result = Table(
+    "spot_check_result",
+    metadata,
+    Column("draw_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, primary_key=True),
+    Column("inspector", String(200), nullable=False),
+    Column("outcome", String(20), nullable=False),
+    Column("finding", String(30), nullable=True),
+    Column("note", EncryptedString("monitoring.spot_check_result.note"), nullable=True),
+    Column("recorded_by", String(200), nullable=False),
+    Column("recorded_on", Date, nullable=False),
 )

@@ -13,8 +13,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.auth import RegionScope
 from jiuzhu_platform.scoping import region_clause
-from monitoring.warnings.adapters.orm import alert, monitored_case, monitored_person, risk_signal, spot_check
-from monitoring.warnings.domain.model import Alert, AlertStatus, MonitoredCase, Signal, SpotCheckDraw
+from monitoring.warnings.adapters.orm import (
+    alert,
+    monitored_case,
+    monitored_person,
+    risk_signal,
+    spot_check,
+    spot_check_result,
+)
+from monitoring.warnings.domain.model import (
+    Alert,
+    AlertStatus,
+    MonitoredCase,
+    Signal,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SpotCheckOutcome,
+    SpotCheckResult,
+)
 from shared.events.monitoring import AlertDisposition, RiskLevel
 
 
@@ -181,6 +197,40 @@ class WarningRepository:
                 drawn_by=draw.drawn_by,
             )
         )
+
+    async def add_result(self, result: SpotCheckResult) -> None:
+        await self.session.execute(
+            self._insert(spot_check_result).values(
+                draw_id=result.draw_id,
+                case_id=result.case_id,
+                inspector=result.inspector,
+                outcome=result.outcome.value,
+                finding=result.finding.value if result.finding else None,
+                note=result.note,
+                recorded_by=result.recorded_by,
+                recorded_on=result.recorded_on,
+            )
+        )
+
+    async def results_of(self, draw_id: UUID) -> list[SpotCheckResult]:
+        rows = await self.session.execute(
+            select(spot_check_result)
+            .where(spot_check_result.c.draw_id == draw_id)
+            .order_by(spot_check_result.c.case_id)
+        )
+        return [
+            SpotCheckResult(
+                draw_id=r["draw_id"],
+                case_id=r["case_id"],
+                inspector=r["inspector"],
+                outcome=SpotCheckOutcome(r["outcome"]),
+                finding=SpotCheckFinding(r["finding"]) if r["finding"] else None,
+                note=r["note"],
+                recorded_by=r["recorded_by"],
+                recorded_on=r["recorded_on"],
+            )
+            for r in rows.mappings()
+        ]
 
     async def get_draw(self, draw_id: UUID) -> SpotCheckDraw | None:
         row = (await self.session.execute(select(spot_check).where(spot_check.c.draw_id == draw_id))).mappings().first()

@@ -14,8 +14,23 @@ from jiuzhu_platform.errors import RequestInvalid
 from jiuzhu_platform.http_errors import refusals
 from jiuzhu_platform.params import Offset, limit_query
 from monitoring.warnings import service
-from monitoring.warnings.api.schemas import AlertDisposal, AlertPage, AlertRead, SpotCheckRead, SpotCheckRequest
-from monitoring.warnings.domain.errors import AlertNotFound, DispositionIncomplete, SpotCheckEmpty, SpotCheckNotFound
+from monitoring.warnings.api.schemas import (
+    AlertDisposal,
+    AlertPage,
+    AlertRead,
+    SpotCheckPublication,
+    SpotCheckRead,
+    SpotCheckRequest,
+    SpotCheckResultCreate,
+    SpotCheckResultRead,
+)
+from monitoring.warnings.domain.errors import (
+    AlertNotFound,
+    DispositionIncomplete,
+    SpotCheckEmpty,
+    SpotCheckNotFound,
+    SpotCheckResultRefused,
+)
 
 router = APIRouter(prefix="/v1/monitoring", tags=["early warning"])
 
@@ -105,3 +120,37 @@ async def draw_spot_check(
 )
 async def get_spot_check(draw_id: UUID, caller: AlertReader, session: ReadSessionDep) -> SpotCheckRead:
     return SpotCheckRead.of(await service.get_spot_check(session, RegionScope.for_principal(caller), draw_id))
+
+
+@router.post(
+    "/spot-checks/{draw_id}/results",
+    status_code=201,
+    summary="Record the result of one drawn case (抽查结果): once; a non-compliant one asks eligibility to review",
+    responses=refusals(*PROTECTED, RegionNotAllowed, SpotCheckNotFound, SpotCheckResultRefused, RequestInvalid),
+)
+async def record_spot_check_result(
+    draw_id: UUID, body: SpotCheckResultCreate, caller: SpotChecker, session: SessionDep, request: Request
+) -> SpotCheckResultRead:
+    result = await service.record_spot_check_result(
+        session,
+        RegionScope.for_principal(caller),
+        draw_id,
+        case_id=body.case_id,
+        outcome=body.outcome,
+        finding=body.finding,
+        note=body.note,
+        by=caller.subject,
+        correlation_id=get_correlation_id() or "monitoring",
+        now=request.app.state.runtime.now(),
+    )
+    return SpotCheckResultRead.of(result)
+
+
+@router.get(
+    "/spot-checks/{draw_id}/publication",
+    summary="What is published of a spot check (双随机一公开): the draw and its results as counts",
+    responses=refusals(*PROTECTED, RegionNotAllowed, SpotCheckNotFound, RequestInvalid),
+)
+async def spot_check_publication(draw_id: UUID, caller: AlertReader, session: ReadSessionDep) -> SpotCheckPublication:
+    published = await service.spot_check_publication(session, RegionScope.for_principal(caller), draw_id)
+    return SpotCheckPublication.model_validate(published)

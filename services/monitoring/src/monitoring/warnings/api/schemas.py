@@ -8,7 +8,13 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from monitoring.warnings.domain.model import Alert, SpotCheckDraw
+from monitoring.warnings.domain.model import (
+    Alert,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SpotCheckOutcome,
+    SpotCheckResult,
+)
 from shared.events.monitoring import AlertDisposition, RiskLevel
 from shared.types import RegionCode
 
@@ -103,3 +109,62 @@ class SpotCheckRead(BaseModel):
             drawn_at=draw.drawn_at,
             drawn_by=draw.drawn_by,
         )
+
+
+class SpotCheckResultCreate(BaseModel):
+    """抽查结果 of one drawn case."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "case_id": "00000000-0000-0000-0000-000000000001",
+                    "outcome": "non_compliant",
+                    "finding": "not_resident",
+                }
+            ]
+        }
+    )
+
+    case_id: UUID
+    outcome: SpotCheckOutcome
+    finding: SpotCheckFinding | None = Field(default=None, description="Required when non-compliant")
+    note: str | None = Field(default=None, max_length=500, description="What the inspector saw (kept encrypted)")
+
+
+class SpotCheckResultRead(BaseModel):
+    draw_id: UUID
+    case_id: UUID
+    inspector: str
+    outcome: SpotCheckOutcome
+    finding: SpotCheckFinding | None
+    recorded_by: str
+    recorded_on: date
+
+    @classmethod
+    def of(cls, r: SpotCheckResult) -> SpotCheckResultRead:
+        return cls(
+            draw_id=r.draw_id,
+            case_id=r.case_id,
+            inspector=r.inspector,
+            outcome=r.outcome,
+            finding=r.finding,
+            recorded_by=r.recorded_by,
+            recorded_on=r.recorded_on,
+        )
+
+
+class SpotCheckPublication(BaseModel):
+    """双随机一公开: what the bureau publishes of a spot check. Counts only: no case, household,
+    person or inspector."""
+
+    region_code: str
+    category: str
+    seed: int = Field(description="Anyone can redo the draw from it")
+    share_percent: int
+    population: int = Field(description="Active cases of the category in the county when drawn")
+    drawn: int
+    checked: int
+    compliant: int
+    non_compliant: int
+    findings: dict[str, int]

@@ -46,3 +46,14 @@ class SpotCheckNotFound(NotFound):
 
     def __init__(self, draw_id: UUID) -> None:
         super().__init__(f"spot check {draw_id} not found", message_zh=f"未找到抽查 {draw_id}")
+
+
+class SpotCheckResultRefused(Conflict):
+    """409: a result that does not fit the draw. Reasons: `case_not_drawn`, `result_recorded`
+    (each drawn case is checked once), `finding_required` (a non-compliant case names what was
+    wrong), `finding_unexpected` (a compliant one does not)."""
+
+    reason = "case_not_drawn"
+
+    def __init__(self, reason: str, detail: str, message_zh: str) -> None:
+        super().__init__(detail, message_zh=message_zh, reason=reason)

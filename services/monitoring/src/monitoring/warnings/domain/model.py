@@ -93,3 +93,33 @@ class SpotCheckDraw:
     """(case id, inspector) pairs: who checks which case."""
     drawn_at: datetime | None = None
     drawn_by: str = ""
+
+
+class SpotCheckOutcome(StrEnum):
+    COMPLIANT = "compliant"  # 核查属实、保障合规
+    NON_COMPLIANT = "non_compliant"  # 发现问题 (a review of the case follows)
+
+
+class SpotCheckFinding(StrEnum):
+    """What an inspector found wrong (codes only: published as counts)."""
+
+    INCOME_UNDECLARED = "income_undeclared"  # 收入、财产未如实申报
+    NOT_RESIDENT = "not_resident"  # 不在户籍地/居住地共同生活
+    DECEASED = "deceased"  # 对象已死亡
+    CARE_INADEQUATE = "care_inadequate"  # 照料护理不到位
+    RECORDS_INCOMPLETE = "records_incomplete"  # 档案资料不全
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class SpotCheckResult:
+    """One drawn case's check: the outcome, the finding (if any), by whom, when."""
+
+    draw_id: UUID
+    case_id: UUID
+    inspector: str
+    outcome: SpotCheckOutcome
+    finding: SpotCheckFinding | None
+    note: str | None
+    recorded_by: str
+    recorded_on: date

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from uuid import UUID
 
-from monitoring.warnings.domain.errors import DispositionIncomplete, SpotCheckEmpty
-from monitoring.warnings.domain.model import Alert, AlertStatus, MonitoredCase, Signal, SpotCheckDraw, WarningRule
+from monitoring.warnings.domain.errors import DispositionIncomplete, SpotCheckEmpty, SpotCheckResultRefused
+from monitoring.warnings.domain.model import (
+    Alert,
+    AlertStatus,
+    MonitoredCase,
+    Signal,
+    SpotCheckDraw,
+    SpotCheckFinding,
+    SpotCheckOutcome,
+    SpotCheckResult,
+    WarningRule,
+)
 from shared.events.monitoring import AlertDisposition, RiskLevel
 
 RULES_VERSION = "2026.1"
@@ -201,3 +211,66 @@ def duplicate_finding(case: MonitoredCase, others: Iterable[tuple[str, str]], to
         due_on=today + timedelta(days=7),
         case_id=case.case_id,
     )
+
+
+def spot_check_result(
+    draw: SpotCheckDraw,
+    recorded: Collection[UUID],
+    *,
+    case_id: UUID,
+    outcome: SpotCheckOutcome,
+    finding: SpotCheckFinding | None,
+    note: str | None,
+    by: str,
+    today: date,
+) -> SpotCheckResult:
+    """The result of checking one drawn case, once; a non-compliant one names its finding."""
+    inspector = next((who for case, who in draw.inspectors if case == case_id), None)
+    if inspector is None:
+        raise SpotCheckResultRefused(
+            "case_not_drawn", "that case was not drawn in this spot check", "该对象不在本次抽查名单中"
+        )
+    if case_id in recorded:
+        raise SpotCheckResultRefused(
+            "result_recorded", "that case's result is recorded already", "该对象的抽查结果已录入"
+        )
+    if outcome is SpotCheckOutcome.NON_COMPLIANT and finding is None:
+        raise SpotCheckResultRefused(
+            "finding_required", "a non-compliant result names what was found", "发现问题须选择问题类型"
+        )
+    if outcome is SpotCheckOutcome.COMPLIANT and finding is not None:
+        raise SpotCheckResultRefused(
+            "finding_unexpected", "a compliant result has no finding", "核查合规的结果不应有问题类型"
+        )
+    return SpotCheckResult(
+        draw_id=draw.draw_id,
+        case_id=case_id,
+        inspector=inspector,
+        outcome=outcome,
+        finding=finding,
+        note=(note or "").strip()[:500] or None,
+        recorded_by=by,
+        recorded_on=today,
+    )
+
+
+def publication(draw: SpotCheckDraw, results: Iterable[SpotCheckResult]) -> dict[str, object]:
+    """双随机一公开 — what is published: the draw and the counts of its results, by finding; no
+    case, household, person or inspector."""
+    done = list(results)
+    findings: dict[str, int] = {}
+    for r in done:
+        if r.finding is not None:
+            findings[r.finding.value] = findings.get(r.finding.value, 0) + 1
+    return {
+        "region_code": draw.region_code,
+        "category": draw.category,
+        "seed": draw.seed,
+        "share_percent": draw.share_percent,
+        "population": draw.population,
+        "drawn": len(draw.inspectors),
+        "checked": len(done),
+        "compliant": sum(r.outcome is SpotCheckOutcome.COMPLIANT for r in done),
+        "non_compliant": sum(r.outcome is SpotCheckOutcome.NON_COMPLIANT for r in done),
+        "findings": dict(sorted(findings.items())),
+    }

@@ -28,7 +28,7 @@ from shared.types import resident_id_check_digit
 from tests.conftest import ThrowawayDatabases, server_setting
 
 SERVICES = ("eligibility", "verification", "payment", "monitoring", "procurement")
-PII_SERVICES = ("eligibility", "verification", "payment", "monitoring")
+PII_SERVICES = ("eligibility", "verification", "payment", "monitoring", "procurement")
 STARTUP_SECONDS = 90
 ADMIN = "admin"
 ADMIN_PASSWORD = "E2e-Cluster-Passw0rd"

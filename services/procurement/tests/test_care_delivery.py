@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
+from sqlalchemy import text
 
 from jiuzhu_platform.bus import KafkaBus, OutgoingMessage
 from jiuzhu_platform.outbox import CORRELATION_HEADER, TYPE_HEADER
@@ -206,6 +207,11 @@ async def test_dispersed_approval_to_evaluation_in_process(h: ServiceHarness) ->
     assert a["person_masked"].endswith(RESIDENT[-4:])
     assert RESIDENT not in str(a)
     expected_evaluation(await deliver_and_evaluate(h, a["id"], contract))
+    async with h.runtime.database.read() as session:  # issue 15 #16: carers' names never in clear
+        cells = [r[0] for r in await session.execute(text("select staff from visit"))]
+        cells += [r[0] for r in await session.execute(text("select doc from care_assignment"))]
+    assert len(cells) == len(VISITS) + 1
+    assert all(c.startswith("v1.") and "王护理员" not in c for c in cells)
     await h.relay()
     events = [parse_event(m.value) for m in h.bus.messages("procurement.events")]
     delivered = [e for e in events if isinstance(e, ServiceDelivered)]

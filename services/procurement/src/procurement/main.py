@@ -16,6 +16,7 @@ SERVICE_DIR = Path(__file__).resolve().parents[2]
 
 DEFINITION = ServiceDefinition(
     name="procurement",
+    keeps_pii=True,  # carers' names on visit records
     title="Jiuzhu procurement (政府购买服务)",
     settings_class=Settings,
     metadata=metadata,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint, Uuid
 
 from jiuzhu_platform.audit import define_audit_table
+from jiuzhu_platform.pii import EncryptedString
 from jiuzhu_platform.tables import UtcDateTime, define_inbox_table, define_outbox_table, make_metadata
 
 metadata = make_metadata()
@@ -82,7 +83,8 @@ care_assignment = Table(
     Column("household_id", Uuid, nullable=False),
     Column("state", String(20), nullable=False),
     Column("contract_id", Uuid, ForeignKey("contract.id"), nullable=True, index=True),
-    Column("doc", Text, nullable=False),
+    # the assignment as JSON, carers' names included: encrypted at rest as a whole
+    Column("doc", EncryptedString("procurement.care_assignment.doc"), nullable=False),
 )
 
 visit = Table(
@@ -92,7 +94,7 @@ visit = Table(
     Column("contract_id", Uuid, ForeignKey("contract.id"), nullable=False),
     Column("assignment_id", Uuid, ForeignKey("care_assignment.id"), nullable=True),
     Column("person_ref", String(100), nullable=False),
-    Column("staff", String(100), nullable=False),
+    Column("staff", EncryptedString("procurement.visit.staff"), nullable=False),  # the carer's name
     Column("visited_at", UtcDateTime(), nullable=False),
     Column("minutes", Integer, nullable=False),
     Column("content", Text, nullable=False),

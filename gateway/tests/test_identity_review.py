@@ -17,6 +17,7 @@ import pyotp
 import pytest
 from fastapi import FastAPI, Request
 
+from gateway.identity.adapters.clients import StubRealNameVerifier
 from gateway.identity.domain.errors import (
     AccountLocked,
     AlreadyBound,
@@ -376,3 +377,15 @@ async def test_a_nonce_is_accepted_once_under_concurrency(database_url: str) -> 
         )
         assert sorted(r.status_code for r in responses) == [200] + [401] * 7
         assert len(seen) == 1
+
+
+async def test_the_dev_real_name_stub_refuses_a_name_it_was_not_seeded_with() -> None:
+    """Issue 15 #2: the stub answers like the real service for the IDs it knows: the seeded
+    name passes, another name does not (so a test can tell a wrong name from a right one)."""
+    stub = StubRealNameVerifier(names={resident_id(): "张三"}, rejected={resident_id("002")})
+    assert await stub.verify("张三", ResidentId(resident_id()))
+    assert await stub.verify(" 张三 ", ResidentId(resident_id()))
+    assert not await stub.verify("李四", ResidentId(resident_id()))
+    assert not await stub.verify("张三", ResidentId(resident_id("002")))
+    assert await stub.verify("王五", ResidentId(resident_id("003")))  # unseeded: any name
+    assert not await stub.verify("  ", ResidentId(resident_id("003")))

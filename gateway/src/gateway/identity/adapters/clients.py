@@ -78,12 +78,20 @@ class UnconfiguredCodeSender:
 
 @dataclass
 class StubRealNameVerifier:
-    """dev/test: accepts any valid resident ID, except those listed in `rejected` (values)."""
+    """dev/test stand-in for 公安实名核验: a resident ID seeded with its holder's name (`names`,
+    by the ID's value) passes with that name only, as the real service would answer; an ID it
+    was not seeded with passes with any non-empty name (dev has no register of names); an ID in
+    `rejected` never passes."""
 
+    names: dict[str, str] = field(default_factory=dict)
     rejected: set[str] = field(default_factory=set)
 
     async def verify(self, name: str, resident_id: ResidentId) -> bool:
-        return bool(name.strip()) and resident_id.value not in self.rejected
+        given = name.strip()
+        if not given or resident_id.value in self.rejected:
+            return False
+        expected = self.names.get(resident_id.value)
+        return expected is None or expected == given
 
 
 class UnconfiguredRealNameVerifier:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 from dataclasses import dataclass
 
 import httpx
@@ -31,6 +32,7 @@ from gateway.identity.domain.errors import (
 from gateway.identity.service.admin import Actor
 from gateway.testing import STRONG_PASSWORD, DepartmentKey, Harness, open_harness
 from jiuzhu_platform.auth import Principal, PrincipalKind, publish_requirements, requires
+from jiuzhu_platform.auth.errors import Unauthorized
 from shared.types import ResidentId, resident_id_check_digit
 
 pytestmark = pytest.mark.timeout(120)
@@ -389,3 +391,38 @@ async def test_the_dev_real_name_stub_refuses_a_name_it_was_not_seeded_with() ->
     assert not await stub.verify("张三", ResidentId(resident_id("002")))
     assert await stub.verify("王五", ResidentId(resident_id("003")))  # unseeded: any name
     assert not await stub.verify("  ", ResidentId(resident_id("003")))
+
+
+async def test_a_binding_released_by_staff_lets_the_resident_bind_again(database_url: str) -> None:
+    """Issue 15 #2: one resident ID binds one account at a time, so a re-bind (a new phone, an
+    ID bound by someone else) needs the old binding ended: a city administrator releases it, with
+    a reason code, audited; the old account's sign-in ends at once and it is left unbound."""
+    async with open_harness(database_url) as gw:
+        person = ResidentId(resident_id("009"))
+        old = await unbound_citizen(gw, PHONE)
+        first = await gw.identity.citizens.bind(old, "张三", person)
+        new = await unbound_citizen(gw, "13987654321")
+        with pytest.raises(ResidentAlreadyBound):
+            await gw.identity.citizens.bind(new, "张三", person)
+
+        admin = await gw.staff_headers("city.admin", ("city_admin",))
+        release = "/v1/auth/citizen-bindings/release"
+        body = {"resident_id": person.value, "reason": "phone_changed"}
+        caseworker = await gw.staff_headers("town.worker", ("town_caseworker",), region="520102001000")
+        assert (await gw.client.post(release, json=body, headers=caseworker)).status_code == 403
+        assert (
+            await gw.client.post(release, json={**body, "reason": "张三换了手机"}, headers=admin)
+        ).status_code == 422
+        released = await gw.client.post(release, json=body, headers=admin)
+        assert released.status_code == 204, released.text
+        again = await gw.client.post(release, json=body, headers=admin)
+        assert (again.status_code, again.json()["reason"]) == (404, "binding_not_found")
+
+        with pytest.raises(RefreshTokenInvalid):  # the old account's sign-in has ended
+            await gw.identity.sessions.refresh(first.refresh_token)
+        with pytest.raises(Unauthorized):  # and its access token at once
+            await gw.runtime.token_verifier.verify(first.access_token)
+        pair = await gw.identity.citizens.bind(new, "张三", person)
+        assert pair.access_token
+        [entry] = [e for e in await gw.audit.page(limit=50) if e.outcome == "citizen_binding_released"]
+        assert json.loads(entry.details) == {"reason": "phone_changed"}

@@ -286,6 +286,16 @@ class IdentityRepository:
             )
         )
 
+    async def unbind_citizen(self, citizen_id: uuid.UUID) -> bool:
+        """End a citizen's real-name binding: the name, the resident ID and the household are
+        forgotten (the account stays, unbound); whether it was bound."""
+        result = await self._execute(
+            update(orm.citizen_identity)
+            .where(orm.citizen_identity.c.citizen_id == citizen_id, orm.citizen_identity.c.household_id.is_not(None))
+            .values(name=None, resident_id=None, resident_id_bidx=None, household_id=None, bound_at=None)
+        )
+        return bool(result.rowcount == 1)
+
     async def citizen_holding_resident(self, resident_bidx: str) -> uuid.UUID | None:
         """The account bound to this resident ID (blind index), if any."""
         found = await self._execute(

@@ -17,7 +17,7 @@ from pydantic import AfterValidator
 from gateway.auth import bearer_token
 from gateway.identity.adapters.audit import AuditLog, entry
 from gateway.identity.api import schemas
-from gateway.identity.domain.errors import RefreshTokenInvalid, RefreshTokenReused
+from gateway.identity.domain.errors import BindingNotFound, RefreshTokenInvalid, RefreshTokenReused
 from gateway.identity.domain.model import ClientKind, NewClient, NewStaffUser
 from gateway.identity.keys import SigningKeys
 from gateway.identity.service import IdentityService
@@ -29,7 +29,7 @@ from gateway.settings import Settings, is_issuer_url
 from jiuzhu_platform.access import AuditPage, audit_page
 from jiuzhu_platform.auth import ALL_SCOPES, PRIVILEGED_SCOPES, Principal, Unauthorized, requires
 from jiuzhu_platform.errors import BadRequest
-from jiuzhu_platform.http_errors import error_response
+from jiuzhu_platform.http_errors import error_response, refusals
 from jiuzhu_platform.params import AfterSeq, CleanText, limit_query, within_range
 
 TOKEN_FORM_LIMIT = 8192
@@ -245,6 +245,22 @@ def identity_router() -> APIRouter:
         principal: Annotated[Principal, requires(USERS_WRITE)],
     ) -> Response:
         await identity.admin.disable_user(username, actor=Actor.of(principal))
+        return Response(status_code=204)
+
+    @router.post(
+        "/citizen-bindings/release",
+        status_code=204,
+        summary="End the real-name binding of the account holding a resident ID (so it can bind again)",
+        description="For a person who changed phone numbers or whose ID was bound by another account: "
+        "the account stays, unbound, and every sign-in it has ends at once. Audited with the reason code.",
+        responses=refusals(BindingNotFound),
+    )
+    async def release_binding(
+        body: schemas.BindingRelease,
+        identity: IdentityDep,
+        principal: Annotated[Principal, requires(USERS_WRITE)],
+    ) -> Response:
+        await identity.admin.release_binding(body.resident_id, body.reason, actor=Actor.of(principal))
         return Response(status_code=204)
 
     @router.post(

@@ -106,3 +106,18 @@ class ClientCreated(BaseModel):
 class KeyRotated(BaseModel):
     kid: str
     published: list[str]
+
+
+class BindingRelease(Request):
+    """解除实名绑定: the resident ID whose account binding ends, and why (a code: the audit
+    trail takes no free text)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"resident_id": "11010519491231002X", "reason": "phone_changed"}]},
+    )
+
+    resident_id: ResidentId
+    reason: Literal["phone_changed", "bound_by_another", "deceased", "other"] = Field(
+        description="phone_changed (换号), bound_by_another (被他人冒绑), deceased (本人死亡), other"
+    )

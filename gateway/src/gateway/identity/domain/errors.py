@@ -116,6 +116,13 @@ class UserExists(Conflict):
         super().__init__("a user with this username already exists", message_zh="该用户名已存在")
 
 
+class BindingNotFound(NotFound):
+    reason = "binding_not_found"
+
+    def __init__(self) -> None:
+        super().__init__("no account is bound to that resident ID", message_zh="该身份证号未绑定任何账号")
+
+
 class UserNotFound(NotFound):
     reason = "user_not_found"
 

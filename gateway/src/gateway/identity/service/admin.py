@@ -13,7 +13,14 @@ import pyotp
 from gateway.identity.adapters.audit import entry
 from gateway.identity.adapters.crypto import load_ed25519_public_key, new_client_id, new_client_secret
 from gateway.identity.domain import rules
-from gateway.identity.domain.errors import ClientNotFound, InvalidInput, OperatorOnlyAccount, UserExists, UserNotFound
+from gateway.identity.domain.errors import (
+    BindingNotFound,
+    ClientNotFound,
+    InvalidInput,
+    OperatorOnlyAccount,
+    UserExists,
+    UserNotFound,
+)
 from gateway.identity.domain.model import (
     ClientKind,
     NewClient,
@@ -23,10 +30,11 @@ from gateway.identity.domain.model import (
     StaffUser,
     SubjectKind,
 )
-from gateway.identity.revocation import account_deny_key
+from gateway.identity.revocation import account_deny_key, issued_before_key, session_key
 from gateway.identity.service.context import IdentityContext
 from jiuzhu_platform.audit import AuditEntry
 from jiuzhu_platform.auth import Principal
+from shared.types import ResidentId
 
 TOTP_ISSUER = "Jiuzhu"
 
@@ -213,6 +221,34 @@ class Administration:
                 await repository.revoke_jti(key, expires_at=deny_until, now=now)
                 await ctx.audit.append(session, _admin_entry(actor, "user_disabled", target_id=canonical))
         ctx.revocations.add(key, deny_until)
+
+    async def release_binding(self, resident_id: ResidentId, reason: str, *, actor: Actor) -> None:
+        """解除实名绑定: end the binding of the account that holds this resident ID (a person who
+        changed phone numbers, or whose number was bound by someone else), so the resident ID
+        can be bound again. The account stays, unbound; every sign-in it has ends at once (its
+        tokens name the household). Audited with the reason."""
+        ctx = self.context
+        now = ctx.clock()
+        deny_until = ctx.deny_until(now)
+        async with ctx.database.transaction() as session:
+            repository = ctx.repository(session)
+            holder = await repository.citizen_holding_resident(repository.index(resident_id.value, "resident_id"))
+            if holder is None or not await repository.unbind_citizen(holder):
+                raise BindingNotFound()
+            subject = str(holder)
+            families = await repository.subject_families(SubjectKind.CITIZEN.value, subject)
+            await repository.revoke_subject_refresh(SubjectKind.CITIZEN.value, subject, now)
+            key = issued_before_key("citizen", subject)
+            await repository.revoke_issued_before(key, cutoff=now, expires_at=deny_until)
+            for family in families:
+                await repository.revoke_jti(session_key(family), expires_at=deny_until, now=now)
+            await ctx.audit.append(
+                session,
+                _admin_entry(actor, "citizen_binding_released", target_id=subject, details={"reason": reason}),
+            )
+        ctx.revocations.add_issued_before(key, now, deny_until)
+        for family in families:
+            ctx.revocations.add(session_key(family), deny_until)
 
     async def disable_client(self, client_id: str, *, actor: Actor) -> None:
         """Disable an OAuth2 client (an agreement ended): no more tokens, and the ones it holds

@@ -6,6 +6,8 @@ event twice is one step; the chain is scoped like the register."""
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -79,14 +81,17 @@ def granted(household: UUID, payee_body: str) -> TemporaryAssistanceGranted:
     )
 
 
-def settled(household: UUID, case_id: UUID) -> PaymentSettled:
+def settled(
+    household: UUID, case_id: UUID | None, *, grant_id: UUID | None = None, amount: str = "640.00"
+) -> PaymentSettled:
     return PaymentSettled.create(
         PaymentSettledData(
             instruction_id=uuid4(),
             household_id=household,
             case_id=case_id,
+            grant_id=grant_id,
             period=Period.containing(TODAY),
-            amount=Decimal("640.00"),
+            amount=Decimal(amount),
             settled_on=TODAY.date(),
         ),
         subject=str(household),
@@ -137,6 +142,35 @@ async def test_a_household_s_assistance_is_one_chain(tier_h: ServiceHarness) -> 
     next_year = str(Period.from_date(date(TODAY.year + 1, TODAY.month, 1)))
     later = (await h.client.get("/v1/monitoring/statistics", params={"month": next_year})).json()["total"]
     assert later["temporary_households"] == 0  # 12 months on, no longer a 临时救助 household
+
+
+async def test_spending_is_counted_by_programme(tier_h: ServiceHarness) -> None:
+    """资金发放 by programme: a settled benefit counts under its case's category, a settled
+    grant under 临时救助; the total is their sum, in the JSON, the CSV and the upward report."""
+    h = tier_h
+    marginal, tekun = uuid4(), uuid4()
+    marginal_case = approved(marginal, person("52010219600101301"), CaseCategory.MARGINAL)
+    tekun_case = approved(tekun, person("52010219600101302"), CaseCategory.TEKUN)
+    grant = granted(marginal, "52010219600101301")
+    for event, consumer in ((submitted(marginal), "register"), (marginal_case, "warnings"), (tekun_case, "warnings")):
+        assert await consume(h, event, consumer) == "applied"
+    assert await consume(h, grant, "chain") == "applied"
+    for payment in (
+        settled(marginal, marginal_case.data.case_id, amount="300.50"),
+        settled(tekun, tekun_case.data.case_id, amount="1200.00"),
+        settled(tekun, tekun_case.data.case_id, amount="1200.00"),
+        settled(marginal, None, grant_id=grant.data.grant_id, amount="1500.00"),
+    ):
+        assert await consume(h, payment, "chain") == "applied"
+
+    total = (await h.client.get("/v1/monitoring/statistics", params={"month": MONTH})).json()["total"]
+    assert total["paid_by_programme"] == {"marginal": "300.50", "tekun": "2400.00", "temporary": "1500.00"}
+    assert total["paid"] == "4200.50"
+    export = await h.client.get("/v1/monitoring/statistics/export", params={"month": MONTH})
+    header, *rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[-1][header.index("特困发放(元) paid_tekun")] == "2400.00"
+    assert rows[-1][header.index("临时救助发放(元) paid_temporary")] == "1500.00"
+    assert rows[-1][header.index("低保发放(元) paid_dibao")] == "0.00"
 
 
 async def test_the_chain_is_scoped_like_the_register(tier_h: ServiceHarness) -> None:

@@ -13,7 +13,7 @@ from jiuzhu_platform.auth import RegionScope
 from monitoring import service as register_service
 from monitoring.chain.adapters.repository import ChainRepository
 from monitoring.chain.domain import rules
-from monitoring.chain.domain.model import ChainRecord, Step
+from monitoring.chain.domain.model import TEMPORARY, ChainRecord, Step
 from monitoring.warnings.domain.model import Alert, MonitoredCase
 from shared.events import PaymentSettled, TemporaryAssistanceGranted
 from shared.types import to_fen
@@ -81,9 +81,11 @@ async def temporary_granted(session: AsyncSession, event: TemporaryAssistanceGra
 
 
 async def payment_settled(session: AsyncSession, event: PaymentSettled, now: datetime) -> None:
-    """Money that reached the household (spending, by the household's area)."""
+    """Money that reached the household (spending, by the household's area and by programme:
+    the case's category, or 临时救助 for a grant)."""
     data = event.data
     repository = ChainRepository(session)
+    programme = TEMPORARY if data.case_id is None else await repository.category_of(data.case_id) or "benefit"
     area = await repository.area_of(data.household_id)
     if area is None:
         logger.info("payment for a household not in the register", extra={"household_id": str(data.household_id)})
@@ -95,7 +97,7 @@ async def payment_settled(session: AsyncSession, event: PaymentSettled, now: dat
         data.settled_on,
         area[0],
         area[1],
-        category="benefit" if data.case_id is not None else "temporary",
+        category=programme,
         amount_fen=to_fen(data.amount),
         detail=str(data.period),
     )

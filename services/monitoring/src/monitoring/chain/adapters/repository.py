@@ -36,6 +36,11 @@ class ChainRepository:
         )
         return [_record(r) for r in rows.mappings()]
 
+    async def category_of(self, case_id: UUID) -> str | None:
+        """The category of a case of the register (None: not known here)."""
+        found = await self.session.execute(select(monitored_case.c.category).where(monitored_case.c.case_id == case_id))
+        return found.scalar_one_or_none()
+
     async def area_of(self, household_id: UUID) -> tuple[str, str | None] | None:
         """Where a household is placed: its register entry, else its newest case."""
         entry = (

@@ -7,7 +7,14 @@ import csv
 import io
 from decimal import Decimal
 
-from monitoring.statistics.domain.model import CATEGORIES, CATEGORY_ZH, AreaFigures, Statistics
+from monitoring.statistics.domain.model import (
+    CATEGORIES,
+    CATEGORY_ZH,
+    PROGRAMME_ZH,
+    PROGRAMMES,
+    AreaFigures,
+    Statistics,
+)
 from shared.types import from_fen
 
 _FIXED = (
@@ -43,6 +50,7 @@ def header() -> list[str]:
         "本月临时救助金额(元) temporary_granted",
         "本月发放到账(元) paid",
     ]
+    columns += [f"{PROGRAMME_ZH[p]}发放(元) paid_{p}" for p in PROGRAMMES]
     return columns
 
 
@@ -70,6 +78,7 @@ def values(month: str, area: AreaFigures) -> list[object]:
         from_fen(n.temporary_fen),
         from_fen(n.paid_fen),
     ]
+    cells += [from_fen(n.paid_by_programme.get(p, 0)) for p in PROGRAMMES]
     return cells
 
 

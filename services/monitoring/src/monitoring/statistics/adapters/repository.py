@@ -51,7 +51,7 @@ class StatisticsRepository:
         """Each area's counts for the month `start`..`end` (areas with nothing to count are
         absent)."""
         rows: dict[str, dict[str, Any]] = defaultdict(
-            lambda: {"active": {}, "approved": {}, "terminated": {}, "disposal_days": 0}
+            lambda: {"active": {}, "approved": {}, "terminated": {}, "disposal_days": 0, "paid_by_programme": {}}
         )
 
         area = _area(register_entry, level)
@@ -119,27 +119,22 @@ class StatisticsRepository:
         query = (
             select(
                 area,
-                func.count(func.distinct(case((and_(granted, r.c.occurred_on > year_ago), r.c.household_id)))),
-                func.sum(case((and_(granted, r.c.occurred_on.between(start, end)), r.c.amount_fen), else_=0)),
-                func.sum(
-                    case(
-                        (and_(r.c.step == Step.PAID.value, r.c.occurred_on.between(start, end)), r.c.amount_fen),
-                        else_=0,
-                    )
-                ),
+                func.count(func.distinct(case((r.c.occurred_on > year_ago, r.c.household_id)))),
+                func.sum(case((r.c.occurred_on.between(start, end), r.c.amount_fen), else_=0)),
             )
-            .where(
-                *_where(r, scope, county),
-                r.c.occurred_on <= end,
-                r.c.step.in_([Step.TEMPORARY_GRANTED.value, Step.PAID.value]),
-            )
+            .where(*_where(r, scope, county), r.c.occurred_on <= end, granted)
             .group_by(area)
         )
-        for code, temporary, temporary_fen, paid_fen in await self.session.execute(query):
-            rows[code].update(
-                temporary_households=int(temporary or 0),
-                temporary_fen=int(temporary_fen or 0),
-                paid_fen=int(paid_fen or 0),
-            )
+        for code, temporary, temporary_fen in await self.session.execute(query):
+            rows[code].update(temporary_households=int(temporary or 0), temporary_fen=int(temporary_fen or 0))
+        query = (
+            select(area, r.c.category, func.sum(r.c.amount_fen))
+            .where(*_where(r, scope, county), r.c.step == Step.PAID.value, r.c.occurred_on.between(start, end))
+            .group_by(area, r.c.category)
+        )
+        for code, programme, fen in await self.session.execute(query):
+            row = rows[code]
+            row["paid_fen"] = row.get("paid_fen", 0) + int(fen or 0)
+            row["paid_by_programme"][programme or "benefit"] = int(fen or 0)
 
         return [AreaCounts(area_code=code, **values) for code, values in rows.items()]

@@ -12,7 +12,14 @@ from decimal import Decimal
 import xlsxwriter
 
 from monitoring.statistics.adapters.csv_export import header, values
-from monitoring.statistics.domain.model import CATEGORIES, CATEGORY_ZH, AreaFigures, Statistics
+from monitoring.statistics.domain.model import (
+    CATEGORIES,
+    CATEGORY_ZH,
+    PROGRAMME_ZH,
+    PROGRAMMES,
+    AreaFigures,
+    Statistics,
+)
 from shared.types import from_fen
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,6 +69,15 @@ REPORT: tuple[Indicator, ...] = (
     ),
     ("E02", "本月临时救助金额 temporary assistance granted", "元", lambda a: from_fen(a.counts.temporary_fen)),
     ("E03", "本月发放到账金额 paid to households", "元", lambda a: from_fen(a.counts.paid_fen)),
+    *(
+        (
+            f"E{i + 4:02d}",
+            f"{PROGRAMME_ZH[p]}本月发放 paid, {p}",
+            "元",
+            lambda a, p=p: from_fen(a.counts.paid_by_programme.get(p, 0)),
+        )
+        for i, p in enumerate(PROGRAMMES)
+    ),
     ("F01", "特困集中供养率 care-home share of 特困", "%", lambda a: _rate(a.centralised_rate)),
     ("F02", "检出率 found by monitoring", "%", lambda a: _rate(a.discovery_rate)),
     ("G01", "本月预警 alerts raised", "条", lambda a: a.counts.alerts_raised),

@@ -27,6 +27,9 @@ class AreaRead(BaseModel):
     temporary_households: int = Field(description="临时救助 households of the last 12 months (a register category)")
     temporary_granted: Decimal = Field(description="临时救助 granted this month, yuan")
     paid: Decimal = Field(description="Paid to households this month (settled by the bank), yuan")
+    paid_by_programme: dict[str, Decimal] = Field(
+        description="`paid` by programme (资金发放 by 低保, 特困, 边缘, 刚性支出, 渐退 and 临时救助), yuan"
+    )
 
     @classmethod
     def of(cls, area: AreaFigures) -> AreaRead:
@@ -48,6 +51,7 @@ class AreaRead(BaseModel):
             temporary_households=n.temporary_households,
             temporary_granted=from_fen(n.temporary_fen),
             paid=from_fen(n.paid_fen),
+            paid_by_programme={k: from_fen(v) for k, v in n.paid_by_programme.items()},
         )
 
 

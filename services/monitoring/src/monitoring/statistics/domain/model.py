@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from monitoring.chain.domain.model import TEMPORARY
 from shared.events.eligibility import CaseCategory
 
 CATEGORIES: tuple[CaseCategory, ...] = tuple(CaseCategory)
@@ -17,6 +18,11 @@ CATEGORY_ZH = {
     CaseCategory.RIGID_EXPENDITURE: "刚性支出",
     CaseCategory.DIBAO_PHASE_OUT: "低保渐退",
 }
+
+PROGRAMMES: tuple[str, ...] = (*(c.value for c in CATEGORIES), TEMPORARY)
+"""The programmes money is counted by (资金发放 by programme: the case categories and 临时救助),
+in table order."""
+PROGRAMME_ZH = {**{c.value: CATEGORY_ZH[c] for c in CATEGORIES}, TEMPORARY: "临时救助"}
 
 
 class AreaLevel(StrEnum):
@@ -59,6 +65,9 @@ class AreaCounts:
     """临时救助 granted in the month, fen."""
     paid_fen: int = 0
     """Money that reached households in the month (payment's settled instructions), fen."""
+    paid_by_programme: dict[str, int] = field(default_factory=dict)
+    """`paid_fen` by programme (`PROGRAMMES`; a payment settled before its case's category was
+    known is counted under `benefit`)."""
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ def total_of(rows: Sequence[AreaCounts]) -> AreaCounts:
             temporary_households=total.temporary_households + row.temporary_households,
             temporary_fen=total.temporary_fen + row.temporary_fen,
             paid_fen=total.paid_fen + row.paid_fen,
+            paid_by_programme=_add(total.paid_by_programme, row.paid_by_programme),
         )
     return total
 

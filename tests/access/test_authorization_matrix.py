@@ -202,6 +202,8 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/monitoring/statistics/charts": STAFF_READERS,
     "POST /v1/monitoring/imports/death-list": frozenset({"county_approver", "city_admin"}),
     "POST /v1/monitoring/imports/signal-list": frozenset({"county_approver", "city_admin"}),
+    "POST /v1/monitoring/imports/integrity-list": frozenset({"county_approver", "city_admin"}),
+    "POST /v1/monitoring/imports/anti-poverty-list": frozenset({"county_approver", "city_admin"}),
     "POST /v1/monitoring/discoveries": CASE_HANDLERS,
     "GET /v1/monitoring/discoveries": STAFF_READERS,
     "GET /v1/monitoring/discoveries/{discovery_id}": STAFF_READERS,

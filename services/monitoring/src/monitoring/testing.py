@@ -37,6 +37,7 @@ def approved(
     region: str = COUNTY,
     town: str | None = None,
     support_mode: SupportMode | None = None,
+    filed: bool = False,
 ) -> CaseApproved:
     line = BenefitLine(member=payee, component=BenefitComponent.BASIC_LIVING, monthly=Decimal("640.00"))
     data = CaseApprovedData(
@@ -51,6 +52,7 @@ def approved(
         region_code=region,
         town_code=town or region + "001000",
         support_mode=support_mode or (SupportMode.DISPERSED if category is CaseCategory.TEKUN else None),
+        conflict_of_interest=filed,
     )
     return CaseApproved.create(data, subject=str(household), correlation_id="warn-test", now=datetime.now(UTC))
 

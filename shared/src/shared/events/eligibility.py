@@ -238,6 +238,10 @@ class CaseApprovedData(EventData):
     region_code: RegionCode = Field(description="县级区划代码 of the household")
     town_code: TownCode | None = Field(default=None, description="乡镇（街道）代码 when known")
     support_mode: SupportMode | None = Field(default=None, description="特困 only: 集中 / 分散供养")
+    conflict_of_interest: bool = Field(
+        default=False,
+        description="单独登记备案: a member is a recorded close relative of staff or of a 村(居)委会 member",
+    )
 
     @model_validator(mode="after")
     def _support_mode_for_tekun_only(self) -> Self:

@@ -122,6 +122,7 @@ class Publisher:
                 if placement and placement.placement is Placement.INSTITUTIONAL
                 else SupportMode.DISPERSED
             ),
+            conflict_of_interest=case_file.conflict_of_interest,
         )
         await self._add(
             CaseApproved.create(

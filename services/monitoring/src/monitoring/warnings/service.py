@@ -65,6 +65,7 @@ async def case_approved(session: AsyncSession, event: CaseApproved, now: datetim
         support_mode=data.support_mode.value if data.support_mode else None,
         active=True,
         opened_on=business_date(event.time),
+        filed=data.conflict_of_interest,
     )
     await repository.upsert_case(case)
     await repository.add_people(data.household_id, {data.payee.ref})
@@ -132,9 +133,13 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
             continue  # the same notice again
         open_rules = await repository.open_rules(household_id)
         if data.kind is DepartmentNoticeKind.DEATH:
-            # one integrity alert a household at a time (its first active case)
+            # one integrity alert a household at a time (its first active case; a 防返贫
+            # household alone is paid nothing, so there is nothing to stop)
+            recipients = [c for c in cases if c.eligibility_case_id is not None]
             raised = (
-                [] if rules.DEATH_RULE in open_rules else [rules.death_finding(cases[0], signal, today, uuid.uuid4())]
+                []
+                if rules.DEATH_RULE in open_rules or not recipients
+                else [rules.death_finding(recipients[0], signal, today, uuid.uuid4())]
             )
             staged += [_review(event, a, ReviewReason.ALERT, now) for a in raised]
         else:

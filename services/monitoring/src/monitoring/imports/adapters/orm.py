@@ -19,6 +19,7 @@ list_import = Table(
     Column("rejected", Integer, nullable=False),
     Column("matched", Integer, nullable=False),
     Column("alerts_raised", Integer, nullable=False),
+    Column("delisted", Integer, nullable=False, server_default="0"),
     Column("rejections", JSON, nullable=False),
     Column("imported_by", String(200), nullable=False),
     Column("imported_at", UtcDateTime(), nullable=False),

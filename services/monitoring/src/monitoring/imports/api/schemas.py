@@ -24,8 +24,11 @@ class ImportRead(BaseModel):
     digest: str = Field(description="SHA-256 of the file: the same file again is this import")
     rows: int = Field(description="Data rows read")
     rejected: int = Field(description="Rows refused (bad resident ID, date), listed in `rejections` (first 100)")
-    matched: int = Field(description="Households of the register with an active case and a listed person")
+    matched: int = Field(
+        description="Households of the register with an active case and a listed person (防返贫: households listed)"
+    )
     alerts_raised: int
+    delisted: int = Field(description="防返贫 lists: households of the earlier list no longer on it (monitoring ended)")
     imported_by: str
     imported_at: datetime
     rejections: list[RejectedRow]
@@ -42,6 +45,7 @@ class ImportRead(BaseModel):
             rejected=item.rejected,
             matched=item.matched,
             alerts_raised=item.alerts_raised,
+            delisted=item.delisted,
             imported_by=item.imported_by,
             imported_at=item.imported_at,
             rejections=[RejectedRow(line=r.line, reason=r.reason, message=r.message) for r in item.rejections],

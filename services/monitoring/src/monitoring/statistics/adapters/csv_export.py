@@ -32,11 +32,11 @@ def _rate(value: float | None) -> Decimal | str:
 def header() -> list[str]:
     columns = [f"{zh} {en}" for en, zh in _FIXED]
     for c in CATEGORIES:
-        columns.append(f"{CATEGORY_ZH[c]}在保 active_{c.value}")
+        columns.append(f"{CATEGORY_ZH[c]}在保 active_{c}")
     for c in CATEGORIES:
-        columns.append(f"{CATEGORY_ZH[c]}新增 approved_{c.value}")
+        columns.append(f"{CATEGORY_ZH[c]}新增 approved_{c}")
     for c in CATEGORIES:
-        columns.append(f"{CATEGORY_ZH[c]}退出 terminated_{c.value}")
+        columns.append(f"{CATEGORY_ZH[c]}退出 terminated_{c}")
     columns += [
         "集中供养率% centralised_rate",
         "检出率% discovery_rate",
@@ -62,9 +62,9 @@ def values(month: str, area: AreaFigures) -> list[object]:
     """The row of `header()` for an area, as values (numbers as numbers, rates in percent)."""
     n = area.counts
     cells: list[object] = [month, area.area_code, n.households]
-    cells += [n.active.get(c.value, 0) for c in CATEGORIES]
-    cells += [n.approved.get(c.value, 0) for c in CATEGORIES]
-    cells += [n.terminated.get(c.value, 0) for c in CATEGORIES]
+    cells += [n.active.get(c, 0) for c in CATEGORIES]
+    cells += [n.approved.get(c, 0) for c in CATEGORIES]
+    cells += [n.terminated.get(c, 0) for c in CATEGORIES]
     cells += [
         _rate(area.centralised_rate),
         _rate(area.discovery_rate),

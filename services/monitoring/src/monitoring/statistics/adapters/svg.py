@@ -87,7 +87,7 @@ def charts(stats: Statistics) -> str:
     """The dashboard's panels for a month, as one HTML fragment of SVG charts."""
     areas = stats.areas
     by_category = [
-        Series(CATEGORY_ZH[c], PALETTE[i % len(PALETTE)], [a.counts.active.get(c.value, 0) for a in areas])
+        Series(CATEGORY_ZH[c], PALETTE[i % len(PALETTE)], [a.counts.active.get(c, 0) for a in areas])
         for i, c in enumerate(CATEGORIES)
     ]
     alerts = [

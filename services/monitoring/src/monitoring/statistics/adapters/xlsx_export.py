@@ -37,27 +37,27 @@ REPORT: tuple[Indicator, ...] = (
     *(
         (
             f"B{i + 1:02d}",
-            f"{CATEGORY_ZH[c]}在保 active {c.value}",
+            f"{CATEGORY_ZH[c]}在保 active {c}",
             "件",
-            lambda a, c=c: a.counts.active.get(c.value, 0),
+            lambda a, c=c: a.counts.active.get(c, 0),
         )
         for i, c in enumerate(CATEGORIES)
     ),
     *(
         (
             f"C{i + 1:02d}",
-            f"{CATEGORY_ZH[c]}本月新增 new {c.value}",
+            f"{CATEGORY_ZH[c]}本月新增 new {c}",
             "件",
-            lambda a, c=c: a.counts.approved.get(c.value, 0),
+            lambda a, c=c: a.counts.approved.get(c, 0),
         )
         for i, c in enumerate(CATEGORIES)
     ),
     *(
         (
             f"D{i + 1:02d}",
-            f"{CATEGORY_ZH[c]}本月退出 ended {c.value}",
+            f"{CATEGORY_ZH[c]}本月退出 ended {c}",
             "件",
-            lambda a, c=c: a.counts.terminated.get(c.value, 0),
+            lambda a, c=c: a.counts.terminated.get(c, 0),
         )
         for i, c in enumerate(CATEGORIES)
     ),

@@ -6,23 +6,26 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from monitoring.chain.domain.model import TEMPORARY
+from monitoring.warnings.domain.model import ANTI_POVERTY
 from shared.events.eligibility import CaseCategory
 
-CATEGORIES: tuple[CaseCategory, ...] = tuple(CaseCategory)
-"""The categories counted, in the order the tables and charts show them."""
+CATEGORIES: tuple[str, ...] = (*(c.value for c in CaseCategory), ANTI_POVERTY)
+"""The register's categories counted, in the order the tables and charts show them: the case
+categories, then the 防返贫 households of the rural-revitalisation list."""
 
-CATEGORY_ZH = {
-    CaseCategory.DIBAO: "低保",
-    CaseCategory.TEKUN: "特困",
-    CaseCategory.MARGINAL: "低保边缘",
-    CaseCategory.RIGID_EXPENDITURE: "刚性支出",
-    CaseCategory.DIBAO_PHASE_OUT: "低保渐退",
+CATEGORY_ZH: dict[str, str] = {
+    CaseCategory.DIBAO.value: "低保",
+    CaseCategory.TEKUN.value: "特困",
+    CaseCategory.MARGINAL.value: "低保边缘",
+    CaseCategory.RIGID_EXPENDITURE.value: "刚性支出",
+    CaseCategory.DIBAO_PHASE_OUT.value: "低保渐退",
+    ANTI_POVERTY: "防返贫监测",
 }
 
-PROGRAMMES: tuple[str, ...] = (*(c.value for c in CATEGORIES), TEMPORARY)
+PROGRAMMES: tuple[str, ...] = (*(c.value for c in CaseCategory), TEMPORARY)
 """The programmes money is counted by (资金发放 by programme: the case categories and 临时救助),
 in table order."""
-PROGRAMME_ZH = {**{c.value: CATEGORY_ZH[c] for c in CATEGORIES}, TEMPORARY: "临时救助"}
+PROGRAMME_ZH = {**{c.value: CATEGORY_ZH[c.value] for c in CaseCategory}, TEMPORARY: "临时救助"}
 
 
 class AreaLevel(StrEnum):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text, Uuid
+from sqlalchemy import JSON, Boolean, Column, Date, Index, Integer, String, Table, Text, Uuid, false
 
 from jiuzhu_platform.pii import EncryptedString
 from jiuzhu_platform.tables import UtcDateTime
@@ -22,6 +22,7 @@ monitored_case = Table(
     Column("opened_on", Date, nullable=False),
     Column("ended_on", Date, nullable=True),
     Column("end_reason", String(40), nullable=True),
+    Column("filed", Boolean, nullable=False, server_default=false()),
 )
 
 monitored_person = Table(

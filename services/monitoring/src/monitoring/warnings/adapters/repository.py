@@ -22,6 +22,7 @@ from monitoring.warnings.adapters.orm import (
     spot_check_result,
 )
 from monitoring.warnings.domain.model import (
+    ANTI_POVERTY,
     Alert,
     AlertStatus,
     MonitoredCase,
@@ -81,6 +82,7 @@ class WarningRepository:
                 monitored_person.c.person_ref.in_(mine.scalar_subquery()),
                 monitored_person.c.household_id != household_id,
                 monitored_case.c.active.is_(True),
+                monitored_case.c.category != ANTI_POVERTY,
             )
             .distinct()
         )
@@ -262,6 +264,7 @@ def _case_row(case: MonitoredCase) -> dict[str, Any]:
         "support_mode": case.support_mode,
         "active": case.active,
         "opened_on": case.opened_on,
+        "filed": case.filed,
     }
 
 
@@ -277,6 +280,7 @@ def case_from_row(row: Any) -> MonitoredCase:
         support_mode=row["support_mode"],
         active=row["active"],
         opened_on=row["opened_on"],
+        filed=row["filed"],
     )
 
 

@@ -16,9 +16,17 @@ class AlertStatus(StrEnum):
     CLOSED = "closed"  # 已处置
 
 
+ANTI_POVERTY = "anti_poverty"
+"""防返贫监测户: a household the rural-revitalisation list (乡村振兴部门防止返贫监测对象名单)
+puts under monitoring. It is kept in the register like a case of this category (so its people's
+signals are scored and its alerts are tasks), but it is not an eligibility case: nothing is paid
+and eligibility is never asked to review it by case."""
+
+
 @dataclass(frozen=True)
 class MonitoredCase:
-    """A case of the register (from `eligibility.case_approved` / `case_terminated`)."""
+    """A case of the register (from `eligibility.case_approved` / `case_terminated`), or a
+    防返贫 household of the rural-revitalisation list (category `ANTI_POVERTY`)."""
 
     case_id: UUID
     household_id: UUID
@@ -29,6 +37,13 @@ class MonitoredCase:
     support_mode: str | None
     active: bool
     opened_on: date
+    filed: bool = False
+    """单独登记备案: eligibility recorded a member as a close relative of staff (§2.3)."""
+
+    @property
+    def eligibility_case_id(self) -> UUID | None:
+        """The eligibility case behind this entry (None for a 防返贫 household)."""
+        return None if self.category == ANTI_POVERTY else self.case_id
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from uuid import UUID
 
 from monitoring.warnings.domain.errors import DispositionIncomplete, SpotCheckEmpty, SpotCheckResultRefused
 from monitoring.warnings.domain.model import (
+    ANTI_POVERTY,
     Alert,
     AlertStatus,
     MonitoredCase,
@@ -23,7 +24,7 @@ from monitoring.warnings.domain.model import (
 )
 from shared.events.monitoring import AlertDisposition, RiskLevel
 
-RULES_VERSION = "2026.1"
+RULES_VERSION = "2026.2"
 """The version of the warning rules below, recorded on every alert they raise."""
 
 WARNING_RULES: tuple[WarningRule, ...] = (
@@ -31,7 +32,7 @@ WARNING_RULES: tuple[WarningRule, ...] = (
         code="hardship.illness_and_job_loss",
         weights={"hospitalised": 50, "unemployed": 50, "disability_certified": 30},
         threshold=80,
-        categories=frozenset({"marginal", "rigid_expenditure", "dibao_phase_out"}),
+        categories=frozenset({"marginal", "rigid_expenditure", "dibao_phase_out", ANTI_POVERTY}),
         level=RiskLevel.HIGH,
     ),
     WarningRule(
@@ -57,6 +58,12 @@ DEATH_RULE = "integrity.recipient_died"
 DUPLICATE_RULE = "integrity.person_in_two_households"
 """A person of a household with an active case is also a member of another household with an
 active case (the same person assisted twice: two households, counties or programmes)."""
+PUBLIC_PAYROLL_RULE = "integrity.recipient_on_public_payroll"
+"""A member of an assisted household is on the public payroll (财政供养人员: 机关事业单位在编
+在岗), per the finance/HR list: the household's income is to be verified."""
+STAFF_RELATIVE_RULE = "integrity.staff_relative_not_filed"
+"""A member of an assisted household is a declared close relative of 经办人员 or of a 村(居)委会
+member, and the case was not 单独登记备案 (§2.3, S1 Art. 11): file it and visit (county)."""
 SPOT_CHECK_MIN_PERCENT = 30
 """§5.4/§3: the county checks at least 30% of its 特困 cases each year (抽查比例不低于30%)."""
 
@@ -99,30 +106,46 @@ def alerts_to_raise(
                     town_code=case.town_code,
                     raised_on=today,
                     due_on=today + timedelta(days=rule.due_days),
-                    case_id=case.case_id,
+                    case_id=case.eligibility_case_id,
                 )
             )
     return raised
+
+
+INTEGRITY_FINDINGS: dict[str, tuple[RiskLevel, int, str]] = {
+    DEATH_RULE: (RiskLevel.HIGH, 3, "death reported on {on}"),
+    PUBLIC_PAYROLL_RULE: (RiskLevel.HIGH, 10, "a member on the public payroll since {on}"),
+    STAFF_RELATIVE_RULE: (RiskLevel.MEDIUM, 10, "a member declared a close relative of staff on {on}; case not filed"),
+}
+"""Per integrity rule: its level, the calendar days to dispose of it, and its reason (dates and
+codes only, never the person)."""
+
+
+def integrity_finding(rule: str, case: MonitoredCase, occurred_on: date, today: date, alert_id: UUID) -> Alert:
+    """An integrity finding (监督检查) of `rule` for the household of `case`, about a fact dated
+    `occurred_on`: a task with its evidence, never a score."""
+    level, due_days, reason = INTEGRITY_FINDINGS[rule]
+    return Alert(
+        alert_id=alert_id,
+        household_id=case.household_id,
+        rule=rule,
+        rules_version=RULES_VERSION,
+        level=level,
+        score=100,
+        reasons=(reason.format(on=occurred_on.isoformat()),),
+        region_code=case.region_code,
+        town_code=case.town_code,
+        raised_on=today,
+        due_on=today + timedelta(days=due_days),
+        case_id=case.eligibility_case_id,
+    )
 
 
 def death_finding(case: MonitoredCase, signal: Signal, today: date, alert_id: UUID) -> Alert:
     """A recipient reported dead (死亡): payments after the death are to stop and be checked,
     so it is a high alert whose disposition is the review eligibility makes (verify and
     terminate), due in 3 days."""
-    return Alert(
-        alert_id=alert_id,
-        household_id=case.household_id,
-        rule=DEATH_RULE,
-        rules_version=RULES_VERSION,
-        level=RiskLevel.HIGH,
-        score=100,
-        reasons=(f"death reported on {signal.occurred_on.isoformat()}",),
-        region_code=case.region_code,
-        town_code=case.town_code,
-        raised_on=today,
-        due_on=today + timedelta(days=3),
-        case_id=case.case_id,
-    )
+    return integrity_finding(DEATH_RULE, case, signal.occurred_on, today, alert_id)
 
 
 def dispose(alert: Alert, disposition: AlertDisposition | None, evidence: str | None, by: str, today: date) -> Alert:
@@ -209,7 +232,7 @@ def duplicate_finding(case: MonitoredCase, others: Iterable[tuple[str, str]], to
         town_code=case.town_code,
         raised_on=today,
         due_on=today + timedelta(days=7),
-        case_id=case.case_id,
+        case_id=case.eligibility_case_id,
     )
 
 

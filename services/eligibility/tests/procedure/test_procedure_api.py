@@ -160,6 +160,7 @@ async def test_a_dibao_application_from_submission_to_approval(tier_h: ServiceHa
             assert str(approved.data.effective_from) == "2026-12"
             assert approved.data.amounts.monthly_total == Decimal("780.00")
             assert approved.data.policy_version
+            assert approved.data.conflict_of_interest is False  # no member is a recorded staff relative
             notices = (await citizen.get("/v1/eligibility/notices")).json()
             assert [n["kind"] for n in notices] == ["approved", "publicized", "accepted", "supplement_requested"]
             assert all(n["title_en"] and n["body"] for n in notices)

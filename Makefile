@@ -4,7 +4,7 @@ SHELL := /bin/bash
 UV := python3 -m uv
 PYTEST_ARGS ?=
 
-.PHONY: help tools sync run bench bench-access bench-argon2 bench-events bench-verification bench-payroll bench-monitoring bench-gateway bench-service chaos test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
+.PHONY: help tools sync run bench bench-access bench-argon2 bench-events bench-verification bench-payroll bench-monitoring bench-gateway bench-service chaos load test test-unit test-integration test-e2e lint format schemas servers stop-servers migrate
 
 help: ## Show the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-17s %s\n", $$1, $$2}'
@@ -73,6 +73,12 @@ chaos: sync ## Faults under load: every process on real PostgreSQL/Kafka, SIGKIL
 	deploy/local/kafka.sh start
 	eval "$$(deploy/local/postgres.sh env; deploy/local/kafka.sh env)" && \
 		$(UV) run python -m tests.chaos --duration $(or $(DURATION),180) $(if $(SEED),--seed $(SEED))
+
+load: sync ## Load through the gateway (reads, creates, sign-ins), every process on real PostgreSQL/Kafka: rate stepped up to the highest with p99 < 1 s and 0 errors, then sustained; DURATION s (180) in all (OUT=file.json, SEED=…)
+	deploy/local/postgres.sh start
+	deploy/local/kafka.sh start
+	eval "$$(deploy/local/postgres.sh env; deploy/local/kafka.sh env)" && \
+		$(UV) run python -m tests.load --duration $(or $(DURATION),180) $(if $(OUT),--out $(OUT)) $(if $(SEED),--seed $(SEED))
 
 schemas: ## Regenerate the committed event JSON Schemas and the AsyncAPI catalogue
 	$(UV) run python -m shared.schemas shared/schemas

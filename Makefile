@@ -59,8 +59,9 @@ bench-verification: sync ## Checks (核对) against the department simulator pro
 bench-payroll: sync ## A county's payroll of COUNT entitlements (1,000,000) → instructions + pain.001 vs a raw COPY of the rows; peak RSS
 	$(UV) run python services/payment/bench/bench_payroll.py --count $(or $(COUNT),1000000)
 
-bench-monitoring: sync ## A death list of LIST rows (100,000) matched against a register of COUNT people (1,000,000) vs a bare COPY + join
+bench-monitoring: sync ## A death list of LIST rows (100,000) against a register of COUNT people (1,000,000) vs a bare COPY + join; then the risk recompute of COUNT households vs the same scores in one SQL statement
 	$(UV) run python services/monitoring/bench/bench_death_list.py --count $(or $(COUNT),1000000) --list $(or $(LIST),100000)
+	$(UV) run python services/monitoring/bench/bench_risk_scores.py --count $(or $(COUNT),1000000)
 
 bench-argon2: sync ## Peak memory of a burst of BURST (40) sign-ins by argon2id concurrency bound (1, 2, 4, unbounded)
 	$(UV) run python gateway/bench/bench_argon2_memory.py --burst $(or $(BURST),40)

@@ -197,6 +197,7 @@ REVIEWED: Mapping[str, frozenset[str]] = {
     "GET /v1/monitoring/spot-checks/{draw_id}": STAFF_READERS,
     "POST /v1/monitoring/spot-checks/{draw_id}/results": frozenset({"county_approver"}),
     "GET /v1/monitoring/spot-checks/{draw_id}/publication": STAFF_READERS,
+    "GET /v1/monitoring/risk-scores": STAFF_READERS,
     "GET /v1/monitoring/statistics": STAFF_READERS,
     "GET /v1/monitoring/statistics/export": STAFF_READERS,
     "GET /v1/monitoring/statistics/charts": STAFF_READERS,

@@ -1,5 +1,8 @@
-"""`python -m monitoring api|worker|migrate`."""
+"""`python -m monitoring api|worker|migrate|recompute-risk`."""
 
+from monitoring.cli import add_commands
 from monitoring.main import DEFINITION
 
-DEFINITION.cli()()
+app = DEFINITION.cli()
+add_commands(app, DEFINITION)
+app()

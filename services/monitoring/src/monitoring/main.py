@@ -17,6 +17,9 @@ from monitoring.discovery.api.routes import router as discovery_router
 from monitoring.imports.adapters.orm import list_import
 from monitoring.imports.api.routes import router as imports_router
 from monitoring.metrics import BUSINESS_METRICS
+from monitoring.risk import service as risk_service
+from monitoring.risk.adapters.orm import household_risk
+from monitoring.risk.api.routes import router as risk_router
 from monitoring.settings import Settings
 from monitoring.statistics.api.routes import router as statistics_router
 from monitoring.warnings import service as warnings_service
@@ -38,6 +41,7 @@ FEATURE_TABLES = (
     list_import,
     assistance_record,
     discovery,
+    household_risk,
 )
 """The features' own tables on the shared `metadata` (imported here so Alembic and the harness see them)."""
 
@@ -51,10 +55,18 @@ DEFINITION = ServiceDefinition(
     outbox=outbox,
     inbox=inbox,
     audit=audit_log,
-    routers=lambda: [router, warnings_router, statistics_router, imports_router, chain_router, discovery_router],
+    routers=lambda: [
+        router,
+        warnings_router,
+        risk_router,
+        statistics_router,
+        imports_router,
+        chain_router,
+        discovery_router,
+    ],
     alembic_ini=SERVICE_DIR / "alembic.ini",
     consumers=(REGISTER, WARNINGS, CHAIN),
-    jobs=(warnings_service.escalation_job,),
+    jobs=(warnings_service.escalation_job, risk_service.recompute_job),
     business_metrics=BUSINESS_METRICS,
     keeps_pii=True,  # proactive-discovery contacts (names, phones, what was seen)
 )

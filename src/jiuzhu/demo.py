@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import httpx
 from fastapi import FastAPI
 
-from jiuzhu.demo_monitoring import dispose_one_alert, report_one_discovery, send_demo_notices
+from jiuzhu.demo_monitoring import dispose_one_alert, load_anti_poverty_list, report_one_discovery, send_demo_notices
 from jiuzhu.demo_payment import demo_payroll, payment_officer_of, second_officer_of
 from jiuzhu.demo_procedure import (
     PLAN,
@@ -98,6 +98,7 @@ async def load_demo_households(
     eligibility: Runtime | None = None,
     procurement: Runtime | None = None,
     verification: Runtime | None = None,
+    monitoring: Runtime | None = None,
 ) -> int:
     """Assess `count` synthetic households and submit applications for the eligible ones, each
     as the demo caseworker of its county; with the eligibility runtime, take the applications
@@ -149,6 +150,7 @@ async def load_demo_households(
                     await send_demo_notices(verification, households, today=utc_now().date())
                     await dispose_one_alert(client, town)
                     await report_one_discovery(client, town)
+                    await load_anti_poverty_list(client, county, monitoring, today=utc_now().date())
                 logger.info("demo data: applications by stage %s", dict(sorted(reached.items())))
     finally:
         if eligibility is not None and original is not None:

@@ -2,8 +2,10 @@
 in by verification's own intake (as a department's push would be), so they travel the real
 path (outbox → bus → monitoring's consumer): hardship and means alerts in the towns' task lists,
 a death as an integrity finding with a review request, and one alert disposed by its town's
-caseworker through the gateway. With the cases of the procedure walk, every panel of the
-dashboard (the gateway's /dashboard) has figures."""
+caseworker through the gateway; the rural-revitalisation department's 防返贫 list for the first
+county, with one of its households on the illness and unemployment lists (a hardship alert); and
+the risk scores recomputed. With the cases of the procedure walk, every panel of the dashboard
+(the gateway's /dashboard) has figures."""
 
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ import httpx
 from jiuzhu.demo_procedure import post
 from jiuzhu.demo_verification import AppliedHousehold
 from jiuzhu_platform.runtime import Runtime
+from monitoring.risk import service as risk
 from shared.events.verification import Department, DepartmentNoticeKind
-from shared.types import parse_resident_id
+from shared.types import parse_resident_id, resident_id_check_digit
 from verification.notices import service as notices
 from verification.notices.domain.commands import ReceiveNotice
 
@@ -112,3 +115,55 @@ async def dispose_one_alert(
         await asyncio.sleep(0.5)
     logger.warning("demo data: no alert raised within %.0f s; none disposed", wait_s)
     return False
+
+
+ANTI_POVERTY_HOUSEHOLDS = 3
+"""Demo 防返贫 households (two members each) on the first county's rural-revitalisation list."""
+
+
+def _demo_resident(county: str, n: int) -> str:
+    body = f"{county}19750101{n:03d}"
+    return body + resident_id_check_digit(body)
+
+
+async def _csv(
+    client: httpx.AsyncClient, url: str, headers: Mapping[str, str], params: dict[str, str], body: str
+) -> bool:
+    response = await client.post(
+        url, params=params, content=body.encode(), headers={**headers, "Content-Type": "text/csv"}
+    )
+    if response.status_code not in (200, 201):
+        logger.warning("demo data: %s refused (%s)", url, response.status_code)
+    return response.status_code in (200, 201)
+
+
+async def load_anti_poverty_list(
+    client: httpx.AsyncClient, county: Mapping[str, Mapping[str, str]], monitoring: Runtime | None, *, today: date
+) -> bool:
+    """The first county's approver loads its 防返贫 list (`ANTI_POVERTY_HOUSEHOLDS` households),
+    then its serious-illness and unemployment lists naming the first household's head (a hardship
+    alert for a 防返贫 household); with the monitoring runtime, every risk score is recomputed
+    (what the worker does daily)."""
+    if not county:
+        return False
+    code, headers = sorted(county.items())[0]
+    town = f"{code}001000"
+    rows = [
+        f"FP{code}{h:04d},{_demo_resident(code, 2 * h + m)},演示成员,{town},{today.replace(day=1).isoformat()}"
+        for h in range(ANTI_POVERTY_HOUSEHOLDS)
+        for m in range(2)
+    ]
+    listed = await _csv(
+        client,
+        "/v1/monitoring/imports/anti-poverty-list",
+        headers,
+        {"source": "演示 乡村振兴局防返贫监测名单"},
+        "household_no,resident_id,name,town_code,occurred_on\n" + "\n".join(rows) + "\n",
+    )
+    head = f"resident_id,name,occurred_on\n{_demo_resident(code, 0)},演示成员,{today.isoformat()}\n"
+    for kind, source in (("serious_illness", "演示 卫健委重病名单"), ("unemployment", "演示 人社失业登记")):
+        await _csv(client, "/v1/monitoring/imports/signal-list", headers, {"kind": kind, "source": source}, head)
+    if monitoring is not None:
+        done = await risk.recompute(monitoring.database, today)
+        logger.info("demo data: risk scores of %d households (%d at a threshold)", done.households, done.reached)
+    return listed

@@ -213,6 +213,7 @@ def create_embedded_app(
                             eligibility=_runtime(service_apps[ELIGIBILITY.name]),
                             procurement=_runtime(service_apps[PROCUREMENT.name]),
                             verification=_runtime(service_apps[VERIFICATION.name]),
+                            monitoring=_runtime(service_apps[MONITORING.name]),
                         )
                     yield
             finally:

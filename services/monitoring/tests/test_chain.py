@@ -82,7 +82,12 @@ def granted(household: UUID, payee_body: str) -> TemporaryAssistanceGranted:
 
 
 def settled(
-    household: UUID, case_id: UUID | None, *, grant_id: UUID | None = None, amount: str = "640.00"
+    household: UUID,
+    case_id: UUID | None,
+    *,
+    grant_id: UUID | None = None,
+    amount: str = "640.00",
+    period: Period | None = None,
 ) -> PaymentSettled:
     return PaymentSettled.create(
         PaymentSettledData(
@@ -90,7 +95,7 @@ def settled(
             household_id=household,
             case_id=case_id,
             grant_id=grant_id,
-            period=Period.containing(TODAY),
+            period=period or Period.containing(TODAY),
             amount=Decimal(amount),
             settled_on=TODAY.date(),
         ),
@@ -171,6 +176,46 @@ async def test_spending_is_counted_by_programme(tier_h: ServiceHarness) -> None:
     assert rows[-1][header.index("特困发放(元) paid_tekun")] == "2400.00"
     assert rows[-1][header.index("临时救助发放(元) paid_temporary")] == "1500.00"
     assert rows[-1][header.index("低保发放(元) paid_dibao")] == "0.00"
+
+
+async def test_payments_for_months_after_the_payee_s_death_are_findings(tier_h: ServiceHarness) -> None:
+    """已死亡仍发放: paid to the end of the month the payee died, stopped from the next. A month
+    paid after it is an integrity finding, whether the payment settles after the death is known
+    or the death is reported after the payment settled; one open finding per household."""
+    h = tier_h
+    this_month = Period.containing(TODAY)
+    died_on = this_month.prev().first_day  # died last month
+    # the death known first, then a payment for this month settles
+    first, first_payee = uuid4(), person("52010219600101401")
+    first_case = approved(first, first_payee, CaseCategory.DIBAO)
+    assert await consume(h, first_case, "warnings") == "applied"
+    death = notice(first_payee, DepartmentNoticeKind.DEATH, Department.PUBLIC_SECURITY, occurred_on=died_on)
+    assert await consume(h, death, "warnings") == "applied"
+    paid_in_death_month = settled(first, first_case.data.case_id, period=this_month.prev())
+    assert await consume(h, paid_in_death_month, "chain") == "applied"
+    assert not await _findings(h, first)  # the month of the death is still owed
+    assert await consume(h, settled(first, first_case.data.case_id, period=this_month), "chain") == "applied"
+    [finding] = await _findings(h, first)
+    assert finding["reasons"] == [f"paid for months after the payee's death on {died_on}: months {this_month}"]
+    assert finding["level"] == "high"
+    later = settled(first, first_case.data.case_id, period=this_month.next())
+    assert await consume(h, later, "chain") == "applied"
+    assert len(await _findings(h, first)) == 1  # one open at a time
+
+    # a payment settled first, the death reported afterwards
+    second, second_payee = uuid4(), person("52010219600101402")
+    second_case = approved(second, second_payee, CaseCategory.TEKUN)
+    assert await consume(h, second_case, "warnings") == "applied"
+    assert await consume(h, settled(second, second_case.data.case_id, period=this_month), "chain") == "applied"
+    late = notice(second_payee, DepartmentNoticeKind.DEATH, Department.PUBLIC_SECURITY, occurred_on=died_on)
+    assert await consume(h, late, "warnings") == "applied"
+    [finding] = await _findings(h, second)
+    assert finding["reasons"] == [f"paid for months after the payee's death on {died_on}: months {this_month}"]
+
+
+async def _findings(h: ServiceHarness, household: UUID) -> list[dict[str, object]]:
+    items = (await h.client.get("/v1/monitoring/alerts", params={"limit": 100})).json()["items"]
+    return [a for a in items if a["household_id"] == str(household) and a["rule"] == "integrity.paid_after_death"]
 
 
 async def test_the_chain_is_scoped_like_the_register(tier_h: ServiceHarness) -> None:

@@ -66,6 +66,7 @@ async def on_temporary_granted(session: AsyncSession, event: Event, now: datetim
 async def on_payment_settled(session: AsyncSession, event: Event, now: datetime) -> None:
     assert isinstance(event, PaymentSettled)
     await chain_service.payment_settled(session, event, now)
+    await warnings_service.payment_settled(session, event, now)
 
 
 CHAIN = ConsumerDefinition(

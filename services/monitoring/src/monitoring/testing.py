@@ -57,13 +57,15 @@ def approved(
     return CaseApproved.create(data, subject=str(household), correlation_id="warn-test", now=datetime.now(UTC))
 
 
-def notice(who: PersonRef, kind: DepartmentNoticeKind, department: Department) -> DepartmentNoticeReceived:
+def notice(
+    who: PersonRef, kind: DepartmentNoticeKind, department: Department, *, occurred_on: date | None = None
+) -> DepartmentNoticeReceived:
     data = DepartmentNoticeReceivedData(
         notice_id=uuid4(),
         department=department,
         kind=kind,
         person=who,
-        occurred_on=date.today(),
+        occurred_on=occurred_on or date.today(),
         received_on=date.today(),
     )
     return DepartmentNoticeReceived.create(data, subject=who.ref, correlation_id="notice-test", now=datetime.now(UTC))

@@ -7,7 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,12 +43,13 @@ from shared.events import (
     CaseTerminated,
     DepartmentNoticeReceived,
     Event,
+    PaymentSettled,
     ReviewRequested,
     ReviewRequestedData,
 )
 from shared.events.monitoring import AlertDisposition, ReviewReason
 from shared.events.verification import DepartmentNoticeKind
-from shared.types import to_fen
+from shared.types import Period, to_fen
 from shared.types.business_time import business_date
 
 
@@ -142,6 +143,10 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
                 else [rules.death_finding(recipients[0], signal, today, uuid.uuid4())]
             )
             staged += [_review(event, a, ReviewReason.ALERT, now) for a in raised]
+            paid_to = [c for c in recipients if c.payee_ref == person]
+            if paid_to and rules.PAID_AFTER_DEATH_RULE not in open_rules:
+                months = rules.paid_after_death(await repository.paid_periods(household_id), data.occurred_on)
+                raised += [_paid_after_death(paid_to[0], data.occurred_on, months, today)] if months else []
         else:
             signals = await repository.signals_of(household_id)
             raised = rules.alerts_to_raise(
@@ -157,6 +162,32 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
         await ChainRepository(session).add([chain.raised(a) for a in raised])
         staged = [*(_raised(event, a, now) for a in raised), *staged]
     await add_events(session, outbox, staged, now=now)
+
+
+async def payment_settled(session: AsyncSession, event: PaymentSettled, now: datetime) -> None:
+    """A benefit paid for a month after the month its payee was reported dead is an integrity
+    finding (已死亡仍发放: check and recover), one open at a time per household."""
+    data = event.data
+    if data.case_id is None:
+        return
+    repository = WarningRepository(session)
+    case = await repository.get_case(data.case_id)
+    if case is None:
+        return
+    died = await repository.death_of(case.household_id, case.payee_ref)
+    if died is None or not rules.paid_after_death([data.period], died):
+        return
+    if rules.PAID_AFTER_DEATH_RULE in await repository.open_rules(case.household_id):
+        return
+    finding = _paid_after_death(case, died, [data.period], business_date(now))
+    await repository.add_alerts([finding])
+    await ChainRepository(session).add([chain.raised(finding)])
+    await add_events(session, outbox, [_raised(event, finding, now)], now=now)
+
+
+def _paid_after_death(case: MonitoredCase, died: date, months: Sequence[Period], today: date) -> Alert:
+    detail = "months " + ", ".join(str(m) for m in months)
+    return rules.integrity_finding(rules.PAID_AFTER_DEATH_RULE, case, died, today, uuid.uuid4(), detail=detail)
 
 
 def _raised(cause: Event, item: Alert, now: datetime) -> AlertRaised:

@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.auth import RegionScope
 from jiuzhu_platform.scoping import region_clause
+from monitoring.chain.adapters.orm import assistance_record
+from monitoring.chain.domain.model import TEMPORARY, Step
 from monitoring.warnings.adapters.orm import (
     alert,
     monitored_case,
@@ -33,6 +35,7 @@ from monitoring.warnings.domain.model import (
     SpotCheckResult,
 )
 from shared.events.monitoring import AlertDisposition, RiskLevel
+from shared.types import Period
 
 
 class WarningRepository:
@@ -137,6 +140,26 @@ class WarningRepository:
             Signal(r["notice_id"], r["household_id"], r["person_ref"], r["kind"], r["occurred_on"])
             for r in rows.mappings()
         ]
+
+    async def death_of(self, household_id: UUID, person_ref: str) -> date | None:
+        """The day the person was reported dead, as a member of this household (None: not)."""
+        s = risk_signal
+        died: date | None = await self.session.scalar(
+            select(func.min(s.c.occurred_on)).where(
+                s.c.household_id == household_id, s.c.person_ref == person_ref, s.c.kind == "death"
+            )
+        )
+        return died
+
+    async def paid_periods(self, household_id: UUID) -> list[Period]:
+        """The benefit months paid to the household (its chain's settled case payments)."""
+        r = assistance_record
+        rows = await self.session.execute(
+            select(r.c.detail).where(
+                r.c.household_id == household_id, r.c.step == Step.PAID.value, r.c.category != TEMPORARY
+            )
+        )
+        return [Period.parse(d) for (d,) in rows if d]
 
     # ---------------------------------------------------------------- alerts
 

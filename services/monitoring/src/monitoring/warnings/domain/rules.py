@@ -23,6 +23,7 @@ from monitoring.warnings.domain.model import (
     WarningRule,
 )
 from shared.events.monitoring import AlertDisposition, RiskLevel
+from shared.types import Period
 
 RULES_VERSION = "2026.2"
 """The version of the warning rules below, recorded on every alert they raise."""
@@ -61,6 +62,9 @@ active case (the same person assisted twice: two households, counties or program
 PUBLIC_PAYROLL_RULE = "integrity.recipient_on_public_payroll"
 """A member of an assisted household is on the public payroll (财政供养人员: 机关事业单位在编
 在岗), per the finance/HR list: the household's income is to be verified."""
+PAID_AFTER_DEATH_RULE = "integrity.paid_after_death"
+"""Money was paid for a month after the month the payee died (stop from the next month): the
+payment is to be checked and recovered (追缴)."""
 STAFF_RELATIVE_RULE = "integrity.staff_relative_not_filed"
 """A member of an assisted household is a declared close relative of 经办人员 or of a 村(居)委会
 member, and the case was not 单独登记备案 (§2.3, S1 Art. 11): file it and visit (county)."""
@@ -116,14 +120,18 @@ INTEGRITY_FINDINGS: dict[str, tuple[RiskLevel, int, str]] = {
     DEATH_RULE: (RiskLevel.HIGH, 3, "death reported on {on}"),
     PUBLIC_PAYROLL_RULE: (RiskLevel.HIGH, 10, "a member on the public payroll since {on}"),
     STAFF_RELATIVE_RULE: (RiskLevel.MEDIUM, 10, "a member declared a close relative of staff on {on}; case not filed"),
+    PAID_AFTER_DEATH_RULE: (RiskLevel.HIGH, 3, "paid for months after the payee's death on {on}"),
 }
 """Per integrity rule: its level, the calendar days to dispose of it, and its reason (dates and
 codes only, never the person)."""
 
 
-def integrity_finding(rule: str, case: MonitoredCase, occurred_on: date, today: date, alert_id: UUID) -> Alert:
+def integrity_finding(
+    rule: str, case: MonitoredCase, occurred_on: date, today: date, alert_id: UUID, *, detail: str = ""
+) -> Alert:
     """An integrity finding (监督检查) of `rule` for the household of `case`, about a fact dated
-    `occurred_on`: a task with its evidence, never a score."""
+    `occurred_on` (and a `detail` of codes or months, never the person): a task with its
+    evidence, never a score."""
     level, due_days, reason = INTEGRITY_FINDINGS[rule]
     return Alert(
         alert_id=alert_id,
@@ -132,13 +140,20 @@ def integrity_finding(rule: str, case: MonitoredCase, occurred_on: date, today: 
         rules_version=RULES_VERSION,
         level=level,
         score=100,
-        reasons=(reason.format(on=occurred_on.isoformat()),),
+        reasons=(reason.format(on=occurred_on.isoformat()) + (f": {detail}" if detail else ""),),
         region_code=case.region_code,
         town_code=case.town_code,
         raised_on=today,
         due_on=today + timedelta(days=due_days),
         case_id=case.eligibility_case_id,
     )
+
+
+def paid_after_death(periods: Iterable[Period], died: date) -> list[Period]:
+    """The months paid that the payee's death ended: those after the month of the death (a
+    case is paid to the end of the month its payee died, and stops from the next)."""
+    last = Period.from_date(died)
+    return sorted(p for p in periods if p > last)
 
 
 def death_finding(case: MonitoredCase, signal: Signal, today: date, alert_id: UUID) -> Alert:

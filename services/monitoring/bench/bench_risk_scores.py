@@ -36,7 +36,7 @@ from jiuzhu_platform.testing import ThrowawayDatabases, test_pii_settings
 from monitoring.main import DEFINITION
 from monitoring.risk import service
 from monitoring.risk.domain import rules
-from monitoring.warnings.domain.rules import WARNING_RULES
+from monitoring.warnings.adapters.rule_files import rules_in_force
 
 SEED = """
 insert into monitored_case (case_id, household_id, category, region_code, town_code, payee_ref, support_mode,
@@ -56,11 +56,11 @@ from generate_series(1, $1::int) n cross join lateral generate_series(1, 1 + n %
 """
 
 
-def weights_table() -> str:
-    """The warning rules as SQL VALUES rows (rule, category, kind, weight)."""
+def weights_table(today: date) -> str:
+    """The warning rules in force as SQL VALUES rows (rule, category, kind, weight)."""
     rows = [
         f"('{rule.code}', '{category}', '{kind}', {weight})"
-        for rule in WARNING_RULES
+        for rule in rules_in_force(today).rules
         for category in sorted(rule.categories)
         for kind, weight in rule.weights.items()
     ]
@@ -83,9 +83,9 @@ from per_rule order by household_id, score desc
 """
 
 
-def baseline_sql() -> str:
+def baseline_sql(today: date) -> str:
     """The scoring as one statement (the VALUES come from the rules in the code, not input)."""
-    return BASELINE.replace(":weights", weights_table())
+    return BASELINE.replace(":weights", weights_table(today))
 
 
 def plain(url: str) -> str:
@@ -113,7 +113,7 @@ async def baseline(url: str, today: date) -> tuple[float, int]:
         started = time.perf_counter()
         async with connection.transaction():
             await connection.execute("set local jit = off")
-            await connection.execute(baseline_sql(), rules.window_start(today))
+            await connection.execute(baseline_sql(today), rules.window_start(rules_in_force(today), today))
             found = await connection.fetchval("select count(*) from baseline_scores")
         return time.perf_counter() - started, int(found)
     finally:

@@ -15,6 +15,7 @@ from monitoring.risk import service
 from monitoring.risk.domain import rules
 from monitoring.risk.domain.model import HouseholdInputs
 from monitoring.testing import COUNTY, approved, notice, person
+from monitoring.warnings.adapters.rule_files import rules_in_force
 from shared.events import CaseTerminated, CaseTerminatedData, Event
 from shared.events.eligibility import CaseCategory, TerminationReason
 from shared.events.verification import Department, DepartmentNoticeKind
@@ -23,6 +24,7 @@ from shared.topics import ELIGIBILITY_EVENTS, VERIFICATION_EVENTS
 SCORES = "/v1/monitoring/risk-scores"
 OTHER_COUNTY = "520103"
 TODAY = date.today()
+RULES = rules_in_force(TODAY)
 
 
 async def consume(h: ServiceHarness, event: Event) -> None:
@@ -37,20 +39,20 @@ def inputs(categories: set[str], **latest: date) -> HouseholdInputs:
 
 
 def test_the_score_is_the_highest_of_the_rules_watching_the_household() -> None:
-    edge = rules.risk(inputs({"marginal"}, hospitalised=TODAY, unemployed=TODAY), TODAY)
+    edge = rules.risk(inputs({"marginal"}, hospitalised=TODAY, unemployed=TODAY), TODAY, RULES)
     assert edge is not None
     assert (edge.score, edge.rule, edge.reached) == (100, "hardship.illness_and_job_loss", True)
     assert edge.reasons == ("hospitalised", "unemployed")
-    below = rules.risk(inputs({"marginal"}, unemployed=TODAY), TODAY)
+    below = rules.risk(inputs({"marginal"}, unemployed=TODAY), TODAY, RULES)
     assert below is not None
     assert (below.score, below.reached) == (50, False)
     # 低保: the illness rule (40) and the means rule (50 for a vehicle): the higher wins
-    dibao = rules.risk(inputs({"dibao"}, hospitalised=TODAY, vehicle_registered=TODAY), TODAY)
+    dibao = rules.risk(inputs({"dibao"}, hospitalised=TODAY, vehicle_registered=TODAY), TODAY, RULES)
     assert dibao is not None
     assert (dibao.rule, dibao.score) == ("eligibility.means_changed", 50)
     # a kind no rule of its categories weighs, and a signal out of the window, score nothing
-    assert rules.risk(inputs({"tekun"}, unemployed=TODAY), TODAY) is None
-    assert rules.risk(inputs({"marginal"}, hospitalised=TODAY - timedelta(days=91)), TODAY) is None
+    assert rules.risk(inputs({"tekun"}, unemployed=TODAY), TODAY, RULES) is None
+    assert rules.risk(inputs({"marginal"}, hospitalised=TODAY - timedelta(days=91)), TODAY, RULES) is None
 
 
 def test_rows_fold_into_households_keeping_the_latest_day_per_kind() -> None:

@@ -7,6 +7,7 @@ draw is reproducible from its seed."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from uuid import UUID, uuid4
 
 import pytest
@@ -14,6 +15,8 @@ import pytest
 from jiuzhu_platform.bus import OutgoingMessage
 from jiuzhu_platform.testing import ServiceHarness
 from monitoring.testing import COUNTY, TOWN, approved, notice, person
+from monitoring.warnings.adapters import rule_files
+from monitoring.warnings.adapters.rule_files import rules_in_force
 from monitoring.warnings.domain import rules
 from shared.events import (
     ApplicationAccepted,
@@ -105,7 +108,7 @@ async def test_illness_and_job_loss_in_a_marginal_household_raise_an_alert_that_
     assert task["score"] == 100
     assert task["reasons"] == ["hospitalised", "unemployed"]
     assert task["town_code"] == COUNTY + "001000"
-    assert task["rules_version"] == rules.RULES_VERSION
+    assert task["rules_version"] == rules_in_force(date.today()).version
     disposal = f"{ALERTS}/{task['alert_id']}/disposal"
 
     bare = await h.client.post(disposal, json={})
@@ -185,6 +188,30 @@ async def test_a_spot_check_draw_is_reproducible_from_its_seed(tier_h: ServiceHa
     assert (empty.status_code, empty.json()["reason"]) == (422, "spot_check_empty")
 
 
+def test_the_rules_file_has_versions_in_force_by_date(tmp_path: Path) -> None:
+    """The warning rules are data (rules/warning-rules.yaml): complete versions, each in force
+    from its date; an alert raised before the 2026.2 date is scored by 2026.1, which does not
+    watch 防返贫 households yet. A file with versions out of order is refused."""
+    sets = rule_files.load_rule_sets()
+    assert [s.version for s in sets] == ["2026.1", "2026.2"]
+    assert rules_in_force(date(2026, 11, 15)).version == "2026.1"
+    assert rules_in_force(date(2026, 12, 1)).version == "2026.2"
+    assert rules_in_force(date(2020, 1, 1)).version == "2026.1"  # before the first: the first
+    hardship = {s.version: next(r for r in s.rules if r.code == "hardship.illness_and_job_loss") for s in sets}
+    assert "anti_poverty" not in hardship["2026.1"].categories
+    assert "anti_poverty" in hardship["2026.2"].categories
+
+    text = rule_files.RULES_FILE.read_text(encoding="utf-8")
+    swapped = tmp_path / "rules.yaml"
+    swapped.write_text(text.replace("2026-12-01", "2026-10-01"), encoding="utf-8")
+    with pytest.raises(ValueError, match="increasing effective dates"):
+        rule_files.load_rule_sets(swapped)
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(text.replace("level: high", "level: urgent", 1), encoding="utf-8")
+    with pytest.raises(ValueError, match="level"):
+        rule_files.load_rule_sets(unknown)
+
+
 @pytest.mark.parametrize(
     ("kinds", "category", "rule"),
     [
@@ -201,6 +228,7 @@ def test_the_rules_as_data(kinds: set[str], category: str, rule: str | None) -> 
     case = MonitoredCase(uuid4(), uuid4(), category, COUNTY, None, "pr1_x", None, True, date.today())
     signals = [Signal(uuid4(), case.household_id, "pr1_x", kind, date.today()) for kind in kinds]
     raised = rules.alerts_to_raise(
+        ruleset=rules_in_force(date.today()),
         household_id=case.household_id,
         categories=frozenset({category}),
         signals=signals,

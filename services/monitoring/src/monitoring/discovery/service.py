@@ -23,6 +23,7 @@ from monitoring.domain.rules import REASON_DISCOVERED
 from monitoring.warnings import service as warnings_service
 from monitoring.warnings.adapters.orm import alert
 from monitoring.warnings.adapters.repository import WarningRepository
+from monitoring.warnings.adapters.rule_files import rules_in_force
 from monitoring.warnings.domain import rules as warning_rules
 from shared.events import ApplicationAccepted
 from shared.events.monitoring import AlertDisposition
@@ -74,7 +75,7 @@ async def report(
         reported_by=by,
         reported_on=today,
     )
-    task = rules.task_of(item, today=today, household_id=item.discovery_id)
+    task = rules.task_of(item, today=today, household_id=item.discovery_id, version=rules_in_force(today).version)
     await DiscoveryRepository(session).add(item)
     await WarningRepository(session).add_alerts([task])
     await ChainRepository(session).add([chain.raised(task)])

@@ -31,6 +31,7 @@ from monitoring.imports.domain.model import (
 )
 from monitoring.warnings import service as warnings_service
 from monitoring.warnings.adapters.repository import WarningRepository
+from monitoring.warnings.adapters.rule_files import rules_in_force
 from monitoring.warnings.domain import rules as warning_rules
 from monitoring.warnings.domain.model import Alert, MonitoredCase, Signal
 from shared.events import Event
@@ -137,7 +138,9 @@ async def import_list(
     await repository.add_signals(signals, at)
     if integrity_rule is not None:
         alerts = [
-            warning_rules.integrity_finding(integrity_rule, case, row.occurred_on, today, uuid.uuid4())
+            warning_rules.integrity_finding(
+                integrity_rule, case, row.occurred_on, today, uuid.uuid4(), version=rules_in_force(today).version
+            )
             for row, case in matches
         ]
     else:
@@ -282,11 +285,13 @@ async def _scored(session: AsyncSession, cases: Sequence[MonitoredCase], today: 
     """The alerts the warning rules raise now for the households of `cases`, over all their
     signals (the list's just added), as `notice_received` does for one notice."""
     warnings = WarningRepository(session)
+    ruleset = rules_in_force(today)
     raised: list[Alert] = []
     for case in cases:
         household = case.household_id
         active = await warnings.active_cases([household])
         raised += warning_rules.alerts_to_raise(
+            ruleset=ruleset,
             household_id=household,
             categories=frozenset(c.category for c in active),
             signals=await warnings.signals_of(household),

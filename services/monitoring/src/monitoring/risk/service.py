@@ -19,6 +19,7 @@ from jiuzhu_platform.worker import ScheduledJob
 from monitoring.risk.adapters.repository import RiskRepository
 from monitoring.risk.domain import rules
 from monitoring.risk.domain.model import HouseholdInputs, HouseholdRisk
+from monitoring.warnings.adapters.rule_files import rules_in_force
 from shared.types.business_time import business_date
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,9 @@ async def recompute(
             return Recomputed(0, 0, skipped=True)
         await repository.clear()
         pending: list[HouseholdRisk] = []
-        async for household in _households(repository.inputs(rules.window_start(today), batch)):
-            found = rules.risk(household, today)
+        ruleset = rules_in_force(today)
+        async for household in _households(repository.inputs(rules.window_start(ruleset, today), batch)):
+            found = rules.risk(household, today, ruleset)
             if found is None:
                 continue
             pending.append(found)

@@ -22,6 +22,7 @@ from monitoring.chain import service as chain
 from monitoring.chain.adapters.repository import ChainRepository
 from monitoring.chain.domain.model import ChainRecord, Step
 from monitoring.warnings.adapters.repository import WarningRepository
+from monitoring.warnings.adapters.rule_files import rules_in_force
 from monitoring.warnings.domain import rules
 from monitoring.warnings.domain.errors import AlertNotFound, SpotCheckNotFound
 from monitoring.warnings.domain.model import (
@@ -93,7 +94,8 @@ async def _check_duplicates(
     others = await repository.assisted_elsewhere(case.household_id)
     if not others or rules.DUPLICATE_RULE in await repository.open_rules(case.household_id):
         return
-    finding = rules.duplicate_finding(case, others, business_date(now), uuid.uuid4())
+    today = business_date(now)
+    finding = rules.duplicate_finding(case, others, today, uuid.uuid4(), version=rules_in_force(today).version)
     await repository.add_alerts([finding])
     await ChainRepository(session).add([chain.raised(finding)])
     await add_events(session, outbox, [_raised(event, finding, now)], now=now)
@@ -124,6 +126,7 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
     if not households:
         return
     today = business_date(now)
+    ruleset = rules_in_force(today)
     staged: list[Event] = []
     for household_id in households:
         cases = await repository.active_cases([household_id])
@@ -140,7 +143,7 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
             raised = (
                 []
                 if rules.DEATH_RULE in open_rules or not recipients
-                else [rules.death_finding(recipients[0], signal, today, uuid.uuid4())]
+                else [rules.death_finding(recipients[0], signal, today, uuid.uuid4(), version=ruleset.version)]
             )
             staged += [_review(event, a, ReviewReason.ALERT, now) for a in raised]
             paid_to = [c for c in recipients if c.payee_ref == person]
@@ -150,6 +153,7 @@ async def notice_received(session: AsyncSession, event: DepartmentNoticeReceived
         else:
             signals = await repository.signals_of(household_id)
             raised = rules.alerts_to_raise(
+                ruleset=ruleset,
                 household_id=household_id,
                 categories=frozenset(c.category for c in cases),
                 signals=signals,
@@ -187,7 +191,10 @@ async def payment_settled(session: AsyncSession, event: PaymentSettled, now: dat
 
 def _paid_after_death(case: MonitoredCase, died: date, months: Sequence[Period], today: date) -> Alert:
     detail = "months " + ", ".join(str(m) for m in months)
-    return rules.integrity_finding(rules.PAID_AFTER_DEATH_RULE, case, died, today, uuid.uuid4(), detail=detail)
+    version = rules_in_force(today).version
+    return rules.integrity_finding(
+        rules.PAID_AFTER_DEATH_RULE, case, died, today, uuid.uuid4(), version=version, detail=detail
+    )
 
 
 def _raised(cause: Event, item: Alert, now: datetime) -> AlertRaised:

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from monitoring.discovery.domain.model import Discovery
 from monitoring.warnings.domain.model import Alert
-from monitoring.warnings.domain.rules import RULES_VERSION
 from shared.events.monitoring import RiskLevel
 
 DISCOVERY_RULE = "discovery.reported"
@@ -16,14 +15,15 @@ DUE_DAYS = 7
 escalates to the county like any alert)."""
 
 
-def task_of(discovery: Discovery, *, today: date, household_id: UUID) -> Alert:
+def task_of(discovery: Discovery, *, today: date, household_id: UUID, version: str) -> Alert:
     """The town's task for a report: visit, verify, help the household apply. Until the
-    household is known, the task's household id is the report's own id."""
+    household is known, the task's household id is the report's own id. `version`: the warning
+    rules in force (recorded on every alert)."""
     return Alert(
         alert_id=discovery.alert_id,
         household_id=household_id,
         rule=DISCOVERY_RULE,
-        rules_version=RULES_VERSION,
+        rules_version=version,
         level=RiskLevel.MEDIUM,
         score=0,
         reasons=tuple(f"reported: {h.value}" for h in discovery.hardships),

@@ -12,23 +12,23 @@ from uuid import UUID
 
 from monitoring.risk.domain.model import HouseholdInputs, HouseholdRisk
 from monitoring.warnings.domain import rules as warning_rules
-from monitoring.warnings.domain.model import Signal
+from monitoring.warnings.domain.model import RuleSet, Signal
 
 NO_NOTICE = UUID(int=0)
 """The notice id of the signals rebuilt from the latest day per kind (the score needs no id)."""
 
 
-def window_start(today: date) -> date:
+def window_start(ruleset: RuleSet, today: date) -> date:
     """The earliest signal any rule still weighs today."""
-    return today - timedelta(days=max(rule.window_days for rule in warning_rules.WARNING_RULES))
+    return today - timedelta(days=ruleset.window_days)
 
 
-def risk(inputs: HouseholdInputs, today: date) -> HouseholdRisk | None:
+def risk(inputs: HouseholdInputs, today: date, ruleset: RuleSet) -> HouseholdRisk | None:
     """The household's highest score over the rules watching its categories (ties: the rule
     listed first), or None when no rule scores it."""
     signals = [Signal(NO_NOTICE, inputs.household_id, "", kind, on) for kind, on in inputs.latest.items()]
     best: HouseholdRisk | None = None
-    for rule in warning_rules.WARNING_RULES:
+    for rule in ruleset.rules:
         if not rule.categories & inputs.categories:
             continue
         total, reasons = warning_rules.score(rule, signals, today)
@@ -42,7 +42,7 @@ def risk(inputs: HouseholdInputs, today: date) -> HouseholdRisk | None:
                 level=rule.level,
                 reasons=reasons,
                 reached=total >= rule.threshold,
-                rules_version=warning_rules.RULES_VERSION,
+                rules_version=ruleset.version,
                 computed_on=today,
             )
     return best

@@ -60,7 +60,7 @@ class Signal:
 @dataclass(frozen=True)
 class WarningRule:
     """预警规则, as data: the notice kinds it weighs, the categories it watches, the score that
-    raises an alert and how urgent it is. Versioned like policy (`RULES_VERSION`)."""
+    raises an alert and how urgent it is. Versioned like policy, in a `RuleSet`."""
 
     code: str
     weights: dict[str, int]
@@ -70,6 +70,22 @@ class WarningRule:
     window_days: int = 90
     due_days: int = 7
     """Calendar days the town has to dispose of the alert (then it escalates to the county)."""
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One version of the warning rules (预警规则), complete, in force from `effective_from` until
+    the next version's date (services/monitoring/rules/warning-rules.yaml). Every alert records
+    the version it was raised under."""
+
+    version: str
+    effective_from: date
+    rules: tuple[WarningRule, ...]
+
+    @property
+    def window_days(self) -> int:
+        """The longest window of its rules (the oldest signal any of them still weighs)."""
+        return max((rule.window_days for rule in self.rules), default=0)
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from uuid import UUID
 
 from monitoring.warnings.domain.errors import DispositionIncomplete, SpotCheckEmpty, SpotCheckResultRefused
 from monitoring.warnings.domain.model import (
-    ANTI_POVERTY,
     Alert,
     AlertStatus,
     MonitoredCase,
+    RuleSet,
     Signal,
     SpotCheckDraw,
     SpotCheckFinding,
@@ -24,36 +24,6 @@ from monitoring.warnings.domain.model import (
 )
 from shared.events.monitoring import AlertDisposition, RiskLevel
 from shared.types import Period
-
-RULES_VERSION = "2026.2"
-"""The version of the warning rules below, recorded on every alert they raise."""
-
-WARNING_RULES: tuple[WarningRule, ...] = (
-    WarningRule(
-        code="hardship.illness_and_job_loss",
-        weights={"hospitalised": 50, "unemployed": 50, "disability_certified": 30},
-        threshold=80,
-        categories=frozenset({"marginal", "rigid_expenditure", "dibao_phase_out", ANTI_POVERTY}),
-        level=RiskLevel.HIGH,
-    ),
-    WarningRule(
-        code="hardship.illness",
-        weights={"hospitalised": 40, "disability_certified": 30},
-        threshold=40,
-        categories=frozenset({"dibao", "tekun"}),
-        level=RiskLevel.MEDIUM,
-    ),
-    WarningRule(
-        code="eligibility.means_changed",
-        weights={"property_registered": 50, "vehicle_registered": 50, "business_registered": 50, "employed": 30},
-        threshold=50,
-        categories=frozenset({"dibao", "tekun", "marginal"}),
-        level=RiskLevel.MEDIUM,
-    ),
-)
-"""§5.4 warning indicators as data: hardship signals raise help (预警帮扶), means signals a check
-of eligibility (核实). A household is scored per rule over the signals of its people in the
-rule's window; each distinct kind counts once."""
 
 DEATH_RULE = "integrity.recipient_died"
 DUPLICATE_RULE = "integrity.person_in_two_households"
@@ -72,6 +42,26 @@ SPOT_CHECK_MIN_PERCENT = 30
 """§5.4/§3: the county checks at least 30% of its 特困 cases each year (抽查比例不低于30%)."""
 
 
+def check_versions(sets: Sequence[RuleSet]) -> None:
+    """Versions of the warning rules must be named once and dated in increasing order."""
+    names = [s.version for s in sets]
+    if len(names) != len(set(names)):
+        raise ValueError("a warning-rules version is named twice")
+    dates = [s.effective_from for s in sets]
+    if dates != sorted(set(dates)) or len(dates) != len(set(dates)):
+        raise ValueError("warning-rules versions must have increasing effective dates")
+
+
+def in_force(sets: Sequence[RuleSet], day: date) -> RuleSet:
+    """The version in force on `day`: the last to take effect on or before it (before the first,
+    the first: alerts are never raised without rules)."""
+    current = sets[0]
+    for candidate in sets:
+        if candidate.effective_from <= day:
+            current = candidate
+    return current
+
+
 def score(rule: WarningRule, signals: Iterable[Signal], today: date) -> tuple[int, tuple[str, ...]]:
     """The household's score under `rule` and the reasons (kinds seen in the window)."""
     since = today - timedelta(days=rule.window_days)
@@ -81,6 +71,7 @@ def score(rule: WarningRule, signals: Iterable[Signal], today: date) -> tuple[in
 
 def alerts_to_raise(
     *,
+    ruleset: RuleSet,
     household_id: UUID,
     categories: frozenset[str],
     signals: Sequence[Signal],
@@ -92,7 +83,7 @@ def alerts_to_raise(
     """The alerts the household's signals raise now: each rule that watches one of its
     categories, scores at or over its threshold and has no open alert for it already."""
     raised = []
-    for rule in WARNING_RULES:
+    for rule in ruleset.rules:
         if rule.code in open_rules or not (rule.categories & categories):
             continue
         total, reasons = score(rule, signals, today)
@@ -102,7 +93,7 @@ def alerts_to_raise(
                     alert_id=new_id(),
                     household_id=household_id,
                     rule=rule.code,
-                    rules_version=RULES_VERSION,
+                    rules_version=ruleset.version,
                     level=rule.level,
                     score=total,
                     reasons=reasons,
@@ -127,7 +118,14 @@ codes only, never the person)."""
 
 
 def integrity_finding(
-    rule: str, case: MonitoredCase, occurred_on: date, today: date, alert_id: UUID, *, detail: str = ""
+    rule: str,
+    case: MonitoredCase,
+    occurred_on: date,
+    today: date,
+    alert_id: UUID,
+    *,
+    version: str,
+    detail: str = "",
 ) -> Alert:
     """An integrity finding (监督检查) of `rule` for the household of `case`, about a fact dated
     `occurred_on` (and a `detail` of codes or months, never the person): a task with its
@@ -137,7 +135,7 @@ def integrity_finding(
         alert_id=alert_id,
         household_id=case.household_id,
         rule=rule,
-        rules_version=RULES_VERSION,
+        rules_version=version,
         level=level,
         score=100,
         reasons=(reason.format(on=occurred_on.isoformat()) + (f": {detail}" if detail else ""),),
@@ -156,11 +154,11 @@ def paid_after_death(periods: Iterable[Period], died: date) -> list[Period]:
     return sorted(p for p in periods if p > last)
 
 
-def death_finding(case: MonitoredCase, signal: Signal, today: date, alert_id: UUID) -> Alert:
+def death_finding(case: MonitoredCase, signal: Signal, today: date, alert_id: UUID, *, version: str) -> Alert:
     """A recipient reported dead (死亡): payments after the death are to stop and be checked,
     so it is a high alert whose disposition is the review eligibility makes (verify and
     terminate), due in 3 days."""
-    return integrity_finding(DEATH_RULE, case, signal.occurred_on, today, alert_id)
+    return integrity_finding(DEATH_RULE, case, signal.occurred_on, today, alert_id, version=version)
 
 
 def dispose(alert: Alert, disposition: AlertDisposition | None, evidence: str | None, by: str, today: date) -> Alert:
@@ -230,7 +228,9 @@ def draw_spot_check(
     )
 
 
-def duplicate_finding(case: MonitoredCase, others: Iterable[tuple[str, str]], today: date, alert_id: UUID) -> Alert:
+def duplicate_finding(
+    case: MonitoredCase, others: Iterable[tuple[str, str]], today: date, alert_id: UUID, *, version: str
+) -> Alert:
     """重复享受: a member of `case`'s household is also in other assisted households, given as
     (county, category) pairs; a check for the county, due in 7 days. The reasons name counties
     and categories, never the person."""
@@ -239,7 +239,7 @@ def duplicate_finding(case: MonitoredCase, others: Iterable[tuple[str, str]], to
         alert_id=alert_id,
         household_id=case.household_id,
         rule=DUPLICATE_RULE,
-        rules_version=RULES_VERSION,
+        rules_version=version,
         level=RiskLevel.HIGH,
         score=100,
         reasons=reasons,

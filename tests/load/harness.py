@@ -368,6 +368,14 @@ def cpu_used(before: CpuSnapshot, after: CpuSnapshot) -> dict[str, float]:
     }
 
 
+def box_state(busy_before: float) -> str:
+    """What the machine was doing before the cluster started (others' processes)."""
+    state = f"box busy before the cluster started: {busy_before:.0f}% of {os.cpu_count()} cores"
+    if busy_before > 10:
+        return state + " — NOT idle: the figures include whatever else runs on the machine"
+    return state + " (idle)"
+
+
 # --- the run ---------------------------------------------------------------------------------
 
 
@@ -404,6 +412,10 @@ async def load(args: argparse.Namespace) -> int:
     rng = random.Random(seed)
     directory = Path(tempfile.mkdtemp(prefix="jiuzhu-load-"))
     print(f"load: seed {seed}, duration {args.duration:.0f}s, logs in {directory}", flush=True)
+    before = cpu_snapshot([])
+    await asyncio.sleep(3)
+    busy_before = cpu_used(before, cpu_snapshot([])).get("box", math.nan)
+    print(f"{box_state(busy_before)}", flush=True)
     async with running_cluster(directory) as cluster:
         await reconfigure(cluster)
         print(CONFIG_NOTE, flush=True)
@@ -426,7 +438,7 @@ async def load(args: argparse.Namespace) -> int:
             backlog, relay_seconds = await wait_for_relays(cluster)
         finally:
             await generator.close()
-    return report(results, generator, args, seed, backlog, relay_seconds)
+    return report(results, generator, args, seed, backlog, relay_seconds, busy_before)
 
 
 async def run_phases(generator: Generator, args: argparse.Namespace) -> list[PhaseResult]:
@@ -463,6 +475,7 @@ def report(
     seed: int,
     backlog: dict[str, int],
     relay_seconds: float,
+    busy_before: float,
 ) -> int:
     sustained = next((r for r in results if r.name == "sustained"), None)
     print("\n" + table(results, P99_LIMIT))
@@ -470,6 +483,8 @@ def report(
         "CPU: % of the whole box (every core): busy in all; svc = the cluster's processes (APIs, workers, "
         "gateway); gen = this generator; the rest is PostgreSQL, Kafka and anything else on the machine"
     )
+    if any(r.sent < 100 for r in results):
+        print("p99 of fewer than 100 requests is their slowest one (nearest rank)")
     passed = [r for r in results if r.name.startswith("step") and r.passes(P99_LIMIT)]
     if passed:
         best = max(passed, key=lambda r: r.target_rate)
@@ -486,6 +501,7 @@ def report(
     relays = f"published within {relay_seconds:.0f}s" if math.isfinite(relay_seconds) else "NOT published within 60s"
     print(f"\nevents in the outboxes when the load stopped: {owed} ({relays})")
     print(CONFIG_NOTE)
+    print(box_state(busy_before))
     ok = sustained is not None and sustained.passes(P99_LIMIT)
     if sustained is None:
         print("\nload FAILED: no rate passed (p99 < 1 s, 0 errors)")
@@ -506,6 +522,8 @@ def report(
             "arrivals": args.arrivals,
             "accounts": args.accounts,
             "configuration": CONFIG_NOTE,
+            "box_busy_before_percent": round(busy_before, 1),
+            "cores": os.cpu_count(),
             "phases": [r.as_json() for r in results],
             "sustained": sustained.as_json() if sustained is not None else None,
             "passed": ok,

@@ -149,6 +149,14 @@ async def test_the_charts_draw_a_bar_per_figure_and_link_counties(tier_h: Servic
     assert "集中供养率 care-home share: 50.0%" in charts
 
 
+def test_every_category_has_its_own_colour() -> None:
+    from monitoring.statistics.adapters.svg import PALETTE
+    from monitoring.statistics.domain.model import CATEGORIES
+
+    assert len(PALETTE) >= len(CATEGORIES)
+    assert len(set(PALETTE[: len(CATEGORIES)])) == len(CATEGORIES)
+
+
 def test_rates_come_from_counts_and_the_total_recomputes_them() -> None:
     a = AreaCounts("520102", households=10, discovered=1, active={"tekun": 4}, tekun_centralised=1)
     b = AreaCounts("520103", households=30, discovered=9, active={"tekun": 1, "dibao": 5}, tekun_centralised=1)

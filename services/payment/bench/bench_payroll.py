@@ -223,12 +223,17 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
         async with runtime.database.transaction() as session:
             run = await open_payroll_run(session, scope, OpenPayrollRun(PERIOD, COUNTY, "bench"), now=runtime.now)
         started = time.perf_counter()
+        page_ends: list[float] = []
         totals = await service.calculate(
             runtime.database,
             scope,
             run.id,
             "bench-a",
-            service.PayrollDeps(now=runtime.now, page=int(os.environ.get("PAGE", "5000"))),
+            service.PayrollDeps(
+                now=runtime.now,
+                page=int(os.environ.get("PAGE", "5000")),
+                on_page=lambda _: page_ends.append(time.perf_counter()),
+            ),
         )
         calculated = time.perf_counter() - started
         async with runtime.database.transaction() as session:
@@ -251,6 +256,7 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
             "file_bytes": size,
             "total": finished - started,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "pages": [b - a for a, b in zip([started, *page_ends], page_ends, strict=False)],
         }
     finally:
         await runtime.close()
@@ -297,6 +303,14 @@ async def main(args: argparse.Namespace) -> None:
             f"pain.001 {result['file']:.1f} s ({result['file_bytes'] / 1e6:.0f} MB); total {result['total']:.1f} s"
         )
         print(f"   peak RSS of the payroll process: {result['rss_mb']:.0f} MB")
+        pages = result["pages"]
+        if len(pages) >= 10:
+            tenth = len(pages) // 10
+            first, last = sum(pages[:tenth]) / tenth, sum(pages[-tenth:]) / tenth
+            print(
+                f"   calculation pages: {len(pages)}; the first tenth {first * 1000:.0f} ms a page, the last "
+                f"{last * 1000:.0f} ms ({last / first:.1f}x: above ~1.5x the calculation is not linear)"
+            )
         print(f"   ratio: {result['total'] / copy_seconds:.2f}x the COPY of the same rows")
     finally:
         await databases.drop_all()

@@ -14,7 +14,8 @@ WIDTH = 760
 LABEL = 150  # the area labels' column
 ROW = 26
 TOP = 58  # title and legend
-PALETTE = ("#2f6db5", "#d9822b", "#3a9a5b", "#8e5bb5", "#c2464c")
+PALETTE = ("#2f6db5", "#d9822b", "#3a9a5b", "#8e5bb5", "#c2464c", "#7a6a3a")
+"""A colour per category (six: the five case categories and 防返贫), distinct from each other."""
 
 
 @dataclass(frozen=True)

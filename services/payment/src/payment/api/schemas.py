@@ -11,7 +11,9 @@ from shared.types import CountyCode, Period
 
 
 class PayrollRunCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"period": "2026-12", "county_code": "520102"}]}
+    )
 
     period: Period = Field(description="Benefit month YYYY-MM (Asia/Shanghai)")
     county_code: CountyCode

@@ -32,7 +32,9 @@ class ProviderCreate(BaseModel):
 
 
 class GradeBody(BaseModel):
-    model_config = _examples({"grade": "4A", "awarded_on": "2024-06-01"}, {"grade": None, "awarded_on": "2026-03-01"})
+    # No example of a cancellation (`"grade": null`): FastAPI drops null values from the published
+    # document, so it would show `{"awarded_on": …}`, which is refused (grade is required).
+    model_config = _examples({"grade": "4A", "awarded_on": "2024-06-01"})
 
     grade: Grade | None = Field(description="评估等级 1A–5A; null cancels the grade (撤销等级)")
     awarded_on: date = Field(description="Date of the grade (or of its cancellation)")
@@ -198,9 +200,18 @@ class EvaluationPanelBody(BaseModel):
     model_config = _examples(
         {
             "scores": {
-                "专家甲": {"<bid id>": {"service_plan": 85, "experience": 80}},
-                "专家乙": {"<bid id>": {"service_plan": 82, "experience": 78}},
-                "专家丙": {"<bid id>": {"service_plan": 88, "experience": 75}},
+                "专家甲": {
+                    "6f1c1e2a-0000-4000-8000-000000000001": {"service_plan": 78, "experience": 72},
+                    "6f1c1e2a-0000-4000-8000-000000000002": {"service_plan": 85, "experience": 80},
+                },
+                "专家乙": {
+                    "6f1c1e2a-0000-4000-8000-000000000001": {"service_plan": 75, "experience": 70},
+                    "6f1c1e2a-0000-4000-8000-000000000002": {"service_plan": 82, "experience": 78},
+                },
+                "专家丙": {
+                    "6f1c1e2a-0000-4000-8000-000000000001": {"service_plan": 80, "experience": 74},
+                    "6f1c1e2a-0000-4000-8000-000000000002": {"service_plan": 88, "experience": 75},
+                },
             }
         }
     )

@@ -23,7 +23,22 @@ from verification.domain.model import RevocationReason
 class ConsentCreate(BaseModel):
     """授权书: who authorised the check, for which household and purpose."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "household_id": "3fd9f28f-9ae7-4dbf-8a9b-943fc761e153",
+                    "region_code": "520102",
+                    "town_code": "520102001000",
+                    "subject_name": "王芳",
+                    "subject_resident_id": "520102198603140421",
+                    "purpose": "低保申请核对",
+                    "signed_on": "2026-12-01",
+                }
+            ]
+        },
+    )
 
     household_id: UUID
     region_code: CountyCode = Field(description="The household's county-level area (GB/T 2260), e.g. 520102")

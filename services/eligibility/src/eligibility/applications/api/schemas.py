@@ -29,7 +29,20 @@ class Applicant(BaseModel):
 class ApplicationCreate(BaseModel):
     """申请: a household applies for one kind of assistance."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "assistance_type": "dibao",
+                    "region_code": "520102",
+                    "town_code": "520102001000",
+                    "member_count": 3,
+                    "applicant": {"name": "王芳", "resident_id": "520102198603140421"},
+                }
+            ]
+        },
+    )
 
     assistance_type: AssistanceType
     region_code: CountyCode = Field(description="The household's county-level area (GB/T 2260), e.g. 520102")
@@ -79,7 +92,7 @@ class ApplicationRead(BaseModel):
 class ApplicantSearch(BaseModel):
     """Find applications by the applicant's resident ID (sent in the body, never in a URL)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resident_id": "520102198603140421"}]})
 
     resident_id: ResidentId
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from eligibility.assessment.domain.commands import AssessHousehold
@@ -201,10 +202,45 @@ class Prices(BaseModel):
     food_cpi_yoy_percent: Money
 
 
+EXAMPLE_HOUSEHOLD: JsonDict = {
+    "region_code": "520102",
+    "hukou_type": "urban",
+    "benefit_month": "2026-12",
+    "members": [
+        {
+            "member_id": "self",
+            "resident_id": "520102198603140421",
+            "relationship": "self",
+            "incomes": [{"category": "wage", "monthly": ["1200.00"] * 6}],
+        },
+        {
+            "member_id": "mother",
+            "resident_id": "520102195408020260",
+            "relationship": "parent",
+            "has_labour_capacity": False,
+            "serious_illness": True,
+            "incomes": [{"category": "excluded_basic_pension", "monthly": ["180.00"] * 6}],
+        },
+        {
+            "member_id": "son",
+            "resident_id": "520102201509210133",
+            "relationship": "child",
+            "in_full_time_education": True,
+        },
+    ],
+    "assets": {"financial": "6000.00", "dwellings": 1, "floor_area_m2": "58.5"},
+    "applicant_name": "王芳",
+}
+"""A 3-person urban household in Nanming (南明区): the applicant earns 1200 元 a month, her mother
+(seriously ill, a basic pension that is not counted) and her son at school; 低保 in 2026-12."""
+
+
 class AssessmentCreate(BaseModel):
     """A household to assess (nothing is stored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, hide_input_in_errors=True, json_schema_extra={"examples": [EXAMPLE_HOUSEHOLD]}
+    )
 
     region_code: CountyCode
     hukou_type: HukouType | None = Field(

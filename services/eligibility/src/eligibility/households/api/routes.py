@@ -116,7 +116,7 @@ class MemberCreate(BaseModel):
             "examples": [
                 {
                     "name": "李小梅",
-                    "resident_id": "520102201403150337",
+                    "resident_id": "520102201403150339",
                     "relationship": "child",
                     "hukou_type": "urban",
                     "hukou_region_code": "520102",
@@ -176,7 +176,7 @@ class MemberLeave(BaseModel):
 class ResidentLookup(BaseModel):
     """Find a household by a member's resident ID (in the body: an ID never goes in a URL)."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resident_id": "520102198001011232"}]})
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"resident_id": "520102198001011235"}]})
     resident_id: ResidentId
 
 
@@ -184,7 +184,7 @@ class CitizenBinding(BaseModel):
     """The gateway's real-name binding: a citizen whose name and resident ID it has checked."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"name": "张三", "resident_id": "520102198001011232"}]}
+        extra="forbid", json_schema_extra={"examples": [{"name": "张三", "resident_id": "520102198001011235"}]}
     )
     name: NonEmptyStr = Field(max_length=50)
     resident_id: ResidentId

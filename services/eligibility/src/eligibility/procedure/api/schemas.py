@@ -239,7 +239,11 @@ class PublicityObjectionBody(ActionBody):
         return c.RecordPublicityObjection(self.summary)
 
 
-class ComplaintBody(PublicityObjectionBody):
+class RecordComplaintBody(PublicityObjectionBody):
+    """Not `ComplaintBody`: procurement publishes a schema of that name, and the gateway's merged
+    OpenAPI document keeps one schema per name."""
+
+    model_config = example({"summary": "群众来电举报该户有家庭成员在外务工，收入未如实申报"})
     action = Action.RECORD_COMPLAINT
 
     def command(self) -> c.ProcedureCommand:
@@ -322,7 +326,7 @@ BODIES: tuple[type[ActionBody], ...] = (
     ClosePublicityBody,
     PublicityObjectionBody,
     ReviseOpinionBody,
-    ComplaintBody,
+    RecordComplaintBody,
     CountyVisitBody,
     ApproveBody,
     RejectBody,

@@ -40,7 +40,7 @@ class AccountCreate(BaseModel):
         json_schema_extra={
             "examples": [
                 {
-                    "resident_id": "520102198001011232",
+                    "resident_id": "520102198001011235",
                     "holder_name": "张三",
                     "account_number": "6222021234567890128",
                     "bank_name": "中国工商银行贵阳南明支行",

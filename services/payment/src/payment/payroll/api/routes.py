@@ -24,6 +24,8 @@ from payment.domain.model import PayrollRunStatus
 from payment.payroll import service
 from payment.payroll.adapters.repository import InstructionRepository
 from payment.payroll.api.schemas import (
+    EXAMPLE_RESULT_CSV,
+    EXAMPLE_RESULT_PAIN002,
     Approval,
     InstructionPage,
     RunDetail,
@@ -228,8 +230,24 @@ class ImportResult(BaseModel):
         "requestBody": {
             "required": True,
             "content": {
-                "application/xml": {"schema": {"type": "string"}},
-                "text/csv": {"schema": {"type": "string"}},
+                "application/xml": {
+                    "schema": {"type": "string"},
+                    "examples": {
+                        "pain002": {
+                            "summary": "pain.002 status report (format=pain002, the default): one paid, one rejected",
+                            "value": EXAMPLE_RESULT_PAIN002,
+                        }
+                    },
+                },
+                "text/csv": {
+                    "schema": {"type": "string"},
+                    "examples": {
+                        "csv": {
+                            "summary": "CSV return file (send with format=csv): one paid, one failed",
+                            "value": EXAMPLE_RESULT_CSV,
+                        }
+                    },
+                },
             },
         }
     },

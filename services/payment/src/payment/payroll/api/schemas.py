@@ -13,6 +13,36 @@ from payment.domain.model import PayrollRun
 from payment.payroll.domain.model import RunTotals
 from shared.types import NonEmptyStr, from_fen
 
+# 回盘 examples (`POST /payroll-runs/{id}/bank-results`): the bank's answer to the pain.001 / CSV 代发
+# file of run 40bad9d1-02ed-49b4-bd28-c5418e1320a4 (批次号 `JZ` + its id's first 30 hex digits),
+# two instructions: one paid, one rejected (account closed). Replace the ids with your run's.
+EXAMPLE_RESULT_CSV = (
+    "批次号,总笔数,总金额,处理日期\n"
+    "JZ40bad9d102ed49b4bd28c5418e1320,2,2395.00,2026-12-05\n"
+    "序号,指令号,状态,失败原因,银行流水号,金额\n"
+    "1,6a7afd44920448069a8ba60830deebd2,成功,,GZB202612050000001,1845.00\n"
+    "2,34dbae248fbf4f9c97a47e7f015a8f9f,失败,账户已销户,,550.00\n"
+)
+EXAMPLE_RESULT_PAIN002 = """<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10"><CstmrPmtStsRpt>
+<GrpHdr><MsgId>GZB20261205RPT0001</MsgId><CreDtTm>2026-12-05T16:30:00+08:00</CreDtTm></GrpHdr>
+<OrgnlGrpInfAndSts><OrgnlMsgId>JZ40bad9d102ed49b4bd28c5418e1320</OrgnlMsgId>\
+<OrgnlMsgNmId>pain.001.001.09</OrgnlMsgNmId><OrgnlNbOfTxs>2</OrgnlNbOfTxs><OrgnlCtrlSum>2395.00</OrgnlCtrlSum>\
+<GrpSts>PART</GrpSts>
+<NbOfTxsPerSts><DtldNbOfTxs>1</DtldNbOfTxs><DtldSts>ACSC</DtldSts><DtldCtrlSum>1845.00</DtldCtrlSum></NbOfTxsPerSts>
+<NbOfTxsPerSts><DtldNbOfTxs>1</DtldNbOfTxs><DtldSts>RJCT</DtldSts><DtldCtrlSum>550.00</DtldCtrlSum></NbOfTxsPerSts>
+</OrgnlGrpInfAndSts>
+<OrgnlPmtInfAndSts><OrgnlPmtInfId>40bad9d102ed49b4bd28c5418e1320a4</OrgnlPmtInfId>
+<TxInfAndSts><OrgnlEndToEndId>6a7afd44920448069a8ba60830deebd2</OrgnlEndToEndId><TxSts>ACSC</TxSts>\
+<FctvIntrBkSttlmDt><Dt>2026-12-05</Dt></FctvIntrBkSttlmDt><AcctSvcrRef>GZB202612050000001</AcctSvcrRef>\
+<OrgnlTxRef><Amt><InstdAmt Ccy="CNY">1845.00</InstdAmt></Amt></OrgnlTxRef></TxInfAndSts>
+<TxInfAndSts><OrgnlEndToEndId>34dbae248fbf4f9c97a47e7f015a8f9f</OrgnlEndToEndId><TxSts>RJCT</TxSts>\
+<StsRsnInf><Rsn><Cd>AC04</Cd></Rsn></StsRsnInf>\
+<OrgnlTxRef><Amt><InstdAmt Ccy="CNY">550.00</InstdAmt></Amt></OrgnlTxRef></TxInfAndSts>
+</OrgnlPmtInfAndSts>
+</CstmrPmtStsRpt></Document>
+"""
+
 
 class StatusTotal(BaseModel):
     count: int

@@ -41,7 +41,7 @@ class CheckCreate(BaseModel):
                     "household_id": "7f0c9a4e-3b1d-4c55-9a57-0c1f2a3b4c5d",
                     "region_code": "520102",
                     "purpose": "review",
-                    "members": ["520102198001011232"],
+                    "members": ["520102198001011235"],
                     "declared": {"monthly_income": "800.00", "financial_assets": "3000.00", "vehicles": 0},
                 }
             ]

@@ -52,7 +52,7 @@ EXAMPLE_SEARCH: JsonDict = {
                 "reference_id": "r1",
                 "search_criteria": {
                     "query_type": "idtype-value",
-                    "query": {"type": "resident_id", "value": "52010219800101301X"},
+                    "query": {"type": "resident_id", "value": "520102198001013011"},
                 },
             }
         ],
@@ -72,7 +72,7 @@ EXAMPLE_SUBSCRIBE: JsonDict = {
     },
     "message": {
         "callback_uri": "https://zjj.example.gov.cn/dci/on-notify",
-        "persons": [{"reference_id": "applicant-778", "resident_id": "52010219800101301X"}],
+        "persons": [{"reference_id": "applicant-778", "resident_id": "520102198001013011"}],
         "events": ["recipient_changed"],
     },
 }

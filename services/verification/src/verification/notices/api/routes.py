@@ -25,6 +25,7 @@ from shared.events.verification import Department, DepartmentNoticeKind
 from verification.notices import service as notices_service
 from verification.notices.adapters.repository import NoticeFilter
 from verification.notices.api.schemas import (
+    EXAMPLE_BATCH,
     EXAMPLE_ENVELOPE,
     NoticeCreate,
     NoticeLineResult,
@@ -195,7 +196,12 @@ class _DuplexStreamingResponse(StreamingResponse):
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {NDJSON: {"schema": {"type": "string", "description": "One NoticeCreate envelope per line"}}},
+            "content": {
+                NDJSON: {
+                    "schema": {"type": "string", "description": "One NoticeCreate envelope per line"},
+                    "example": EXAMPLE_BATCH,
+                }
+            },
         }
     },
 )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -39,6 +40,33 @@ EXAMPLE_ENVELOPE: JsonDict = {
         "reference": "HJ-ZX-2026-0042",
     },
 }
+
+EXAMPLE_BATCH_LINES: tuple[JsonDict, ...] = (
+    {
+        "header": {"message_id": "gaj-20261204-000311", "sent_at": "2026-12-04T18:00:00+08:00"},
+        "message": {
+            "kind": "death",
+            "department": "public_security",
+            "resident_id": "520102195408020260",
+            "name": "刘桂兰",
+            "occurred_on": "2026-12-02",
+            "reference": "HJ-ZX-2026-0317",
+        },
+    },
+    {
+        "header": {"message_id": "gaj-20261204-000312", "sent_at": "2026-12-04T18:00:00+08:00"},
+        "message": {
+            "kind": "vehicle_registered",
+            "department": "public_security",
+            "resident_id": "520102196105100356",
+            "name": "陈建国",
+            "occurred_on": "2026-11-28",
+            "reference": "JG-DJ-2026-10458",
+        },
+    },
+)
+EXAMPLE_BATCH = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in EXAMPLE_BATCH_LINES)
+"""`POST /notices/batch`: two envelopes, one a line (NDJSON); `sender_id` is optional and left out."""
 
 
 class NoticeHeader(BaseModel):

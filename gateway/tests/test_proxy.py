@@ -911,3 +911,49 @@ async def test_an_authenticator_refusal_is_403_and_never_forwarded(
     assert upstream.proxied_hits() == [("GET", "/v1/echo/open")]
     # Unknown services are refused before authentication is asked.
     assert authenticator.calls == [("private", "/v1/private/records"), ("echo", "/v1/echo/open")]
+
+
+async def test_two_services_models_of_one_name_both_stay_in_the_merged_document() -> None:
+    """eligibility's and monitoring's `HouseholdRead` differ: the second keeps its own under
+    `monitoring.HouseholdRead` and its routes point there; an identical model is kept once."""
+    from types import SimpleNamespace
+
+    from gateway.main import merged_openapi
+
+    def service(name: str, household: dict[str, Any]) -> dict[str, Any]:
+        ref = {"$ref": "#/components/schemas/HouseholdRead"}
+        error = {"$ref": "#/components/schemas/ErrorBody"}
+        return {
+            "paths": {
+                f"/v1/{name}/households": {
+                    "get": {"responses": {"200": {"content": {"application/json": {"schema": ref}}}, "404": error}}
+                }
+            },
+            "components": {"schemas": {"HouseholdRead": household, "ErrorBody": {"type": "object"}}},
+        }
+
+    documents = {
+        "eligibility": service("eligibility", {"type": "object", "properties": {"members": {"type": "array"}}}),
+        "monitoring": service("monitoring", {"type": "object", "properties": {"reason": {"type": "string"}}}),
+    }
+
+    class Upstream:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        async def get_json(self, path: str, timeout: float) -> dict[str, Any]:
+            return documents[self.name]
+
+    proxy = SimpleNamespace(upstreams={name: Upstream(name) for name in documents})
+    merged = await merged_openapi(proxy)  # type: ignore[arg-type]
+    schemas = merged["components"]["schemas"]
+    assert "members" in schemas["HouseholdRead"]["properties"]
+    assert "reason" in schemas["monitoring.HouseholdRead"]["properties"]
+    assert [key for key in schemas if key.endswith("ErrorBody")] == ["ErrorBody"]
+
+    def body_ref(path: str) -> str:
+        ok = merged["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        return str(ok["$ref"])
+
+    assert body_ref("/v1/eligibility/households") == "#/components/schemas/HouseholdRead"
+    assert body_ref("/v1/monitoring/households") == "#/components/schemas/monitoring.HouseholdRead"

@@ -501,6 +501,28 @@ async def _cancel(task: asyncio.Task[None]) -> None:
         await task
 
 
+def _renamed_schemas(document: dict[str, Any], renames: Mapping[str, str]) -> dict[str, Any]:
+    """`document` with the component schemas of `renames` under their new names, and every
+    `$ref` to them following (two services' models of one name must not replace each other in
+    the merged document, or /docs shows one service's body for the other's route)."""
+    prefix = "#/components/schemas/"
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith(prefix) and ref[len(prefix) :] in renames:
+                node = {**node, "$ref": prefix + renames[ref[len(prefix) :]]}
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    renamed = walk(document)
+    components = renamed.get("components", {})
+    components["schemas"] = {renames.get(key, key): value for key, value in components.get("schemas", {}).items()}
+    return dict(renamed)
+
+
 async def merged_openapi(proxy: Proxy, *, own: dict[str, Any] | None = None) -> dict[str, Any]:
     """One OpenAPI document for the public API: the gateway's own routes (`own`: sign-in,
     tokens, JWKS), every service's paths (they already carry the `/v1/<service>` prefix the
@@ -527,6 +549,10 @@ async def merged_openapi(proxy: Proxy, *, own: dict[str, Any] | None = None) -> 
         if document is None:
             missing.append(name)
             continue
+        own_schemas = document.get("components", {}).get("schemas", {})
+        clashes = {key: f"{name}.{key}" for key, schema in own_schemas.items() if schemas.get(key, schema) != schema}
+        if clashes:  # another service's schema of the same name: this one's under its service's name
+            document = _renamed_schemas(document, clashes)
         for path, item in document.get("paths", {}).items():
             if path.startswith(f"/v1/{name}/"):
                 paths[path] = item

@@ -195,7 +195,8 @@ class TestClientScopes:
             # a third party never writes to eligibility or payment (issue 15 #4)
             ("third_party", "eligibility:applications:write", False),
             ("third_party", "eligibility:procedure:act", False),
-            ("third_party", "payment:bankfiles:write", False),
+            ("third_party", "payment:bankfiles:write", True),  # a bank's 回盘, its one write
+            ("third_party", "payment:payroll:write", False),
             ("third_party", "payment:accounts:write", False),
             ("third_party", "payment:payroll:read", True),
             ("third_party", "procurement:bids:write", True),

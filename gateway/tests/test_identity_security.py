@@ -289,9 +289,14 @@ async def test_an_account_with_conflicting_roles_is_refused_through_the_api(gw: 
 
 
 async def test_a_third_party_client_cannot_be_given_payment_or_eligibility_writes(gw: Harness) -> None:
+    """A bank is given its result-file upload (回盘) and reading its runs' files, nothing else of
+    payment that writes: not the payroll, not the accounts."""
     admin = await gw.staff_headers("admin", ("city_admin",))
-    body = {"name": "某银行", "kind": "third_party", "scopes": ["payment:bankfiles:write"], "region": "520102"}
+    body = {"name": "某银行", "kind": "third_party", "scopes": ["payment:payroll:write"], "region": "520102"}
     refused = await gw.client.post("/v1/auth/clients", json=body, headers=admin)
     assert refused.status_code in (400, 422), refused.text
     assert refused.json()["reason"] == "scopes_invalid"
-    assert "payment:bankfiles:write" in refused.json()["detail"]
+    assert "payment:payroll:write" in refused.json()["detail"]
+    bank = {**body, "scopes": ["payment:bankfiles:read", "payment:bankfiles:write"]}
+    created = await gw.client.post("/v1/auth/clients", json=bank, headers=admin)
+    assert created.status_code == 201, created.text

@@ -333,6 +333,10 @@ notices of changes and use the exchange. Nothing else that writes."""
 THIRD_PARTY_NO_WRITE = ("eligibility:", "payment:")
 """Services whose writes no third party (bank, social organisation, provincial platform) gets:
 deciding and paying assistance are the civil-affairs offices' own acts."""
+THIRD_PARTY_WRITE_SCOPES: frozenset[str] = frozenset({"payment:bankfiles:write"})
+"""The one exception: the paying bank (代发银行) uploads its own result file (回盘) for the runs of
+its county. That reports what the bank did; it decides and pays nothing (the file is checked —
+run, counts, totals — and applied once per file)."""
 
 
 def _writes(scope: str) -> bool:
@@ -344,13 +348,17 @@ def check_client_scopes(scopes: Iterable[str], kind: str) -> tuple[str, ...]:
     privileged ones (audit, full PII, identity administration), and never an approval (审核确认
     is a statutory act of a civil-affairs official, not of a system); a department writes only
     what its agreement covers (`DEPARTMENT_WRITE_SCOPES`), a third party never writes to
-    eligibility or payment."""
+    eligibility or payment, but for a bank's result files (`THIRD_PARTY_WRITE_SCOPES`)."""
     unique = tuple(sorted(set(scopes)))
     bad = [s for s in unique if s not in ALL_SCOPES or s in PRIVILEGED_SCOPES or s.endswith(":approve")]
     if kind == "department":
         bad += [s for s in unique if _writes(s) and s not in DEPARTMENT_WRITE_SCOPES and s not in bad]
     else:
-        bad += [s for s in unique if _writes(s) and s.startswith(THIRD_PARTY_NO_WRITE) and s not in bad]
+        bad += [
+            s
+            for s in unique
+            if _writes(s) and s.startswith(THIRD_PARTY_NO_WRITE) and s not in THIRD_PARTY_WRITE_SCOPES and s not in bad
+        ]
     if not unique or bad or len(unique) > SCOPE_LIMIT:
         raise InvalidInput(
             "scopes_invalid",

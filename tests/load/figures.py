@@ -81,6 +81,8 @@ class PhaseResult:
     cpu: dict[str, float] = field(default_factory=dict)
     """optional CPU figures of the phase, % of the whole box (`box`, `services`, `generator`),
     filled by the caller"""
+    processes: dict[str, float] = field(default_factory=dict)
+    """optional CPU of each process in % of one core, busiest first, filled by the caller"""
 
     @property
     def offered_rate(self) -> float:
@@ -126,7 +128,8 @@ class PhaseResult:
                 kind: ms(figures) | {"errors": dict(self.kind_errors.get(kind, Counter()))}
                 for kind, figures in sorted(self.by_kind.items())
             },
-            "cpu_percent": {k: round(v, 1) for k, v in self.cpu.items()},
+            "cpu_percent_of_box": {k: round(v, 1) for k, v in self.cpu.items()},
+            "cpu_percent_of_a_core": {k: round(v, 1) for k, v in self.processes.items()},
         }
 
 

@@ -101,19 +101,26 @@ class RevocationList:
 
     async def is_revoked(self, principal: Principal) -> bool:
         """The verifier's revocation callback: the token's `jti`, or its subject, is denied."""
-        mono = self._monotonic()
-        due = self._attempted_at is None or mono - self._attempted_at >= self.refresh_seconds
-        if due:
+        if self._due() or self._stale():
+            # A stale list waits for the reload in flight (the lock) rather than failing: after
+            # a quiet minute, the requests that race the first one's reload must not get 503s.
             async with self._lock:
-                mono = self._monotonic()
-                if self._attempted_at is None or mono - self._attempted_at >= self.refresh_seconds:
+                if self._due():
                     await self._load()
-        if self._loaded_at is None or self._monotonic() - self._loaded_at > self.stale_after_seconds:
+        if self._stale():
             raise RevocationUnavailable("the deny-list could not be read")
         keys = [principal.token_id, subject_key(principal)]
         if principal.session_id is not None:
             keys.append(session_key(principal.session_id))
         return any(key in self._revoked for key in keys) or self._issued_before_cutoff(principal)
+
+    def _due(self) -> bool:
+        """Time to re-read the list (the last attempt, failed or not, is `refresh_seconds` old)."""
+        return self._attempted_at is None or self._monotonic() - self._attempted_at >= self.refresh_seconds
+
+    def _stale(self) -> bool:
+        """The list in memory is too old to judge a token by (fail closed)."""
+        return self._loaded_at is None or self._monotonic() - self._loaded_at > self.stale_after_seconds
 
     def _issued_before_cutoff(self, principal: Principal) -> bool:
         """The token was issued before its account's cutoff. `iat` has whole seconds: a token of

@@ -239,17 +239,18 @@ def table(results: Sequence[PhaseResult], p99_limit: float) -> str:
     header = (
         f"{'phase':<10} {'target/s':>8} {'offered/s':>9} {'achieved/s':>10} {'sent':>7} "
         f"{'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>6} {'err %':>6} "
-        f"{'lag p99':>8} {'CPU box':>7} {'svc':>5} {'gen':>5}  verdict  errors by status"
+        f"{'lag p99':>8} {'CPU box':>7} {'svc':>5} {'gen':>5} {'rest':>5}  verdict  errors by status"
     )
     lines = [header, "-" * len(header)]
     for r in results:
         errors = ", ".join(f"{k}: {v}" for k, v in r.errors.most_common()) or "-"
-        cpu = {k: f"{r.cpu[k]:.0f}%" if k in r.cpu else "?" for k in ("box", "services", "generator")}
+        cpu = {k: f"{r.cpu[k]:.0f}%" if k in r.cpu else "?" for k in ("box", "services", "generator", "rest")}
         lines.append(
             f"{r.name:<10} {r.target_rate:>8.1f} {r.offered_rate:>9.1f} {r.achieved_rate:>10.1f} {r.sent:>7} "
             f"{r.latency.p50 * 1000:>8.1f} {r.latency.p95 * 1000:>8.1f} {r.latency.p99 * 1000:>8.1f} "
             f"{r.latency.max * 1000:>8.1f} {r.error_count:>6} {r.error_rate * 100:>6.2f} "
-            f"{r.send_lag_p99 * 1000:>8.1f} {cpu['box']:>7} {cpu['services']:>5} {cpu['generator']:>5}  "
+            f"{r.send_lag_p99 * 1000:>8.1f} {cpu['box']:>7} "
+            f"{cpu['services']:>5} {cpu['generator']:>5} {cpu['rest']:>5}  "
             f"{'pass' if r.passes(p99_limit) else 'FAIL':<7}  {errors}"
         )
     return "\n".join(lines)

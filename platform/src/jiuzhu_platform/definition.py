@@ -177,6 +177,12 @@ def require_key_ring(runtime: Runtime) -> KeyRing:
     return ring
 
 
+KEEP_ALIVE_SECONDS = 75
+"""How long a service's API keeps an idle connection open (uvicorn's default is 5 s). It must
+outlast the gateway's pool, which reuses an idle connection for up to 15 s: a server that closes
+first races the gateway's next request on that connection, which then fails with a 502 (the load
+harness saw about one request in a few thousand)."""
+
 JWKS_REFRESH_SECONDS = 1.0
 """How soon a service re-fetches the issuer's JWKS for a token naming an unknown key: small, so a
 freshly rotated key is seen within a second (one cheap request per second per replica at most,
@@ -256,7 +262,14 @@ def build_cli(definition: ServiceDefinition) -> typer.Typer:
     ) -> None:
         """Serve the HTTP API."""
         settings = _settings()
-        uvicorn.run(definition.create_app(settings), host=host, port=port, log_config=None, access_log=False)
+        uvicorn.run(
+            definition.create_app(settings),
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            timeout_keep_alive=KEEP_ALIVE_SECONDS,
+        )
 
     @app.command()
     def worker() -> None:

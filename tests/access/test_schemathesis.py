@@ -31,6 +31,10 @@ from schemathesis.python import asgi
 from gateway.runtime import runtime_of
 from jiuzhu.embedded import CREDENTIALS_FILE, create_embedded_app
 
+pytestmark = pytest.mark.timeout(1800)
+"""A backstop above the suite's 300 s: the probe takes about a minute on a quiet machine and
+over ten times that on a busy one (CPU-bound: thousands of requests in one process)."""
+
 MAX_EXAMPLES = 8
 """Generated requests per operation, valid and invalid ones mixed (each sent once per role)."""
 
@@ -126,6 +130,9 @@ def _app(env: pytest.MonkeyPatch, data_dir: Path) -> Any:
     # would turn the generated logins and the probe's own sign-ins into 429s after a minute.
     env.setenv("GATEWAY_LOGIN_ATTEMPTS_PER_MINUTE", "100000")
     env.setenv("GATEWAY_LOGIN_IP_ATTEMPTS_PER_MINUTE", "100000")
+    # The roles sign in once (again only after an operation that ends a session): their access
+    # tokens must outlive the probe, which takes longer than the default 5 minutes on a busy machine.
+    env.setenv("GATEWAY_ACCESS_TOKEN_TTL_SECONDS", "3600")
     return create_embedded_app(data_dir / "data", demo=False)
 
 

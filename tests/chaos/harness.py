@@ -455,7 +455,20 @@ async def topic_messages(cluster: Cluster, topics: list[str]) -> dict[str, list[
                     pending.discard(tp)
         return out
     finally:
+        await stop_quietly(consumer)
+
+
+async def stop_quietly(consumer: AIOKafkaConsumer) -> None:
+    """Stop a reading consumer. After broker restarts aiokafka's stop() can re-raise the
+    CancelledError of its own internal task (the group coordinator's): that is not this task being
+    cancelled, and must not end the drain; a real cancellation still propagates."""
+    try:
         await consumer.stop()
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise
+        log.info("drain: the consumer's stop raised its own cancellation (ignored)")
 
 
 async def all_topics(cluster: Cluster) -> list[str]:

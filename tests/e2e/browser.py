@@ -32,7 +32,7 @@ class Browser:
         self.page: aiohttp.ClientWebSocketResponse | None = None
 
     @classmethod
-    def start(cls, *, timeout: float = 30.0) -> Browser | None:
+    def start(cls, *, timeout: float = 60.0) -> Browser | None:
         binary = shutil.which("chromium") or shutil.which("chromium-browser")
         if binary is None:
             return None
@@ -111,7 +111,7 @@ class Browser:
             raise RuntimeError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    async def wait_for(self, expression: str, *, timeout: float = 30.0) -> Any:
+    async def wait_for(self, expression: str, *, timeout: float = 60.0) -> Any:
         """The value of `expression` once it is truthy (polled)."""
         deadline = time.monotonic() + timeout
         while True:

@@ -29,7 +29,12 @@ from tests.conftest import ThrowawayDatabases, server_setting
 
 SERVICES = ("eligibility", "verification", "payment", "monitoring", "procurement")
 PII_SERVICES = ("eligibility", "verification", "payment", "monitoring", "procurement")
-STARTUP_SECONDS = 90
+STARTUP_SECONDS = 180
+"""The bound on every process answering ready: generous, a busy machine starts eleven Python
+processes slowly (the wait ends as soon as they answer)."""
+FLOW_SECONDS = 120
+"""The bound on waiting for an effect to cross the cluster (an event through Kafka to another
+service's worker): generous for the same reason."""
 ADMIN = "admin"
 ADMIN_PASSWORD = "E2e-Cluster-Passw0rd"
 
@@ -116,7 +121,7 @@ class Cluster:
 
     def client(self, **headers: str) -> httpx.AsyncClient:
         """An HTTP client to the gateway (the only public entry)."""
-        return httpx.AsyncClient(base_url=self.gateway_url, timeout=15, trust_env=False, headers=headers)
+        return httpx.AsyncClient(base_url=self.gateway_url, timeout=90, trust_env=False, headers=headers)
 
     def code_sent_to(self, masked_phone: str) -> str:
         """The last sign-in code the gateway's test outbox holds for a (masked) phone."""
@@ -197,7 +202,8 @@ async def running_cluster(directory: Path, *, traces_to: str | None = None) -> A
         env[f"{upper}_PERSON_REF_KEY"] = person_ref_key  # one city-wide key: the same in every service
     env |= {
         "VERIFICATION_DEPARTMENTS_URL": departments_url,
-        "VERIFICATION_QUERY_TIMEOUT_SECONDS": "1",
+        # per attempt: long enough for a busy machine's answers, and the test's hang lasts longer
+        "VERIFICATION_QUERY_TIMEOUT_SECONDS": "5",
         "VERIFICATION_QUERY_ATTEMPTS": "2",
         "VERIFICATION_CHECKS_INTERVAL_SECONDS": "0.2",
         "PAYMENT_DEBTORS": json.dumps(
@@ -210,7 +216,8 @@ async def running_cluster(directory: Path, *, traces_to: str | None = None) -> A
     env |= {
         "GATEWAY_ENV": "test",
         "GATEWAY_UPSTREAMS": json.dumps({s: f"http://127.0.0.1:{p}" for s, p in ports.items()}),
-        "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "10",
+        # above a check that waits out a hanging department (2 attempts of the query timeout)
+        "GATEWAY_UPSTREAM_TIMEOUT_SECONDS": "60",
         "GATEWAY_DATABASE_URL": await databases.create("gateway"),
         "GATEWAY_CODE_OUTBOX_FILE": str(directory / "codes.jsonl"),
         # cheap password hashing and room for the tests' many sign-ins from one address
@@ -293,7 +300,7 @@ def resident(body17: str) -> str:
     return body17 + resident_id_check_digit(body17)
 
 
-async def until(condition: Any, what: str, seconds: float = 60, every: float = 0.3) -> Any:
+async def until(condition: Any, what: str, seconds: float = FLOW_SECONDS, every: float = 0.3) -> Any:
     """Poll `condition` (async, returns a value or a falsy one) until it answers, or fail."""
     deadline = time.monotonic() + seconds
     while not (value := await condition()):

@@ -12,7 +12,6 @@ real processes run on real time, so here the objection path reaches the county i
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -29,12 +28,11 @@ from shared.events import CheckCompleted, CheckCompletedData
 from shared.events.verification import CheckPurpose, Department
 from shared.types import resident_id_check_digit
 from tests.conftest import server_setting
-from tests.e2e.cluster import Cluster, create_staff
+from tests.e2e.cluster import FLOW_SECONDS, Cluster, create_staff, until
 
 pytestmark = pytest.mark.e2e
 
 APPLICATIONS = "/v1/eligibility/applications"
-FLOW_SECONDS = 60
 
 
 async def step(
@@ -73,16 +71,6 @@ async def publish_check(cluster: Cluster, household_id: str, application_id: str
         await bus.publish([OutgoingMessage("verification.events", household_id.encode(), event.to_json_bytes())])
     finally:
         await bus.stop()
-
-
-async def until(condition: Any, what: str) -> Any:
-    deadline = time.monotonic() + FLOW_SECONDS
-    while True:
-        value = await condition()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"{what} not seen after {FLOW_SECONDS}s"
-        await asyncio.sleep(0.3)
 
 
 async def published(cluster: Cluster, event_type: str, household_id: str) -> dict[str, Any]:

@@ -23,7 +23,7 @@ import pytest
 from gateway.testing import DepartmentKey
 from jiuzhu_platform.pii import mask_phone
 from shared.types import resident_id_check_digit
-from tests.e2e.cluster import Cluster, create_staff, operator_created_staff
+from tests.e2e.cluster import FLOW_SECONDS, Cluster, create_staff, operator_created_staff
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ def application(county: str, body17: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-async def until_registered(client: httpx.AsyncClient, household_id: str, seconds: float = 60) -> None:
+async def until_registered(client: httpx.AsyncClient, household_id: str, seconds: float = FLOW_SECONDS) -> None:
     """Wait until the monitoring consumer has put the household in the register (via Kafka)."""
     deadline = asyncio.get_running_loop().time() + seconds
     while (response := await client.get(f"/v1/monitoring/households/{household_id}")).status_code == 404:

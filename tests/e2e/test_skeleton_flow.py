@@ -17,11 +17,9 @@ import httpx
 import pytest
 
 from shared.types import resident_id_check_digit
-from tests.e2e.cluster import Cluster, create_staff
+from tests.e2e.cluster import FLOW_SECONDS, Cluster, create_staff
 
 pytestmark = pytest.mark.e2e
-
-FLOW_SECONDS = 60
 
 
 def application(n: int = 7) -> dict[str, Any]:

@@ -165,12 +165,14 @@ class TestInsertUnique:
         tries. On PostgreSQL the second waits in its INSERT on the unique index, on SQLite for
         the write lock; once the first commits, the second is refused by the database and its
         conflict names the committed winner."""
+        winner_holds_the_key = asyncio.Event()
         winner_may_commit = asyncio.Event()
 
         async def winner() -> None:
             async with database.transaction() as session:
                 await add_member(session, 1, "a")
                 await session.flush()
+                winner_holds_the_key.set()
                 await winner_may_commit.wait()
 
         async def loser() -> None:
@@ -179,7 +181,7 @@ class TestInsertUnique:
 
         with recorded_unique_violations(database) as violations:
             first = asyncio.create_task(winner())
-            await asyncio.sleep(0.1)  # the winner holds the key
+            await asyncio.wait_for(winner_holds_the_key.wait(), 30)
             second = asyncio.create_task(loser())
             await wait_for_lock_waiters(database, 1)
             assert not second.done(), "the loser must wait for the winner's transaction"

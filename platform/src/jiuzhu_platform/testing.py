@@ -97,8 +97,12 @@ class TestIssuer:
         return {"Authorization": f"Bearer {self.token(**claims)}"}
 
     def superuser_headers(self) -> dict[str, str]:
-        """A city-wide staff token holding every scope: for tests about something else."""
-        return self.headers(subject="test-superuser", roles=(Role.CITY_ADMIN, Role.AUDITOR), scopes=ALL_SCOPES)
+        """A city-wide staff token holding every scope: for tests about something else. It lives
+        an hour, not the 5 minutes of `token`: a harness's client (`ServiceHarness.client`) may
+        serve a whole module's tests, which take longer than that on a busy machine."""
+        return self.headers(
+            subject="test-superuser", roles=(Role.CITY_ADMIN, Role.AUDITOR), scopes=ALL_SCOPES, ttl_seconds=3600
+        )
 
 
 TEST_PERSON_REF_KEY = "dGVzdC1wZXJzb24tcmVmLWtleS0zMi1ieXRlcy1sbmc"

@@ -9,6 +9,10 @@
 The platform's `EventConsumer` owns the transaction, the inbox row and the offset. A refusal
 the rules give (a case already under review, an application already decided) is an answer,
 not a failure: it is logged and the event is done, never retried into the dead-letter queue.
+A conflict is not an answer: when a caseworker's step changed the application or case between
+the handler's read and its write (`application_changed`), the error leaves the handler, the
+transaction (inbox row included) rolls back and the consumer applies the event again on the
+fresh state (its retries). Swallowing it lost a 核对报告 under the chaos harness.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from eligibility.policy.adapters.policy_files import policy_book
 from eligibility.procedure import service as procedure_service
 from eligibility.procedure.adapters.repository import ProcedureRepository
 from eligibility.procedure.domain import commands as c
+from eligibility.procedure.domain.errors import StaleApplication
 from jiuzhu_platform.definition import ConsumerDefinition
 from jiuzhu_platform.errors import DomainError
 from jiuzhu_platform.runtime import Runtime
@@ -163,6 +168,8 @@ async def _change(
     now = deps.now()
     try:
         change = await cases_service.system_change(session, case, decide, now=now)
+    except StaleApplication:
+        raise  # changed meanwhile: not an answer, applied again on the fresh state
     except DomainError as refused:
         logger.info("case %s: %s not applied (%s)", case.case_id, event.type, refused.reason)
         return
@@ -172,5 +179,7 @@ async def _change(
 async def _answer(call: Awaitable[object], *, what: str) -> None:
     try:
         await call
+    except StaleApplication:
+        raise  # changed meanwhile: not an answer, applied again on the fresh state
     except DomainError as refused:
         logger.info("%s not applied (%s)", what, refused.reason)

@@ -13,16 +13,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import httpx
 import pytest
 from sqlalchemy import update
 
 from eligibility.procedure.adapters.orm import application_procedure
+from jiuzhu_platform.bus import OutgoingMessage
 from jiuzhu_platform.testing import ServiceHarness, uncommitted_insert, wait_for_lock_waiters
+from shared.events import CheckCompleted, CheckCompletedData
+from shared.events.verification import CheckPurpose, Department
 from shared.types import resident_id_check_digit
 
 APPLICATIONS = "/v1/eligibility/applications"
@@ -146,3 +150,58 @@ async def test_unstaged_gather_never_writes_two_steps(pg_h: ServiceHarness) -> N
         one_won(list(responses))  # expected_version 0 for both: the second is stale either way
         case = (await li.get(f"{APPLICATIONS}/{app_id}/procedure")).json()
         assert [s["action"] for s in case["steps"]] == ["accept"]
+
+
+def check_completed(household_id: str, application_id: str) -> CheckCompleted:
+    return CheckCompleted.create(
+        CheckCompletedData(
+            check_id=uuid4(),
+            household_id=UUID(household_id),
+            application_id=UUID(application_id),
+            purpose=CheckPurpose.APPLICATION,
+            completed_on=date(2026, 11, 5),
+            departments_answered=(Department.PUBLIC_SECURITY,),
+            departments_missing=(),
+            verified_monthly_income=Decimal("900.00"),
+            financial_assets=Decimal("0"),
+            vehicle_count=0,
+            property_count=0,
+        ),
+        subject=household_id,
+        correlation_id="check-race",
+        now=datetime.now(UTC),
+    )
+
+
+async def test_the_report_arriving_while_a_caseworker_acts_is_applied_again_not_lost(pg_h: ServiceHarness) -> None:
+    """verification's 核对报告 (the consumer) and a caseworker's step write the same version: the
+    step is staged to win (it queues on the row first), so the consumer's write finds the
+    version moved on. Its transaction rolls back and the event is applied again on the fresh
+    case: both land, once each (found by `make chaos`, where the report was dropped)."""
+    h = pg_h
+    async with two_callers(h) as (li, _, app_id):
+        for action in ("accept", "start-investigation"):
+            assert (await li.post(f"{APPLICATIONS}/{app_id}/{action}", json={})).status_code == 200
+        case = (await li.get(f"{APPLICATIONS}/{app_id}/procedure")).json()
+        household = (await li.get(f"{APPLICATIONS}/{app_id}")).json()["household_id"]
+        event = check_completed(household, app_id)
+        await h.bus.publish([OutgoingMessage("verification.events", event.subject.encode(), event.to_json_bytes())])
+        (consumer,) = h.definition.worker_components(h.runtime).consumers
+        visit = {
+            "visited_on": "2026-11-05",
+            "investigators": ["wang.fang"],
+            "family_signed": True,
+            "findings": "入户核实",
+            "expected_version": case["version"],
+        }
+        async with locked_row(h, UUID(app_id)):
+            step = asyncio.create_task(li.post(f"{APPLICATIONS}/{app_id}/record-home-visit", json=visit))
+            await wait_for_lock_waiters(h.runtime.database, 1)
+            report = asyncio.create_task(consumer.process(h.bus.messages("verification.events")[-1]))
+            await wait_for_lock_waiters(h.runtime.database, 2)
+        assert (await step).status_code == 200, (await step).text
+        assert await report == "applied"
+        case = (await li.get(f"{APPLICATIONS}/{app_id}/procedure")).json()
+        assert case["verification_received"] is True
+        actions = [s["action"] for s in case["steps"]]
+        assert actions == ["accept", "start-investigation", "record-home-visit", "receive-verification-report"]

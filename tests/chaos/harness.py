@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -43,6 +44,7 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
@@ -54,7 +56,6 @@ from tests.e2e.cluster import (
     ADMIN_PASSWORD,
     SERVICES,
     Cluster,
-    create_staff,
     resident,
     running_cluster,
     sign_in,
@@ -85,6 +86,8 @@ class Figures:
     requests: int = 0
     retries: int = 0
     reconciled: int = 0
+    signed_in_again: int = 0
+    """sign-ins after a 401 token_expired (the access token lives 5 minutes)"""
     """retried commands found applied after an ambiguous failure (so not sent again)"""
     refused: Counter[str] = field(default_factory=Counter)
     walks_started: int = 0
@@ -92,25 +95,56 @@ class Figures:
 
 
 class Client:
-    """A staff member's HTTP client to the gateway that retries like a real one."""
+    """A staff member's HTTP client to the gateway that retries like a real one, and signs in
+    again when its access token expired (5 minutes; a run with its drain lasts longer)."""
 
-    def __init__(self, cluster: Cluster, headers: dict[str, str], account: str, figures: Figures) -> None:
-        self.http = cluster.client(**headers)
+    def __init__(self, cluster: Cluster, account: str, password: str, figures: Figures) -> None:
+        self.http = cluster.client()
         self.account = account
+        self.password = password
         self.figures = figures
 
+    async def sign_in(self) -> None:
+        """Sign in (again), through faults: retried on a connection error, a 5xx or a 429."""
+        deadline = time.monotonic() + COMMAND_DEADLINE
+        delay = 0.2
+        while True:
+            try:
+                response = await self.http.post(
+                    "/v1/auth/login", json={"username": self.account, "password": self.password}
+                )
+            except httpx.TransportError:
+                response = None
+            if response is not None and response.status_code == 200:
+                self.http.headers["Authorization"] = f"Bearer {response.json()['access_token']}"
+                return
+            if response is not None and response.status_code < 500 and response.status_code != 429:
+                raise HttpRefusal(response.status_code, response.json() if response.content else {})
+            if time.monotonic() > deadline:
+                raise Ambiguous(f"sign-in of {self.account}: no answer after {COMMAND_DEADLINE}s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 3.0)
+
     async def call(self, method: str, path: str, body: Any = None, *, ok: tuple[int, ...] = (200, 201)) -> Any:
-        """One attempt; raises `Ambiguous` when the outcome is unknown (retry-worthy)."""
-        self.figures.requests += 1
-        try:
-            response = await self.http.request(method, path, json=body)
-        except httpx.TransportError as error:
-            raise Ambiguous(f"{type(error).__name__}") from error
-        if response.status_code in ok:
-            return response.json()
-        if response.status_code >= 500 or response.status_code == 429:
-            raise Ambiguous(str(response.status_code))
-        raise HttpRefusal(response.status_code, response.json() if response.content else {})
+        """One attempt; raises `Ambiguous` when the outcome is unknown (retry-worthy). A 401
+        `token_expired` applied nothing: the client signs in again and sends it again."""
+        for fresh_token in (False, True):
+            self.figures.requests += 1
+            try:
+                response = await self.http.request(method, path, json=body)
+            except httpx.TransportError as error:
+                raise Ambiguous(f"{type(error).__name__}") from error
+            if response.status_code in ok:
+                return response.json()
+            if response.status_code >= 500 or response.status_code == 429:
+                raise Ambiguous(str(response.status_code))
+            refusal = HttpRefusal(response.status_code, response.json() if response.content else {})
+            if refusal.status == 401 and refusal.reason == "token_expired" and not fresh_token:
+                self.figures.signed_in_again += 1
+                await self.sign_in()
+                continue
+            raise refusal
+        raise AssertionError("unreachable")
 
     async def retrying(self, method: str, path: str, body: Any = None) -> Any:
         """Retry a command that is safe to repeat (reads, or a repeat the server recognises)."""
@@ -154,27 +188,21 @@ class Workload:
     async def staff(self) -> None:
         async with self.cluster.client() as admin:
             admin.headers.update(await sign_in(admin, ADMIN, ADMIN_PASSWORD))
-            self.town = Client(
-                self.cluster, await create_staff(admin, "chaos-li", ["town_caseworker"], TOWN), "chaos-li", self.figures
-            )
-            self.colleague = Client(
-                self.cluster,
-                await create_staff(admin, "chaos-wang", ["town_caseworker"], TOWN),
-                "chaos-wang",
-                self.figures,
-            )
-            self.county = Client(
-                self.cluster,
-                await create_staff(admin, "chaos-zhao", ["county_approver"], COUNTY),
-                "chaos-zhao",
-                self.figures,
-            )
-            self.officer = Client(
-                self.cluster,
-                await create_staff(admin, "chaos-pay", ["payment_officer"], COUNTY),
-                "chaos-pay",
-                self.figures,
-            )
+            self.town = await self.new_staff(admin, "chaos-li", "town_caseworker", TOWN)
+            self.colleague = await self.new_staff(admin, "chaos-wang", "town_caseworker", TOWN)
+            self.county = await self.new_staff(admin, "chaos-zhao", "county_approver", COUNTY)
+            self.officer = await self.new_staff(admin, "chaos-pay", "payment_officer", COUNTY)
+
+    async def new_staff(self, admin: httpx.AsyncClient, account: str, role: str, region: str) -> Client:
+        """A staff user made by the administrator, signed in (the client keeps the password to
+        sign in again, as the app does when the access token expires)."""
+        password = f"Chaos-{uuid.uuid4().hex[:10]}-Pw"
+        body = {"username": account, "password": password, "roles": [role], "region": region, "display_name": account}
+        response = await admin.post("/v1/auth/users", json=body)
+        assert response.status_code == 201, response.text
+        client = Client(self.cluster, account, password, self.figures)
+        await client.sign_in()
+        return client
 
     def next_resident(self) -> str:
         self.serial += 1
@@ -433,15 +461,26 @@ CONSUMED = {
 
 async def topic_messages(cluster: Cluster, topics: list[str]) -> dict[str, list[Any]]:
     """Every message (value, headers) of `topics`, from the beginning to the current end."""
+    out: dict[str, list[Any]] = {t: [] for t in topics}
+    # The partitions from the admin client: a consumer that subscribed to nothing has no
+    # metadata of these topics (`partitions_for_topic` is None), which read every topic empty.
+    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ["JIUZHU_KAFKA_BOOTSTRAP"])
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics) if topics else []
+    finally:
+        await admin.close()
+    partitions = sorted(
+        (TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]),
+        key=lambda tp: (tp.topic, tp.partition),
+    )
+    if not partitions:
+        return out
     consumer = AIOKafkaConsumer(
         bootstrap_servers=os.environ["JIUZHU_KAFKA_BOOTSTRAP"], enable_auto_commit=False, group_id=None
     )
     await consumer.start()
     try:
-        out: dict[str, list[Any]] = {t: [] for t in topics}
-        partitions = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or set())]
-        if not partitions:
-            return out
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
@@ -472,13 +511,13 @@ async def stop_quietly(consumer: AIOKafkaConsumer) -> None:
 
 
 async def all_topics(cluster: Cluster) -> list[str]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=os.environ["JIUZHU_KAFKA_BOOTSTRAP"], group_id=None)
-    await consumer.start()
+    admin = AIOKafkaAdminClient(bootstrap_servers=os.environ["JIUZHU_KAFKA_BOOTSTRAP"])
+    await admin.start()
     try:
         prefix = cluster.env["ELIGIBILITY_KAFKA_TOPIC_PREFIX"]
-        return sorted(t for t in await consumer.topics() if t.startswith(prefix))
+        return sorted(t for t in await admin.list_topics() if t.startswith(prefix))
     finally:
-        await consumer.stop()
+        await admin.close()
 
 
 @dataclass
@@ -526,6 +565,7 @@ async def observe(cluster: Cluster, accepted: Accepted, payroll_period: str | No
         ):
             o.instructions_per_case_month[(str(case), str(period))] = n
     outbox: dict[str, dict[str, set[str]]] = {}
+    published: dict[str, set[str]] = {}
     for service in (s.upper() for s in SERVICES):
         rows = await query(
             service, cluster, "select event_id, event_type, published_at is not null from outbox_message"
@@ -535,6 +575,7 @@ async def observe(cluster: Cluster, accepted: Accepted, payroll_period: str | No
         outbox[service] = {}
         for event_id, event_type, _ in rows:
             outbox[service].setdefault(event_type, set()).add(str(event_id))
+        published[service.lower()] = {str(event_id) for event_id, _, done in rows if done}
         inbox = await query(service, cluster, "select consumer, event_id from processed_event")
         traffic.consumed += len(inbox)
         for (consumer, _), n in Counter((c, str(e)) for c, e in inbox).items():
@@ -553,6 +594,7 @@ async def observe(cluster: Cluster, accepted: Accepted, payroll_period: str | No
         )
     topics = await all_topics(cluster)
     messages = await topic_messages(cluster, topics)
+    on_kafka: set[str] = set()
     for topic, records in messages.items():
         if topic.endswith(".dlq"):
             for value, headers in records:
@@ -561,8 +603,11 @@ async def observe(cluster: Cluster, accepted: Accepted, payroll_period: str | No
                 o.dlq_messages.append(f"{topic} [{consumer}] {error[:200]} :: {value[:120]!r}")
         else:
             ids = Counter(json.loads(v)["id"] for v, _ in records)
+            on_kafka.update(ids)
             traffic.on_kafka += len(records)
             traffic.redelivered += sum(n - 1 for n in ids.values())
+    for service, ids in published.items():
+        o.published_not_on_kafka[service] = len(ids - on_kafka)
     for service in (*(s.upper() for s in SERVICES), "GATEWAY"):
         result = await verify_database(cluster.env[f"{service}_DATABASE_URL"])
         o.audit[service.lower()] = None if result.ok else f"{result.reason} (entries: {result.count})"
@@ -624,6 +669,7 @@ async def chaos(args: argparse.Namespace) -> int:
             "requests": figures.requests,
             "retries": figures.retries,
             "reconciled_after_ambiguous_failure": figures.reconciled,
+            "signed_in_again": figures.signed_in_again,
             "walks": {"started": figures.walks_started, "approved": figures.walks_done},
             "walks_stopped": dict(figures.refused),
             "accepted": {

@@ -10,7 +10,8 @@ accepted:
 - every approval the client saw confirmed is one case in eligibility and one entitlement in
   payment; a payroll run owes each of them exactly one instruction per month;
 - every event a consumer handles that a producer's outbox published is in that consumer's inbox
-  (not lost), at most once (not duplicated); every outbox row is published;
+  (not lost), at most once (not duplicated); every outbox row is published, and every one
+  marked published is on Kafka;
 - the dead-letter topics are empty (or each message is listed with its error: a violation still);
 - every service's audit chain verifies.
 """
@@ -49,6 +50,8 @@ class Observed:
     payroll_period: str | None = None
     unpublished_outbox: dict[str, int] = field(default_factory=dict)
     """service → outbox rows not yet published"""
+    published_not_on_kafka: dict[str, int] = field(default_factory=dict)
+    """service → outbox rows marked published whose event id is on no topic"""
     lost_events: dict[str, int] = field(default_factory=dict)
     """"producer → consumer (event type)" → events in the producer's outbox missing from the inbox"""
     inbox_duplicates: dict[str, int] = field(default_factory=dict)
@@ -109,6 +112,10 @@ def check(accepted: Accepted, observed: Observed) -> Report:
     for service, count in sorted(observed.unpublished_outbox.items()):
         if count:
             report.violations.append(f"{service}: {count} outbox rows never published")
+    for service, count in sorted(observed.published_not_on_kafka.items()):
+        if count:
+            report.lost += count
+            report.violations.append(f"{service}: {count} outbox rows marked published but on no Kafka topic")
     for flow, count in sorted(observed.lost_events.items()):
         if count:
             report.lost += count

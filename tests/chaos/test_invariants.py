@@ -21,6 +21,7 @@ def clean() -> tuple[Accepted, Observed]:
         instructions_per_case_month=Counter({("c1", "2026-12"): 1}),
         payroll_period="2026-12",
         unpublished_outbox={"eligibility": 0},
+        published_not_on_kafka={"eligibility": 0},
         lost_events={"eligibility → monitoring.register": 0},
         audit={"eligibility": None},
     )
@@ -67,3 +68,11 @@ def test_plumbing_failures_are_violations() -> None:
     report = check(accepted, observed)
     assert report.lost == 2
     assert len(report.violations) == 4
+
+
+def test_an_event_marked_published_but_on_no_topic_is_lost() -> None:
+    accepted, observed = clean()
+    observed.published_not_on_kafka["verification"] = 1
+    report = check(accepted, observed)
+    assert (report.ok, report.lost) == (False, 1)
+    assert "on no Kafka topic" in report.violations[0]

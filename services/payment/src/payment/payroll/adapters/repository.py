@@ -90,7 +90,7 @@ order by case_id desc limit 1"""
 """(entitlements, the last case id) of the next page of a county after a case id."""
 
 CALCULATE_PAGE = f"""
-with page as (
+with page as materialized (
     select e.case_id, e.household_id, e.payee_ref, e.payee_masked, e.category, e.entitled_until,
            acct.account_id, h.reason
     from entitlement e
@@ -98,16 +98,15 @@ with page as (
     cross join lateral (select {_hold_reason("e.payee_ref", "$6", "$8")} as reason) h
     where e.county_code = $1 and ($2::uuid is null or e.case_id > $2::uuid) and e.case_id <= $3::uuid
 ),
-versions as (
-    select v.case_id, v.effective_from, v.amounts,
-           lead(v.effective_from) over (partition by v.case_id order by v.effective_from) as next_from
-    from entitlement_version v
-    where v.case_id in (select case_id from page)
-),
 owed as (
-    select v.case_id, m.month, c.key as component, c.value::bigint as fen
-    from versions v
-    join page p on p.case_id = v.case_id
+    select p.*, m.month, c.key as component, c.value::bigint as fen
+    from page p
+    cross join lateral (
+        select v.effective_from, v.amounts,
+               lead(v.effective_from) over (order by v.effective_from) as next_from
+        from entitlement_version v
+        where v.case_id = p.case_id
+    ) v
     cross join lateral (
         select to_char(g, 'YYYY-MM') as month
         from generate_series(
@@ -120,7 +119,7 @@ owed as (
     where (v.next_from is null or m.month < v.next_from) and c.value::bigint > 0
 ),
 due as (
-    select o.case_id, o.month, o.component, o.fen - x.live as missing, x.attempts as attempt
+    select o.*, o.fen - x.live as missing, x.attempts as attempt
     from owed o
     cross join lateral (
         select count(*)::int as attempts,
@@ -136,18 +135,17 @@ insert into payment_instruction (
     failure_reason, bank_reference, settled_on, updated_at
 )
 select
-    {_uuid3("k.h")}, $5::uuid, $1, d.case_id, null, p.household_id, p.payee_ref, p.payee_masked,
+    {_uuid3("k.h")}, $5::uuid, $1, d.case_id, null, d.household_id, d.payee_ref, d.payee_masked,
     d.month, d.component,
     case
         when d.component = '{BenefitComponent.PRICE_SUBSIDY.value}' then '{Programme.PRICE_SUBSIDY.value}'
-        when p.category = '{CaseCategory.TEKUN.value}' then '{Programme.TEKUN.value}'
+        when d.category = '{CaseCategory.TEKUN.value}' then '{Programme.TEKUN.value}'
         else '{Programme.DIBAO.value}'
     end,
     d.missing, d.attempt, (d.month < $4::text)::int,
-    case when p.reason is null then '{InstructionStatus.PENDING.value}' else '{InstructionStatus.HELD.value}' end,
-    p.reason, p.account_id, null, null, null, $6::timestamptz
+    case when d.reason is null then '{InstructionStatus.PENDING.value}' else '{InstructionStatus.HELD.value}' end,
+    d.reason, d.account_id, null, null, null, $6::timestamptz
 from due d
-join page p on p.case_id = d.case_id
 cross join lateral (
     select md5(decode('{INSTRUCTION_NAMESPACE.hex}', 'hex') || convert_to(
         d.case_id::text || '|' || d.month || '|' || d.component || '|' || d.attempt, 'UTF8')) as h
@@ -155,7 +153,11 @@ cross join lateral (
 on conflict (instruction_id) do nothing
 """  # noqa: S608 (this module's constants, no input)
 """Every line the page of entitlements ($1 county, after $2 through $3) owes through the run's
-period ($4) for run $5, judged at $6 (now) / $7 (business date) with the cooling period $8."""
+period ($4) for run $5, judged at $6 (now) / $7 (business date) with the cooling period $8.
+Every step is driven by the page's rows (lateral lookups by key), never a join back to the
+page: the plan is linear in the page whatever the planner estimates (a join back planned as a
+nested loop over a page estimated at one row compared 5,000 × 5,000 rows, five times slower
+at a million entitlements than at a hundred thousand)."""
 
 REJUDGE_OPEN = f"""
 update payment_instruction i

@@ -233,6 +233,12 @@ class TestEncryption:
             "v1.k1.AAAA",
             "v1.k1.!!!!AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             "v1.k1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==",
+            # the standard alphabet, whitespace, non-ASCII and a length no base64 has
+            "v1.k1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+/",
+            "v1.k1.AAAAAAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAA",
+            "v1.k1.AAAAAAAAAAAAAAAAAAAA\nAAAAAAAAAAAAAAAAAAAAA",
+            "v1.k1.AAAAAAAAAAAAAAAAAAAAＡAAAAAAAAAAAAAAAAAAAA",
+            "v1.k1.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         ],
     )
     def test_malformed_tokens(self, ring: KeyRing, token: str) -> None:

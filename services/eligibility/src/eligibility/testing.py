@@ -38,6 +38,27 @@ def resident(body17: str) -> str:
     return body17 + resident_id_check_digit(body17)
 
 
+def check_completed(household_id: str, application_id: str, now: datetime) -> CheckCompleted:
+    """The county's 核对报告 as verification sends it: every department answered."""
+    return CheckCompleted.create(
+        CheckCompletedData(
+            check_id=uuid4(),
+            household_id=UUID(household_id),
+            application_id=UUID(application_id),
+            purpose=CheckPurpose.APPLICATION,
+            completed_on=now.date(),
+            departments_answered=tuple(Department),
+            verified_monthly_income=Decimal("0.00"),
+            financial_assets=Decimal("0.00"),
+            vehicle_count=0,
+            property_count=1,
+        ),
+        subject=household_id,
+        correlation_id=f"check-{application_id}",
+        now=now,
+    )
+
+
 class Clock:
     """A movable clock for `runtime.now`."""
 
@@ -91,23 +112,7 @@ class ProcedureWalk:
         the bus, applied by eligibility's consumer (inbox, one transaction)."""
         if household_id is None:
             household_id = (await self.town.get(f"{APPLICATIONS}/{application_id}/procedure")).json()["household_id"]
-        event = CheckCompleted.create(
-            CheckCompletedData(
-                check_id=uuid4(),
-                household_id=UUID(household_id),
-                application_id=UUID(application_id),
-                purpose=CheckPurpose.APPLICATION,
-                completed_on=self.clock().date(),
-                departments_answered=tuple(Department),
-                verified_monthly_income=Decimal("0.00"),
-                financial_assets=Decimal("0.00"),
-                vehicle_count=0,
-                property_count=1,
-            ),
-            subject=household_id,
-            correlation_id=f"check-{application_id}",
-            now=self.clock(),
-        )
+        event = check_completed(household_id, application_id, self.clock())
         await self.h.bus.publish([OutgoingMessage(VERIFICATION_EVENTS, household_id.encode(), event.to_json_bytes())])
         (consumer,) = self.h.definition.worker_components(self.h.runtime).consumers
         outcome = await consumer.process(self.h.bus.messages(VERIFICATION_EVENTS)[-1])

@@ -13,20 +13,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import httpx
 import pytest
 from sqlalchemy import update
 
 from eligibility.procedure.adapters.orm import application_procedure
+from eligibility.testing import check_completed
 from jiuzhu_platform.bus import OutgoingMessage
 from jiuzhu_platform.testing import ServiceHarness, uncommitted_insert, wait_for_lock_waiters
-from shared.events import CheckCompleted, CheckCompletedData
-from shared.events.verification import CheckPurpose, Department
 from shared.types import resident_id_check_digit
 
 APPLICATIONS = "/v1/eligibility/applications"
@@ -152,27 +150,6 @@ async def test_unstaged_gather_never_writes_two_steps(pg_h: ServiceHarness) -> N
         assert [s["action"] for s in case["steps"]] == ["accept"]
 
 
-def check_completed(household_id: str, application_id: str) -> CheckCompleted:
-    return CheckCompleted.create(
-        CheckCompletedData(
-            check_id=uuid4(),
-            household_id=UUID(household_id),
-            application_id=UUID(application_id),
-            purpose=CheckPurpose.APPLICATION,
-            completed_on=date(2026, 11, 5),
-            departments_answered=(Department.PUBLIC_SECURITY,),
-            departments_missing=(),
-            verified_monthly_income=Decimal("900.00"),
-            financial_assets=Decimal("0"),
-            vehicle_count=0,
-            property_count=0,
-        ),
-        subject=household_id,
-        correlation_id="check-race",
-        now=datetime.now(UTC),
-    )
-
-
 async def test_the_report_arriving_while_a_caseworker_acts_is_applied_again_not_lost(pg_h: ServiceHarness) -> None:
     """verification's 核对报告 (the consumer) and a caseworker's step write the same version: the
     step is staged to win (it queues on the row first), so the consumer's write finds the
@@ -184,7 +161,7 @@ async def test_the_report_arriving_while_a_caseworker_acts_is_applied_again_not_
             assert (await li.post(f"{APPLICATIONS}/{app_id}/{action}", json={})).status_code == 200
         case = (await li.get(f"{APPLICATIONS}/{app_id}/procedure")).json()
         household = (await li.get(f"{APPLICATIONS}/{app_id}")).json()["household_id"]
-        event = check_completed(household, app_id)
+        event = check_completed(household, app_id, datetime.now(UTC))
         await h.bus.publish([OutgoingMessage("verification.events", event.subject.encode(), event.to_json_bytes())])
         (consumer,) = h.definition.worker_components(h.runtime).consumers
         visit = {

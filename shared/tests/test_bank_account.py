@@ -51,7 +51,18 @@ class TestParsing:
     def test_separators_and_full_width_digits_are_normalised(self, typed: str) -> None:
         assert BankAccountNumber(typed) == BankAccountNumber(CARD)
 
-    @pytest.mark.parametrize("raw", ["6222a21234567890128", "6222.0212.3456", "", "   ", "+6222021234567890128"])
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            "6222a21234567890128",
+            "6222.0212.3456",
+            "",
+            "   ",
+            "+6222021234567890128",
+            "62220212345678²",  # digits to str.isdigit, not to a bank
+            "6222٠٢١٢٣٤٥٦٧٨٩٠",  # Arabic-Indic digits
+        ],
+    )
     def test_other_characters_are_refused(self, raw: str) -> None:
         with pytest.raises(InvalidBankAccountNumber) as info:
             BankAccountNumber(raw)

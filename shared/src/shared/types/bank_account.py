@@ -82,8 +82,9 @@ def _canonical_bank_account(raw: object, *, card_check: bool) -> str:
             f"bank account number must be a string, got {type(raw).__name__}",
             "银行账号须为字符串",
         )
-    digits = _SEPARATORS.sub("", raw.translate(FULLWIDTH_TO_ASCII))
-    if not _DIGITS.fullmatch(digits):
+    if raw.isascii() and raw.isdigit():  # canonical already: a stored number, a bank file's lines
+        digits = raw
+    elif not _DIGITS.fullmatch(digits := _SEPARATORS.sub("", raw.translate(FULLWIDTH_TO_ASCII))):
         raise InvalidBankAccountNumber(
             "bank_account_chars",
             "bank account number must contain digits only (spaces and dashes are ignored)",

@@ -10,6 +10,7 @@
 #   JIUZHU_STATE_DIR   state root (default $HOME/.cache/jiuzhu); the cluster
 #                      lives in $JIUZHU_STATE_DIR/postgres (data/, sock/, postgres.log)
 #   JIUZHU_PG_PORT     TCP port on 127.0.0.1 (default 15432)
+#   JIUZHU_PG_SHARED_BUFFERS  shared_buffers (default 512MB)
 #
 # Uses the Debian PostgreSQL binaries (/usr/lib/postgresql/<ver>/bin, 15
 # preferred); installs the `postgresql` package with apt-get when none is there.
@@ -182,6 +183,11 @@ max_connections = 300
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+# Room for a benchmark's working set (a county's million payroll lines and their indexes):
+# with the default 128MB the payroll's per-line index lookups start missing the cache halfway
+# through and the calculation slows as it goes. JIUZHU_PG_SHARED_BUFFERS overrides it.
+shared_buffers = ${JIUZHU_PG_SHARED_BUFFERS:-512MB}
+max_wal_size = 4GB
 log_timezone = 'UTC'
 timezone = 'UTC'
 log_line_prefix = '%m [%p] %q%u@%d '

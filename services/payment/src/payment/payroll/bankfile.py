@@ -75,7 +75,9 @@ async def totals_of_export(session: AsyncSession, run: PayrollRun) -> tuple[int,
 async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[Transfer]]:
     # A county's lines name a few banks and a few months × components: each bank (a value
     # object that validates itself) is made once per file, not once per line.
+    # A payee's lines come one after the other: their account number is checked once.
     banks: dict[tuple[str, str], BankId] = {}
+    account: BankAccountNumber | None = None
     async with database.read() as session:
         async for rows in InstructionRepository(session).transfer_rows(run.id):
             page = []
@@ -83,11 +85,13 @@ async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[
                 key = (bank_name, bank_code or DEFAULT_CNAPS)
                 if (bank := banks.get(key)) is None:
                     bank = banks[key] = BankId(name=key[0], cnaps=key[1])
+                if account is None or number != account.value:
+                    account = BankAccountNumber(number, card_check=False)
                 page.append(
                     Transfer(
                         instruction_id=instruction_id,
                         payee_name=holder,
-                        payee_account=BankAccountNumber(number, card_check=False),
+                        payee_account=account,
                         payee_bank=bank,
                         amount_fen=int(fen),
                         remittance=f"{period} {REMITTANCE.get(component, '社会救助金')}",

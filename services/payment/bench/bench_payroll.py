@@ -6,7 +6,10 @@ in the same run; and the payroll's peak memory (RSS).
 
 Set-up, not timed: a throwaway PostgreSQL database (the local test server), migrated; COUNT
 entitlements of one county with their versions and a confirmed bank account each (encrypted as
-the service stores them), loaded with COPY, then vacuumed and analysed.
+the service stores them), loaded with COPY, then vacuumed and analysed. `--history-months N`:
+every version took effect N months before the run and those months are already paid (the
+steady state of a county after N months; the calculation still makes 2 × COUNT lines, but looks
+at every month since each version took effect).
 
 1. Baseline: COPY of COUNT instruction rows (the columns `payment_instruction` holds, values as
    the calculation makes them) into a scratch table shaped like it, with asyncpg.
@@ -54,8 +57,17 @@ def ring_settings() -> dict[str, object]:
     return {"pii_keys": {"b1": generate_key()}, "pii_active_key": "b1", "pii_index_key": generate_key()}
 
 
-async def seed(url: str, count: int, ring: KeyRing) -> None:
-    """COUNT entitlements, versions and confirmed accounts (COPY; not timed)."""
+def first_month(history: int) -> str:
+    """The month every version takes effect: HISTORY months before the run's."""
+    months = PERIOD.year * 12 + PERIOD.month - 1 - history
+    return f"{months // 12}-{months % 12 + 1:02d}"
+
+
+async def seed(url: str, count: int, ring: KeyRing, history: int = 0) -> None:
+    """COUNT entitlements, versions and confirmed accounts (COPY; not timed). With HISTORY
+    months, every version took effect that many months before the run and those months are
+    paid (an earlier run's lines, made in the database): a county's steady state."""
+    since = first_month(history)
     now = datetime.now(UTC)
     changed = now - timedelta(days=30)
     connection = await asyncpg.connect(plain_url(url))
@@ -72,7 +84,7 @@ async def seed(url: str, count: int, ring: KeyRing) -> None:
                     "dibao",
                     f"pr1_bench{n:047d}"[:56],
                     "5201**********0000",
-                    "2026-12",
+                    since,
                     None,
                     now,
                 )
@@ -93,7 +105,7 @@ async def seed(url: str, count: int, ring: KeyRing) -> None:
         )
         await connection.copy_records_to_table(
             "entitlement_version",
-            records=((case, "2026-12", json.dumps({"gap": 60000, "supplement": 12000})) for case in cases),
+            records=((case, since, json.dumps({"gap": 60000, "supplement": 12000})) for case in cases),
             columns=["case_id", "effective_from", "amounts"],
         )
         context = ACCOUNT_NUMBER.context
@@ -140,6 +152,26 @@ async def seed(url: str, count: int, ring: KeyRing) -> None:
                 "confirmed_at",
             ],
         )
+        if history:
+            await connection.execute(
+                """
+                insert into payment_instruction (
+                    instruction_id, run_id, county_code, case_id, household_id, payee_ref, payee_masked, period,
+                    component, programme, amount_fen, attempt, arrears, status, account_id, updated_at)
+                select md5(e.case_id::text || m.month || c.component)::uuid, $1, e.county_code, e.case_id,
+                       e.household_id, e.payee_ref, e.payee_masked, m.month, c.component, 'dibao', c.fen, 0, 0,
+                       'paid', null, now()
+                from entitlement e
+                cross join (
+                    select to_char(g, 'YYYY-MM') as month
+                    from generate_series(to_date($2, 'YYYY-MM'), to_date($3, 'YYYY-MM'), interval '1 month') g
+                ) m
+                cross join (values ('gap', 60000), ('supplement', 12000)) c(component, fen)
+                """,
+                uuid.uuid4(),
+                since,
+                first_month(1),
+            )
         # Vacuumed and analysed before anything is timed: otherwise autovacuum visits the
         # freshly loaded tables during the COPY or the payroll, whichever it happens to meet.
         await connection.execute("vacuum (analyze)")
@@ -275,8 +307,9 @@ async def main(args: argparse.Namespace) -> None:
         )
         ring = settings.pii_key_ring()
         assert ring is not None
-        print(f"seeding {args.count:,} entitlements, versions and accounts (COPY; not timed) …", flush=True)
-        await seed(url, args.count, ring)
+        paid = f", {args.history_months} months each already paid" if args.history_months else ""
+        print(f"seeding {args.count:,} entitlements, versions and accounts{paid} (not timed) …", flush=True)
+        await seed(url, args.count, ring, args.history_months)
         copy_seconds = await baseline(url, args.count * 2)
         print(f"1. baseline: COPY of {args.count * 2:,} instruction rows: {copy_seconds:8.1f} s")
         child_settings = {
@@ -334,4 +367,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=int(os.environ.get("COUNT", 1_000_000)))
     parser.add_argument("--page", type=int, default=5000, help="Entitlements per calculation page")
+    parser.add_argument(
+        "--history-months",
+        type=int,
+        default=0,
+        help="Months every case has been paid before this run (0: every version starts this month)",
+    )
     asyncio.run(main(parser.parse_args()))

@@ -266,6 +266,7 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
             service.PayrollDeps(
                 now=runtime.now,
                 page=int(os.environ.get("PAGE", "5000")),
+                workers=int(os.environ.get("WORKERS", str(service.WORKERS))),
                 on_page=lambda _: page_ends.append(time.perf_counter()),
             ),
         )
@@ -326,7 +327,7 @@ async def main(args: argparse.Namespace) -> None:
             capture_output=True,
             timeout=3600,
             check=False,
-            env=os.environ | {"PAGE": str(args.page)},
+            env=os.environ | {"PAGE": str(args.page), "WORKERS": str(args.workers)},
         )
         os.unlink(handle.name)
         if child.returncode != 0:
@@ -367,6 +368,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=int(os.environ.get("COUNT", 1_000_000)))
     parser.add_argument("--page", type=int, default=5000, help="Entitlements per calculation page")
+    parser.add_argument("--workers", type=int, default=2, help="Calculation pages made at once (connections)")
     parser.add_argument(
         "--history-months",
         type=int,

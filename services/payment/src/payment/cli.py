@@ -48,7 +48,7 @@ async def _payroll(runtime: Runtime, county: str, period: Period, officer: str) 
             TextColumn(f"{county} {period}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
         ) as progress:
             task = progress.add_task("entitlements", total=total)
-            deps = service.PayrollDeps(now=runtime.now, on_page=lambda n: progress.advance(task, n))
+            deps = service.PayrollDeps.of(runtime.settings, runtime.now, on_page=lambda n: progress.advance(task, n))
             totals = await service.calculate(runtime.database, scope, run.id, officer, deps)
         typer.echo(totals_read(totals).model_dump_json(indent=2))
         typer.echo(

@@ -7,6 +7,7 @@ The calculation is an edge (its own transactions); the other use cases never com
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_platform.auth import RegionScope
 from jiuzhu_platform.db import Database
 from jiuzhu_platform.outbox import add_events
+from jiuzhu_platform.settings import ServiceSettings
 from payment.accounts.adapters.repository import AccountRepository
 from payment.adapters.orm import outbox
 from payment.adapters.repository import PayrollRunRepository
@@ -30,12 +32,15 @@ from payment.ledger.domain.rules import Due
 from payment.payroll.adapters.repository import InstructionRepository
 from payment.payroll.domain import rules
 from payment.payroll.domain.model import BankResult, InstructionStatus, RunTotals
+from payment.settings import Settings
 from shared.events import PaymentFailed, PaymentFailedData, PaymentSettled, PaymentSettledData
 from shared.events.base import Event
 from shared.types import business_date, from_fen
 
 PAGE = 1000
 """Entitlements per page (and transaction) of a calculation."""
+WORKERS = 2
+"""Pages a calculation on PostgreSQL makes at once, each on its own connection."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +49,15 @@ class PayrollDeps:
     page: int = PAGE
     on_page: Callable[[int], None] | None = None
     """Told how many entitlements each committed page held (the command line's progress bar)."""
+    workers: int = WORKERS
+    """Pages made at once on PostgreSQL (SQLite, one writer, makes them one after another)."""
+
+    @classmethod
+    def of(cls, settings: ServiceSettings, now: Callable[[], datetime], **more: Any) -> PayrollDeps:
+        """The deps the service's settings give (page size, workers)."""
+        if isinstance(settings, Settings):
+            more = {"page": settings.payroll_page_size, "workers": settings.payroll_workers} | more
+        return cls(now=now, **more)
 
 
 async def get_run(session: AsyncSession, scope: RegionScope, run_id: UUID, *, for_update: bool = False) -> PayrollRun:
@@ -104,27 +118,25 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
     an earlier (or interrupted) calculation are judged again first. Resumable: a crash leaves
     the run `calculating` and the pages done committed; calculating again adds exactly what is
     missing. On PostgreSQL the database makes each page's lines (set-based, see
-    `InstructionRepository.calculate_page`); elsewhere the pure rules do, line by line."""
+    `InstructionRepository.calculate_range`), `deps.workers` pages at once; elsewhere the pure
+    rules do, line by line."""
     async with database.transaction() as session:
         run = await get_run(session, scope, run_id, for_update=True)
         rules.start_calculation(run, by)
         await PayrollRunRepository(session).save(run)
         set_based = InstructionRepository(session).set_based
     await _rejudge_holds(database, run, deps.now(), set_based=set_based)
-    after: UUID | None = None
-    while True:
-        async with database.transaction() as session:
-            if set_based:
-                now = deps.now()
-                done, after = await InstructionRepository(session).calculate_page(
-                    run.id, run.county_code, str(run.period), after, deps.page, now, business_date(now), COOLING
-                )
-            else:
+    if set_based:
+        await _calculate_in_database(database, run, deps)
+    else:
+        after: UUID | None = None
+        while True:
+            async with database.transaction() as session:
                 done, after = await _calculate_page(session, run, after, deps)
-        if not done:
-            break
-        if deps.on_page is not None:
-            deps.on_page(done)
+            if not done:
+                break
+            if deps.on_page is not None:
+                deps.on_page(done)
     async with database.transaction() as session:
         ledger, instructions = LedgerRepository(session), InstructionRepository(session)
         grants = await ledger.bank_grants(run.county_code, run.period)
@@ -145,6 +157,48 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
 
 
 COOLING = timedelta(days=rules.ACCOUNT_COOLING_DAYS)
+
+
+async def _calculate_in_database(database: Database, run: PayrollRun, deps: PayrollDeps) -> None:
+    """The county's pages calculated by the database, `deps.workers` at once: one task finds
+    the pages' bounds (an index-only walk of the case ids), each worker calculates a page in a
+    transaction of its own. Pages hold disjoint cases, so no two write the same line or wait on
+    each other; each page is all or nothing, so a crash at any point leaves whole pages and a
+    calculation again adds exactly what is missing. The first failure stops every worker and is
+    raised as it is."""
+    workers = max(1, deps.workers)
+    pages: asyncio.Queue[tuple[UUID | None, UUID, int] | None] = asyncio.Queue(maxsize=workers)
+
+    async def plan() -> None:
+        after: UUID | None = None
+        while True:
+            async with database.transaction() as session:
+                count, last = await InstructionRepository(session).page_bounds(run.county_code, after, deps.page)
+            if last is None:
+                break
+            await pages.put((after, last, count))
+            after = last
+        for _ in range(workers):
+            await pages.put(None)
+
+    async def work() -> None:
+        while (page := await pages.get()) is not None:
+            after, last, count = page
+            async with database.transaction() as session:
+                now = deps.now()
+                await InstructionRepository(session).calculate_range(
+                    run.id, run.county_code, str(run.period), after, last, now, business_date(now), COOLING
+                )
+            if deps.on_page is not None:
+                deps.on_page(count)
+
+    try:
+        async with asyncio.TaskGroup() as group:
+            group.create_task(plan())
+            for _ in range(workers):
+                group.create_task(work())
+    except BaseExceptionGroup as failed:
+        raise failed.exceptions[0] from failed
 
 
 async def _calculate_page(

@@ -49,7 +49,7 @@ def instruction_id(key: str, period: Period, component: str, attempt: int) -> uu
     """The same line of the same month and attempt has the same id in every calculation, so a
     calculation run twice (or resumed after a crash) inserts nothing twice. A name-based UUID
     of version 3 (MD5) rather than 5 (SHA-1): PostgreSQL computes the same id with its
-    built-in `md5()` (the set-based calculation, `InstructionRepository.calculate_page`), no extension
+    built-in `md5()` (the set-based calculation, `InstructionRepository.calculate_range`), no extension
     needed; the id is a key, not a secret."""
     return uuid.uuid3(INSTRUCTION_NAMESPACE, f"{key}|{period}|{component}|{attempt}")
 

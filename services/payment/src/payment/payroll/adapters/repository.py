@@ -284,26 +284,30 @@ class InstructionRepository:
         """Whether the database calculates (PostgreSQL) or Python does (SQLite)."""
         return self.session.bind is None or self.session.bind.dialect.name == "postgresql"
 
-    async def calculate_page(
+    async def page_bounds(self, county_code: str, after: UUID | None, limit: int) -> tuple[int, UUID | None]:
+        """The next page of a county's entitlements after a case id (`PAGE_BOUNDS`): (how many
+        it holds, its last case id); 0 and None after the last page."""
+        raw = await self._planned_raw()
+        bounds = await raw.fetchrow(PAGE_BOUNDS, county_code, after, limit)
+        if bounds is None:
+            return 0, None
+        return int(bounds[0]), bounds[1]
+
+    async def calculate_range(
         self,
         run_id: UUID,
         county_code: str,
         period: str,
         after: UUID | None,
-        limit: int,
+        last: UUID,
         now: datetime,
         on: date,
         cooling: timedelta,
-    ) -> tuple[int, UUID | None]:
-        """计算 one page of a county's entitlements in the database (see `CALCULATE_PAGE`):
-        (how many entitlements it held, the last case id; 0 and None after the last page)."""
+    ) -> None:
+        """计算 the county's entitlements after case `after` through case `last` in the database
+        (see `CALCULATE_PAGE`)."""
         raw = await self._planned_raw()
-        bounds = await raw.fetchrow(PAGE_BOUNDS, county_code, after, limit)
-        if bounds is None:
-            return 0, None
-        count, last = bounds
         await raw.execute(CALCULATE_PAGE, county_code, after, last, period, run_id, now, on, cooling)
-        return int(count), last
 
     async def rejudge_open(self, run_id: UUID, now: datetime, on: date, cooling: timedelta) -> None:
         """The run's pending and held lines judged again in the database (see `REJUDGE_OPEN`)."""

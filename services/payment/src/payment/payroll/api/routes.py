@@ -85,7 +85,11 @@ async def calculate_run(payroll_run_id: UUID, caller: Writer, runtime: RuntimeDe
     is still owed (new approvals, lines whose hold is lifted) and never a line twice."""
     scope = RegionScope.for_principal(caller)
     totals = await service.calculate(
-        runtime.database, scope, payroll_run_id, caller.subject, service.PayrollDeps(now=runtime.now)
+        runtime.database,
+        scope,
+        payroll_run_id,
+        caller.subject,
+        service.PayrollDeps.of(runtime.settings, runtime.now),
     )
     async with runtime.database.transaction() as session:
         run = await service.get_run(session, scope, payroll_run_id)

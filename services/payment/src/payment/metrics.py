@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_platform.business_metrics import BusinessMetric, Sample
 from payment.adapters.orm import payroll_run
 from payment.payroll.adapters.orm import instruction
+from payment.payroll.adapters.repository import status_in_run
 from payment.recoveries.adapters.orm import recovery
 
 
@@ -29,12 +30,11 @@ async def payroll_amounts(session: AsyncSession, now: datetime) -> Iterable[Samp
     periods = list((await session.execute(latest)).scalars())
     if not periods:
         return []
+    status = status_in_run()
     query = (
-        select(
-            instruction.c.period, instruction.c.county_code, instruction.c.status, func.sum(instruction.c.amount_fen)
-        )
+        select(instruction.c.period, instruction.c.county_code, status, func.sum(instruction.c.amount_fen))
         .where(instruction.c.run_id.in_(select(payroll_run.c.id).where(payroll_run.c.period.in_(periods))))
-        .group_by(instruction.c.period, instruction.c.county_code, instruction.c.status)
+        .group_by(instruction.c.period, instruction.c.county_code, status)
     )
     return [((p, c, s), float(fen or 0) / 100) for p, c, s, fen in (await session.execute(query)).all()]
 

@@ -8,6 +8,7 @@ twice."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date
 from decimal import Decimal
@@ -19,9 +20,10 @@ from lxml import etree
 from sqlalchemy import text
 
 from jiuzhu_platform.auth import AccessLevel, RegionScope
-from jiuzhu_platform.testing import ServiceHarness
+from jiuzhu_platform.testing import ServiceHarness, wait_for_lock_waiters
 from payment.bankfiles.adapters.bank_simulator import BankSimulator
 from payment.bankfiles.adapters.pain001 import PAIN001_XSD
+from payment.metrics import payroll_amounts
 from payment.payroll import service
 from payment.payroll.domain.model import BankResult
 from payment.settings import DEV_DEBTOR, Settings
@@ -343,6 +345,76 @@ async def test_a_termination_cancels_what_has_not_left_yet(h: ServiceHarness) ->
         ("2026-12", "cancelled"),
     ]
     assert (await h.client.get("/v1/payment/recoveries")).json()["total"] == 0
+
+
+async def test_exporting_a_run_sends_its_pending_lines_and_a_termination_then_cancels_none(h: ServiceHarness) -> None:
+    """Exporting writes the run's mark, not its lines: from then on the run's pending lines are
+    exported (listed, counted and settled as such), its held lines stay held, and a termination
+    backdated before them cancels nothing that went to the bank (a recovery follows the money
+    once it is paid)."""
+    case, event = approved(PAYEE, "2026-10", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    other = resident("52010219700101511")
+    _, no_account = approved(other, "2026-12", gap="300.00")
+    await deliver(h, no_account)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+    approve = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
+    assert approve.status_code == 200, approve.text
+
+    exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))
+
+    assert exported.status_code == 200, exported.text
+    by_status = {status: total["count"] for status, total in exported.json()["totals"]["by_status"].items()}
+    assert by_status == {"exported": 3, "held": 1}
+    assert sorted((i["period"], i["status"]) for i in await instructions(h, run_id)) == [
+        ("2026-10", "exported"),
+        ("2026-11", "exported"),
+        ("2026-12", "exported"),
+        ("2026-12", "held"),
+    ]
+    assert len(await instructions(h, run_id, "pending")) == 0
+    async with h.runtime.database.read() as session:
+        amounts = dict(await payroll_amounts(session, h.runtime.now()))
+    assert amounts == {
+        ("2026-10", COUNTY, "exported"): 600.0,
+        ("2026-11", COUNTY, "exported"): 600.0,
+        ("2026-12", COUNTY, "exported"): 600.0,
+        ("2026-12", COUNTY, "held"): 300.0,
+    }
+
+    await deliver(h, terminated(case, date(2026, 10, 20)))
+
+    assert sorted(i["status"] for i in await instructions(h, run_id)) == ["exported", "exported", "exported", "held"]
+
+
+async def test_a_termination_racing_the_export_cancels_before_it_or_nothing(h: ServiceHarness) -> None:
+    """PostgreSQL: a termination's cancellation waits for an export in progress (both hold the
+    run), then sees the run exported and cancels nothing: the bank file made after the export
+    and the lines agree. (On SQLite writers never overlap.)"""
+    if h.runtime.database.dialect != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter (SQLite queues them)")
+    case, event = approved(PAYEE, "2026-11", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+    approve = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
+    assert approve.status_code == 200, approve.text
+    scope = RegionScope(AccessLevel.COUNTY, region_code=COUNTY)
+
+    async with h.runtime.database.transaction() as session:  # the export, not committed yet
+        await service.mark_exported(session, scope, UUID(run_id), h.runtime.now())
+        termination = asyncio.create_task(deliver(h, terminated(case, date(2026, 11, 20))))
+        await wait_for_lock_waiters(h.runtime.database, 1)
+        assert not termination.done()
+    await termination
+
+    assert sorted((i["period"], i["status"]) for i in await instructions(h, run_id)) == [
+        ("2026-11", "exported"),
+        ("2026-12", "exported"),
+    ]
 
 
 async def test_backdated_changes_top_up_or_recover_the_difference(h: ServiceHarness) -> None:

@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from typing import IO, Any, BinaryIO, Literal, cast
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.db import Database
@@ -35,7 +34,6 @@ from payment.bankfiles.domain.model import (
 from payment.domain.model import PayrollRun
 from payment.ledger.adapters.repository import LedgerRepository
 from payment.payroll import service
-from payment.payroll.adapters.orm import instruction
 from payment.payroll.adapters.repository import InstructionRepository
 from payment.payroll.domain import rules
 from payment.payroll.domain.errors import ResultFileRefused
@@ -61,15 +59,7 @@ def message_id(run: PayrollRun) -> str:
 
 async def totals_of_export(session: AsyncSession, run: PayrollRun) -> tuple[int, int]:
     """(count, fen) of the instructions the run sends to the bank."""
-    sent = [InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value]
-    row = (
-        await session.execute(
-            select(func.count(), func.coalesce(func.sum(instruction.c.amount_fen), 0)).where(
-                instruction.c.run_id == run.id, instruction.c.status.in_(sent)
-            )
-        )
-    ).one()
-    return int(row[0]), int(row[1])
+    return await InstructionRepository(session).totals_sent(run.id)
 
 
 async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[Transfer]]:

@@ -283,11 +283,10 @@ async def approve(
 
 
 async def mark_exported(session: AsyncSession, scope: RegionScope, run_id: UUID, now: datetime) -> PayrollRun:
+    """导出: the approved run's pending lines go to the bank. The run's mark stands for its lines
+    (`rules.status_in_run`): one row is written, whatever the size of the county."""
     run = await get_run(session, scope, run_id, for_update=True)
-    first = run.exported_at is None
     rules.export(run, now)
-    if first:
-        await InstructionRepository(session).mark_exported(run.id, now)
     await PayrollRunRepository(session).save(run)
     return run
 
@@ -323,7 +322,9 @@ async def apply_results(
         new = (
             None
             if row is None or row["run_id"] != run.id
-            else rules.after_result(InstructionStatus(row["status"]), result)
+            else rules.after_result(
+                rules.status_in_run(InstructionStatus(row["status"]), run_exported=run.exported_at is not None), result
+            )
         )
         if new is None:
             ignored += 1

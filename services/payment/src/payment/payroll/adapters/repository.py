@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, bindparam, func, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.pii import decrypt, session_key_ring
 from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT, payee_account
 from payment.adapters.among import among
+from payment.adapters.orm import payroll_run
 from payment.ledger.domain.model import Programme
 from payment.ledger.domain.rules import INSTRUCTION_NAMESPACE
 from payment.payroll.adapters.orm import bank_result_file, instruction
@@ -24,6 +25,28 @@ from shared.events.eligibility import BenefitComponent, CaseCategory
 COPY_FROM = 200
 """Pages of at least this many lines go in with COPY on PostgreSQL."""
 PAYING = (InstructionStatus.PENDING.value, InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value)
+SENT = (InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value)
+"""The statuses of a line the bank was sent (besides pending in an exported run)."""
+
+
+def run_exported(run_id: Any) -> ColumnElement[bool]:
+    """Whether the run (an id, or a line's `run_id` column) has its bank file made."""
+    return exists().where(payroll_run.c.id == run_id, payroll_run.c.exported_at.is_not(None))
+
+
+def status_in_run(run_id: Any = instruction.c.run_id) -> ColumnElement[str]:
+    """`rules.status_in_run` in SQL: a line's status, exported for one stored as pending in an
+    exported run. Given a run's id (not the column) the run is looked up once per statement."""
+    pending_sent = and_(instruction.c.status == InstructionStatus.PENDING.value, run_exported(run_id))
+    return case((pending_sent, InstructionStatus.EXPORTED.value), else_=instruction.c.status)
+
+
+def sent_to_bank(run_id: Any = instruction.c.run_id) -> ColumnElement[bool]:
+    """The lines the bank was sent: exported (stored, or pending in an exported run), paid, failed."""
+    return or_(
+        instruction.c.status.in_(SENT),
+        and_(instruction.c.status == InstructionStatus.PENDING.value, run_exported(run_id)),
+    )
 
 
 def _insert(session: AsyncSession, table: Any) -> Any:
@@ -180,8 +203,11 @@ select i.instruction_id, i.amount_fen, i.period, i.component, a.holder_name, a.a
 from (
     select instruction_id, amount_fen, period, component, account_id
     from payment_instruction
-    where run_id = $1 and status in ('{InstructionStatus.EXPORTED.value}', '{InstructionStatus.PAID.value}',
-                                     '{InstructionStatus.FAILED.value}')
+    where run_id = $1 and (
+        status in ({", ".join(f"'{s}'" for s in SENT)})
+        or status = '{InstructionStatus.PENDING.value}'
+           and exists (select 1 from payroll_run r where r.id = $1 and r.exported_at is not null)
+    )
     order by account_id, instruction_id
 ) i
 cross join lateral (select * from payee_account a where a.account_id = i.account_id) a
@@ -354,7 +380,6 @@ class InstructionRepository:
         by key."""
         a = payee_account
         after: Any = None
-        sent = [InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value]
         while True:
             statement = select(
                 instruction.c.instruction_id,
@@ -362,7 +387,7 @@ class InstructionRepository:
                 instruction.c.period,
                 instruction.c.component,
                 instruction.c.account_id,
-            ).where(instruction.c.run_id == run_id, instruction.c.status.in_(sent))
+            ).where(instruction.c.run_id == run_id, sent_to_bank(run_id))
             if after is not None:
                 statement = statement.where(tuple_(instruction.c.account_id, instruction.c.instruction_id) > after)
             order = (instruction.c.account_id, instruction.c.instruction_id)
@@ -412,16 +437,17 @@ class InstructionRepository:
         )
 
     async def totals(self, run_id: UUID) -> RunTotals:
+        status = status_in_run(run_id)
         rows = await self.session.execute(
             select(
-                instruction.c.status,
+                status,
                 instruction.c.programme,
                 func.count(),
                 func.coalesce(func.sum(instruction.c.amount_fen), 0),
                 func.coalesce(func.sum(instruction.c.amount_fen * instruction.c.arrears), 0),
             )
             .where(instruction.c.run_id == run_id)
-            .group_by(instruction.c.status, instruction.c.programme)
+            .group_by(status, instruction.c.programme)
         )
         by_status: dict[str, tuple[int, int]] = {}
         by_programme: dict[str, int] = {}
@@ -446,36 +472,16 @@ class InstructionRepository:
         )
         return {p: int(f) for p, f in rows}
 
-    async def mark_exported(self, run_id: UUID, now: datetime) -> int:
-        result = await self.session.execute(
-            update(instruction)
-            .where(instruction.c.run_id == run_id, instruction.c.status == InstructionStatus.PENDING.value)
-            .values(status=InstructionStatus.EXPORTED.value, updated_at=now)
-        )
-        return int(result.rowcount)  # type: ignore[attr-defined]
-
-    async def exported_rows(self, run_id: UUID, batch: int = 2000) -> AsyncIterator[list[dict[str, Any]]]:
-        """The run's exported instructions in id order, in batches (keyset: streaming)."""
-        after: UUID | None = None
-        while True:
-            statement = select(instruction).where(
-                instruction.c.run_id == run_id,
-                instruction.c.status.in_(
-                    [InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value]
-                ),
+    async def totals_sent(self, run_id: UUID) -> tuple[int, int]:
+        """(count, fen) of the lines the run sends to the bank."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.coalesce(func.sum(instruction.c.amount_fen), 0)).where(
+                    instruction.c.run_id == run_id, sent_to_bank(run_id)
+                )
             )
-            if after is not None:
-                statement = statement.where(instruction.c.instruction_id > after)
-            rows = [
-                dict(r)
-                for r in (
-                    await self.session.execute(statement.order_by(instruction.c.instruction_id).limit(batch))
-                ).mappings()
-            ]
-            if not rows:
-                return
-            yield rows
-            after = rows[-1]["instruction_id"]
+        ).one()
+        return int(row[0]), int(row[1])
 
     async def by_ids(self, ids: Collection[UUID]) -> dict[UUID, dict[str, Any]]:
         if not ids:
@@ -492,7 +498,7 @@ class InstructionRepository:
             update(instruction)
             .where(
                 instruction.c.instruction_id == bindparam("b_id"),
-                instruction.c.status == InstructionStatus.EXPORTED.value,
+                status_in_run() == InstructionStatus.EXPORTED.value,
             )
             .values(
                 status=bindparam("b_status"),
@@ -509,7 +515,7 @@ class InstructionRepository:
         n = await self.session.scalar(
             select(func.count())
             .select_from(instruction)
-            .where(instruction.c.run_id == run_id, instruction.c.status == status.value)
+            .where(instruction.c.run_id == run_id, status_in_run(run_id) == status.value)
         )
         return int(n or 0)
 
@@ -520,12 +526,20 @@ class InstructionRepository:
         return [dict(r) for r in rows.mappings()]
 
     async def cancel(self, ids: Collection[UUID], now: datetime) -> None:
+        """The lines not yet sent to the bank among `ids` cancelled. Their runs are locked (shared)
+        first: an export of one of them (which locks its run to write the mark that sends its
+        pending lines) waits for this to commit, or this sees the mark, never half of each."""
         if ids:
+            runs = select(instruction.c.run_id).where(instruction.c.instruction_id.in_(list(ids)))
+            await self.session.execute(
+                select(payroll_run.c.id).where(payroll_run.c.id.in_(runs)).with_for_update(read=True)
+            )
             await self.session.execute(
                 update(instruction)
                 .where(
                     instruction.c.instruction_id.in_(list(ids)),
                     instruction.c.status.in_([InstructionStatus.PENDING.value, InstructionStatus.HELD.value]),
+                    status_in_run() != InstructionStatus.EXPORTED.value,  # gone to the bank: not cancelled
                 )
                 .values(status=InstructionStatus.CANCELLED.value, updated_at=now)
             )
@@ -533,12 +547,13 @@ class InstructionRepository:
     async def page(
         self, run_id: UUID, *, status: str | None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
+        shown = status_in_run(run_id)
         conditions = [instruction.c.run_id == run_id]
         if status is not None:
-            conditions.append(instruction.c.status == status)
+            conditions.append(shown == status)
         total = await self.session.scalar(select(func.count()).select_from(instruction).where(and_(*conditions)))
         rows = await self.session.execute(
-            select(instruction)
+            select(*(shown.label("status") if c.name == "status" else c for c in instruction.columns))
             .where(*conditions)
             .order_by(instruction.c.period, instruction.c.instruction_id)
             .limit(limit)

@@ -4,7 +4,12 @@ calculated to paid or failed at the bank.
 Instruction: pending (calculated) → exported → paid | failed; or held (not exported, with a
 reason: no account, the payee reported dead, an account changed too recently without a second
 approval) → pending once the reason is gone (the next calculation); or cancelled (the case was
-terminated backdated before the money left)."""
+terminated backdated before the money left).
+
+Exported is the run's mark, not a write to each line: exporting a run records when its file was
+made (`PayrollRun.exported_at`), and from then on every line of it stored as pending is exported
+(`rules.status_in_run`; one row written for a county's million lines, where a line-by-line
+update rewrote the table). Lines stored as exported (before this) mean the same."""
 
 from __future__ import annotations
 

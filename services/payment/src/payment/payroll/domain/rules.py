@@ -91,6 +91,14 @@ def hold_reason(*, deceased: bool, account: AccountState | None, at: datetime) -
     return None
 
 
+def status_in_run(stored: InstructionStatus, *, run_exported: bool) -> InstructionStatus:
+    """A line's status: a line stored as pending in a run whose file is made has gone to the
+    bank (exported); every other status is as stored."""
+    if stored is InstructionStatus.PENDING and run_exported:
+        return InstructionStatus.EXPORTED
+    return stored
+
+
 def after_result(status: InstructionStatus, result: BankResult) -> InstructionStatus | None:
     """The instruction's status after a bank result; None when the result changes nothing."""
     if status is not InstructionStatus.EXPORTED:

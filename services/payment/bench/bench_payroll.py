@@ -14,8 +14,9 @@ at every month since each version took effect).
 1. Baseline: COPY of COUNT instruction rows (the columns `payment_instruction` holds, values as
    the calculation makes them) into a scratch table shaped like it, with asyncpg.
 2. The payroll, in a child process (its own peak RSS): `payroll.service.calculate` over the
-   county (pages of PAGE entitlements, one transaction each, resumable), `mark_exported`, and
-   the pain.001.001.09 file streamed from the database to a file.
+   county (pages of PAGE entitlements, one transaction each, resumable, WORKERS at once),
+   `mark_exported`, and the pain.001.001.09 file streamed from the database to a file (in parts
+   by account, one per core: `bankfile_processes`; the helpers' peak RSS is printed too).
 
 Prints both times, `ratio:` (payroll ÷ COPY) and the child's peak RSS. Not a test: nothing here
 asserts a speed.
@@ -247,7 +248,7 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
     from payment.adapters.repository import PayrollRunRepository
     from payment.domain.commands import OpenPayrollRun
     from payment.payroll import service
-    from payment.payroll.bankfile import write_batch
+    from payment.payroll.bankfile import FileProcesses, write_batch
     from payment.service import open_payroll_run
     from payment.settings import DEV_DEBTOR
 
@@ -279,7 +280,14 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
         async with runtime.database.transaction() as session:
             run = await service.mark_exported(session, scope, run.id, runtime.now())
         exported = time.perf_counter()
-        out = await write_batch(runtime.database, run, DEV_DEBTOR, "pain001", now=runtime.now())
+        out = await write_batch(
+            runtime.database,
+            run,
+            DEV_DEBTOR,
+            "pain001",
+            now=runtime.now(),
+            processes=FileProcesses.of(runtime.settings),
+        )
         size = out.seek(0, os.SEEK_END)
         out.close()
         finished = time.perf_counter()
@@ -291,6 +299,7 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
             "file_bytes": size,
             "total": finished - started,
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "helper_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
             "pages": [b - a for a, b in zip([started, *page_ends], page_ends, strict=False)],
         }
     finally:
@@ -338,7 +347,10 @@ async def main(args: argparse.Namespace) -> None:
             f"calculate {result['calculate']:.1f} s, export {result['export']:.1f} s, "
             f"pain.001 {result['file']:.1f} s ({result['file_bytes'] / 1e6:.0f} MB); total {result['total']:.1f} s"
         )
-        print(f"   peak RSS of the payroll process: {result['rss_mb']:.0f} MB")
+        print(
+            f"   peak RSS of the payroll process: {result['rss_mb']:.0f} MB; "
+            f"of a bank-file helper process: {result['helper_rss_mb']:.0f} MB"
+        )
         pages = result["pages"]
         if len(pages) >= 10:
             tenth = len(pages) // 10

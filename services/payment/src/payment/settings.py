@@ -33,6 +33,12 @@ class Settings(ServiceSettings):
     payroll_workers: int = Field(
         default=2, ge=1, le=16, description="Calculation pages made at once on PostgreSQL, each on its own connection"
     )
+    bankfile_processes: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Processes a large bank file is written by (parts by account, joined in order); 1: the API's alone",
+    )
     debtors: dict[str, DebtorAccount] = Field(
         default_factory=dict,
         description='Each county paying account (JSON: {"520102": {"name": ..., "account": ..., "cnaps": ...}})',

@@ -8,20 +8,28 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import multiprocessing
 import queue
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any, BinaryIO, Literal, cast
+from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.db import Database
+from jiuzhu_platform.pii import install_key_ring
+from jiuzhu_platform.settings import ServiceSettings
 from payment.adapters.repository import PayrollRunRepository
-from payment.bankfiles.adapters.csv_daifa import write_csv_daifa
-from payment.bankfiles.adapters.pain001 import write_pain001
+from payment.bankfiles.adapters.csv_daifa import csv_daifa_head, write_csv_daifa_transfers
+from payment.bankfiles.adapters.pain001 import PAIN001_TAIL, pain001_head, write_pain001_transfers
 from payment.bankfiles.adapters.results import read_results
+from payment.bankfiles.domain.errors import BatchInvalid, BatchTotalsMismatch
 from payment.bankfiles.domain.model import (
     BankId,
     BatchHeader,
@@ -39,7 +47,7 @@ from payment.payroll.domain import rules
 from payment.payroll.domain.errors import ResultFileRefused
 from payment.payroll.domain.model import BankResult, InstructionStatus
 from payment.recoveries import service as recoveries
-from payment.settings import DebtorAccount
+from payment.settings import DebtorAccount, Settings
 from shared.types import BankAccountNumber, business_date
 
 BatchFormat = Literal["pain001", "csv"]
@@ -49,6 +57,9 @@ DEFAULT_CNAPS = "102701000019"
 accounts carry their own)."""
 SPOOL_BYTES = 8 * 1024 * 1024
 """A file up to this stays in memory, a larger one is spooled to a temporary file."""
+PARALLEL_FROM = 200_000
+"""Lines from which a file is worth helper processes (each costs a second or so to start)."""
+COPY_BYTES = 1024 * 1024
 _END = object()
 
 
@@ -59,17 +70,22 @@ def message_id(run: PayrollRun) -> str:
 
 async def totals_of_export(session: AsyncSession, run: PayrollRun) -> tuple[int, int]:
     """(count, fen) of the instructions the run sends to the bank."""
-    return await InstructionRepository(session).totals_sent(run.id)
+    [totals] = await InstructionRepository(session).totals_sent(run.id)
+    return totals
 
 
-async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[Transfer]]:
+Accounts = tuple[UUID | None, UUID | None]
+"""The accounts of a part of a file: from the first up to (not including) the second; None: no bound."""
+
+
+async def _transfers(database: Database, run_id: UUID, accounts: Accounts) -> AsyncIterator[list[Transfer]]:
     # A county's lines name a few banks and a few months × components: each bank (a value
     # object that validates itself) is made once per file, not once per line.
     # A payee's lines come one after the other: their account number is checked once.
     banks: dict[tuple[str, str], BankId] = {}
     account: BankAccountNumber | None = None
     async with database.read() as session:
-        async for rows in InstructionRepository(session).transfer_rows(run.id):
+        async for rows in InstructionRepository(session).transfer_rows(run_id, accounts=accounts):
             page = []
             for instruction_id, fen, period, component, holder, number, bank_name, bank_code in rows:
                 key = (bank_name, bank_code or DEFAULT_CNAPS)
@@ -90,12 +106,155 @@ async def _transfers(database: Database, run: PayrollRun) -> AsyncIterator[list[
             yield page
 
 
+def _head(format: BatchFormat, header: BatchHeader) -> bytes:
+    return pain001_head(header) if format == "pain001" else csv_daifa_head(header)
+
+
+def _tail(format: BatchFormat) -> bytes:
+    return PAIN001_TAIL if format == "pain001" else b""
+
+
+async def _write_transfers(
+    database: Database, run_id: UUID, format: BatchFormat, out: BinaryIO, accounts: Accounts, first: int
+) -> tuple[int, int]:
+    """The lines of a part of the run's file (`accounts`; CSV lines numbered from `first`) to
+    `out`: (how many, their fen). A writer thread renders the transfers while the event loop
+    reads the next page from the database."""
+    pages: queue.Queue[Any] = queue.Queue(maxsize=4)
+
+    def consume() -> Iterator[Transfer]:
+        while (page := pages.get()) is not _END:
+            yield from page
+
+    def write() -> tuple[int, int]:
+        if format == "pain001":
+            return write_pain001_transfers(consume(), out)
+        return write_csv_daifa_transfers(consume(), out, first=first)
+
+    writing = asyncio.create_task(asyncio.to_thread(write))
+    try:
+        async for page in _transfers(database, run_id, accounts):
+            await asyncio.to_thread(pages.put, page)  # waits while the writer is 4 pages behind
+        await asyncio.to_thread(pages.put, _END)
+        return await writing
+    except BaseException:
+        if not writing.done():
+            await asyncio.to_thread(pages.put, _END)
+            await asyncio.gather(writing, return_exceptions=True)
+        raise
+
+
+@dataclass(frozen=True, slots=True)
+class FileProcesses:
+    """How a large bank file is written on several cores: its lines split by account into up
+    to `processes` parts, the first written by the calling process, each other one by a helper
+    process (spawned for the file) that reads its part from the database and renders it to a
+    file of its own; the parts are then joined in account order, so the file is byte for byte
+    the one a single process writes. A file of fewer than `from_lines` lines, or on SQLite, is
+    written by the calling process alone."""
+
+    settings: Settings
+    """The service's settings (the database and the keys), handed to the helpers."""
+    processes: int
+    from_lines: int = PARALLEL_FROM
+
+    @classmethod
+    def of(cls, settings: ServiceSettings) -> FileProcesses | None:
+        if not isinstance(settings, Settings) or settings.bankfile_processes < 2:
+            return None
+        return cls(settings, settings.bankfile_processes)
+
+
+def _write_part(
+    settings: Settings, run_id: UUID, format: BatchFormat, accounts: Accounts, first: int, path: str
+) -> tuple[int, int] | tuple[str, str, str]:
+    """In a helper process: a part of the run's file to `path`: (how many lines, their fen), or
+    why the part cannot be written (a `BatchInvalid`'s detail, zh-CN message and reason)."""
+
+    async def write(out: BinaryIO) -> tuple[int, int]:
+        ring = settings.pii_key_ring()
+        assert ring is not None
+        database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1, max_overflow=0)
+        install_key_ring(database.engine, ring)
+        try:
+            return await _write_transfers(database, run_id, format, out, accounts, first)
+        finally:
+            await database.dispose()
+
+    try:
+        with open(path, "wb") as out:
+            return asyncio.run(write(out))
+    except BatchInvalid as refused:
+        return refused.detail, refused.message_zh or refused.detail, refused.reason
+
+
+def _append(path: str, out: BinaryIO) -> None:
+    with open(path, "rb") as part:
+        shutil.copyfileobj(part, out, COPY_BYTES)
+
+
+async def _write_parts(
+    database: Database,
+    run_id: UUID,
+    format: BatchFormat,
+    out: BinaryIO,
+    bounds: list[UUID],
+    parts: list[tuple[int, int]],
+    processes: FileProcesses,
+) -> list[tuple[int, int]]:
+    """The run's lines in `len(bounds) + 1` parts by account (`parts`: what each holds), the
+    first by this process straight to `out`, the others by helpers; then the helpers' files
+    appended in order. What each part streamed, in order."""
+    edges: list[UUID | None] = [None, *bounds, None]
+    firsts = [1 + sum(c for c, _ in parts[:k]) for k in range(len(parts))]
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of this one's threads
+    loop = asyncio.get_running_loop()
+    with (
+        tempfile.TemporaryDirectory(prefix="bankfile-") as folder,
+        ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool,
+    ):
+        paths = [f"{folder}/part-{k}" for k in range(len(parts))]
+        helpers = [
+            loop.run_in_executor(
+                pool, _write_part, processes.settings, run_id, format, (edges[k], edges[k + 1]), firsts[k], paths[k]
+            )
+            for k in range(1, len(parts))
+        ]
+        try:
+            streamed = [await _write_transfers(database, run_id, format, out, (edges[0], edges[1]), 1)]
+            for helper, path in zip(helpers, paths[1:], strict=True):
+                outcome = await helper
+                if isinstance(outcome[0], str):
+                    detail, message_zh, reason = outcome
+                    raise BatchInvalid(detail, message_zh, reason=reason)
+                streamed.append(outcome)
+                await asyncio.to_thread(_append, path, out)
+        except BaseException:
+            for helper in helpers:
+                helper.cancel()
+            raise
+    return streamed
+
+
 async def write_batch(
-    database: Database, run: PayrollRun, debtor: DebtorAccount, format: BatchFormat, *, now: datetime
+    database: Database,
+    run: PayrollRun,
+    debtor: DebtorAccount,
+    format: BatchFormat,
+    *,
+    now: datetime,
+    processes: FileProcesses | None = None,
 ) -> IO[bytes]:
-    """The run's bank file (pain.001.001.09 or CSV 代发), rewound, in a spooled temporary file."""
+    """The run's bank file (pain.001.001.09 or CSV 代发), rewound, in a spooled temporary file;
+    a large one on several cores (`processes`, see `FileProcesses`)."""
     async with database.read() as session:
-        count, total = await totals_of_export(session, run)
+        instructions = InstructionRepository(session)
+        [(count, total)] = await instructions.totals_sent(run.id)
+        bounds: list[UUID] = []
+        if processes is not None and instructions.set_based and count >= processes.from_lines:
+            bounds = await instructions.account_bounds(run.id, processes.processes, count)
+        parts = await instructions.totals_sent(run.id, bounds) if bounds else [(count, total)]
+    count, total = sum(c for c, _ in parts), sum(f for _, f in parts)
     header = BatchHeader(
         run_id=run.id,
         message_id=message_id(run),
@@ -110,23 +269,19 @@ async def write_batch(
         control_sum_fen=total,
     )
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned to the caller)
-    pages: queue.Queue[Any] = queue.Queue(maxsize=4)
-
-    def consume() -> Iterator[Transfer]:
-        while (page := pages.get()) is not _END:
-            yield from page
-
-    writer = write_pain001 if format == "pain001" else write_csv_daifa
-    writing = asyncio.create_task(asyncio.to_thread(writer, header, consume(), cast(BinaryIO, out)))
+    stream = cast(BinaryIO, out)
     try:
-        async for page in _transfers(database, run):
-            await asyncio.to_thread(pages.put, page)  # waits while the writer is 4 pages behind
-        await asyncio.to_thread(pages.put, _END)
-        await writing
+        out.write(_head(format, header))
+        if bounds:
+            assert processes is not None
+            streamed = await _write_parts(database, run.id, format, stream, bounds, parts, processes)
+        else:
+            streamed = [await _write_transfers(database, run.id, format, stream, (None, None), 1)]
+        out.write(_tail(format))
+        if streamed != parts:
+            got = (sum(c for c, _ in streamed), sum(f for _, f in streamed))
+            raise BatchTotalsMismatch(declared=(count, total), streamed=got)
     except BaseException:
-        if not writing.done():
-            await asyncio.to_thread(pages.put, _END)
-            await asyncio.gather(writing, return_exceptions=True)
         out.close()
         raise
     out.seek(0)

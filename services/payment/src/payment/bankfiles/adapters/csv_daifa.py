@@ -43,6 +43,63 @@ STATUS_PAID: Final = "成功"
 STATUS_FAILED: Final = "失败"
 
 
+def _encode(text: str, encoder: codecs.IncrementalEncoder, encoding: str, line_no: int) -> bytes:
+    try:
+        return encoder.encode(text)
+    except UnicodeEncodeError:
+        raise BatchInvalid(
+            f"line {line_no} has characters {encoding} cannot encode; use the UTF-8 file",
+            f"第{line_no}行含有{encoding}无法编码的字符，请使用UTF-8文件",
+            reason="batch_text_not_encodable",
+        ) from None
+
+
+def _check_encoding(encoding: str) -> None:
+    if encoding not in CSV_ENCODINGS:
+        raise ValueError(f"encoding must be one of {CSV_ENCODINGS}")
+
+
+def csv_daifa_head(header: BatchHeader, *, encoding: CsvEncoding = "utf-8-sig") -> bytes:
+    """The file's first line (批次号,总笔数,总金额), after the byte-order mark of ``utf-8-sig``."""
+    _check_encoding(encoding)
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        [header.message_id, header.transaction_count, format_fen(header.control_sum_fen)]
+    )
+    return _encode(buffer.getvalue(), codecs.getincrementalencoder(encoding)(), encoding, 1)
+
+
+def write_csv_daifa_transfers(
+    transfers: Iterable[Transfer], out: BinaryIO, *, encoding: CsvEncoding = "utf-8-sig", first: int = 1
+) -> tuple[int, int]:
+    """The transfers' lines to ``out``, numbered (序号) from ``first``, one at a time: (how many,
+    their fen). A file is ``csv_daifa_head`` then the lines of one or more calls in order (the
+    byte-order mark is the head's alone)."""
+    _check_encoding(encoding)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    encoder = codecs.getincrementalencoder("utf-8" if encoding == "utf-8-sig" else encoding)()
+    count = 0
+    total = 0
+    for transfer in transfers:
+        writer.writerow(
+            [
+                first + count,
+                transfer.payee_account.value,
+                transfer.payee_name,
+                format_fen(transfer.amount_fen),
+                transfer.remittance,
+                transfer.end_to_end_id,
+            ]
+        )
+        count += 1
+        total += transfer.amount_fen
+        out.write(_encode(buffer.getvalue(), encoder, encoding, first + count))
+        buffer.seek(0)
+        buffer.truncate()
+    return count, total
+
+
 def write_csv_daifa(
     header: BatchHeader, transfers: Iterable[Transfer], out: BinaryIO, *, encoding: CsvEncoding = "utf-8-sig"
 ) -> None:
@@ -52,46 +109,10 @@ def write_csv_daifa(
     encoded, and ``BatchTotalsMismatch`` after the last line when the stream disagrees with
     the header's totals (discard ``out`` in both cases).
     """
-    if encoding not in CSV_ENCODINGS:
-        raise ValueError(f"encoding must be one of {CSV_ENCODINGS}")
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    # An incremental encoder writes the utf-8-sig BOM once, before the first line only.
-    encoder = codecs.getincrementalencoder(encoding)()
-
-    def flush(line_no: int) -> None:
-        try:
-            data = encoder.encode(buffer.getvalue())
-        except UnicodeEncodeError:
-            raise BatchInvalid(
-                f"line {line_no} has characters {encoding} cannot encode; use the UTF-8 file",
-                f"第{line_no}行含有{encoding}无法编码的字符，请使用UTF-8文件",
-                reason="batch_text_not_encodable",
-            ) from None
-        out.write(data)
-        buffer.seek(0)
-        buffer.truncate()
-
-    writer.writerow([header.message_id, header.transaction_count, format_fen(header.control_sum_fen)])
-    flush(1)
-    count = 0
-    total = 0
-    for transfer in transfers:
-        count += 1
-        total += transfer.amount_fen
-        writer.writerow(
-            [
-                count,
-                transfer.payee_account.value,
-                transfer.payee_name,
-                format_fen(transfer.amount_fen),
-                transfer.remittance,
-                transfer.end_to_end_id,
-            ]
-        )
-        flush(count + 1)
-    if (count, total) != (header.transaction_count, header.control_sum_fen):
-        raise BatchTotalsMismatch(declared=(header.transaction_count, header.control_sum_fen), streamed=(count, total))
+    out.write(csv_daifa_head(header, encoding=encoding))
+    streamed = write_csv_daifa_transfers(transfers, out, encoding=encoding)
+    if streamed != (header.transaction_count, header.control_sum_fen):
+        raise BatchTotalsMismatch(declared=(header.transaction_count, header.control_sum_fen), streamed=streamed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -100,7 +100,26 @@ def _transfer(t: Transfer) -> str:
     )
 
 
-_FOOTER = "</PmtInf>\n</CstmrCdtTrfInitn></Document>\n"
+PAIN001_TAIL = b"</PmtInf>\n</CstmrCdtTrfInitn></Document>\n"
+"""What closes the message after the last transfer."""
+
+
+def pain001_head(header: BatchHeader) -> bytes:
+    """The message up to its first transfer: the group header and the payment information."""
+    return _header(header).encode("utf-8")
+
+
+def write_pain001_transfers(transfers: Iterable[Transfer], out: BinaryIO) -> tuple[int, int]:
+    """The transfers' elements (one a line) to ``out``, consuming ``transfers`` once: (how many,
+    their fen). A message is ``pain001_head``, the transfers of one or more calls in order, then
+    ``PAIN001_TAIL``."""
+    count = 0
+    total = 0
+    for transfer in transfers:
+        out.write(_transfer(transfer).encode("utf-8"))
+        count += 1
+        total += transfer.amount_fen
+    return count, total
 
 
 def write_pain001(header: BatchHeader, transfers: Iterable[Transfer], out: BinaryIO) -> None:
@@ -110,13 +129,8 @@ def write_pain001(header: BatchHeader, transfers: Iterable[Transfer], out: Binar
     Raises ``BatchTotalsMismatch`` after the last transfer when their count or sum differs from
     ``header.transaction_count`` / ``header.control_sum_fen`` (discard ``out`` then).
     """
-    out.write(_header(header).encode("utf-8"))
-    count = 0
-    total = 0
-    for transfer in transfers:
-        out.write(_transfer(transfer).encode("utf-8"))
-        count += 1
-        total += transfer.amount_fen
-    out.write(_FOOTER.encode("utf-8"))
-    if (count, total) != (header.transaction_count, header.control_sum_fen):
-        raise BatchTotalsMismatch(declared=(header.transaction_count, header.control_sum_fen), streamed=(count, total))
+    out.write(pain001_head(header))
+    streamed = write_pain001_transfers(transfers, out)
+    out.write(PAIN001_TAIL)
+    if streamed != (header.transaction_count, header.control_sum_fen):
+        raise BatchTotalsMismatch(declared=(header.transaction_count, header.control_sum_fen), streamed=streamed)

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, and_, bindparam, case, exists, func, or_, select, text, tuple_, update
+from sqlalchemy import ColumnElement, Uuid, and_, bindparam, case, exists, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,8 @@ from payment.payroll.domain.model import LIVE, HoldReason, InstructionStatus, Ru
 from shared.events.eligibility import BenefitComponent, CaseCategory
 
 COPY_FROM = 200
+SAMPLE = 20_000
+"""About how many of a run's lines `account_bounds` samples."""
 """Pages of at least this many lines go in with COPY on PostgreSQL."""
 PAYING = (InstructionStatus.PENDING.value, InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value)
 SENT = (InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value)
@@ -207,12 +209,13 @@ from (
         status in ({", ".join(f"'{s}'" for s in SENT)})
         or status = '{InstructionStatus.PENDING.value}'
            and exists (select 1 from payroll_run r where r.id = $1 and r.exported_at is not null)
-    )
+    ) and ($2::uuid is null or account_id >= $2::uuid) and ($3::uuid is null or account_id < $3::uuid)
     order by account_id, instruction_id
 ) i
 cross join lateral (select * from payee_account a where a.account_id = i.account_id) a
 order by i.account_id, i.instruction_id"""  # noqa: S608 (this module's constants, no input)
-"""The bank file's lines of run $1 with each one's account, in account order (a payee's lines
+"""The bank file's lines of run $1 (of the accounts from $2 up to $3; null: no bound) with
+each one's account, in account order (a payee's lines
 one after the other: their account is decrypted once) and by id within it. The run's lines are
 sorted first, then each account is looked up by key: the planner never hashes a city's
 accounts, and the lookups walk the account index in order."""
@@ -293,6 +296,13 @@ class InstructionRepository:
         )
         await raw.execute("delete from instruction_page")
 
+    async def _raw(self) -> Any:
+        """The session's asyncpg connection."""
+        connection = await self.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        return raw
+
     async def _planned_raw(self) -> Any:
         """The session's asyncpg connection, inside the session's transaction, with `PAGE_PLAN`
         set for the rest of it. The settings go through the session: that is what begins the
@@ -340,10 +350,13 @@ class InstructionRepository:
         raw = await self._planned_raw()
         await raw.execute(REJUDGE_OPEN, run_id, now, on, cooling)
 
-    async def transfer_rows(self, run_id: UUID, batch: int = 5000) -> AsyncIterator[list[Any]]:
+    async def transfer_rows(
+        self, run_id: UUID, batch: int = 5000, accounts: tuple[UUID | None, UUID | None] = (None, None)
+    ) -> AsyncIterator[list[Any]]:
         """What the bank file needs of the run's exported lines with the payee's account (the
         number decrypted), in batches in account order (by id within an account; see
-        `TRANSFER_ROWS`). On PostgreSQL one query streams through a
+        `TRANSFER_ROWS`); `accounts`: only those of the accounts from the first up to the
+        second (None: no bound). On PostgreSQL one query streams through a
         server-side cursor (`TRANSFER_ROWS`: five times faster than a query per batch through
         the ORM, and the same memory); elsewhere a keyset query per batch."""
         if self.set_based:
@@ -357,7 +370,7 @@ class InstructionRepository:
             if own is not None:
                 await own.start()
             try:
-                cursor = await raw.cursor(TRANSFER_ROWS, run_id)
+                cursor = await raw.cursor(TRANSFER_ROWS, run_id, *accounts)
                 sealed: tuple[str, str] | None = None  # the account decrypted last (a payee's lines are adjacent)
                 opened: tuple[str, str] = ("", "")
                 while rows := await cursor.fetch(batch):
@@ -372,10 +385,12 @@ class InstructionRepository:
                 if own is not None:
                     await own.rollback()
             return
-        async for page in self._transfer_pages(run_id, batch):
+        async for page in self._transfer_pages(run_id, batch, accounts):
             yield page
 
-    async def _transfer_pages(self, run_id: UUID, batch: int) -> AsyncIterator[list[Any]]:
+    async def _transfer_pages(
+        self, run_id: UUID, batch: int, accounts: tuple[UUID | None, UUID | None]
+    ) -> AsyncIterator[list[Any]]:
         """`transfer_rows` a keyset query per batch (the same order), then the batch's accounts
         by key."""
         a = payee_account
@@ -388,13 +403,17 @@ class InstructionRepository:
                 instruction.c.component,
                 instruction.c.account_id,
             ).where(instruction.c.run_id == run_id, sent_to_bank(run_id))
+            if accounts[0] is not None:
+                statement = statement.where(instruction.c.account_id >= accounts[0])
+            if accounts[1] is not None:
+                statement = statement.where(instruction.c.account_id < accounts[1])
             if after is not None:
                 statement = statement.where(tuple_(instruction.c.account_id, instruction.c.instruction_id) > after)
             order = (instruction.c.account_id, instruction.c.instruction_id)
             lines = list(await self.session.execute(statement.order_by(*order).limit(batch)))
             if not lines:
                 return
-            accounts = {
+            found = {
                 row[0]: row[1:]
                 for row in await self.session.execute(
                     select(a.c.account_id, a.c.holder_name, a.c.account_number, a.c.bank_name, a.c.bank_code).where(
@@ -402,7 +421,7 @@ class InstructionRepository:
                     )
                 )
             }
-            yield [(*line[:4], *accounts[line[4]]) for line in lines]
+            yield [(*line[:4], *found[line[4]]) for line in lines]
             after = tuple_(lines[-1][4], lines[-1][0])
 
     async def open_of_run(self, run_id: UUID, *, after: UUID | None = None, limit: int = 5000) -> list[dict[str, Any]]:
@@ -472,16 +491,56 @@ class InstructionRepository:
         )
         return {p: int(f) for p, f in rows}
 
-    async def totals_sent(self, run_id: UUID) -> tuple[int, int]:
-        """(count, fen) of the lines the run sends to the bank."""
-        row = (
-            await self.session.execute(
-                select(func.count(), func.coalesce(func.sum(instruction.c.amount_fen), 0)).where(
-                    instruction.c.run_id == run_id, sent_to_bank(run_id)
+    async def totals_sent(self, run_id: UUID, bounds: Sequence[UUID] = ()) -> list[tuple[int, int]]:
+        """(count, fen) of the lines the run sends to the bank; with `bounds` (increasing
+        account ids), of each part of them by account: before the first bound, from it up to
+        the second, …, from the last one on."""
+        if not bounds:
+            row = (
+                await self.session.execute(
+                    select(func.count(), func.coalesce(func.sum(instruction.c.amount_fen), 0)).where(
+                        instruction.c.run_id == run_id, sent_to_bank(run_id)
+                    )
                 )
+            ).one()
+            return [(int(row[0]), int(row[1]))]
+        part = func.width_bucket(
+            instruction.c.account_id, bindparam("bounds", list(bounds), type_=postgresql.ARRAY(Uuid))
+        )
+        rows = await self.session.execute(
+            select(part, func.count(), func.sum(instruction.c.amount_fen))
+            .where(instruction.c.run_id == run_id, sent_to_bank(run_id))
+            .group_by(part)
+        )
+        parts = [(0, 0)] * (len(bounds) + 1)
+        for n, count, fen in rows:  # a line without an account counts in the first part (it fails there)
+            before = parts[int(n or 0)]
+            parts[int(n or 0)] = (before[0] + int(count), before[1] + int(fen))
+        return parts
+
+    async def account_bounds(self, run_id: UUID, parts: int, lines: int) -> list[UUID]:
+        """Account ids that split the run's `lines` lines (PostgreSQL) into about `parts` equal
+        parts by account, from a sample of about `SAMPLE` of them (block sampling: a few pages
+        of the table read, whatever its size); fewer bounds when the sample cannot tell them
+        apart, none for a small run."""
+        percent = min(100.0, 100.0 * SAMPLE / max(lines, 1))
+        raw = await self._raw()
+        sample = [
+            r[0]
+            for r in await raw.fetch(
+                f"select account_id from payment_instruction tablesample system ({percent:.6f}) "  # noqa: S608 (a number)
+                "where run_id = $1 and account_id is not null order by account_id",
+                run_id,
             )
-        ).one()
-        return int(row[0]), int(row[1])
+        ]
+        bounds: list[UUID] = []
+        for k in range(1, parts):
+            if len(sample) < parts * 10:
+                break
+            bound = sample[len(sample) * k // parts]
+            if not bounds or bound > bounds[-1]:
+                bounds.append(bound)
+        return bounds
 
     async def by_ids(self, ids: Collection[UUID]) -> dict[UUID, dict[str, Any]]:
         if not ids:

@@ -33,7 +33,7 @@ from payment.payroll.api.schemas import (
     instruction_read,
     run_detail,
 )
-from payment.payroll.bankfile import BatchFormat, import_results, message_id, write_batch
+from payment.payroll.bankfile import BatchFormat, FileProcesses, import_results, message_id, write_batch
 from payment.payroll.domain.errors import BudgetExceeded, ResultFileRefused, RunNotInStatus, SameOfficer
 from payment.payroll.domain.model import InstructionStatus
 from payment.settings import Settings
@@ -201,7 +201,9 @@ async def bank_file(
     debtor = settings.debtor_of(run.county_code)
     if debtor is None:
         raise DebtorNotConfigured(run.county_code)
-    out = await write_batch(runtime.database, run, debtor, file_format, now=runtime.now())
+    out = await write_batch(
+        runtime.database, run, debtor, file_format, now=runtime.now(), processes=FileProcesses.of(settings)
+    )
     name = f"{message_id(run)}.{'xml' if file_format == 'pain001' else 'csv'}"
 
     def chunks() -> Iterator[bytes]:

@@ -64,10 +64,11 @@ def _insert(session: AsyncSession, table: Any) -> Any:
 
 
 def _uuid3(digest: str) -> str:
-    """`uuid.uuid3` of an MD5 hex digest expression: the version (3) and variant bits set."""
+    """`uuid.uuid3` of an MD5 hex digest expression: the version (3) and variant bits set (two
+    overlays: half the cost of cutting and joining the digest, per line of a million)."""
     return (
-        f"(substr({digest}, 1, 12) || '3' || substr({digest}, 14, 3) || "
-        f"substr('89ab', (('x' || substr({digest}, 17, 1))::bit(4)::int & 3) + 1, 1) || substr({digest}, 18))::uuid"
+        f"overlay(overlay({digest} placing '3' from 13 for 1) placing "
+        f"substr('89ab', (('x' || substr({digest}, 17, 1))::bit(4)::int & 3) + 1, 1) from 17 for 1)::uuid"
     )
 
 

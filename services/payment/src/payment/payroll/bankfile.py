@@ -8,13 +8,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import multiprocessing
+import json
+import pickle
 import queue
 import shutil
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any, BinaryIO, Literal, cast
@@ -79,28 +80,33 @@ Accounts = tuple[UUID | None, UUID | None]
 
 
 async def _transfers(database: Database, run_id: UUID, accounts: Accounts) -> AsyncIterator[list[Transfer]]:
-    # A county's lines name a few banks and a few months × components: each bank (a value
-    # object that validates itself) is made once per file, not once per line.
-    # A payee's lines come one after the other: their account number is checked once.
+    # Once per line of a million, so what lines share is made once: a county's lines name a
+    # few banks (a value object that validates itself) and a few months × components (the
+    # remittance texts); a payee's lines come one after the other (the account is checked once).
+    # The shared values are the same objects line after line, which the writers cache by.
     banks: dict[tuple[str, str], BankId] = {}
+    remittances: dict[tuple[str, str], str] = {}
     account: BankAccountNumber | None = None
     async with database.read() as session:
         async for rows in InstructionRepository(session).transfer_rows(run_id, accounts=accounts):
-            page = []
+            page: list[Transfer] = []
+            append = page.append
             for instruction_id, fen, period, component, holder, number, bank_name, bank_code in rows:
                 key = (bank_name, bank_code or DEFAULT_CNAPS)
                 if (bank := banks.get(key)) is None:
                     bank = banks[key] = BankId(name=key[0], cnaps=key[1])
+                if (remittance := remittances.get((period, component))) is None:
+                    remittance = remittances[period, component] = f"{period} {REMITTANCE.get(component, '社会救助金')}"
                 if account is None or number != account.value:
                     account = BankAccountNumber(number, card_check=False)
-                page.append(
+                append(
                     Transfer(
                         instruction_id=instruction_id,
                         payee_name=holder,
                         payee_account=account,
                         payee_bank=bank,
-                        amount_fen=int(fen),
-                        remittance=f"{period} {REMITTANCE.get(component, '社会救助金')}",
+                        amount_fen=fen,
+                        remittance=remittance,
                     )
                 )
             yield page
@@ -147,11 +153,10 @@ async def _write_transfers(
 @dataclass(frozen=True, slots=True)
 class FileProcesses:
     """How a large bank file is written on several cores: its lines split by account into up
-    to `processes` parts, the first written by the calling process, each other one by a helper
-    process (spawned for the file) that reads its part from the database and renders it to a
-    file of its own; the parts are then joined in account order, so the file is byte for byte
-    the one a single process writes. A file of fewer than `from_lines` lines, or on SQLite, is
-    written by the calling process alone."""
+    to `processes` parts, each written by a helper process (started for the file) that reads
+    its part from the database and renders it to a file of its own; the parts are then joined
+    in account order, so the file is byte for byte the one a single process writes. A file of
+    fewer than `from_lines` lines, or on SQLite, is written by the calling process alone."""
 
     settings: Settings
     """The service's settings (the database and the keys), handed to the helpers."""
@@ -165,27 +170,39 @@ class FileProcesses:
         return cls(settings, settings.bankfile_processes)
 
 
-def _write_part(
-    settings: Settings, run_id: UUID, format: BatchFormat, accounts: Accounts, first: int, path: str
-) -> tuple[int, int] | tuple[str, str, str]:
-    """In a helper process: a part of the run's file to `path`: (how many lines, their fen), or
-    why the part cannot be written (a `BatchInvalid`'s detail, zh-CN message and reason)."""
+@dataclass(frozen=True, slots=True)
+class PartJob:
+    """What a helper process is told (pickled on its standard input): where the database is
+    and the keys (the service's settings), and which part of which run's file to write where."""
+
+    settings: Settings
+    run_id: UUID
+    format: BatchFormat
+    accounts: Accounts
+    first: int
+    path: str
+
+
+def write_part(job: PartJob) -> dict[str, Any]:
+    """In a helper process: a part of the run's file to `job.path`: {"count", "fen"}, or why it
+    cannot be written ({"refused": a `BatchInvalid`'s detail, zh-CN message and reason})."""
 
     async def write(out: BinaryIO) -> tuple[int, int]:
-        ring = settings.pii_key_ring()
+        ring = job.settings.pii_key_ring()
         assert ring is not None
-        database = Database.from_url(settings.database_url.get_secret_value(), pool_size=1, max_overflow=0)
+        database = Database.from_url(job.settings.database_url.get_secret_value(), pool_size=1, max_overflow=0)
         install_key_ring(database.engine, ring)
         try:
-            return await _write_transfers(database, run_id, format, out, accounts, first)
+            return await _write_transfers(database, job.run_id, job.format, out, job.accounts, job.first)
         finally:
             await database.dispose()
 
     try:
-        with open(path, "wb") as out:
-            return asyncio.run(write(out))
+        with open(job.path, "wb") as out:
+            count, fen = asyncio.run(write(out))
     except BatchInvalid as refused:
-        return refused.detail, refused.message_zh or refused.detail, refused.reason
+        return {"refused": [refused.detail, refused.message_zh or refused.detail, refused.reason]}
+    return {"count": count, "fen": fen}
 
 
 def _append(path: str, out: BinaryIO) -> None:
@@ -193,8 +210,34 @@ def _append(path: str, out: BinaryIO) -> None:
         shutil.copyfileobj(part, out, COPY_BYTES)
 
 
+async def _run_helper(job: PartJob) -> tuple[int, int]:
+    """`write_part` in a helper process (`python -m payment.payroll.file_part`: a fresh
+    interpreter that imports nothing of this one's main module), killed if this is cancelled."""
+    helper = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "payment.payroll.file_part",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        answer, errors = await helper.communicate(pickle.dumps(job))
+    except BaseException:
+        if helper.returncode is None:
+            helper.kill()
+            await helper.wait()
+        raise
+    if helper.returncode != 0:
+        raise RuntimeError(f"a bank-file helper process failed ({helper.returncode}): {errors.decode()[-2000:]}")
+    outcome = json.loads(answer)
+    if "refused" in outcome:
+        detail, message_zh, reason = outcome["refused"]
+        raise BatchInvalid(detail, message_zh, reason=reason)
+    return int(outcome["count"]), int(outcome["fen"])
+
+
 async def _write_parts(
-    database: Database,
     run_id: UUID,
     format: BatchFormat,
     out: BinaryIO,
@@ -202,37 +245,28 @@ async def _write_parts(
     parts: list[tuple[int, int]],
     processes: FileProcesses,
 ) -> list[tuple[int, int]]:
-    """The run's lines in `len(bounds) + 1` parts by account (`parts`: what each holds), the
-    first by this process straight to `out`, the others by helpers; then the helpers' files
-    appended in order. What each part streamed, in order."""
+    """The run's lines in `len(bounds) + 1` parts by account (`parts`: what each holds), each
+    written by a helper process to a file of its own, then appended to `out` in order. What
+    each part streamed, in order. This process only waits and copies: its event loop stays
+    free for the requests it serves."""
     edges: list[UUID | None] = [None, *bounds, None]
     firsts = [1 + sum(c for c, _ in parts[:k]) for k in range(len(parts))]
-    context = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing of this one's threads
-    loop = asyncio.get_running_loop()
-    with (
-        tempfile.TemporaryDirectory(prefix="bankfile-") as folder,
-        ProcessPoolExecutor(max_workers=len(bounds), mp_context=context) as pool,
-    ):
+    with tempfile.TemporaryDirectory(prefix="bankfile-") as folder:
         paths = [f"{folder}/part-{k}" for k in range(len(parts))]
-        helpers = [
-            loop.run_in_executor(
-                pool, _write_part, processes.settings, run_id, format, (edges[k], edges[k + 1]), firsts[k], paths[k]
-            )
-            for k in range(1, len(parts))
+        jobs = [
+            PartJob(processes.settings, run_id, format, (edges[k], edges[k + 1]), firsts[k], paths[k])
+            for k in range(len(parts))
         ]
+        helpers = [asyncio.create_task(_run_helper(job)) for job in jobs]
         try:
-            streamed = [await _write_transfers(database, run_id, format, out, (edges[0], edges[1]), 1)]
-            for helper, path in zip(helpers, paths[1:], strict=True):
-                outcome = await helper
-                if isinstance(outcome[0], str):
-                    detail, message_zh, reason = outcome
-                    raise BatchInvalid(detail, message_zh, reason=reason)
-                streamed.append(outcome)
-                await asyncio.to_thread(_append, path, out)
+            streamed = list(await asyncio.gather(*helpers))
         except BaseException:
             for helper in helpers:
                 helper.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
             raise
+        for path in paths:
+            await asyncio.to_thread(_append, path, out)
     return streamed
 
 
@@ -274,7 +308,7 @@ async def write_batch(
         out.write(_head(format, header))
         if bounds:
             assert processes is not None
-            streamed = await _write_parts(database, run.id, format, stream, bounds, parts, processes)
+            streamed = await _write_parts(run.id, format, stream, bounds, parts, processes)
         else:
             streamed = [await _write_transfers(database, run.id, format, stream, (None, None), 1)]
         out.write(_tail(format))

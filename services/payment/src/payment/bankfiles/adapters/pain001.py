@@ -28,7 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from payment.bankfiles.domain.errors import BatchTotalsMismatch
 from payment.bankfiles.domain.model import CURRENCY, BankId, BatchHeader, Transfer
-from shared.types import format_fen
+from shared.types import BankAccountNumber, format_fen
 
 PAIN001_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"
 PAIN001_MESSAGE_NAME = "pain.001.001.09"
@@ -86,20 +86,6 @@ def _header(header: BatchHeader) -> str:
     )
 
 
-def _transfer(t: Transfer) -> str:
-    # Once per line of a million: the id (hex) and the account (digits) have nothing to escape.
-    e2e = t.end_to_end_id
-    return (
-        f"<CdtTrfTxInf><PmtId><InstrId>{e2e}</InstrId><EndToEndId>{e2e}</EndToEndId></PmtId>"
-        f'<Amt><InstdAmt Ccy="{CURRENCY}">{format_fen(t.amount_fen)}</InstdAmt></Amt>'
-        f"<CdtrAgt>{_agent(t.payee_bank)}</CdtrAgt>"
-        f"<Cdtr>{_el('Nm', t.payee_name)}</Cdtr>"
-        f"<CdtrAcct><Id><Othr><Id>{t.payee_account.value}</Id></Othr></Id></CdtrAcct>"
-        f"<RmtInf>{_el('Ustrd', t.remittance)}</RmtInf>"
-        "</CdtTrfTxInf>\n"
-    )
-
-
 PAIN001_TAIL = b"</PmtInf>\n</CstmrCdtTrfInitn></Document>\n"
 """What closes the message after the last transfer."""
 
@@ -115,10 +101,32 @@ def write_pain001_transfers(transfers: Iterable[Transfer], out: BinaryIO) -> tup
     ``PAIN001_TAIL``."""
     count = 0
     total = 0
-    for transfer in transfers:
-        out.write(_transfer(transfer).encode("utf-8"))
+    # What consecutive lines share (the payee, the bank, the remittance text) is rendered once
+    # for as long as it stays the same object (the payroll hands over a payee's lines so).
+    name: str | None = None
+    account: BankAccountNumber | None = None
+    bank: BankId | None = None
+    remittance: str | None = None
+    payee = agent = purpose = ""
+    write = out.write
+    for t in transfers:
+        if t.payee_name is not name or t.payee_account is not account:
+            name, account = t.payee_name, t.payee_account
+            payee = f"<Cdtr>{_el('Nm', name)}</Cdtr><CdtrAcct><Id><Othr><Id>{account.value}</Id></Othr></Id></CdtrAcct>"
+        if t.payee_bank is not bank:
+            bank = t.payee_bank
+            agent = f"<CdtrAgt>{_agent(bank)}</CdtrAgt>"
+        if t.remittance is not remittance:
+            remittance = t.remittance
+            purpose = f"<RmtInf>{_el('Ustrd', remittance)}</RmtInf></CdtTrfTxInf>\n"
+        e2e = t.end_to_end_id  # the id (hex) and the account (digits) have nothing to escape
+        write(
+            f"<CdtTrfTxInf><PmtId><InstrId>{e2e}</InstrId><EndToEndId>{e2e}</EndToEndId></PmtId>"
+            f'<Amt><InstdAmt Ccy="{CURRENCY}">{format_fen(t.amount_fen)}</InstdAmt></Amt>'
+            f"{agent}{payee}{purpose}".encode()
+        )
         count += 1
-        total += transfer.amount_fen
+        total += t.amount_fen
     return count, total
 
 

@@ -372,15 +372,18 @@ class InstructionRepository:
                 await own.start()
             try:
                 cursor = await raw.cursor(TRANSFER_ROWS, run_id, *accounts)
-                sealed: tuple[str, str] | None = None  # the account decrypted last (a payee's lines are adjacent)
-                opened: tuple[str, str] = ("", "")
+                # The account decrypted last: a payee's lines are adjacent, and share its values
+                # (the same objects: what the file's writers cache by).
+                sealed_holder = sealed_number = holder = digits = ""
                 while rows := await cursor.fetch(batch):
-                    page = []
-                    for r in rows:
-                        if (r[4], r[5]) != sealed:
-                            sealed = (r[4], r[5])
-                            opened = (decrypt(ring, r[4], context=name), decrypt(ring, r[5], context=number))
-                        page.append((*r[:4], *opened, *r[6:]))
+                    page: list[Any] = []
+                    append = page.append
+                    for instruction_id, fen, period, component, holder_token, number_token, bank, code in rows:
+                        if number_token != sealed_number or holder_token != sealed_holder:
+                            sealed_holder, sealed_number = holder_token, number_token
+                            holder = decrypt(ring, holder_token, context=name)
+                            digits = decrypt(ring, number_token, context=number)
+                        append((instruction_id, fen, period, component, holder, digits, bank, code))
                     yield page
             finally:
                 if own is not None:

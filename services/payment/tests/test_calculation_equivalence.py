@@ -5,7 +5,11 @@ same random ledger: versions changing the amounts (suspensions to 0 included), t
 backdated approvals (arrears), two categories and the price subsidy's own programme, lines of an
 earlier run paid, failed, cancelled or still held, payees with no account, an account changed
 recently without a second approval, a confirmed one, or reported dead; over two runs, the second
-calculated twice. Each seed is one ledger; a difference names the line."""
+calculated twice. What happens between the calculations goes through the code that does it
+(cancellations, bank results, the consumers' ledger changes), which marks what the set-based
+calculation must look at again (it looks only at the months after the last calculated one and
+at those marks); the pure rules look at every month. Each seed is one ledger; a difference
+names the line."""
 
 from __future__ import annotations
 
@@ -18,15 +22,21 @@ from typing import Any
 
 import asyncpg
 import pytest
+from sqlalchemy import select, update
 
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.definition import Runtime
 from jiuzhu_platform.pii import blind_index, encrypt
 from jiuzhu_platform.testing import ThrowawayDatabases, test_pii_settings
 from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT
+from payment.adapters.orm import payroll_run
 from payment.domain.commands import OpenPayrollRun
+from payment.ledger.adapters.orm import entitlement
+from payment.ledger.adapters.repository import LedgerRepository
+from payment.ledger.domain.model import Version
 from payment.main import DEFINITION
 from payment.payroll import service
+from payment.payroll.adapters.orm import instruction
 from payment.payroll.adapters.repository import InstructionRepository
 from payment.payroll.domain.rules import ACCOUNT_COOLING_DAYS
 from payment.service import open_payroll_run
@@ -140,19 +150,70 @@ async def seed_ledger(connection: asyncpg.Connection, runtime: Runtime, rng: ran
             )
 
 
-async def settle_at_random(connection: asyncpg.Connection, rng: random.Random) -> None:
-    """What happened to the first run's lines: each paid, failed, cancelled or left as it is."""
-    rows = await connection.fetch("select instruction_id from payment_instruction order by instruction_id")
-    for row in rows:
-        status = rng.choice(["paid", "paid", "failed", "cancelled", None])
-        if status is not None:
-            await connection.execute(
-                "update payment_instruction set status = $2 where instruction_id = $1", row["instruction_id"], status
+async def settle_at_random(runtime: Runtime, rng: random.Random, run_id: uuid.UUID) -> None:
+    """What happened to the first run's lines, through the code that does it (which marks the
+    cases to look at again): each cancelled before the file, or, the run exported, paid or
+    failed at the bank, or left as it is."""
+    async with runtime.database.transaction() as session:
+        instructions = InstructionRepository(session)
+        ids = [r[0] for r in await session.execute(select(instruction.c.instruction_id).order_by("instruction_id"))]
+        fates = {i: rng.choice(["paid", "paid", "failed", "cancelled", None]) for i in ids}
+        await instructions.cancel([i for i, fate in fates.items() if fate == "cancelled"], NOW)
+        await session.execute(
+            update(payroll_run).where(payroll_run.c.id == run_id).values(status="exported", exported_at=NOW)
+        )
+        await instructions.settle(
+            [
+                {"b_id": i, "b_status": fate, "b_reason": None, "b_ref": "B", "b_on": NOW.date()}
+                for i, fate in fates.items()
+                if fate in ("paid", "failed")
+            ],
+            NOW,
+        )
+
+
+async def change_at_random(runtime: Runtime, rng: random.Random) -> None:
+    """Ledger changes after the first run, as the consumers make them (`LedgerRepository.save`):
+    a backdated change of the amounts (suspensions to 0 included), a termination, a case
+    reinstated."""
+    async with runtime.database.transaction() as session:
+        ledger = LedgerRepository(session)
+        case_ids = [r[0] for r in await session.execute(select(entitlement.c.case_id).order_by("case_id"))]
+        for case_id in case_ids:
+            change = rng.choice(["none", "none", "amounts", "terminated", "reinstated"])
+            e = await ledger.get(case_id)
+            assert e is not None
+            if change == "amounts":
+                start = Period.parse(MONTHS[rng.randrange(0, 12)])
+                amounts = {c: rng.choice([0, rng.randrange(1, 90_000)]) for c in ("gap", "supplement")}
+                e.versions = sorted(
+                    [v for v in e.versions if v.effective_from != start] + [Version(start, amounts)],
+                    key=lambda v: v.effective_from,
+                )
+            elif change == "terminated":
+                e.entitled_until = Period.parse(MONTHS[rng.randrange(0, 12)])
+            elif change == "reinstated":
+                e.entitled_until = None
+            else:
+                continue
+            await ledger.save(e, NOW)
+
+
+async def cancel_at_random(runtime: Runtime, rng: random.Random, run_id: uuid.UUID) -> None:
+    """Some of the second run's lines cancelled before its file: calculating again owes them anew."""
+    async with runtime.database.transaction() as session:
+        ids = [
+            r[0]
+            for r in await session.execute(
+                select(instruction.c.instruction_id).where(instruction.c.run_id == run_id).order_by("instruction_id")
             )
+        ]
+        await InstructionRepository(session).cancel([i for i in ids if rng.randrange(4) == 0], NOW)
 
 
 async def payroll_of(runtime: Runtime, dsn: str, seed: int) -> list[dict[str, Any]]:
-    """Two runs over the seed's ledger (the second calculated twice): every line made."""
+    """Two runs over the seed's ledger (the second calculated twice, lines cancelled between):
+    every line made."""
     rng = random.Random(seed)
     connection = await asyncpg.connect(dsn)
     try:
@@ -167,7 +228,9 @@ async def payroll_of(runtime: Runtime, dsn: str, seed: int) -> list[dict[str, An
                 run = await open_payroll_run(session, SCOPE, OpenPayrollRun(period, COUNTY, "cw"), now=lambda: NOW)
             await service.calculate(runtime.database, SCOPE, run.id, "officer", deps)
             if period == FIRST_RUN:
-                await settle_at_random(connection, rng)
+                await settle_at_random(runtime, rng, run.id)
+                await change_at_random(runtime, rng)
+        await cancel_at_random(runtime, rng, run.id)
         await service.calculate(runtime.database, SCOPE, run.id, "officer", deps)
         rows = await connection.fetch(f"select {COLUMNS} from payment_instruction order by instruction_id")
         return [dict(r) for r in rows]

@@ -91,6 +91,18 @@ class PayrollRunRepository:
         ).mappings()
         return [_to_model(r) for r in rows], int(total or 0)
 
+    async def calculated_through(self, county_code: str, period: Period) -> str | None:
+        """The latest month through which a calculation of the county finished (at or before
+        `period`): every case then had its lines through it. None when none finished."""
+        latest = await self.session.scalar(
+            select(func.max(table.c.period)).where(
+                table.c.county_code == county_code,
+                table.c.period <= str(period),
+                table.c.calculated_at.is_not(None),
+            )
+        )
+        return None if latest is None else str(latest)
+
     async def find(self, period: Period, county_code: str) -> PayrollRun | None:
         query = select(table).where(table.c.period == str(period), table.c.county_code == county_code)
         row = (await self.session.execute(query)).mappings().first()

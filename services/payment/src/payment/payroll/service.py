@@ -123,11 +123,13 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
     async with database.transaction() as session:
         run = await get_run(session, scope, run_id, for_update=True)
         rules.start_calculation(run, by)
-        await PayrollRunRepository(session).save(run)
+        runs = PayrollRunRepository(session)
+        await runs.save(run)
         set_based = InstructionRepository(session).set_based
+        through = await runs.calculated_through(run.county_code, run.period)
     await _rejudge_holds(database, run, deps.now(), set_based=set_based)
     if set_based:
-        await _calculate_in_database(database, run, deps)
+        await _calculate_in_database(database, run, deps, through)
     else:
         after: UUID | None = None
         while True:
@@ -159,13 +161,14 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
 COOLING = timedelta(days=rules.ACCOUNT_COOLING_DAYS)
 
 
-async def _calculate_in_database(database: Database, run: PayrollRun, deps: PayrollDeps) -> None:
+async def _calculate_in_database(database: Database, run: PayrollRun, deps: PayrollDeps, through: str | None) -> None:
     """The county's pages calculated by the database, `deps.workers` at once: one task finds
     the pages' bounds (an index-only walk of the case ids), each worker calculates a page in a
     transaction of its own. Pages hold disjoint cases, so no two write the same line or wait on
     each other; each page is all or nothing, so a crash at any point leaves whole pages and a
     calculation again adds exactly what is missing. The first failure stops every worker and is
-    raised as it is."""
+    raised as it is. `through`: the county's last calculated month (the months after it are
+    looked at, and what changed since; see `CALCULATE_PAGE`)."""
     workers = max(1, deps.workers)
     pages: asyncio.Queue[tuple[UUID | None, UUID, int] | None] = asyncio.Queue(maxsize=workers)
 
@@ -187,7 +190,7 @@ async def _calculate_in_database(database: Database, run: PayrollRun, deps: Payr
             async with database.transaction() as session:
                 now = deps.now()
                 await InstructionRepository(session).calculate_range(
-                    run.id, run.county_code, str(run.period), after, last, now, business_date(now), COOLING
+                    run.id, run.county_code, str(run.period), after, last, now, business_date(now), COOLING, through
                 )
             if deps.on_page is not None:
                 deps.on_page(count)

@@ -20,6 +20,11 @@ entitlement = Table(
     Column("payee_masked", String(18), nullable=False),
     Column("first_month", String(7), nullable=False),
     Column("entitled_until", String(7), nullable=True),
+    # The month from which a calculation looks at the case's lines again, whatever the county's
+    # last calculated run (None: only the months after it). Set to the first month when the
+    # entitlement is saved, lowered to a line's month when the line is cancelled or fails,
+    # cleared by the calculation page that looked (`payroll.adapters.repository.CALCULATE_PAGE`).
+    Column("recheck_from", String(7), nullable=True),
     Column("updated_at", UtcDateTime(), nullable=False),
     # A county's entitlements in case order: the payroll's keyset pages read only their own
     # page, not every entitlement of the county filtered by case id.

@@ -39,6 +39,9 @@ class LedgerRepository:
             "payee_masked": e.payee_masked,
             "first_month": str(e.first_month),
             "entitled_until": None if e.entitled_until is None else str(e.entitled_until),
+            # Whatever changed (an approval, a backdated change, a termination, a reinstatement),
+            # the next calculation looks at every month of the case again.
+            "recheck_from": str(e.first_month),
             "updated_at": now,
         }
         exists = await self.session.scalar(select(entitlement.c.case_id).where(entitlement.c.case_id == e.case_id))

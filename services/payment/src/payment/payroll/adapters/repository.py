@@ -16,6 +16,7 @@ from jiuzhu_platform.pii import decrypt, session_key_ring
 from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT, payee_account
 from payment.adapters.among import among
 from payment.adapters.orm import payroll_run
+from payment.ledger.adapters.orm import entitlement
 from payment.ledger.domain.model import Programme
 from payment.ledger.domain.rules import INSTRUCTION_NAMESPACE
 from payment.payroll.adapters.orm import bank_result_file, instruction
@@ -118,11 +119,20 @@ order by case_id desc limit 1"""
 CALCULATE_PAGE = f"""
 with page as materialized (
     select e.case_id, e.household_id, e.payee_ref, e.payee_masked, e.category, e.entitled_until,
-           acct.account_id, h.reason
+           e.recheck_from, e.xmin as seen, acct.account_id, h.reason,
+           case when $9::text is not null then least(
+               to_date($9::text, 'YYYY-MM') + interval '1 month',
+               coalesce(to_date(e.recheck_from, 'YYYY-MM'), to_date($9::text, 'YYYY-MM') + interval '1 month')
+           ) end as look_from
     from entitlement e
     {_account_in_force("e.payee_ref", "$7")}
     cross join lateral (select {_hold_reason("e.payee_ref", "$6", "$8")} as reason) h
     where e.county_code = $1 and ($2::uuid is null or e.case_id > $2::uuid) and e.case_id <= $3::uuid
+),
+looked as (
+    update entitlement e set recheck_from = null
+    from page p
+    where p.recheck_from is not null and e.case_id = p.case_id and e.xmin = p.seen
 ),
 owed as (
     select p.*, m.month, c.key as component, c.value::bigint as fen
@@ -136,7 +146,7 @@ owed as (
     cross join lateral (
         select to_char(g, 'YYYY-MM') as month
         from generate_series(
-            to_date(v.effective_from, 'YYYY-MM'),
+            greatest(to_date(v.effective_from, 'YYYY-MM'), p.look_from),
             to_date(least($4::text, coalesce(p.entitled_until, $4::text)), 'YYYY-MM'),
             interval '1 month'
         ) g
@@ -180,6 +190,10 @@ on conflict (instruction_id) do nothing
 """  # noqa: S608 (this module's constants, no input)
 """Every line the page of entitlements ($1 county, after $2 through $3) owes through the run's
 period ($4) for run $5, judged at $6 (now) / $7 (business date) with the cooling period $8.
+Only the months after $9 (the county's last calculated month: every case's months through it
+have their lines) are looked at, and a case's months from its `recheck_from` (what changed
+since: a save of the entitlement, a line cancelled or failed), which the page then clears,
+unless the entitlement changed again meanwhile (its `xmin`); $9 null: every month.
 Every step is driven by the page's rows (lateral lookups by key), never a join back to the
 page: the plan is linear in the page whatever the planner estimates (a join back planned as a
 nested loop over a page estimated at one row compared 5,000 × 5,000 rows, five times slower
@@ -340,11 +354,15 @@ class InstructionRepository:
         now: datetime,
         on: date,
         cooling: timedelta,
+        calculated_through: str | None = None,
     ) -> None:
         """计算 the county's entitlements after case `after` through case `last` in the database
-        (see `CALCULATE_PAGE`)."""
+        (see `CALCULATE_PAGE`), looking at the months after `calculated_through` (and at what
+        changed since)."""
         raw = await self._planned_raw()
-        await raw.execute(CALCULATE_PAGE, county_code, after, last, period, run_id, now, on, cooling)
+        await raw.execute(
+            CALCULATE_PAGE, county_code, after, last, period, run_id, now, on, cooling, calculated_through
+        )
 
     async def rejudge_open(self, run_id: UUID, now: datetime, on: date, cooling: timedelta) -> None:
         """The run's pending and held lines judged again in the database (see `REJUDGE_OPEN`)."""
@@ -573,6 +591,31 @@ class InstructionRepository:
             list(changes),
             execution_options={"synchronize_session": False},
         )
+        await self.recheck([c["b_id"] for c in changes if c["b_status"] == InstructionStatus.FAILED.value])
+
+    async def recheck(self, ids: Collection[UUID]) -> None:
+        """The cases of lines `ids`, which no longer pay their month (failed, cancelled), are
+        looked at again from that month by the next calculation (`entitlement.recheck_from`)."""
+        if not ids:
+            return
+        months = await self.session.execute(
+            select(instruction.c.case_id, func.min(instruction.c.period))
+            .where(instruction.c.instruction_id.in_(list(ids)), instruction.c.case_id.is_not(None))
+            .group_by(instruction.c.case_id)
+        )
+        marks = [{"b_case": case_id, "b_month": month} for case_id, month in months]
+        if marks:
+            e = entitlement
+            await self.session.execute(
+                update(e)
+                .where(
+                    e.c.case_id == bindparam("b_case"),
+                    or_(e.c.recheck_from.is_(None), e.c.recheck_from > bindparam("b_month")),
+                )
+                .values(recheck_from=bindparam("b_month")),
+                marks,
+                execution_options={"synchronize_session": False},
+            )
 
     async def count_in(self, run_id: UUID, status: InstructionStatus) -> int:
         n = await self.session.scalar(
@@ -606,6 +649,7 @@ class InstructionRepository:
                 )
                 .values(status=InstructionStatus.CANCELLED.value, updated_at=now)
             )
+            await self.recheck(ids)
 
     async def page(
         self, run_id: UUID, *, status: str | None, limit: int, offset: int

@@ -7,9 +7,9 @@ in the same run; and the payroll's peak memory (RSS).
 Set-up, not timed: a throwaway PostgreSQL database (the local test server), migrated; COUNT
 entitlements of one county with their versions and a confirmed bank account each (encrypted as
 the service stores them), loaded with COPY, then vacuumed and analysed. `--history-months N`:
-every version took effect N months before the run and those months are already paid (the
-steady state of a county after N months; the calculation still makes 2 × COUNT lines, but looks
-at every month since each version took effect).
+every version took effect N months before the run and those months are already paid by the
+county's last run, the month before (the steady state of a county after N months; the
+calculation still makes 2 × COUNT lines).
 
 1. Baseline: COPY of COUNT instruction rows (the columns `payment_instruction` holds, values as
    the calculation makes them) into a scratch table shaped like it, with asyncpg.
@@ -154,6 +154,17 @@ async def seed(url: str, count: int, ring: KeyRing, history: int = 0) -> None:
             ],
         )
         if history:
+            # The county's last run (the month before this one) was calculated, paid and settled.
+            last_run = uuid.uuid4()
+            await connection.execute(
+                "insert into payroll_run (id, period, county_code, status, created_at, correlation_id, "
+                "calculated_by, calculated_at, approved_by, approved_at, exported_at, settled_at) "
+                "values ($1, $2, $3, 'settled', $4, 'bench', 'bench-a', $4, 'bench-b', $4, $4, $4)",
+                last_run,
+                first_month(1),
+                COUNTY,
+                now,
+            )
             await connection.execute(
                 """
                 insert into payment_instruction (
@@ -169,7 +180,7 @@ async def seed(url: str, count: int, ring: KeyRing, history: int = 0) -> None:
                 ) m
                 cross join (values ('gap', 60000), ('supplement', 12000)) c(component, fen)
                 """,
-                uuid.uuid4(),
+                last_run,
                 since,
                 first_month(1),
             )

@@ -389,6 +389,8 @@ class InstructionRepository:
             if own is not None:
                 await own.start()
             try:
+                for setting in PAGE_PLAN:  # the run's lines through its index, however many months the table holds
+                    await raw.execute(setting)
                 cursor = await raw.cursor(TRANSFER_ROWS, run_id, *accounts)
                 # The account decrypted last: a payee's lines are adjacent, and share its values
                 # (the same objects: what the file's writers cache by).

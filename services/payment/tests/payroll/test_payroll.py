@@ -23,6 +23,8 @@ from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness, wait_for_lock_waiters
 from payment.bankfiles.adapters.bank_simulator import BankSimulator
 from payment.bankfiles.adapters.pain001 import PAIN001_XSD
+from payment.ledger.adapters.repository import LedgerRepository
+from payment.ledger.domain.model import Version
 from payment.metrics import payroll_amounts
 from payment.payroll import service
 from payment.payroll.domain.model import BankResult
@@ -42,6 +44,7 @@ from payment.testing import (
 from shared.events import PaymentSettled, RecoveryOpened, parse_event
 from shared.events.eligibility import BenefitChangeReason
 from shared.events.payment import PaymentFailureReason
+from shared.types import Period
 
 RUNS = "/v1/payment/payroll-runs"
 PAYEE = resident("52010219600101511")
@@ -415,6 +418,38 @@ async def test_a_termination_racing_the_export_cancels_before_it_or_nothing(h: S
         ("2026-11", "exported"),
         ("2026-12", "exported"),
     ]
+
+
+async def test_a_ledger_change_racing_a_calculation_page_is_owed_by_the_next_calculation(h: ServiceHarness) -> None:
+    """PostgreSQL: a calculation looks at a case again only from its recheck mark, and a page
+    clears the marks it looked at, but not one whose entitlement changed while the page ran
+    (the row's version moved): what changed meanwhile is owed by the next calculation, not
+    lost. (On SQLite the calculation looks at every month.)"""
+    if h.runtime.database.dialect != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter (SQLite queues them)")
+    case, event = approved(PAYEE, "2026-12", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+    await deliver(h, changed(case, "2026-12", BenefitChangeReason.REVIEW, gap="700.00"))
+
+    async with h.runtime.database.transaction() as session:  # a second change, not committed yet
+        ledger = LedgerRepository(session)
+        entitlement = await ledger.get(case.case_id)
+        assert entitlement is not None
+        entitlement.versions = [Version(Period(2026, 12), {"gap": 90000})]
+        await ledger.save(entitlement, AT)
+        recalculation = asyncio.create_task(calculate(h, run_id))
+        await wait_for_lock_waiters(h.runtime.database, 1)  # the page waits to clear the mark
+    await recalculation
+
+    def live(lines: list[dict[str, Any]]) -> Decimal:
+        return sum((Decimal(i["amount"]) for i in lines if i["status"] not in ("cancelled", "failed")), Decimal(0))
+
+    assert live(await instructions(h, run_id)) == Decimal("700.00")  # the page's snapshot: the first change
+    await calculate(h, run_id)
+    assert live(await instructions(h, run_id)) == Decimal("900.00")
 
 
 async def test_backdated_changes_top_up_or_recover_the_difference(h: ServiceHarness) -> None:

@@ -5,6 +5,8 @@ writes (pain.001 and CSV, whose 序号 run on across the parts)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -13,7 +15,7 @@ from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness
 from payment.payroll import service
 from payment.payroll.adapters.repository import InstructionRepository
-from payment.payroll.bankfile import FileProcesses, write_batch
+from payment.payroll.bankfile import FileProcesses, JoinedFile, write_batch
 from payment.settings import DEV_DEBTOR, Settings
 from payment.testing import COUNTY, approved, caseworker, deliver, officer, resident
 
@@ -67,7 +69,7 @@ async def test_a_file_written_in_parts_is_the_file_one_process_writes(pg_h: Serv
     assert isinstance(settings, Settings)
     async with h.runtime.database.read() as session:
         run = await service.get_run(session, RegionScope(AccessLevel.COUNTY, region_code=COUNTY), run_id)
-        bounds = await InstructionRepository(session).account_bounds(run_id, 3, 2 * PAYEES)
+        bounds = await InstructionRepository(session).account_bounds(run_id, 3)
     assert len(bounds) == 2  # three parts: this process and two helpers
 
     alone = await write_batch(h.runtime.database, run, DEV_DEBTOR, file_format, now=h.runtime.now())  # type: ignore[arg-type]
@@ -83,3 +85,26 @@ async def test_a_file_written_in_parts_is_the_file_one_process_writes(pg_h: Serv
     expected, got = alone.read(), parts.read()
     assert got == expected
     assert expected.count(b"\n") >= 2 * PAYEES
+
+
+def test_a_joined_file_reads_its_pieces_in_order_without_copying_them(tmp_path: Path) -> None:
+    first, second = tmp_path / "part-0", tmp_path / "part-1"
+    first.write_bytes(b"0123456789")
+    second.write_bytes(b"")  # a part may be empty
+    third = tmp_path / "part-2"
+    third.write_bytes(b"abcdef")
+    closed: list[bool] = []
+    joined = JoinedFile([b"<head>", str(first), str(second), str(third), b"<tail>"], lambda: closed.append(True))
+
+    assert joined.seek(0, os.SEEK_END) == 28  # the size, as a caller finds it
+    joined.seek(0)
+    chunks = []
+    while chunk := joined.read(4):  # chunks across the pieces' edges
+        chunks.append(chunk)
+    assert b"".join(chunks) == b"<head>0123456789abcdef<tail>"
+    joined.seek(14)
+    assert joined.read() == b"89abcdef<tail>"
+    assert not closed
+    joined.close()
+    joined.close()
+    assert closed == [True]  # once

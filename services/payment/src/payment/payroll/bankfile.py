@@ -6,16 +6,17 @@ sits in memory; the results are read lazily and applied in one transaction."""
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import io
 import json
+import os
 import pickle
 import queue
-import shutil
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import IO, Any, BinaryIO, Literal, cast
@@ -60,7 +61,6 @@ SPOOL_BYTES = 8 * 1024 * 1024
 """A file up to this stays in memory, a larger one is spooled to a temporary file."""
 PARALLEL_FROM = 200_000
 """Lines from which a file is worth helper processes (each costs a second or so to start)."""
-COPY_BYTES = 1024 * 1024
 _END = object()
 
 
@@ -205,9 +205,66 @@ def write_part(job: PartJob) -> dict[str, Any]:
     return {"count": count, "fen": fen}
 
 
-def _append(path: str, out: BinaryIO) -> None:
-    with open(path, "rb") as part:
-        shutil.copyfileobj(part, out, COPY_BYTES)
+class JoinedFile(io.RawIOBase):
+    """A file read as its pieces one after the other (byte strings, and files on disk) without
+    copying them into one: a bank file of a million lines is its head, the parts its helpers
+    wrote, and its tail. Seekable; closing it calls `on_close` (which removes the parts)."""
+
+    def __init__(self, pieces: Sequence[bytes | str], on_close: Callable[[], None]) -> None:
+        super().__init__()
+        self._pieces = list(pieces)
+        sizes = [len(p) if isinstance(p, bytes) else os.path.getsize(p) for p in self._pieces]
+        self._starts = [sum(sizes[:k]) for k in range(len(sizes))]
+        self._ends = [start + size for start, size in zip(self._starts, sizes, strict=True)]
+        self._size = sum(sizes)
+        self._position = 0
+        self._open: tuple[int, BinaryIO] | None = None
+        self._on_close = on_close
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        base = {os.SEEK_SET: 0, os.SEEK_CUR: self._position, os.SEEK_END: self._size}[whence]
+        self._position = max(0, base + offset)
+        return self._position
+
+    def readinto(self, buffer: Any) -> int:
+        if self._position >= self._size:
+            return 0
+        k = bisect.bisect_right(self._ends, self._position)
+        within = self._position - self._starts[k]
+        want = min(len(buffer), self._ends[k] - self._position)
+        piece = self._pieces[k]
+        if isinstance(piece, bytes):
+            data = piece[within : within + want]
+        else:
+            if self._open is None or self._open[0] != k:
+                self._close_piece()
+                self._open = (k, open(piece, "rb"))  # noqa: SIM115 (closed with the next piece or the file)
+            handle = self._open[1]
+            handle.seek(within)
+            data = handle.read(want)
+        buffer[: len(data)] = data
+        self._position += len(data)
+        return len(data)
+
+    def _close_piece(self) -> None:
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None
+
+    def close(self) -> None:
+        if not self.closed:
+            self._close_piece()
+            self._on_close()
+        super().close()
 
 
 async def _run_helper(job: PartJob) -> tuple[int, int]:
@@ -240,19 +297,21 @@ async def _run_helper(job: PartJob) -> tuple[int, int]:
 async def _write_parts(
     run_id: UUID,
     format: BatchFormat,
-    out: BinaryIO,
+    head: bytes,
+    tail: bytes,
     bounds: list[UUID],
     parts: list[tuple[int, int]],
     processes: FileProcesses,
-) -> list[tuple[int, int]]:
+) -> tuple[JoinedFile, list[tuple[int, int]]]:
     """The run's lines in `len(bounds) + 1` parts by account (`parts`: what each holds), each
-    written by a helper process to a file of its own, then appended to `out` in order. What
-    each part streamed, in order. This process only waits and copies: its event loop stays
-    free for the requests it serves."""
+    written by a helper process to a file of its own: the file (`head`, the parts in order,
+    `tail`; closing it removes the parts) and what each part streamed, in order. This process
+    only waits: its event loop stays free for the requests it serves."""
     edges: list[UUID | None] = [None, *bounds, None]
     firsts = [1 + sum(c for c, _ in parts[:k]) for k in range(len(parts))]
-    with tempfile.TemporaryDirectory(prefix="bankfile-") as folder:
-        paths = [f"{folder}/part-{k}" for k in range(len(parts))]
+    folder = tempfile.TemporaryDirectory(prefix="bankfile-")
+    try:
+        paths = [f"{folder.name}/part-{k}" for k in range(len(parts))]
         jobs = [
             PartJob(processes.settings, run_id, format, (edges[k], edges[k + 1]), firsts[k], paths[k])
             for k in range(len(parts))
@@ -265,9 +324,10 @@ async def _write_parts(
                 helper.cancel()
             await asyncio.gather(*helpers, return_exceptions=True)
             raise
-        for path in paths:
-            await asyncio.to_thread(_append, path, out)
-    return streamed
+        return JoinedFile([head, *paths, tail], folder.cleanup), streamed
+    except BaseException:
+        folder.cleanup()
+        raise
 
 
 async def write_batch(
@@ -279,16 +339,17 @@ async def write_batch(
     now: datetime,
     processes: FileProcesses | None = None,
 ) -> IO[bytes]:
-    """The run's bank file (pain.001.001.09 or CSV 代发), rewound, in a spooled temporary file;
-    a large one on several cores (`processes`, see `FileProcesses`)."""
+    """The run's bank file (pain.001.001.09 or CSV 代发), rewound: a spooled temporary file, or
+    a large one written on several cores (`processes`, see `FileProcesses`) read from its parts."""
     async with database.read() as session:
         instructions = InstructionRepository(session)
-        [(count, total)] = await instructions.totals_sent(run.id)
         bounds: list[UUID] = []
-        if processes is not None and instructions.set_based and count >= processes.from_lines:
-            bounds = await instructions.account_bounds(run.id, processes.processes, count)
-        parts = await instructions.totals_sent(run.id, bounds) if bounds else [(count, total)]
+        if processes is not None and instructions.set_based:
+            bounds = await instructions.account_bounds(run.id, processes.processes)
+        parts = await instructions.totals_sent(run.id, bounds)
     count, total = sum(c for c, _ in parts), sum(f for _, f in parts)
+    if bounds and processes is not None and count < processes.from_lines:
+        bounds, parts = [], [(count, total)]
     header = BatchHeader(
         run_id=run.id,
         message_id=message_id(run),
@@ -302,22 +363,26 @@ async def write_batch(
         transaction_count=count,
         control_sum_fen=total,
     )
-    out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned to the caller)
-    stream = cast(BinaryIO, out)
-    try:
-        out.write(_head(format, header))
-        if bounds:
-            assert processes is not None
-            streamed = await _write_parts(run.id, format, stream, bounds, parts, processes)
-        else:
-            streamed = [await _write_transfers(database, run.id, format, stream, (None, None), 1)]
-        out.write(_tail(format))
-        if streamed != parts:
-            got = (sum(c for c, _ in streamed), sum(f for _, f in streamed))
-            raise BatchTotalsMismatch(declared=(count, total), streamed=got)
-    except BaseException:
+    out: IO[bytes]
+    if bounds:
+        assert processes is not None
+        joined, streamed = await _write_parts(
+            run.id, format, _head(format, header), _tail(format), bounds, parts, processes
+        )
+        out = cast(IO[bytes], joined)
+    else:
+        out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (returned to the caller)
+        try:
+            out.write(_head(format, header))
+            streamed = [await _write_transfers(database, run.id, format, cast(BinaryIO, out), (None, None), 1)]
+            out.write(_tail(format))
+        except BaseException:
+            out.close()
+            raise
+    if streamed != parts:
         out.close()
-        raise
+        got = (sum(c for c, _ in streamed), sum(f for _, f in streamed))
+        raise BatchTotalsMismatch(declared=(count, total), streamed=got)
     out.seek(0)
     return out
 

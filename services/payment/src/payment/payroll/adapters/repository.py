@@ -24,8 +24,8 @@ from payment.payroll.domain.model import LIVE, HoldReason, InstructionStatus, Ru
 from shared.events.eligibility import BenefitComponent, CaseCategory
 
 COPY_FROM = 200
-SAMPLE = 20_000
-"""About how many of a run's lines `account_bounds` samples."""
+SAMPLE_PAGES = 1000
+"""How many pages of the instructions table `account_bounds` samples (some 30,000 lines)."""
 """Pages of at least this many lines go in with COPY on PostgreSQL."""
 PAYING = (InstructionStatus.PENDING.value, InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value)
 SENT = (InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value)
@@ -547,13 +547,15 @@ class InstructionRepository:
             parts[int(n or 0)] = (before[0] + int(count), before[1] + int(fen))
         return parts
 
-    async def account_bounds(self, run_id: UUID, parts: int, lines: int) -> list[UUID]:
-        """Account ids that split the run's `lines` lines (PostgreSQL) into about `parts` equal
-        parts by account, from a sample of about `SAMPLE` of them (block sampling: a few pages
-        of the table read, whatever its size); fewer bounds when the sample cannot tell them
-        apart, none for a small run."""
-        percent = min(100.0, 100.0 * SAMPLE / max(lines, 1))
+    async def account_bounds(self, run_id: UUID, parts: int) -> list[UUID]:
+        """Account ids that split the run's lines (PostgreSQL) into about `parts` equal parts by
+        account, from a block sample of about `SAMPLE_PAGES` pages of the table (some thousands
+        of lines, whatever its size); fewer bounds when the sample cannot tell them apart."""
         raw = await self._raw()
+        pages = await raw.fetchval(
+            "select pg_relation_size('payment_instruction') / current_setting('block_size')::int"
+        )
+        percent = min(100.0, 100.0 * SAMPLE_PAGES / max(int(pages or 0), 1))
         sample = [
             r[0]
             for r in await raw.fetch(

@@ -4,7 +4,7 @@ and the bank result files imported (once each, by digest)."""
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Column, Date, Index, Integer, String, Table, UniqueConstraint, Uuid, text
 
 from jiuzhu_platform.tables import UtcDateTime
 from payment.adapters.orm import metadata
@@ -39,7 +39,14 @@ instruction = Table(
     # lines of one status are found through the run's index.
     Index("ix_payment_instruction_run_order", "run_id", "instruction_id"),  # keyset pages of a run
     Index("ix_payment_instruction_case_period", "case_id", "period"),
-    Index("ix_payment_instruction_grant", "grant_id"),
+    # Only a grant's lines: a case's line has none, and NULL keys would all go to one end of
+    # the index from every calculation worker at once, for no lookup that reads them.
+    Index(
+        "ix_payment_instruction_grant",
+        "grant_id",
+        postgresql_where=text("grant_id IS NOT NULL"),
+        sqlite_where=text("grant_id IS NOT NULL"),
+    ),
 )
 
 bank_result_file = Table(

@@ -351,8 +351,9 @@ async def test_a_termination_cancels_what_has_not_left_yet(h: ServiceHarness) ->
 
 
 async def test_exporting_a_run_sends_its_pending_lines_and_a_termination_then_cancels_none(h: ServiceHarness) -> None:
-    """Exporting writes the run's mark, not its lines: from then on the run's pending lines are
-    exported (listed, counted and settled as such), its held lines stay held, and a termination
+    """Exporting writes the run's mark, not its pending lines: from then on they are exported
+    (listed, counted and settled as such), its held lines are left behind (cancelled, their
+    reason kept, owed again by the next run), and a termination
     backdated before them cancels nothing that went to the bank (a recovery follows the money
     once it is paid)."""
     case, event = approved(PAYEE, "2026-10", gap="600.00")
@@ -370,12 +371,12 @@ async def test_exporting_a_run_sends_its_pending_lines_and_a_termination_then_ca
 
     assert exported.status_code == 200, exported.text
     by_status = {status: total["count"] for status, total in exported.json()["totals"]["by_status"].items()}
-    assert by_status == {"exported": 3, "held": 1}
+    assert by_status == {"exported": 3, "cancelled": 1}
     assert sorted((i["period"], i["status"]) for i in await instructions(h, run_id)) == [
         ("2026-10", "exported"),
         ("2026-11", "exported"),
+        ("2026-12", "cancelled"),
         ("2026-12", "exported"),
-        ("2026-12", "held"),
     ]
     assert len(await instructions(h, run_id, "pending")) == 0
     async with h.runtime.database.read() as session:
@@ -384,12 +385,38 @@ async def test_exporting_a_run_sends_its_pending_lines_and_a_termination_then_ca
         ("2026-10", COUNTY, "exported"): 600.0,
         ("2026-11", COUNTY, "exported"): 600.0,
         ("2026-12", COUNTY, "exported"): 600.0,
-        ("2026-12", COUNTY, "held"): 300.0,
+        ("2026-12", COUNTY, "cancelled"): 300.0,
     }
 
     await deliver(h, terminated(case, date(2026, 10, 20)))
 
-    assert sorted(i["status"] for i in await instructions(h, run_id)) == ["exported", "exported", "exported", "held"]
+    statuses = sorted(i["status"] for i in await instructions(h, run_id))
+    assert statuses == ["cancelled", "exported", "exported", "exported"]
+
+
+async def test_a_line_held_when_its_run_is_exported_is_owed_again_by_the_next_run(h: ServiceHarness) -> None:
+    _, event = approved(PAYEE, "2026-12", gap="600.00")
+    await deliver(h, event)
+    december = await open_run(h, "2026-12")
+    await calculate(h, december)
+    approve = await h.client.post(f"{RUNS}/{december}/approve", json={}, headers=officer(h, "officer-b"))
+    assert approve.status_code == 200, approve.text
+    exported = await h.client.post(f"{RUNS}/{december}/export", headers=officer(h, "officer-a"))
+    assert exported.status_code == 200, exported.text
+    assert [(i["status"], i["hold_reason"]) for i in await instructions(h, december)] == [("cancelled", "no_account")]
+
+    await confirmed_account(h)
+    january = await open_run(h, "2027-01")
+    await calculate(h, january)
+
+    lines = await instructions(h, january)
+    assert sorted((i["period"], i["attempt"], i["status"], i["arrears"]) for i in lines) == [
+        ("2026-12", 1, "pending", True),
+        ("2027-01", 0, "pending", False),
+    ]
+    again = await h.client.post(f"{RUNS}/{december}/export", headers=officer(h, "officer-a"))
+    assert again.status_code == 200, again.text
+    assert [i["status"] for i in await instructions(h, december)] == ["cancelled"]
 
 
 async def test_a_termination_racing_the_export_cancels_before_it_or_nothing(h: ServiceHarness) -> None:

@@ -24,7 +24,7 @@ from payment.accounts.adapters.repository import AccountRepository
 from payment.adapters.orm import outbox
 from payment.adapters.repository import PayrollRunRepository
 from payment.domain.errors import PayrollRunNotFound
-from payment.domain.model import PayrollRun
+from payment.domain.model import PayrollRun, PayrollRunStatus
 from payment.funds.adapters.repository import BudgetRepository
 from payment.ledger.adapters.repository import LedgerRepository
 from payment.ledger.domain import rules as ledger_rules
@@ -288,10 +288,15 @@ async def approve(
 
 async def mark_exported(session: AsyncSession, scope: RegionScope, run_id: UUID, now: datetime) -> PayrollRun:
     """导出: the approved run's pending lines go to the bank. The run's mark stands for its lines
-    (`rules.status_in_run`): one row is written, whatever the size of the county."""
+    (`rules.status_in_run`): one row is written, whatever the size of the county. Its held lines
+    stay behind: each is cancelled (its hold reason kept) and its case marked, so the next run
+    owes the month again and judges it afresh (paid as arrears once the reason is gone)."""
     run = await get_run(session, scope, run_id, for_update=True)
+    approved = run.status is PayrollRunStatus.APPROVED
     rules.export(run, now)
     await PayrollRunRepository(session).save(run)
+    if approved:
+        await InstructionRepository(session).carry_over_held(run.id, now)
     return run
 
 

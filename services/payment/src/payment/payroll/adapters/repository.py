@@ -670,6 +670,22 @@ class InstructionRepository:
             )
             await self.recheck(ids)
 
+    async def carry_over_held(self, run_id: UUID, now: datetime) -> None:
+        """The run's held lines, left behind by its export, cancelled (their hold reason kept:
+        why they did not go) and their cases looked at again from their months (`recheck`): a
+        held line was live, so without this its month was never owed again."""
+        held = [
+            row[0]
+            for row in await self.session.execute(
+                update(instruction)
+                .where(instruction.c.run_id == run_id, instruction.c.status == InstructionStatus.HELD.value)
+                .values(status=InstructionStatus.CANCELLED.value, updated_at=now)
+                .returning(instruction.c.instruction_id),
+                execution_options={"synchronize_session": False},
+            )
+        ]
+        await self.recheck(held)
+
     async def page(
         self, run_id: UUID, *, status: str | None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:

@@ -3,8 +3,9 @@ calculated to paid or failed at the bank.
 
 Instruction: pending (calculated) → exported → paid | failed; or held (not exported, with a
 reason: no account, the payee reported dead, an account changed too recently without a second
-approval) → pending once the reason is gone (the next calculation); or cancelled (the case was
-terminated backdated before the money left).
+approval) → pending once the reason is gone (the next calculation of its run), or cancelled when
+its run is exported without it (its hold reason kept; the next run owes the month again); or
+cancelled (the case was terminated backdated before the money left).
 
 Exported is the run's mark, not a write to each line: exporting a run records when its file was
 made (`PayrollRun.exported_at`), and from then on every line of it stored as pending is exported

@@ -150,6 +150,25 @@ async def test_calculating_again_adds_nothing_twice(h: ServiceHarness) -> None:
     assert len(await instructions(h, run_id)) == 4
 
 
+async def test_a_calculation_leaves_the_planner_knowing_the_run_s_lines(h: ServiceHarness) -> None:
+    """PostgreSQL: the statistics are refreshed once the lines are made, so what reads the whole
+    run next (its totals, the bank file) is planned for as many lines as it has, not a few."""
+    if h.runtime.database.dialect != "postgresql":
+        pytest.skip("the planner's statistics are PostgreSQL's")
+    _, event = approved(PAYEE, "2026-10", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    async with h.runtime.database.read() as session:
+        before = await session.scalar(text("select reltuples from pg_class where relname = 'payment_instruction'"))
+
+    await calculate(h, run_id)
+
+    async with h.runtime.database.read() as session:
+        after = await session.scalar(text("select reltuples from pg_class where relname = 'payment_instruction'"))
+    assert (before, after) == (-1, 3)  # never analysed; then October, November and December
+
+
 async def test_a_calculation_that_dies_half_way_resumes_to_the_same_lines(h: ServiceHarness) -> None:
     for n in range(5):
         _, event = approved(resident(f"52010219600101{n}52"), "2026-12")

@@ -96,6 +96,18 @@ async def calculate(h: ServiceHarness, run_id: str, by: str = "officer-a") -> di
     return dict(response.json())
 
 
+async def approve(h: ServiceHarness, run_id: str) -> None:
+    """The run approved by the second officer (four eyes: officer-a calculates)."""
+    response = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
+    assert response.status_code == 200, response.text
+
+
+async def export(h: ServiceHarness, run_id: str) -> dict[str, Any]:
+    exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))
+    assert exported.status_code == 200, exported.text
+    return dict(exported.json())
+
+
 async def instructions(h: ServiceHarness, run_id: str, status: str | None = None) -> list[dict[str, Any]]:
     params = {"limit": 500} | ({"status": status} if status else {})
     response = await h.client.get(f"{RUNS}/{run_id}/instructions", params=params)
@@ -259,8 +271,7 @@ async def test_approval_is_four_eyes_and_within_budget(h: ServiceHarness) -> Non
 
 async def settle_all(h: ServiceHarness, run_id: str, *, fail: set[str] = frozenset()) -> tuple[int, int, int]:
     """Approve, mark exported and settle every line (those of `fail` periods failed)."""
-    approve = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
-    assert approve.status_code == 200, approve.text
+    await approve(h, run_id)
     scope = RegionScope(AccessLevel.COUNTY, region_code=COUNTY)
     async with h.runtime.database.transaction() as session:
         run = await service.mark_exported(session, scope, UUID(run_id), h.runtime.now())
@@ -383,13 +394,11 @@ async def test_exporting_a_run_sends_its_pending_lines_and_a_termination_then_ca
     await deliver(h, no_account)
     run_id = await open_run(h, "2026-12")
     await calculate(h, run_id)
-    approve = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
-    assert approve.status_code == 200, approve.text
+    await approve(h, run_id)
 
-    exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))
+    exported = await export(h, run_id)
 
-    assert exported.status_code == 200, exported.text
-    by_status = {status: total["count"] for status, total in exported.json()["totals"]["by_status"].items()}
+    by_status = {status: total["count"] for status, total in exported["totals"]["by_status"].items()}
     assert by_status == {"exported": 3, "cancelled": 1}
     assert sorted((i["period"], i["status"]) for i in await instructions(h, run_id)) == [
         ("2026-10", "exported"),
@@ -418,10 +427,8 @@ async def test_a_line_held_when_its_run_is_exported_is_owed_again_by_the_next_ru
     await deliver(h, event)
     december = await open_run(h, "2026-12")
     await calculate(h, december)
-    approve = await h.client.post(f"{RUNS}/{december}/approve", json={}, headers=officer(h, "officer-b"))
-    assert approve.status_code == 200, approve.text
-    exported = await h.client.post(f"{RUNS}/{december}/export", headers=officer(h, "officer-a"))
-    assert exported.status_code == 200, exported.text
+    await approve(h, december)
+    await export(h, december)
     assert [(i["status"], i["hold_reason"]) for i in await instructions(h, december)] == [("cancelled", "no_account")]
 
     await confirmed_account(h)
@@ -433,8 +440,7 @@ async def test_a_line_held_when_its_run_is_exported_is_owed_again_by_the_next_ru
         ("2026-12", 1, "pending", True),
         ("2027-01", 0, "pending", False),
     ]
-    again = await h.client.post(f"{RUNS}/{december}/export", headers=officer(h, "officer-a"))
-    assert again.status_code == 200, again.text
+    await export(h, december)  # again: nothing changes
     assert [i["status"] for i in await instructions(h, december)] == ["cancelled"]
 
 
@@ -449,8 +455,7 @@ async def test_a_termination_racing_the_export_cancels_before_it_or_nothing(h: S
     await confirmed_account(h)
     run_id = await open_run(h, "2026-12")
     await calculate(h, run_id)
-    approve = await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
-    assert approve.status_code == 200, approve.text
+    await approve(h, run_id)
     scope = RegionScope(AccessLevel.COUNTY, region_code=COUNTY)
 
     async with h.runtime.database.transaction() as session:  # the export, not committed yet
@@ -535,9 +540,7 @@ async def test_the_bank_loop_file_results_and_the_same_file_twice(h: ServiceHarn
         await confirmed_account(h, resident(f"52010219600101{n}71"))
     run_id = await open_run(h, "2026-12")
     await calculate(h, run_id)
-    assert (
-        await h.client.post(f"{RUNS}/{run_id}/approve", json={}, headers=officer(h, "officer-b"))
-    ).status_code == 200
+    await approve(h, run_id)
     too_early = await h.client.get(f"{RUNS}/{run_id}/bank-file", headers=officer(h, "officer-a"))
     assert (too_early.status_code, too_early.json()["reason"]) == (409, "run_status_refuses")
     exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))

@@ -151,8 +151,9 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
         now = deps.now()
         await instructions.add_many(await _judge(session, run, dues, now))
     async with database.transaction() as session:
+        await InstructionRepository(session).refresh_statistics()
+    async with database.transaction() as session:
         instructions = InstructionRepository(session)
-        await instructions.refresh_statistics()
         run = await get_run(session, scope, run_id, for_update=True)
         rules.finish_calculation(run, now)
         await PayrollRunRepository(session).save(run)

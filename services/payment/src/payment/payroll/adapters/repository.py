@@ -10,6 +10,7 @@ from uuid import UUID
 
 from sqlalchemy import ColumnElement, Uuid, and_, bindparam, case, exists, func, or_, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_platform.pii import decrypt, session_key_ring
@@ -24,9 +25,12 @@ from payment.payroll.domain.model import LIVE, HoldReason, InstructionStatus, Ru
 from shared.events.eligibility import BenefitComponent, CaseCategory
 
 COPY_FROM = 200
+"""Pages of at least this many lines go in with COPY on PostgreSQL."""
 SAMPLE_PAGES = 1000
 """How many pages of the instructions table `account_bounds` samples (some 30,000 lines)."""
-"""Pages of at least this many lines go in with COPY on PostgreSQL."""
+ANALYZE_WAIT = "2s"
+"""How long `refresh_statistics` waits for the table's statistics lock before it skips."""
+LOCK_NOT_AVAILABLE = "55P03"  # SQLSTATE lock_not_available: a lock_timeout ran out
 PAYING = (InstructionStatus.PENDING.value, InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value)
 SENT = (InstructionStatus.EXPORTED.value, InstructionStatus.PAID.value, InstructionStatus.FAILED.value)
 """The statuses of a line the bank was sent (besides pending in an exported run)."""
@@ -369,15 +373,27 @@ class InstructionRepository:
             CALCULATE_PAGE, county_code, after, last, period, run_id, now, on, cooling, calculated_through
         )
 
-    async def refresh_statistics(self) -> None:
+    async def refresh_statistics(self) -> bool:
         """The planner's statistics of the instructions brought up to date (PostgreSQL): after a
         calculation, the run's lines are new to them, and every query over the run (its totals,
         the bank file's parts, the listing) would be planned for a handful of lines: a walk of
         the run's index in id order, a random read per line (2.2 s for the totals of 600,000
         lines, where a scan of the table's pages in order takes 0.3 s). A sample of some 30,000
-        lines whatever the table's size (about half a second)."""
-        if self.set_based:
-            await self.session.execute(text("analyze payment_instruction"))
+        lines whatever the table's size (about half a second). In a transaction of its own:
+        skipped (False) when the table's statistics are held by someone else (an autovacuum that
+        does not yield, another county's calculation) for `ANALYZE_WAIT`, since statistics are
+        a hint and a calculation never waits long for one."""
+        if not self.set_based:
+            return False
+        try:
+            async with self.session.begin_nested():
+                await self.session.execute(text(f"set local lock_timeout = '{ANALYZE_WAIT}'"))
+                await self.session.execute(text("analyze payment_instruction"))
+        except DBAPIError as error:
+            if getattr(error.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            return False
+        return True
 
     async def rejudge_open(self, run_id: UUID, now: datetime, on: date, cooling: timedelta) -> None:
         """The run's pending and held lines judged again in the database (see `REJUDGE_OPEN`)."""

@@ -9,10 +9,13 @@ import asyncio
 import base64
 import itertools
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -53,6 +56,9 @@ class Browser:
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            # Its own process group: the renderer, GPU and crash-handler children write into
+            # the profile too, and all of them must be gone before the profile is removed.
+            start_new_session=True,
         )
         assert process.stderr is not None
         deadline = time.monotonic() + timeout
@@ -61,10 +67,13 @@ class Browser:
             line = process.stderr.readline()
             seen += line
             if match := _LISTENING.search(line):
+                # Keep reading its stderr, or a chatty Chromium blocks on a full pipe.
+                threading.Thread(target=_drain, args=(process.stderr,), daemon=True).start()
                 return cls(process, profile, match.group(1).decode())
             if not line and process.poll() is not None:
                 break
-        process.kill()
+        _stop_group(process)
+        profile.cleanup()
         raise RuntimeError(f"chromium did not start: {seen.decode(errors='replace')[-2000:]}")
 
     async def __aenter__(self) -> Browser:
@@ -83,11 +92,8 @@ class Browser:
             await self.page.close()
         if self.session is not None:
             await self.session.close()
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
+        _stop_group(self.process)
+        _remove(Path(self.profile.name))
         self.profile.cleanup()
 
     async def send(self, method: str, **params: Any) -> dict[str, Any]:
@@ -129,6 +135,42 @@ class Browser:
         data = base64.b64decode((await self.send("Page.captureScreenshot", format="png"))["data"])
         path.write_bytes(data)
         return data
+
+
+def _drain(stream: Any) -> None:
+    for _ in iter(stream.readline, b""):
+        pass
+
+
+def _stop_group(process: subprocess.Popen[bytes], *, timeout: float = 10.0) -> None:
+    """Chromium and every child it started: asked to stop, then killed, and waited for."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            break
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            process.poll()  # reaps the leader; its children are reparented and reaped by init
+            try:
+                os.killpg(process.pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.05)
+
+
+def _remove(profile: Path) -> None:
+    """The profile directory, retried while a straggling writer (if any) finishes."""
+    for attempt in range(20):
+        try:
+            shutil.rmtree(profile)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if attempt == 19:
+                raise
+            time.sleep(0.1)
 
 
 def count_colour(png: bytes, rgb: tuple[int, int, int]) -> int:

@@ -226,6 +226,36 @@ async def test_a_calculation_that_dies_half_way_resumes_to_the_same_lines(h: Ser
     assert len({(i["case_id"], i["period"], i["component"]) for i in await instructions(h, run_id)}) == 10
 
 
+async def test_a_line_another_calculation_writes_meanwhile_is_left_alone(h: ServiceHarness) -> None:
+    """PostgreSQL: a page inserts its lines without `on conflict`. When another calculation of
+    the run writes one of them after the page looked (here: written, not yet committed, when
+    the page runs), the page fails on the line's key and is made again leaving that line alone:
+    the calculation finishes, and every line is there once."""
+    if h.runtime.database.dialect != "postgresql":
+        pytest.skip("concurrent writers are a PostgreSQL matter (SQLite queues them)")
+    _, event = approved(PAYEE, "2026-11", gap="600.00")
+    await deliver(h, event)
+    await confirmed_account(h)
+    run_id = await open_run(h, "2026-12")
+    await calculate(h, run_id)
+    async with h.runtime.database.transaction() as session:  # what the other calculation writes
+        other = [dict(row) for row in (await session.execute(text("select * from payment_instruction"))).mappings()]
+        await session.execute(text("delete from payment_instruction"))
+        await session.execute(text("update payroll_run set status = 'draft', calculated_at = null"))
+    columns = ", ".join(other[0])
+    insert = text(f"insert into payment_instruction ({columns}) values ({', '.join(f':{c}' for c in other[0])})")
+
+    async with h.runtime.database.transaction() as session:  # the other calculation, not committed yet
+        await session.execute(insert, other)
+        calculation = asyncio.create_task(calculate(h, run_id))
+        await wait_for_lock_waiters(h.runtime.database, 1)  # the page waits on the first line's key
+    totals = (await calculation)["totals"]
+
+    lines = await instructions(h, run_id)
+    assert sorted(line["instruction_id"] for line in lines) == sorted(str(row["instruction_id"]) for row in other)
+    assert totals["count"] == len(other) == 2  # November (arrears) and December
+
+
 async def test_what_may_not_go_to_the_bank_is_held_with_its_reason(h: ServiceHarness) -> None:
     _, event = approved(PAYEE, "2026-12")
     await deliver(h, event)

@@ -29,7 +29,7 @@ from payment.funds.adapters.repository import BudgetRepository
 from payment.ledger.adapters.repository import LedgerRepository
 from payment.ledger.domain import rules as ledger_rules
 from payment.ledger.domain.rules import Due
-from payment.payroll.adapters.repository import InstructionRepository
+from payment.payroll.adapters.repository import InstructionRepository, PageRaced
 from payment.payroll.domain import rules
 from payment.payroll.domain.model import BankResult, InstructionStatus, RunTotals
 from payment.settings import Settings
@@ -186,14 +186,31 @@ async def _calculate_in_database(database: Database, run: PayrollRun, deps: Payr
         for _ in range(workers):
             await pages.put(None)
 
+    async def calculate_page(after: UUID | None, last: UUID, *, beside_another: bool) -> None:
+        async with database.transaction() as session:
+            now = deps.now()
+            await InstructionRepository(session).calculate_range(
+                run.id,
+                run.county_code,
+                str(run.period),
+                after,
+                last,
+                now,
+                business_date(now),
+                COOLING,
+                through,
+                beside_another=beside_another,
+            )
+
     async def work() -> None:
         while (page := await pages.get()) is not None:
             after, last, count = page
-            async with database.transaction() as session:
-                now = deps.now()
-                await InstructionRepository(session).calculate_range(
-                    run.id, run.county_code, str(run.period), after, last, now, business_date(now), COOLING, through
-                )
+            try:
+                await calculate_page(after, last, beside_another=False)
+            except PageRaced:
+                # The run is being calculated twice at once and the other calculation wrote
+                # some of this page's lines first: the page again, leaving those alone.
+                await calculate_page(after, last, beside_another=True)
             if deps.on_page is not None:
                 deps.on_page(count)
 

@@ -56,8 +56,8 @@ bench-gateway: sync ## A read through the gateway vs directly on the service (wr
 bench-verification: sync ## Checks (核对) against the department simulator process: one check vs its slowest department, screening checks/s vs bare HTTP (COUNT, default 1,000)
 	$(UV) run python services/verification/bench/bench_checks.py --count $(or $(COUNT),1000)
 
-bench-payroll: sync ## A county's payroll of COUNT entitlements (1,000,000) → instructions + pain.001 vs a raw COPY of the rows; peak RSS (HISTORY=N: every case already paid N months)
-	$(UV) run python services/payment/bench/bench_payroll.py --count $(or $(COUNT),1000000) --history-months $(or $(HISTORY),0)
+bench-payroll: sync ## A county's payroll of COUNT entitlements (1,000,000) → instructions + pain.001 vs a raw COPY of the rows, medians of REPEAT rounds (3); peak RSS (HISTORY=N: every case already paid N months)
+	$(UV) run python services/payment/bench/bench_payroll.py --count $(or $(COUNT),1000000) --history-months $(or $(HISTORY),0) --repeat $(or $(REPEAT),3)
 
 bench-monitoring: sync ## A death list of LIST rows (100,000) against a register of COUNT people (1,000,000) vs a bare COPY + join; then the risk recompute of COUNT households vs the same scores in one SQL statement
 	$(UV) run python services/monitoring/bench/bench_death_list.py --count $(or $(COUNT),1000000) --list $(or $(LIST),100000)

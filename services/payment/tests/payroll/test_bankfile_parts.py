@@ -5,6 +5,7 @@ writes (pain.001 and CSV, whose 序号 run on across the parts)."""
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from uuid import UUID
@@ -13,7 +14,8 @@ import pytest
 
 from jiuzhu_platform.auth import AccessLevel, RegionScope
 from jiuzhu_platform.testing import ServiceHarness
-from payment.payroll import service
+from payment.bankfiles.adapters.pain001 import write_pain001_transfers
+from payment.payroll import bankfile, service
 from payment.payroll.adapters.repository import InstructionRepository
 from payment.payroll.bankfile import FileProcesses, JoinedFile, write_batch
 from payment.settings import DEV_DEBTOR, Settings
@@ -85,6 +87,61 @@ async def test_a_file_written_in_parts_is_the_file_one_process_writes(pg_h: Serv
     expected, got = alone.read(), parts.read()
     assert got == expected
     assert expected.count(b"\n") >= 2 * PAYEES
+
+
+async def test_the_database_renders_pain001_lines_as_the_writer_does(pg_h: ServiceHarness) -> None:
+    """On PostgreSQL the database renders pain.001's lines from the writer's own pieces, a payee
+    at a time (`bankfile._rendered`); they are, byte for byte, what `write_pain001_transfers`
+    makes of the same run's transfers: amounts of a few fen, months of arrears, names to
+    escape, a bank without its 联行号 (the default one), a component with no text of its own."""
+    h = pg_h
+    payees = [
+        (resident("52010219600101601"), "2026-09", {"gap": "0.05", "supplement": "120.00", "price_subsidy": "35.10"}),
+        (resident("52010219600101602"), "2026-12", {"gap": "1000.00"}),
+        (resident("52010219600101603"), "2026-11", {"gap": "600.00", "supplement": "0.50"}),
+    ]
+    banks = [
+        ("农商行 A&B <南明> 支行", None),
+        ("中国工商银行贵阳南明支行", "102701000019"),
+        ('贵阳银行 "云岩"', "313701098010"),
+    ]
+    for (payee, since, amounts), (bank_name, bank_code), holder in zip(
+        payees, banks, ["王&五", "李<四>", "张三"], strict=True
+    ):
+        _, event = approved(payee, since, **amounts)
+        await deliver(h, event)
+        body = {
+            "resident_id": payee,
+            "holder_name": holder,
+            "account_number": "6222021234567890128",
+            "bank_name": bank_name,
+            "bank_code": bank_code,
+            "county_code": COUNTY,
+            "effective_from": "2026-01-01",
+        }
+        recorded = await h.client.post("/v1/payment/payee-accounts", json=body, headers=caseworker(h))
+        assert recorded.status_code == 201, recorded.text
+        account = recorded.json()["account_id"]
+        confirm = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=officer(h, "officer-a"))
+        assert confirm.status_code == 200, confirm.text
+    opened = await h.client.post(RUNS, json={"period": "2026-12", "county_code": COUNTY})
+    run_id = opened.json()["id"]
+    for step, by, body in (("calculate", "officer-a", None), ("approve", "officer-b", {})):
+        done = await h.client.post(f"{RUNS}/{run_id}/{step}", json=body, headers=officer(h, by))
+        assert done.status_code == 200, done.text
+    exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))
+    assert exported.status_code == 200, exported.text
+    everything = (None, None)
+
+    by_database, by_writer = io.BytesIO(), io.BytesIO()
+    streamed = await bankfile._write_transfers(h.runtime.database, UUID(run_id), "pain001", by_database, everything, 1)
+    transfers = [t async for page in bankfile._transfers(h.runtime.database, UUID(run_id), everything) for t in page]
+    written = write_pain001_transfers(iter(transfers), by_writer)
+
+    assert by_database.getvalue() == by_writer.getvalue()
+    assert streamed == written == (17, sum(t.amount_fen for t in transfers))  # 4 months × 3 + 1 + 2 months × 2
+    assert b"A&amp;B &lt;\xe5\x8d\x97\xe6\x98\x8e&gt;" in by_database.getvalue()
+    assert "社会救助金".encode() in by_database.getvalue()  # price_subsidy has no text of its own
 
 
 def test_a_joined_file_reads_its_pieces_in_order_without_copying_them(tmp_path: Path) -> None:

@@ -86,6 +86,27 @@ def _header(header: BatchHeader) -> str:
     )
 
 
+# A transfer's element is, in this order: LINE_START, the id, AFTER_INSTRUCTION_ID, the id again,
+# AFTER_END_TO_END_ID, the amount, AFTER_AMOUNT, the payee's block (`pain001_payee_block`),
+# BEFORE_REMITTANCE, the remittance text (escaped) and LINE_END. The payroll has PostgreSQL
+# render all but the payee's block from these same pieces (its account is decrypted here).
+LINE_START = "<CdtTrfTxInf><PmtId><InstrId>"
+AFTER_INSTRUCTION_ID = "</InstrId><EndToEndId>"
+AFTER_END_TO_END_ID = f'</EndToEndId></PmtId><Amt><InstdAmt Ccy="{CURRENCY}">'
+AFTER_AMOUNT = "</InstdAmt></Amt>"
+BEFORE_REMITTANCE = "<RmtInf><Ustrd>"
+LINE_END = "</Ustrd></RmtInf></CdtTrfTxInf>\n"
+
+
+def pain001_payee_block(name: str, account: BankAccountNumber, bank: BankId) -> str:
+    """The creditor's agent, name and account of a transfer (the account's digits have nothing
+    to escape)."""
+    return (
+        f"<CdtrAgt>{_agent(bank)}</CdtrAgt>"
+        f"<Cdtr>{_el('Nm', name)}</Cdtr><CdtrAcct><Id><Othr><Id>{account.value}</Id></Othr></Id></CdtrAcct>"
+    )
+
+
 PAIN001_TAIL = b"</PmtInf>\n</CstmrCdtTrfInitn></Document>\n"
 """What closes the message after the last transfer."""
 
@@ -107,23 +128,19 @@ def write_pain001_transfers(transfers: Iterable[Transfer], out: BinaryIO) -> tup
     account: BankAccountNumber | None = None
     bank: BankId | None = None
     remittance: str | None = None
-    payee = agent = purpose = ""
+    payee = purpose = ""
     write = out.write
     for t in transfers:
-        if t.payee_name is not name or t.payee_account is not account:
-            name, account = t.payee_name, t.payee_account
-            payee = f"<Cdtr>{_el('Nm', name)}</Cdtr><CdtrAcct><Id><Othr><Id>{account.value}</Id></Othr></Id></CdtrAcct>"
-        if t.payee_bank is not bank:
-            bank = t.payee_bank
-            agent = f"<CdtrAgt>{_agent(bank)}</CdtrAgt>"
+        if t.payee_name is not name or t.payee_account is not account or t.payee_bank is not bank:
+            name, account, bank = t.payee_name, t.payee_account, t.payee_bank
+            payee = f"{AFTER_AMOUNT}{pain001_payee_block(name, account, bank)}{BEFORE_REMITTANCE}"
         if t.remittance is not remittance:
             remittance = t.remittance
-            purpose = f"<RmtInf>{_el('Ustrd', remittance)}</RmtInf></CdtTrfTxInf>\n"
-        e2e = t.end_to_end_id  # the id (hex) and the account (digits) have nothing to escape
+            purpose = f"{escape(remittance)}{LINE_END}"
+        e2e = t.end_to_end_id  # the id (hex) has nothing to escape
         write(
-            f"<CdtTrfTxInf><PmtId><InstrId>{e2e}</InstrId><EndToEndId>{e2e}</EndToEndId></PmtId>"
-            f'<Amt><InstdAmt Ccy="{CURRENCY}">{format_fen(t.amount_fen)}</InstdAmt></Amt>'
-            f"{agent}{payee}{purpose}".encode()
+            f"{LINE_START}{e2e}{AFTER_INSTRUCTION_ID}{e2e}{AFTER_END_TO_END_ID}{format_fen(t.amount_fen)}"
+            f"{payee}{purpose}".encode()
         )
         count += 1
         total += t.amount_fen

@@ -155,6 +155,29 @@ class BatchHeader:
         return self.run_id.hex
 
 
+def check_payee_name(name: str) -> None:
+    """收款户名 as a transfer takes it (`BatchInvalid` otherwise)."""
+    _check_text(name, field="payee name", field_zh="收款户名", max_len=MAX_NAME)
+
+
+def check_remittance(text: str) -> None:
+    """用途 as a transfer takes it (`BatchInvalid` otherwise)."""
+    _check_text(text, field="remittance text", field_zh="用途", max_len=MAX_REMITTANCE)
+
+
+def check_amount(fen: int) -> None:
+    """A transfer's amount: a positive whole number of fen, not absurdly large (`BatchInvalid`
+    otherwise)."""
+    if isinstance(fen, bool) or not isinstance(fen, int) or fen <= 0:
+        raise BatchInvalid(
+            "a transfer amount is a positive whole number of fen",
+            "转账金额须为正整数（分）",
+            reason="batch_amount",
+        )
+    if fen > MAX_TOTAL_FEN:
+        raise BatchInvalid("transfer amount too large", "转账金额过大", reason="batch_amount")
+
+
 @dataclass(frozen=True, slots=True)
 class Transfer:
     """One payment instruction (发放指令) in a batch: credit ``amount_fen`` to the payee.
@@ -172,16 +195,9 @@ class Transfer:
     remittance: str  # 用途 / 附言, e.g. "2026-12 低保金"
 
     def __post_init__(self) -> None:
-        _check_text(self.payee_name, field="payee name", field_zh="收款户名", max_len=MAX_NAME)
-        _check_text(self.remittance, field="remittance text", field_zh="用途", max_len=MAX_REMITTANCE)
-        if isinstance(self.amount_fen, bool) or not isinstance(self.amount_fen, int) or self.amount_fen <= 0:
-            raise BatchInvalid(
-                "a transfer amount is a positive whole number of fen",
-                "转账金额须为正整数（分）",
-                reason="batch_amount",
-            )
-        if self.amount_fen > MAX_TOTAL_FEN:
-            raise BatchInvalid("transfer amount too large", "转账金额过大", reason="batch_amount")
+        check_payee_name(self.payee_name)
+        check_remittance(self.remittance)
+        check_amount(self.amount_fen)
 
     @property
     def end_to_end_id(self) -> str:

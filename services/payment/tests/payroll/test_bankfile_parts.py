@@ -32,25 +32,38 @@ def pg_h(tier_h: ServiceHarness) -> ServiceHarness:
     return tier_h
 
 
+async def account(
+    h: ServiceHarness, payee: str, holder: str, bank_name: str = "工商银行贵阳南明支行", bank_code: str | None = None
+) -> None:
+    """The payee's account recorded and confirmed (by a second officer)."""
+    body = {
+        "resident_id": payee,
+        "holder_name": holder,
+        "account_number": "6222021234567890128",
+        "bank_name": bank_name,
+        "bank_code": bank_code,
+        "county_code": COUNTY,
+        "effective_from": "2026-01-01",
+    }
+    recorded = await h.client.post("/v1/payment/payee-accounts", json=body, headers=caseworker(h))
+    assert recorded.status_code == 201, recorded.text
+    account = recorded.json()["account_id"]
+    confirm = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=officer(h, "officer-a"))
+    assert confirm.status_code == 200, confirm.text
+
+
 async def exported_run(h: ServiceHarness) -> UUID:
     """A run of PAYEES payees, two lines each (November's arrears and December), exported."""
     for n in range(PAYEES):
         payee = resident(f"52010219600101{n:03d}")
         _, event = approved(payee, "2026-11", gap=f"{500 + n}.00")
         await deliver(h, event)
-        body = {
-            "resident_id": payee,
-            "holder_name": f"王{n}",
-            "account_number": "6222021234567890128",
-            "bank_name": "中国工商银行贵阳南明支行",
-            "county_code": COUNTY,
-            "effective_from": "2026-01-01",
-        }
-        recorded = await h.client.post("/v1/payment/payee-accounts", json=body, headers=caseworker(h))
-        assert recorded.status_code == 201, recorded.text
-        account = recorded.json()["account_id"]
-        confirm = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=officer(h, "officer-a"))
-        assert confirm.status_code == 200, confirm.text
+        await account(h, payee, f"王{n}")
+    return await export(h)
+
+
+async def export(h: ServiceHarness) -> UUID:
+    """December's run of the county calculated, approved and exported."""
     opened = await h.client.post(RUNS, json={"period": "2026-12", "county_code": COUNTY})
     run_id = opened.json()["id"]
     for step, by, body in (
@@ -110,32 +123,13 @@ async def test_the_database_renders_pain001_lines_as_the_writer_does(pg_h: Servi
     ):
         _, event = approved(payee, since, **amounts)
         await deliver(h, event)
-        body = {
-            "resident_id": payee,
-            "holder_name": holder,
-            "account_number": "6222021234567890128",
-            "bank_name": bank_name,
-            "bank_code": bank_code,
-            "county_code": COUNTY,
-            "effective_from": "2026-01-01",
-        }
-        recorded = await h.client.post("/v1/payment/payee-accounts", json=body, headers=caseworker(h))
-        assert recorded.status_code == 201, recorded.text
-        account = recorded.json()["account_id"]
-        confirm = await h.client.post(f"/v1/payment/payee-accounts/{account}/confirm", headers=officer(h, "officer-a"))
-        assert confirm.status_code == 200, confirm.text
-    opened = await h.client.post(RUNS, json={"period": "2026-12", "county_code": COUNTY})
-    run_id = opened.json()["id"]
-    for step, by, body in (("calculate", "officer-a", None), ("approve", "officer-b", {})):
-        done = await h.client.post(f"{RUNS}/{run_id}/{step}", json=body, headers=officer(h, by))
-        assert done.status_code == 200, done.text
-    exported = await h.client.post(f"{RUNS}/{run_id}/export", headers=officer(h, "officer-a"))
-    assert exported.status_code == 200, exported.text
+        await account(h, payee, holder, bank_name, bank_code)
+    run_id = await export(h)
     everything = (None, None)
 
     by_database, by_writer = io.BytesIO(), io.BytesIO()
-    streamed = await bankfile._write_transfers(h.runtime.database, UUID(run_id), "pain001", by_database, everything, 1)
-    transfers = [t async for page in bankfile._transfers(h.runtime.database, UUID(run_id), everything) for t in page]
+    streamed = await bankfile._write_transfers(h.runtime.database, run_id, "pain001", by_database, everything, 1)
+    transfers = [t async for page in bankfile._transfers(h.runtime.database, run_id, everything) for t in page]
     written = write_pain001_transfers(iter(transfers), by_writer)
 
     assert by_database.getvalue() == by_writer.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Collection, Sequence
+from contextlib import asynccontextmanager
 from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -240,17 +241,20 @@ where i.instruction_id = j.instruction_id and (i.status <> j.status or i.hold_re
 """The run's ($1) pending and held lines judged again at $2 (now) / $3 (business date), cooling $4."""
 
 
+_IN_FILE = f"""run_id = $1 and (
+        status in ({", ".join(f"'{s}'" for s in SENT)})
+        or status = '{InstructionStatus.PENDING.value}'
+           and exists (select 1 from payroll_run r where r.id = $1 and r.exported_at is not null)
+    ) and ($2::uuid is null or account_id >= $2::uuid) and ($3::uuid is null or account_id < $3::uuid)"""  # noqa: S608 (constants)
+"""The lines of run $1 its bank file holds (those of the accounts from $2 up to $3; null: no bound)."""
+
 TRANSFER_ROWS = f"""
 select i.instruction_id, i.amount_fen, i.period, i.component, a.holder_name, a.account_number, a.bank_name,
        a.bank_code
 from (
     select instruction_id, amount_fen, period, component, account_id
     from payment_instruction
-    where run_id = $1 and (
-        status in ({", ".join(f"'{s}'" for s in SENT)})
-        or status = '{InstructionStatus.PENDING.value}'
-           and exists (select 1 from payroll_run r where r.id = $1 and r.exported_at is not null)
-    ) and ($2::uuid is null or account_id >= $2::uuid) and ($3::uuid is null or account_id < $3::uuid)
+    where {_IN_FILE}
     order by account_id, instruction_id
 ) i
 cross join lateral (select * from payee_account a where a.account_id = i.account_id) a
@@ -281,11 +285,7 @@ from (
     from (
         select account_id, instruction_id, amount_fen, period, component, replace(instruction_id::text, '-', '') as h
         from payment_instruction
-        where run_id = $1 and (
-            status in ({", ".join(f"'{s}'" for s in SENT)})
-            or status = '{InstructionStatus.PENDING.value}'
-               and exists (select 1 from payroll_run r where r.id = $1 and r.exported_at is not null)
-        ) and ($2::uuid is null or account_id >= $2::uuid) and ($3::uuid is null or account_id < $3::uuid)
+        where {_IN_FILE}
     ) i
     group by account_id
 ) l
@@ -475,18 +475,8 @@ class InstructionRepository:
         server-side cursor (`TRANSFER_ROWS`: five times faster than a query per batch through
         the ORM, and the same memory); elsewhere a keyset query per batch."""
         if self.set_based:
-            connection = await self.session.connection()
-            raw = (await connection.get_raw_connection()).driver_connection
-            assert raw is not None
             ring, number, name = session_key_ring(self.session), ACCOUNT_NUMBER.context, HOLDER_NAME_CONTEXT
-            # A cursor lives in a transaction: the session's, or (a read session is outside
-            # one) a read-only snapshot of its own, so the file is one consistent picture.
-            own = None if raw.is_in_transaction() else raw.transaction(isolation="repeatable_read", readonly=True)
-            if own is not None:
-                await own.start()
-            try:
-                for setting in FILE_PLAN:
-                    await raw.execute(setting)
+            async with self._file_snapshot(FILE_PLAN) as raw:
                 cursor = await raw.cursor(TRANSFER_ROWS, run_id, *accounts)
                 # The account decrypted last: a payee's lines are adjacent, and share its values
                 # (the same objects: what the file's writers cache by).
@@ -501,9 +491,6 @@ class InstructionRepository:
                             digits = decrypt(ring, number_token, context=number)
                         append((instruction_id, fen, period, component, holder, digits, bank, code))
                     yield page
-            finally:
-                if own is not None:
-                    await own.rollback()
             return
         async for page in self._transfer_pages(run_id, batch, accounts):
             yield page
@@ -524,16 +511,8 @@ class InstructionRepository:
         before the id, between the ids, before the amount, after it (up to the mark and the
         text), and after the text; `texts`: the text of each component (escaped), else
         `other_text`. One read-only snapshot, streamed through a server-side cursor."""
-        connection = await self.session.connection()
-        raw = (await connection.get_raw_connection()).driver_connection
-        assert raw is not None
         ring, number, name = session_key_ring(self.session), ACCOUNT_NUMBER.context, HOLDER_NAME_CONTEXT
-        own = None if raw.is_in_transaction() else raw.transaction(isolation="repeatable_read", readonly=True)
-        if own is not None:
-            await own.start()
-        try:
-            for setting in RENDER_PLAN:
-                await raw.execute(setting)
+        async with self._file_snapshot(RENDER_PLAN) as raw:
             components = list(texts)
             cursor = await raw.cursor(
                 PAYEE_LINES,
@@ -559,6 +538,22 @@ class InstructionRepository:
                     )
                     for holder, digits, bank, code, lines, fen, low, high, rendered in rows
                 ]
+
+    @asynccontextmanager
+    async def _file_snapshot(self, plan: Sequence[str]) -> AsyncIterator[Any]:
+        """The session's asyncpg connection for a bank file's cursor, with `plan` set. A cursor
+        lives in a transaction: the session's, or (a read session is outside one) a read-only
+        snapshot of its own, so the file is one consistent picture."""
+        connection = await self.session.connection()
+        raw = (await connection.get_raw_connection()).driver_connection
+        assert raw is not None
+        own = None if raw.is_in_transaction() else raw.transaction(isolation="repeatable_read", readonly=True)
+        if own is not None:
+            await own.start()
+        try:
+            for setting in plan:
+                await raw.execute(setting)
+            yield raw
         finally:
             if own is not None:
                 await own.rollback()

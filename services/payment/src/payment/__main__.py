@@ -3,6 +3,12 @@
 from payment.cli import add_commands
 from payment.main import DEFINITION
 
-app = DEFINITION.cli()
-add_commands(app, DEFINITION)
-app()
+
+def main() -> None:
+    app = DEFINITION.cli()
+    add_commands(app, DEFINITION)
+    app()
+
+
+if __name__ == "__main__":
+    main()

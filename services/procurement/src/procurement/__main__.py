@@ -2,4 +2,10 @@
 
 from procurement.main import DEFINITION
 
-DEFINITION.cli()()
+
+def main() -> None:
+    DEFINITION.cli()()
+
+
+if __name__ == "__main__":
+    main()

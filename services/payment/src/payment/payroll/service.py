@@ -127,9 +127,12 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
         await runs.save(run)
         set_based = InstructionRepository(session).set_based
         through = await runs.calculated_through(run.county_code, run.period)
+        lines_through = (
+            await InstructionRepository(session).lines_through(run.id, run.county_code) if set_based else None
+        )
     await _rejudge_holds(database, run, deps.now(), set_based=set_based)
     if set_based:
-        await _calculate_in_database(database, run, deps, through)
+        await _calculate_in_database(database, run, deps, through, lines_through)
     else:
         after: UUID | None = None
         while True:
@@ -163,14 +166,17 @@ async def calculate(database: Database, scope: RegionScope, run_id: UUID, by: st
 COOLING = timedelta(days=rules.ACCOUNT_COOLING_DAYS)
 
 
-async def _calculate_in_database(database: Database, run: PayrollRun, deps: PayrollDeps, through: str | None) -> None:
+async def _calculate_in_database(
+    database: Database, run: PayrollRun, deps: PayrollDeps, through: str | None, lines_through: str | None
+) -> None:
     """The county's pages calculated by the database, `deps.workers` at once: one task finds
     the pages' bounds (an index-only walk of the case ids), each worker calculates a page in a
     transaction of its own. Pages hold disjoint cases, so no two write the same line or wait on
     each other; each page is all or nothing, so a crash at any point leaves whole pages and a
     calculation again adds exactly what is missing. The first failure stops every worker and is
     raised as it is. `through`: the county's last calculated month (the months after it are
-    looked at, and what changed since; see `CALCULATE_PAGE`)."""
+    looked at, and what changed since; see `CALCULATE_PAGE`); `lines_through`: the latest month
+    whose lines already there are looked up (`InstructionRepository.lines_through`)."""
     workers = max(1, deps.workers)
     pages: asyncio.Queue[tuple[UUID | None, UUID, int] | None] = asyncio.Queue(maxsize=workers)
 
@@ -199,6 +205,7 @@ async def _calculate_in_database(database: Database, run: PayrollRun, deps: Payr
                 business_date(now),
                 COOLING,
                 through,
+                lines_through,
                 beside_another=beside_another,
             )
 
@@ -208,8 +215,10 @@ async def _calculate_in_database(database: Database, run: PayrollRun, deps: Payr
             try:
                 await calculate_page(after, last, beside_another=False)
             except PageRaced:
-                # The run is being calculated twice at once and the other calculation wrote
-                # some of this page's lines first: the page again, leaving those alone.
+                # One of the page's lines was there all the same: the run is being calculated
+                # twice at once and the other calculation wrote it first, or a month after
+                # `lines_through` has one (a case moved from another county): the page again,
+                # looking up every month and leaving alone what was written meanwhile.
                 await calculate_page(after, last, beside_another=True)
             if deps.on_page is not None:
                 deps.on_page(count)

@@ -29,5 +29,13 @@ payee_account = Table(
     Column("changed_by", String(200), nullable=False),
     Column("confirmed_by", String(200), nullable=True),
     Column("confirmed_at", UtcDateTime(), nullable=True),
-    Index("ix_payee_account_payee_effective", "payee_ref", "effective_from"),
+    # The account in force (the newest change of the newest effective date) is the first entry
+    # read backwards; on PostgreSQL the entry carries what the payroll asks of it (index only).
+    Index(
+        "ix_payee_account_in_force",
+        "payee_ref",
+        "effective_from",
+        "changed_at",
+        postgresql_include=["account_id", "confirmed_by"],
+    ),
 )

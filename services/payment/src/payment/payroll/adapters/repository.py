@@ -126,6 +126,15 @@ select count(*) over (), case_id from (
 order by case_id desc limit 1"""
 """(entitlements, the last case id) of the next page of a county after a case id."""
 
+LINES_THROUGH = """
+select greatest(
+    (select max(period) from payroll_run where county_code = $2 and id <> $1),
+    (select period from payroll_run where id = $1 and exists (select 1 from payment_instruction where run_id = $1))
+)"""
+"""The latest month a line of county $2's cases can be for, its run $1 aside unless it has lines."""
+NO_MONTH = "0000-00"
+"""Before every month: no line of any month is looked up."""
+
 CALCULATE_PAGE = f"""
 with page as materialized (
     select e.case_id, e.household_id, e.payee_ref, e.payee_masked, e.category, e.entitled_until,
@@ -169,9 +178,10 @@ due as (
     from owed o
     cross join lateral (
         select count(*)::int as attempts,
-               coalesce(sum(i.amount_fen) filter (where i.status in ({_LIVE})), 0) as live
+               coalesce(sum(i.amount_fen) filter (where i.status in ({_LIVE})), 0)::bigint as live
         from payment_instruction i
-        where i.case_id = o.case_id and i.period = o.month and i.component = o.component
+        where ($10::text is null or o.month <= $10::text)
+          and i.case_id = o.case_id and i.period = o.month and i.component = o.component
     ) x
     where o.fen - x.live > 0
 )
@@ -203,6 +213,10 @@ Only the months after $9 (the county's last calculated month: every case's month
 have their lines) are looked at, and a case's months from its `recheck_from` (what changed
 since: a save of the entitlement, a line cancelled or failed), which the page then clears,
 unless the entitlement changed again meanwhile (its `xmin`); $9 null: every month.
+A month's lines are looked up only through month $10 (null: every month): a later month has
+none yet (see `InstructionRepository.lines_through`), and a line is not looked for (a lookup a
+line: a tenth of a calculation); should one be there all the same, the page fails on its key
+(the first line of a key has its id) and is made again looking up every month.
 Every step is driven by the page's rows (lateral lookups by key), never a join back to the
 page: the plan is linear in the page whatever the planner estimates (a join back planned as a
 nested loop over a page estimated at one row compared 5,000 × 5,000 rows, five times slower
@@ -405,6 +419,15 @@ class InstructionRepository:
         """Whether the database calculates (PostgreSQL) or Python does (SQLite)."""
         return self.session.bind is None or self.session.bind.dialect.name == "postgresql"
 
+    async def lines_through(self, run_id: UUID, county_code: str) -> str | None:
+        """The latest month a line of the county's cases can be for as far as its runs tell (a
+        line is made by the run of its month or a later one): the latest month of its other
+        runs, and the run's own when it has lines (a calculation resumed or made again).
+        `NO_MONTH` when the county has no other run and the run no line (PostgreSQL)."""
+        raw = await self._raw()
+        latest = await raw.fetchval(LINES_THROUGH, run_id, county_code)
+        return NO_MONTH if latest is None else str(latest)
+
     async def page_bounds(self, county_code: str, after: UUID | None, limit: int) -> tuple[int, UUID | None]:
         """The next page of a county's entitlements after a case id (`PAGE_BOUNDS`): (how many
         it holds, its last case id); 0 and None after the last page."""
@@ -425,18 +448,24 @@ class InstructionRepository:
         on: date,
         cooling: timedelta,
         calculated_through: str | None = None,
+        lines_through: str | None = None,
         *,
         beside_another: bool = False,
     ) -> None:
         """计算 the county's entitlements after case `after` through case `last` in the database
         (see `CALCULATE_PAGE`), looking at the months after `calculated_through` (and at what
-        changed since). Raises `PageRaced` when another calculation wrote one of the page's lines
-        meanwhile (the transaction is then lost: make the page again `beside_another`, which
-        leaves such lines alone)."""
+        changed since), and for the lines already there of the months through `lines_through`
+        (None: every month). Raises `PageRaced` when one of the page's lines was there all the
+        same: another calculation wrote it meanwhile, or it is of a month after `lines_through`
+        (the transaction is then lost: make the page again `beside_another`, which looks up
+        every month and leaves alone the lines written meanwhile)."""
         raw = await self._planned_raw()
         statement = CALCULATE_PAGE_BESIDE_ANOTHER if beside_another else CALCULATE_PAGE
+        looked_up = None if beside_another else lines_through
         try:
-            await raw.execute(statement, county_code, after, last, period, run_id, now, on, cooling, calculated_through)
+            await raw.execute(
+                statement, county_code, after, last, period, run_id, now, on, cooling, calculated_through, looked_up
+            )
         except Exception as error:
             if getattr(error, "sqlstate", None) == UNIQUE_VIOLATION:
                 raise PageRaced(str(error)) from error

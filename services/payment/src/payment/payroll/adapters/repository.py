@@ -14,7 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_platform.pii import decrypt, session_key_ring
+from jiuzhu_platform.pii import decryptor, session_key_ring
 from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT, payee_account
 from payment.adapters.among import among
 from payment.adapters.orm import payroll_run
@@ -508,7 +508,9 @@ class InstructionRepository:
         server-side cursor (`TRANSFER_ROWS`: five times faster than a query per batch through
         the ORM, and the same memory); elsewhere a keyset query per batch."""
         if self.set_based:
-            ring, number, name = session_key_ring(self.session), ACCOUNT_NUMBER.context, HOLDER_NAME_CONTEXT
+            ring = session_key_ring(self.session)
+            holder_of = decryptor(ring, context=HOLDER_NAME_CONTEXT)
+            digits_of = decryptor(ring, context=ACCOUNT_NUMBER.context)
             async with self._file_snapshot(FILE_PLAN) as raw:
                 cursor = await raw.cursor(TRANSFER_ROWS, run_id, *accounts)
                 # The account decrypted last: a payee's lines are adjacent, and share its values
@@ -520,8 +522,7 @@ class InstructionRepository:
                     for instruction_id, fen, period, component, holder_token, number_token, bank, code in rows:
                         if number_token != sealed_number or holder_token != sealed_holder:
                             sealed_holder, sealed_number = holder_token, number_token
-                            holder = decrypt(ring, holder_token, context=name)
-                            digits = decrypt(ring, number_token, context=number)
+                            holder, digits = holder_of(holder_token), digits_of(number_token)
                         append((instruction_id, fen, period, component, holder, digits, bank, code))
                     yield page
             return
@@ -544,7 +545,11 @@ class InstructionRepository:
         before the id, between the ids, before the amount, after it (up to the mark and the
         text), and after the text; `texts`: the text of each component (escaped), else
         `other_text`. One read-only snapshot, streamed through a server-side cursor."""
-        ring, number, name = session_key_ring(self.session), ACCOUNT_NUMBER.context, HOLDER_NAME_CONTEXT
+        ring = session_key_ring(self.session)
+        holder_of, digits_of = (
+            decryptor(ring, context=HOLDER_NAME_CONTEXT),
+            decryptor(ring, context=ACCOUNT_NUMBER.context),
+        )
         async with self._file_snapshot(RENDER_PLAN) as raw:
             components = list(texts)
             cursor = await raw.cursor(
@@ -559,8 +564,8 @@ class InstructionRepository:
             while rows := await cursor.fetch(batch):
                 yield [
                     (
-                        decrypt(ring, holder, context=name),
-                        decrypt(ring, digits, context=number),
+                        holder_of(holder),
+                        digits_of(digits),
                         bank,
                         code,
                         lines,

@@ -5,6 +5,7 @@ writes (pain.001 and CSV, whose 序号 run on across the parts)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 from pathlib import Path
@@ -100,6 +101,43 @@ async def test_a_file_written_in_parts_is_the_file_one_process_writes(pg_h: Serv
     expected, got = alone.read(), parts.read()
     assert got == expected
     assert expected.count(b"\n") >= 2 * PAYEES
+
+
+async def test_helpers_started_for_a_file_too_small_for_them_are_stopped(
+    pg_h: ServiceHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The helper processes start before the file's size is known (they import while its parts
+    are found); a file too small for them is written by the process alone, and none of them is
+    left running."""
+    h = pg_h
+    run_id = await exported_run(h)
+    settings = h.runtime.settings
+    assert isinstance(settings, Settings)
+    started: list[asyncio.subprocess.Process] = []
+    start = bankfile._start_helper
+
+    async def recorded() -> asyncio.subprocess.Process:
+        started.append(await start())
+        return started[-1]
+
+    monkeypatch.setattr(bankfile, "_start_helper", recorded)
+    async with h.runtime.database.read() as session:
+        run = await service.get_run(session, RegionScope(AccessLevel.COUNTY, region_code=COUNTY), run_id)
+
+    alone = await write_batch(h.runtime.database, run, DEV_DEBTOR, "pain001", now=h.runtime.now())
+    small = await write_batch(
+        h.runtime.database,
+        run,
+        DEV_DEBTOR,
+        "pain001",
+        now=h.runtime.now(),
+        processes=FileProcesses(settings, processes=3, from_lines=10 * PAYEES),
+    )
+
+    with small, alone:
+        assert small.read() == alone.read()
+    assert len(started) == 3
+    assert all(helper.returncode is not None for helper in started)  # killed and waited for
 
 
 async def test_the_database_renders_pain001_lines_as_the_writer_does(pg_h: ServiceHarness) -> None:

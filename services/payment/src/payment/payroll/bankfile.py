@@ -334,10 +334,10 @@ class JoinedFile(io.RawIOBase):
         super().close()
 
 
-async def _run_helper(job: PartJob) -> tuple[int, int]:
-    """`write_part` in a helper process (`python -m payment.payroll.file_part`: a fresh
-    interpreter that imports nothing of this one's main module), killed if this is cancelled."""
-    helper = await asyncio.create_subprocess_exec(
+async def _start_helper() -> asyncio.subprocess.Process:
+    """A helper process (`python -m payment.payroll.file_part`: a fresh interpreter that imports
+    nothing of this one's main module), importing what it needs while it waits for its job."""
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "payment.payroll.file_part",
@@ -345,12 +345,25 @@ async def _run_helper(job: PartJob) -> tuple[int, int]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def _stop_helpers(helpers: Sequence[asyncio.subprocess.Process]) -> None:
+    """The helpers that have not finished killed and waited for."""
+    for helper in helpers:
+        if helper.returncode is None:
+            helper.kill()
+        if helper.stdin is not None:
+            helper.stdin.close()
+    for helper in helpers:
+        await helper.wait()
+
+
+async def _run_helper(helper: asyncio.subprocess.Process, job: PartJob) -> tuple[int, int]:
+    """`write_part` of `job` in a started helper: what it streamed (killed if this is cancelled)."""
     try:
         answer, errors = await helper.communicate(pickle.dumps(job))
     except BaseException:
-        if helper.returncode is None:
-            helper.kill()
-            await helper.wait()
+        await _stop_helpers([helper])
         raise
     if helper.returncode != 0:
         raise RuntimeError(f"a bank-file helper process failed ({helper.returncode}): {errors.decode()[-2000:]}")
@@ -369,11 +382,12 @@ async def _write_parts(
     bounds: list[UUID],
     parts: list[tuple[int, int]],
     processes: FileProcesses,
+    started: Sequence[asyncio.subprocess.Process],
 ) -> tuple[JoinedFile, list[tuple[int, int]]]:
     """The run's lines in `len(bounds) + 1` parts by account (`parts`: what each holds), each
-    written by a helper process to a file of its own: the file (`head`, the parts in order,
-    `tail`; closing it removes the parts) and what each part streamed, in order. This process
-    only waits: its event loop stays free for the requests it serves."""
+    written by a helper process (of those `started`) to a file of its own: the file (`head`,
+    the parts in order, `tail`; closing it removes the parts) and what each part streamed, in
+    order. This process only waits: its event loop stays free for the requests it serves."""
     edges: list[UUID | None] = [None, *bounds, None]
     firsts = [1 + sum(c for c, _ in parts[:k]) for k in range(len(parts))]
     folder = tempfile.TemporaryDirectory(prefix="bankfile-")
@@ -383,7 +397,7 @@ async def _write_parts(
             PartJob(processes.settings, run_id, format, (edges[k], edges[k + 1]), firsts[k], paths[k])
             for k in range(len(parts))
         ]
-        helpers = [asyncio.create_task(_run_helper(job)) for job in jobs]
+        helpers = [asyncio.create_task(_run_helper(helper, job)) for helper, job in zip(started, jobs, strict=False)]
         try:
             streamed = list(await asyncio.gather(*helpers))
         except BaseException:
@@ -407,11 +421,32 @@ async def write_batch(
     processes: FileProcesses | None = None,
 ) -> IO[bytes]:
     """The run's bank file (pain.001.001.09 or CSV 代发), rewound: a spooled temporary file, or
-    a large one written on several cores (`processes`, see `FileProcesses`) read from its parts."""
+    a large one written on several cores (`processes`, see `FileProcesses`) read from its parts.
+    The helper processes are started first: they import what they need (a second or so) while
+    the file's parts and totals are found, and are stopped if the file is too small for them."""
+    helpers: list[asyncio.subprocess.Process] = []
+    try:
+        if processes is not None and database.dialect == "postgresql":
+            helpers = [await _start_helper() for _ in range(processes.processes)]
+        return await _write_batch(database, run, debtor, format, now=now, processes=processes, helpers=helpers)
+    finally:
+        await _stop_helpers(helpers)
+
+
+async def _write_batch(
+    database: Database,
+    run: PayrollRun,
+    debtor: DebtorAccount,
+    format: BatchFormat,
+    *,
+    now: datetime,
+    processes: FileProcesses | None,
+    helpers: Sequence[asyncio.subprocess.Process],
+) -> IO[bytes]:
     async with database.read() as session:
         instructions = InstructionRepository(session)
         bounds: list[UUID] = []
-        if processes is not None and instructions.set_based:
+        if processes is not None and helpers:
             bounds = await instructions.account_bounds(run.id, processes.processes)
         parts = await instructions.totals_sent(run.id, bounds)
     count, total = sum(c for c, _ in parts), sum(f for _, f in parts)
@@ -434,7 +469,7 @@ async def write_batch(
     if bounds:
         assert processes is not None
         joined, streamed = await _write_parts(
-            run.id, format, _head(format, header), _tail(format), bounds, parts, processes
+            run.id, format, _head(format, header), _tail(format), bounds, parts, processes, helpers
         )
         out = cast(IO[bytes], joined)
     else:

@@ -48,6 +48,7 @@ from jiuzhu_platform.pii import KeyRing, blind_index, encrypt, generate_key
 from jiuzhu_platform.testing import TEST_PERSON_REF_KEY, ThrowawayDatabases
 from payment.accounts.adapters.orm import ACCOUNT_NUMBER, HOLDER_NAME_CONTEXT
 from payment.main import DEFINITION
+from payment.payroll import service
 from shared.types import Period
 from shared.types.bank_account import luhn_check_digit
 
@@ -268,7 +269,6 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
     from jiuzhu_platform.auth import AccessLevel, RegionScope
     from payment.adapters.repository import PayrollRunRepository
     from payment.domain.commands import OpenPayrollRun
-    from payment.payroll import service
     from payment.payroll.bankfile import FileProcesses, write_batch
     from payment.service import open_payroll_run
     from payment.settings import DEV_DEBTOR
@@ -287,7 +287,7 @@ async def payroll(settings: dict[str, object]) -> dict[str, float]:
             "bench-a",
             service.PayrollDeps(
                 now=runtime.now,
-                page=int(os.environ.get("PAGE", "5000")),
+                page=int(os.environ.get("PAGE", str(service.PAGE))),
                 workers=int(os.environ.get("WORKERS", str(service.WORKERS))),
                 on_page=lambda _: page_ends.append(time.perf_counter()),
             ),
@@ -440,8 +440,12 @@ if __name__ == "__main__":
         sys.exit(0)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=int(os.environ.get("COUNT", 1_000_000)))
-    parser.add_argument("--page", type=int, default=5000, help="Entitlements per calculation page")
-    parser.add_argument("--workers", type=int, default=2, help="Calculation pages made at once (connections)")
+    parser.add_argument(
+        "--page", type=int, default=service.PAGE, help="Entitlements per calculation page (the service's default)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=service.WORKERS, help="Calculation pages made at once (connections)"
+    )
     parser.add_argument(
         "--history-months",
         type=int,

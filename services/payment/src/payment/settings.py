@@ -29,7 +29,12 @@ DEV_DEBTOR = DebtorAccount(
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="PAYMENT_", env_file=".env", extra="ignore")
 
-    payroll_page_size: int = Field(default=1000, ge=1, le=100_000, description="Entitlements per calculation page")
+    payroll_page_size: int = Field(
+        default=10_000,
+        ge=1,
+        le=100_000,
+        description="Entitlements per calculation page, a transaction each (see payroll.service.PAGE)",
+    )
     payroll_workers: int = Field(
         default=2, ge=1, le=16, description="Calculation pages made at once on PostgreSQL, each on its own connection"
     )

@@ -37,8 +37,10 @@ from shared.events import PaymentFailed, PaymentFailedData, PaymentSettled, Paym
 from shared.events.base import Event
 from shared.types import business_date, from_fen
 
-PAGE = 1000
-"""Entitlements per page (and transaction) of a calculation."""
+PAGE = 10_000
+"""Entitlements per page (and transaction) of a calculation: what a page costs besides its lines
+(planning, its transaction, finding its bounds) is a few per cent of a page of 5,000, and
+halved at 10,000 (a county of a million: 24.6 s at 5,000 a page, 23.9 s at 10,000 or 20,000)."""
 WORKERS = 2
 """Pages a calculation on PostgreSQL makes at once, each on its own connection."""
 
